@@ -1,0 +1,47 @@
+"""Where the kit's parts live, resolved once from the kit's root folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The master source: complete solutions with solution regions marked.
+SOLUTIONS = "solutions"
+#: The learner stubs, generated from SOLUTIONS (never edit by hand).
+EXERCISES = "exercises"
+
+
+@dataclass(frozen=True)
+class KitPaths:
+    """The kit's folders, all below one root (a checkout of the kit's repository)."""
+
+    root: Path
+
+    @classmethod
+    def discover(cls) -> KitPaths:
+        """The root named by GRADER_KIT_ROOT, else the checkout this package sits in."""
+        override = os.environ.get("GRADER_KIT_ROOT")
+        root = Path(override) if override else Path(__file__).resolve().parent.parent
+        return cls(root.resolve())
+
+    @property
+    def solutions(self) -> Path:
+        return self.root / SOLUTIONS
+
+    @property
+    def exercises(self) -> Path:
+        return self.root / EXERCISES
+
+    @property
+    def shipped_data(self) -> Path:
+        """The data sets learners get; written under solutions/, copied to exercises/."""
+        return self.solutions / "data"
+
+    @property
+    def docs(self) -> Path:
+        return self.root / "docs"
+
+    @property
+    def rubric(self) -> Path:
+        return self.root / "rubric.yaml"

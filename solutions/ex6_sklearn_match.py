@@ -1,0 +1,52 @@
+"""Exercise 6: your NumPy model against scikit-learn (chapter section "scikit-learn").
+
+Unregularized weights cannot be compared on the eight tickets: they are separable, so the
+loss has no finite minimum. With the same L2 penalty on both sides the two fits agree.
+scikit-learn minimizes C * sum(log-loss) + ||coef||^2 / 2; divide by C * n to get the
+mean log-loss plus (l2 / 2) * ||w[1:]||^2 that fit_logistic minimizes.
+"""
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from logistic_scratch import add_intercept, fit_logistic
+
+
+def sklearn_weights(X_raw, y, C=1.0):
+    """[intercept, coef...] of LogisticRegression(C=C), L2 penalty, run to convergence."""
+    # TODO: fit LogisticRegression(C=C) with a tight tol and enough max_iter; stack
+    # intercept_ in front of coef_.
+    # BEGIN SOLUTION
+    model = LogisticRegression(C=C, tol=1e-12, max_iter=100_000)
+    model.fit(np.asarray(X_raw, dtype=float), np.asarray(y))
+    return np.concatenate([model.intercept_, model.coef_.ravel()])
+    # END SOLUTION
+
+
+def l2_for_C(C, n):
+    """The l2 at which fit_logistic minimizes LogisticRegression(C=C)'s objective: 1/(C n)."""
+    # TODO: one line.
+    # BEGIN SOLUTION
+    return 1.0 / (C * n)
+    # END SOLUTION
+
+
+def scratch_vs_sklearn_gap(X_raw, y, C=1.0):
+    """max |w_scratch - w_sklearn|, w_scratch from fit_logistic at l2_for_C(C, n).
+
+    Run fit_logistic long enough to converge: a step below 2 / L (L now includes l2)
+    and enough epochs.
+    """
+    # TODO: choose a stable lr and enough epochs, fit, compare with sklearn_weights.
+    # BEGIN SOLUTION
+    X = add_intercept(X_raw)
+    n = X.shape[0]
+    l2 = l2_for_C(C, n)
+    curvature = np.linalg.eigvalsh(X.T @ X).max() / (4.0 * n) + l2
+    w_scratch = fit_logistic(X, y, lr=1.0 / curvature, epochs=20_000, l2=l2)
+    return float(np.max(np.abs(w_scratch - sklearn_weights(X_raw, y, C))))
+    # END SOLUTION
+
+
+# Are the eight tickets linearly separable?
+EIGHT_TICKETS_SEPARABLE = True  # SOLUTION
