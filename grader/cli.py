@@ -1,14 +1,19 @@
 """The command line: `python -m grader COMMAND`.
 
-Exit status: 0 when the command ran, 1 when `validate` or `build --check` found a problem,
-2 with a one-line message for a usage or configuration error.
+Exit status: 0 when the command ran (whatever the scores), 1 when `validate` or
+`build --check` found a problem, 2 with a one-line message for a usage or configuration
+error. Commands are thin: each parses its arguments and calls one function that does
+the work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from grader import __version__
 from grader.paths import KitPaths
@@ -22,7 +27,68 @@ class UsageError(Exception):
     """A problem with how the grader was called or configured: one line, exit status 2."""
 
 
-def _build(args: argparse.Namespace, kit: KitPaths) -> int:
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _require_solutions(kit: KitPaths, command: str) -> None:
+    if not kit.solutions.is_dir():
+        raise UsageError(
+            f"'{command}' needs the instructor's kit (no solutions/ folder in {kit.root})"
+        )
+
+
+def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
+    from grader.commands.grade import grade_command
+
+    missing = [path for path in args.submissions if not path.exists()]
+    if missing:
+        raise UsageError(f"no such submission: {missing[0]}")
+    return grade_command(kit, args.submissions, args.out, jobs=args.jobs, seed=args.seed)
+
+
+def _cmd_demo(args: argparse.Namespace, kit: KitPaths) -> int:
+    _require_solutions(kit, "demo")
+    from grader.commands.demo import demo_command
+
+    out = args.out or Path(tempfile.mkdtemp(prefix="grader-demo-"))
+    return demo_command(kit, out, jobs=args.jobs, seed=args.seed)
+
+
+def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
+    from grader.commands.check import check_command
+
+    folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
+    if not folder.exists():
+        raise UsageError(f"no such folder: {folder}")
+    return check_command(kit, folder)
+
+
+def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
+    _require_solutions(kit, "release")
+    from grader.commands.release import ReleaseError, release_command
+
+    try:
+        return release_command(kit, args.out)
+    except ReleaseError as error:
+        raise UsageError(str(error)) from None
+
+
+def _cmd_validate(args: argparse.Namespace, kit: KitPaths) -> int:
+    _require_solutions(kit, "validate")
+    from grader.commands.validate import validate_command
+
+    return validate_command(kit, seeds=args.seeds)
+
+
+def _cmd_build(args: argparse.Namespace, kit: KitPaths) -> int:
+    _require_solutions(kit, "build")
     from grader.authoring.build import build, stale_files
 
     if args.check:
@@ -48,13 +114,40 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
+    grade = commands.add_parser("grade", help="grade submissions (folders or .zip files)")
+    grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION")
+    grade.add_argument("--out", type=Path, required=True, help="folder for the results")
+    grade.add_argument("--jobs", type=_positive_int, default=1, help="parallel graders")
+    grade.add_argument("--seed", type=int, help="base seed of the held-out data (reproduce)")
+    grade.set_defaults(run=_cmd_grade)
+
+    demo = commands.add_parser("demo", help="grade the sample submissions and print a table")
+    demo.add_argument("--out", type=Path, help="folder for the results (default: a temp folder)")
+    demo.add_argument("--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1))
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.set_defaults(run=_cmd_demo)
+
+    check = commands.add_parser("check", help="self-check the visible checks of a folder")
+    check.add_argument("folder", nargs="?", type=Path, help="default: the exercises folder")
+    check.set_defaults(run=_cmd_check)
+
+    release = commands.add_parser("release", help="write the learners' bundle")
+    release.add_argument("out", type=Path, metavar="OUT")
+    release.set_defaults(run=_cmd_release)
+
+    validate = commands.add_parser(
+        "validate", help="solutions earn every point, stubs none, the rubric is consistent"
+    )
+    validate.add_argument("--seeds", type=_positive_int, default=2, help="held-out draws")
+    validate.set_defaults(run=_cmd_validate)
+
     build = commands.add_parser(
         "build", help="regenerate exercises/, the shipped data and the chapter notes"
     )
     build.add_argument(
         "--check", action="store_true", help="write nothing; exit 1 if anything is out of date"
     )
-    build.set_defaults(run=_build)
+    build.set_defaults(run=_cmd_build)
     return parser
 
 
@@ -64,8 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse has printed its own one-line message
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
+    from grader.rubric import RubricError
+
     try:
         return args.run(args, KitPaths.discover())
-    except UsageError as error:
+    except (UsageError, RubricError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -43,5 +43,10 @@ class KitPaths:
         return self.root / "docs"
 
     @property
+    def samples(self) -> Path:
+        """Sample submissions for the demo, described as edits of the solutions."""
+        return self.root / "samples"
+
+    @property
     def rubric(self) -> Path:
         return self.root / "rubric.yaml"

@@ -210,11 +210,15 @@ def write_exercises(solutions: Path, exercises: Path) -> list[Path]:
 def stale_exercises(solutions: Path, exercises: Path) -> list[str]:
     """How exercises/ differs from what the transform makes today (empty when in sync)."""
     wanted = stub_tree(solutions)
-    present = {
-        path.relative_to(exercises)
-        for path in exercises.rglob("*")
-        if path.is_file() and not _IGNORED_NAMES.intersection(path.relative_to(exercises).parts)
-    } if exercises.exists() else set()
+    present = (
+        {
+            path.relative_to(exercises)
+            for path in exercises.rglob("*")
+            if path.is_file() and not _IGNORED_NAMES.intersection(path.relative_to(exercises).parts)
+        }
+        if exercises.exists()
+        else set()
+    )
     problems = [f"missing: {p}" for p in sorted(set(wanted) - present)]
     problems += [f"not made from solutions/: {p}" for p in sorted(present - set(wanted))]
     for relative in sorted(set(wanted) & present):

@@ -1,0 +1,1 @@
+"""answers checks (see grader/checks/__init__.py)."""

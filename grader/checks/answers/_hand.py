@@ -1,0 +1,51 @@
+"""Shared rules for answers worked by hand: within 2e-3, never showing the answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from grader.checks.framework import CheckFailure, as_array, misconception_ids
+
+HAND_TOLERANCE = 2e-3
+
+
+def expect_hand_number(
+    got: Any, expected: Any, *, name: str, hint: str, variants: dict[str, Any] | None = None
+) -> None:
+    """Pass when every number is within 2e-3; the message gives a hint, not the answer."""
+    expected_array = np.asarray(expected, dtype=float)
+    if isinstance(got, dict) or (isinstance(got, list) and Ellipsis in got):
+        raise CheckFailure(f"{name} still holds `...`: replace each with a number.")
+    got_array = as_array(got, name)
+    if got_array.shape != expected_array.shape:
+        raise CheckFailure(
+            f"{name} should be {_shape_words(expected_array)}, but it is "
+            f"{_shape_words(got_array)}. {hint}"
+        )
+    off = np.abs(got_array - expected_array) > HAND_TOLERANCE
+    if not off.any():
+        return
+    tags = [
+        key
+        for key, wrong in (variants or {}).items()
+        if np.shape(wrong) == got_array.shape
+        and np.allclose(got_array, np.asarray(wrong, dtype=float), atol=HAND_TOLERANCE, rtol=0)
+    ]
+    where = "" if got_array.ndim == 0 else f" (entries {np.flatnonzero(off).tolist()})"
+    raise CheckFailure(
+        f"{name} is off by more than {HAND_TOLERANCE}{where}. {hint}", misconception_ids(tags)
+    )
+
+
+def _shape_words(array: np.ndarray) -> str:
+    return "one number" if array.ndim == 0 else f"a list of {array.size} numbers"
+
+
+def normalized_word(value: Any) -> str | None:
+    """A quiz letter or a word read case-insensitively with spaces ignored."""
+    if not isinstance(value, str):
+        return None
+    return re.sub(r"\s+", "", value).lower()

@@ -1,0 +1,305 @@
+"""What a check works with: the learner's code behind a proxy, the reference, and failures.
+
+A check is a pytest test function named ``check_*`` whose name is its id everywhere. It
+asks the learner's code for values through ``learner`` (every call runs in a worker
+process; only plain data comes back), asks ``reference`` for the values the contract
+expects, compares them here in the grading process, and raises CheckFailure with a message
+for the learner when they differ.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+
+from grader.sandbox import CallResult, StudentCodeError
+
+
+class CheckFailure(AssertionError):
+    """The learner's code ran but gave a wrong answer; the message is for the learner."""
+
+    def __init__(self, message: str, misconceptions: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.misconceptions = misconceptions
+
+
+class CheckSkipped(Exception):
+    """The check cannot run in this mode (e.g. answers are graded only on submission)."""
+
+
+CheckFunction = TypeVar("CheckFunction", bound=Callable[..., None])
+
+
+def manual(check: CheckFunction) -> CheckFunction:
+    """Mark a check as an item an instructor grades: listed for review, never auto-scored."""
+    check.manual = True  # type: ignore[attr-defined]
+    return check
+
+
+class Worker(Protocol):
+    def call(
+        self, module: str, function: str, *args: Any, timeout_s: float | None = None, **kwargs: Any
+    ) -> CallResult: ...
+
+    def get(self, module: str, name: str) -> object: ...
+
+
+@dataclass
+class Learner:
+    """The submission, as a check sees it: calls go to a worker, values come back as data.
+
+    Every call also checks that the learner's function left its inputs unchanged
+    (misconception M18), so no check has to remember to.
+    """
+
+    worker: Worker
+    submission_dir: Any  # Path of the private copy; read as text only, never executed here
+    calls: list[str] = field(default_factory=list)
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self.call_full(module, function, *args, **kwargs).value
+
+    def call_full(
+        self,
+        module: str,
+        function: str,
+        *args: Any,
+        timeout_s: float | None = None,
+        **kwargs: Any,
+    ) -> CallResult:
+        self.calls.append(f"{module}.{function}")
+        result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        changed = _changed_arguments(function, args, kwargs, result)
+        if changed:
+            raise CheckFailure(
+                f"{function}() changed its input {changed} in place. Callers keep using "
+                "their arrays after the call: work on a copy (np.array(x, dtype=float) or "
+                "x.copy()) instead of writing into the argument.",
+                misconceptions=("M18",),
+            )
+        return result
+
+    def get(self, module: str, name: str) -> Any:
+        return self.worker.get(module, name)
+
+    def source(self, module: str) -> str | None:
+        """The text of a learner file, or None when it is missing or not UTF-8."""
+        path = self.submission_dir / f"{module}.py"
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+
+def _changed_arguments(function: str, args: tuple, kwargs: dict, result: CallResult) -> str | None:
+    for index, (before, after) in enumerate(zip(args, result.args_after, strict=False)):
+        if isinstance(before, np.ndarray) and not _same_value(before, after):
+            return f"(argument {index + 1})"
+    for name, before in kwargs.items():
+        if isinstance(before, np.ndarray) and not _same_value(
+            before, result.kwargs_after.get(name)
+        ):
+            return f"'{name}'"
+    return None
+
+
+def _same_value(before: np.ndarray, after: object) -> bool:
+    after_array = np.asarray(after)
+    return after_array.shape == before.shape and bool(
+        np.array_equal(after_array, before, equal_nan=before.dtype.kind == "f")
+    )
+
+
+class Reference(Protocol):
+    """The values the contract expects, computed by the trusted reference solutions."""
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any: ...
+
+    def get(self, module: str, name: str) -> Any: ...
+
+
+# --- comparing ---------------------------------------------------------------------------
+
+
+def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """The learner's value as a float array, or a CheckFailure saying why it is not one."""
+    if value is Ellipsis:
+        raise CheckFailure(f"{what} is still `...`: replace it with your answer.")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise CheckFailure(
+            f"{what} should be a number or an array of numbers, but it is {_describe(value)}."
+        ) from None
+    if shape is not None and array.shape != shape:
+        raise CheckFailure(f"{what} should have shape {shape}, but it has shape {array.shape}.")
+    return array
+
+
+def as_number(value: Any, what: str) -> float:
+    array = as_array(value, what)
+    if array.size != 1:
+        raise CheckFailure(f"{what} should be one number, but it has {array.size} values.")
+    return float(array.reshape(()))
+
+
+def close(actual: Any, expected: Any, *, rtol: float, atol: float) -> bool:
+    actual_array = np.asarray(actual, dtype=float)
+    expected_array = np.asarray(expected, dtype=float)
+    return actual_array.shape == expected_array.shape and bool(
+        np.allclose(actual_array, expected_array, rtol=rtol, atol=atol, equal_nan=False)
+    )
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def show(value: Any, digits: int = 6) -> str:
+    """A short, readable rendering of a number or array for a message."""
+    if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)):
+        array = np.asarray(value, dtype=float)
+        if array.size > 12:
+            return f"an array of shape {array.shape}"
+        return np.array2string(array, precision=digits, separator=", ", suppress_small=False)
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return _describe(value)
+
+
+def seed_for(base_seed: int, check_id: str) -> int:
+    """A seed per check, so each hidden check draws its own data, reproducibly."""
+    digest = hashlib.sha256(f"{base_seed}:{check_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def imported_modules(source: str) -> Iterator[str]:
+    """Every module a source file imports, at any depth (import, from-import, __import__)."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.module
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Name, ast.Attribute))
+            and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
+            in {"__import__", "import_module"}
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            yield node.args[0].value
+
+
+__all__ = [
+    "CheckFailure",
+    "CheckSkipped",
+    "Learner",
+    "Reference",
+    "StudentCodeError",
+    "as_array",
+    "as_number",
+    "close",
+    "imported_modules",
+    "manual",
+    "seed_for",
+    "show",
+]
+
+
+def expect_close(
+    actual: Any,
+    expected: Any,
+    *,
+    what: str,
+    fix: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    hidden: bool = False,
+    variants: dict[str, Any] | None = None,
+) -> None:
+    """Pass when actual matches expected; otherwise fail naming any known wrong variant.
+
+    `variants` maps a misconception id to what that wrong implementation would return on
+    the same input: a learner result that matches one is tagged with its id. Hidden checks
+    never show inputs or expected values, only the property that failed.
+    """
+    expected_array = np.asarray(expected, dtype=float)
+    actual_array = as_array(actual, what)
+    if actual_array.shape != expected_array.shape:
+        raise CheckFailure(
+            f"{what}: expected shape {expected_array.shape}, got shape {actual_array.shape}. {fix}",
+            _matching(actual_array, variants, rtol, atol),
+        )
+    if close(actual_array, expected_array, rtol=rtol, atol=atol):
+        return
+    tags = _matching(actual_array, variants, rtol, atol)
+    if hidden:
+        detail = f"your result differs from the expected one (beyond rtol {rtol:g})"
+    else:
+        detail = f"expected {show(expected_array)}, got {show(actual_array)}"
+    raise CheckFailure(f"{what}: {detail}. {fix}", tags)
+
+
+def _matching(
+    actual: np.ndarray, variants: dict[str, Any] | None, rtol: float, atol: float
+) -> tuple[str, ...]:
+    tags = []
+    for misconception, wrong in (variants or {}).items():
+        with contextlib.suppress(TypeError, ValueError):
+            if wrong is not None and close(actual, wrong, rtol=rtol, atol=atol):
+                tags.append(misconception)
+    return misconception_ids(tags)
+
+
+def misconception_ids(keys: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """ "M10#2" -> "M10", without repeats, in order."""
+    return tuple(dict.fromkeys(key.split("#")[0] for key in keys))
+
+
+def expect_equal(
+    actual: Any,
+    expected: Any,
+    *,
+    what: str,
+    fix: str,
+    hidden: bool = False,
+    variants: dict[str, Any] | None = None,
+) -> None:
+    """Exact comparison for integers, labels and words."""
+    expected_array = np.asarray(expected)
+    try:
+        actual_array = np.asarray(actual)
+        same = actual_array.shape == expected_array.shape and bool(
+            np.array_equal(actual_array, expected_array)
+        )
+    except (TypeError, ValueError):
+        same = False
+    if same:
+        return
+    tags = tuple(
+        m for m, wrong in (variants or {}).items() if wrong is not None and _exactly(actual, wrong)
+    )
+    detail = (
+        "your result differs from the expected one"
+        if hidden
+        else f"expected {show(expected)}, got {show(actual)}"
+    )
+    raise CheckFailure(f"{what}: {detail}. {fix}", tags)
+
+
+def _exactly(actual: Any, wrong: Any) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(actual), np.asarray(wrong)))
+    except (TypeError, ValueError):
+        return False

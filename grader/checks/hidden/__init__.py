@@ -1,0 +1,1 @@
+"""hidden checks (see grader/checks/__init__.py)."""

@@ -1,0 +1,63 @@
+"""Hidden checks of ex2_learning_rate.py on data drawn per submission."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import variants
+from grader.checks.framework import expect_close, expect_equal
+from grader.checks.hidden import _draw
+
+MODULE = "ex2_learning_rate"
+
+
+def check_hidden_loss_history(learner, reference, rng):
+    """loss_history on held-out tickets, with l2, at a stable step."""
+    data = _draw.tickets(rng, n_max=150)
+    lr = float(np.round(0.5 * reference.call(MODULE, "stable_lr_bound", data.X), 4))
+    epochs = int(rng.integers(20, 120))
+    l2 = float(rng.choice([0.0, 0.1]))
+    expect_close(
+        learner.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
+        reference.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
+        hidden=True,
+        what="loss_history on held-out tickets",
+        fix="One value per epoch, the objective (loss + l2/2 ||w[1:]||^2) before each update.",
+    )
+
+
+def check_hidden_stable_lr_bound(learner, reference, rng):
+    """stable_lr_bound on held-out feature matrices."""
+    data = _draw.tickets(rng)
+    expected = reference.call(MODULE, "stable_lr_bound", data.X)
+    expect_close(
+        learner.call(MODULE, "stable_lr_bound", data.X),
+        expected,
+        hidden=True,
+        what="stable_lr_bound on held-out tickets",
+        variants=variants.lr_bound_variants(expected),
+        fix="2 / L with L = lambda_max(X^T X) / (4 n), n the rows of the X you are given.",
+    )
+
+
+def check_hidden_classify_run(learner, reference, rng):
+    """classify_run on held-out loss curves."""
+    for _ in range(6):
+        k = int(rng.integers(3, 40))
+        history = np.sort(rng.uniform(0.1, 1.0, k))[::-1].copy()
+        kind = int(rng.integers(0, 4))
+        if kind == 1:
+            history[int(rng.integers(1, k))] += 0.5
+        elif kind == 2:
+            history[-1] = history[0] + 0.1
+        elif kind == 3:
+            history[int(rng.integers(0, k))] = np.nan
+        got = learner.call(MODULE, "classify_run", history)
+        expect_equal(
+            got.strip().lower() if isinstance(got, str) else got,
+            reference.call(MODULE, "classify_run", history),
+            hidden=True,
+            what="classify_run on held-out loss curves",
+            fix="Apply the rules in order: not finite or last > first -> 'diverges'; a rise "
+            "above 1e-12 -> 'oscillates'; else 'converges'.",
+        )

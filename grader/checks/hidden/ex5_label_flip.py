@@ -1,0 +1,40 @@
+"""Hidden checks of ex5_label_flip.py on data drawn per submission."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.framework import CheckFailure, expect_close, expect_equal
+from grader.checks.hidden import _draw
+
+MODULE = "ex5_label_flip"
+KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_after")
+
+
+def check_hidden_label_flip(learner, reference, rng):
+    """flip_label and label_flip_experiment on held-out tickets."""
+    data = _draw.tickets(rng, n_min=10, n_max=80)
+    index = int(rng.integers(0, len(data.y)))
+    expect_equal(
+        learner.call(MODULE, "flip_label", data.y, index),
+        reference.call(MODULE, "flip_label", data.y, index),
+        hidden=True,
+        what="flip_label on held-out labels",
+        fix="Flip exactly y[index], in a copy.",
+    )
+    lr = float(np.round(0.5 * reference.call("ex2_learning_rate", "stable_lr_bound", data.X), 4))
+    kwargs = {"index": index, "lr": lr, "epochs": 150, "n_bins": int(rng.integers(3, 8))}
+    expected = reference.call(MODULE, "label_flip_experiment", data.X, data.y, **kwargs)
+    got = learner.call(MODULE, "label_flip_experiment", data.X, data.y, **kwargs)
+    if not isinstance(got, dict) or set(KEYS) - set(got):
+        raise CheckFailure(f"label_flip_experiment should return a dict with {', '.join(KEYS)}.")
+    for key in KEYS:
+        expect_close(
+            got[key],
+            expected[key],
+            hidden=True,
+            what=f"label_flip_experiment on held-out tickets: {key}",
+            variants={"M20": expected[key.replace("after", "before")]} if "after" in key else {},
+            fix="Use the index, lr, epochs and n_bins you are given; retrain on the flipped "
+            "labels; score each model against its own labels.",
+        )

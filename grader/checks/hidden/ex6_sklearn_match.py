@@ -1,0 +1,39 @@
+"""Hidden checks of ex6_sklearn_match.py on data drawn per submission."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.framework import expect_close
+from grader.checks.hidden import _draw
+
+MODULE = "ex6_sklearn_match"
+
+
+def check_hidden_sklearn_weights(learner, reference, rng):
+    """sklearn_weights on held-out tickets and another C."""
+    data = _draw.tickets(rng, n_max=120)
+    C = float(np.round(rng.uniform(0.05, 5.0), 2))
+    expect_close(
+        learner.call(MODULE, "sklearn_weights", data.X_raw, data.y, C=C),
+        reference.call(MODULE, "sklearn_weights", data.X_raw, data.y, C=C),
+        hidden=True,
+        rtol=1e-4,
+        atol=1e-5,
+        what="sklearn_weights on held-out tickets",
+        fix="Pass C through, fit to convergence, return [intercept, coef...].",
+    )
+
+
+def check_hidden_l2_for_C(learner, reference, rng):
+    """l2_for_C for held-out C and n."""
+    C = float(np.round(rng.uniform(0.01, 10), 3))
+    n = int(rng.integers(2, 5000))
+    expect_close(
+        learner.call(MODULE, "l2_for_C", C, n),
+        reference.call(MODULE, "l2_for_C", C, n),
+        hidden=True,
+        what="l2_for_C for held-out C and n",
+        variants={"M23": 1.0 / C},
+        fix="l2 = 1 / (C * n).",
+    )

@@ -1,0 +1,109 @@
+"""The expected values: from the reference solutions, or replayed from a recording.
+
+When grading, the reference solutions run here in the grading process (trusted code) and
+never in a learner's worker. A learner's self-check has no solutions: the visible checks'
+expected values were recorded from the solutions when the bundle was released, and are
+replayed. Answer and hidden checks never run there, so nothing of theirs is recorded.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from grader.checks.framework import CheckSkipped
+from grader.sandbox.protocol import decode_value, encode_value
+
+
+class SolutionReference:
+    """Calls into the reference solutions, loaded from a solutions folder."""
+
+    def __init__(self, solutions_dir: Path) -> None:
+        self.solutions_dir = solutions_dir.resolve()
+        self._modules: dict[str, ModuleType] = {}
+
+    def module(self, name: str) -> ModuleType:
+        if name not in self._modules:
+            self._modules[name] = self._import(name)
+        return self._modules[name]
+
+    def _import(self, name: str) -> ModuleType:
+        # The solutions import each other by their bare names, as learners' files do.
+        loaded = sys.modules.get(name)
+        if loaded is not None:
+            if Path(getattr(loaded, "__file__", "")).resolve().parent != self.solutions_dir:
+                raise RuntimeError(f"a module named {name!r} from elsewhere is already loaded")
+            return loaded
+        sys.path.insert(0, str(self.solutions_dir))
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.remove(str(self.solutions_dir))
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        # Copies, so that the reference cannot disturb the arguments a check reuses.
+        target = getattr(self.module(module), function)
+        return target(*copy.deepcopy(args), **copy.deepcopy(kwargs))
+
+    def get(self, module: str, name: str) -> Any:
+        return copy.deepcopy(getattr(self.module(module), name))
+
+
+def call_key(module: str, function: str, args: tuple, kwargs: dict) -> str:
+    """A stable key for one reference call: the hash of its plain-data encoding."""
+    payload = json.dumps(
+        encode_value([module, function, list(args), kwargs]), sort_keys=True, allow_nan=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class RecordingReference:
+    """Answers from the solutions and keeps every answer, to be replayed later."""
+
+    def __init__(self, inner: SolutionReference) -> None:
+        self.inner = inner
+        self.recorded: dict[str, Any] = {}
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        value = self.inner.call(module, function, *args, **kwargs)
+        self.recorded[call_key(module, function, args, kwargs)] = encode_value(value)
+        return value
+
+    def get(self, module: str, name: str) -> Any:
+        value = self.inner.get(module, name)
+        self.recorded[call_key(module, name, (), {})] = encode_value(value)
+        return value
+
+    def dump(self, path: Path) -> None:
+        path.write_text(
+            json.dumps(self.recorded, sort_keys=True, indent=0, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+
+
+class ReplayReference:
+    """Answers from a recording; a call that was not recorded skips its check."""
+
+    def __init__(self, recording: dict[str, Any]) -> None:
+        self.recording = recording
+
+    @classmethod
+    def load(cls, path: Path) -> ReplayReference:
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self._lookup(call_key(module, function, args, kwargs))
+
+    def get(self, module: str, name: str) -> Any:
+        return self._lookup(call_key(module, name, (), {}))
+
+    def _lookup(self, key: str) -> Any:
+        if key not in self.recording:
+            raise CheckSkipped("needs the reference solutions: graded when you submit")
+        return decode_value(self.recording[key])

@@ -1,0 +1,129 @@
+"""Known wrong implementations: what each misconception returns on a given input.
+
+Keys are misconception ids; "M10#2" is one of several wrong versions of M10.
+
+A check compares a failing learner result with these to name the mistake. They run in
+the grading process on the check's own inputs; learners never see them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_sign_flipped(z: np.ndarray) -> np.ndarray:  # M02
+    return _sigmoid(-np.asarray(z, dtype=float))
+
+
+def log_loss_summed(y: np.ndarray, p: np.ndarray, eps: float = 1e-15) -> float:  # M05
+    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
+    y = np.asarray(y, dtype=float)
+    return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def gradient_variants(X: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> dict:
+    """M06 (no 1/n), M07 ((y - p) x) and M08 (intercept penalized)."""
+    X, y, w = (np.asarray(a, dtype=float) for a in (X, y, w))
+    data = X.T @ (_sigmoid(X @ w) - y)
+    penalty = l2 * w
+    penalty[0] = 0.0
+    n = X.shape[0]
+    return {
+        "M06": data + penalty,
+        "M07": -data / n + penalty,
+        "M08": data / n + l2 * w if l2 else None,
+    }
+
+
+def threshold_strict(p: np.ndarray, t: float) -> np.ndarray:  # M09
+    return (np.asarray(p, dtype=float) > t).astype(int)
+
+
+def _cells(y: np.ndarray, predicted: np.ndarray) -> tuple[int, int, int, int]:
+    y = np.asarray(y).astype(int)
+    tn = int(np.sum((y == 0) & (predicted == 0)))
+    fp = int(np.sum((y == 0) & (predicted == 1)))
+    fn = int(np.sum((y == 1) & (predicted == 0)))
+    tp = int(np.sum((y == 1) & (predicted == 1)))
+    return tn, fp, fn, tp
+
+
+def confusion_variants(y: np.ndarray, p: np.ndarray, t: float) -> dict:
+    """Other layouts (M10) and the strict threshold (M09)."""
+    tn, fp, fn, tp = _cells(y, (np.asarray(p, dtype=float) >= t).astype(int))
+    strict = _cells(y, threshold_strict(p, t))
+    layouts = [
+        [[tp, fp], [fn, tn]],
+        [[tp, fn], [fp, tn]],
+        [[tn, fn], [fp, tp]],
+        [[fp, tn], [tp, fn]],
+    ]
+    variants: dict = {f"M10#{i}": layout for i, layout in enumerate(layouts)}
+    variants["M09"] = [[strict[0], strict[1]], [strict[2], strict[3]]]
+    return variants
+
+
+def f1_arithmetic(cm: np.ndarray) -> tuple[float, float, float]:  # M12
+    (_, fp), (fn, tp) = np.asarray(cm, dtype=float)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return precision, recall, (precision + recall) / 2
+
+
+def roc_swapped(points: list) -> list:  # M13
+    return [(tpr, fpr) for fpr, tpr in points]
+
+
+def auc_ties(y: np.ndarray, p: np.ndarray) -> dict:
+    """M14: ties counted 0 or counted 1."""
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p, dtype=float)
+    pos, neg = p[y == 1], p[y == 0]
+    if not len(pos) or not len(neg):
+        return {}
+    greater = np.sum(pos[:, None] > neg[None, :])
+    ties = np.sum(pos[:, None] == neg[None, :])
+    pairs = len(pos) * len(neg)
+    return {"M14": greater / pairs, "M14#one": (greater + ties) / pairs}
+
+
+def reliability_variants(y: np.ndarray, p: np.ndarray, n_bins: int) -> dict:
+    """M16 (edge in the upper bin) and M17 (edges over [min p, max p])."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    upper = np.minimum(np.floor(p * n_bins).astype(int), n_bins - 1)
+    low, high = float(p.min()), float(p.max())
+    span = high - low if high > low else 1.0
+    spread = np.minimum(np.floor((p - low) / span * n_bins).astype(int), n_bins - 1)
+    return {"M16": _bins(y, p, upper, n_bins), "M17": _bins(y, p, spread, n_bins)}
+
+
+def _bins(y: np.ndarray, p: np.ndarray, ids: np.ndarray, n_bins: int) -> tuple:
+    counts = np.bincount(ids, minlength=n_bins)
+    filled = counts > 0
+    prob_true = np.bincount(ids, weights=y, minlength=n_bins)[filled] / counts[filled]
+    prob_pred = np.bincount(ids, weights=p, minlength=n_bins)[filled] / counts[filled]
+    return prob_true, prob_pred, counts[filled]
+
+
+def ece_from_bins(bins: tuple, weighted: bool = True) -> float:
+    prob_true, prob_pred, counts = bins
+    gaps = np.abs(np.asarray(prob_pred) - np.asarray(prob_true))
+    if not weighted:  # M15
+        return float(np.mean(gaps))
+    return float(np.sum(np.asarray(counts) / np.sum(counts) * gaps))
+
+
+def cost_swapped(cm: np.ndarray, cost_fn: float, cost_fp: float) -> float:  # M21
+    (_, fp), (fn, _) = np.asarray(cm)
+    return float(fn * cost_fp + fp * cost_fn)
+
+
+def lr_bound_variants(bound: float) -> dict:
+    """M22: 1/L (half the bound) and L without the 1/4 (a quarter of it)."""
+    return {"M22": bound / 2, "M22#no-quarter": bound / 4}

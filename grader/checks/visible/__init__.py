@@ -1,0 +1,1 @@
+"""visible checks (see grader/checks/__init__.py)."""

@@ -1,0 +1,89 @@
+"""Visible checks of ex2_learning_rate.py."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import variants
+from grader.checks.framework import CheckFailure, as_array, expect_close, expect_equal
+
+MODULE = "ex2_learning_rate"
+
+
+def check_loss_history_stable(learner, reference, tickets):
+    """loss_history records the loss before each step (lr = 0.2, 60 epochs)."""
+    X, y = tickets.eight_X, tickets.eight_y
+    expected = reference.call(MODULE, "loss_history", X, y, 0.2, 60)
+    got = learner.call(MODULE, "loss_history", X, y, 0.2, 60)
+    expect_close(
+        got,
+        expected,
+        what="loss_history(X, y, lr=0.2, epochs=60)",
+        variants={"M05": expected * len(y)},
+        fix="Element k is the loss at w_k, before update k: element 0 is log(2) at w = 0.",
+    )
+
+
+def check_loss_history_with_l2(learner, reference, tickets):
+    """loss_history adds (l2 / 2) * ||w[1:]||^2 to the loss."""
+    X, y = tickets.eight_X, tickets.eight_y
+    expect_close(
+        learner.call(MODULE, "loss_history", X, y, 0.2, 40, l2=0.05),
+        reference.call(MODULE, "loss_history", X, y, 0.2, 40, l2=0.05),
+        what="loss_history(X, y, lr=0.2, epochs=40, l2=0.05)",
+        fix="Add 0.5 * l2 * sum(w[1:] ** 2) (no intercept) and pass l2 to the gradient.",
+    )
+
+
+def check_loss_history_first_steps_at_lr_2(learner, reference, tickets):
+    """At lr = 2.0 the first steps overshoot: the loss jumps from 0.693 to about 3.4."""
+    X, y = tickets.eight_X, tickets.eight_y
+    # Above 2/L runs are chaotic; only the first steps are comparable between codes.
+    expect_close(
+        learner.call(MODULE, "loss_history", X, y, 2.0, 4),
+        reference.call(MODULE, "loss_history", X, y, 2.0, 4),
+        what="loss_history(X, y, lr=2.0, epochs=4)",
+        fix="Record the loss before each update, then step w = w - lr * gradient.",
+    )
+
+
+def check_classify_run(learner, reference):
+    """classify_run applies the rules: diverges, then oscillates, then converges."""
+    cases = {
+        "a steadily falling curve": [0.69, 0.5, 0.4, 0.35, 0.34],
+        "a curve that rises once by 0.1": [0.69, 0.5, 0.6, 0.4, 0.3],
+        "a curve ending above its start": [0.69, 0.5, 0.9, 1.2],
+        "a curve with nan": [0.69, float("nan"), 0.5],
+        "a curve with inf": [0.69, float("inf"), 0.1],
+        "a curve rising by only 1e-13": [0.69, 0.5, 0.5 + 1e-13, 0.4],
+        "a flat curve": [0.5, 0.5, 0.5],
+    }
+    for description, history in cases.items():
+        history_array = np.array(history)
+        got = learner.call(MODULE, "classify_run", history_array)
+        expected = reference.call(MODULE, "classify_run", history_array)
+        word = got.strip().lower() if isinstance(got, str) else got
+        expect_equal(
+            word,
+            expected,
+            what=f"classify_run on {description}",
+            fix="'diverges' if any value is not finite or the last exceeds the first; else "
+            "'oscillates' if some value exceeds the previous by more than 1e-12; else "
+            "'converges'.",
+        )
+
+
+def check_stable_lr_bound(learner, reference, tickets):
+    """stable_lr_bound is 2 / L with L = lambda_max(X^T X) / (4 n): about 0.228 here."""
+    X = tickets.eight_X
+    expected = reference.call(MODULE, "stable_lr_bound", X)
+    got = as_array(learner.call(MODULE, "stable_lr_bound", X), "stable_lr_bound(X)")
+    if got.size == 1 and not np.isfinite(got).all():
+        raise CheckFailure("stable_lr_bound(X) is not a finite number.")
+    expect_close(
+        got,
+        expected,
+        what="stable_lr_bound(X) on the eight tickets",
+        variants=variants.lr_bound_variants(expected),
+        fix="L = np.linalg.eigvalsh(X.T @ X).max() / (4 * n); return 2 / L.",
+    )

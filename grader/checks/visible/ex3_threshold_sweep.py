@@ -1,0 +1,84 @@
+"""Visible checks of ex3_threshold_sweep.py, on the ticket queue with a fixed model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks import variants
+from grader.checks.framework import CheckFailure, as_number, expect_close
+
+MODULE = "ex3_threshold_sweep"
+THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
+FIXED_W = np.array([-4.0, 0.45, 0.3])  # a reasonable, fixed model: no fitting needed
+
+
+def _queue_probabilities(reference, tickets) -> tuple[np.ndarray, np.ndarray]:
+    p = reference.call("logistic_scratch", "predict_proba", tickets.queue_X, FIXED_W)
+    return tickets.queue_y, np.round(np.asarray(p), 2)  # rounded: some p land on thresholds
+
+
+def check_sweep_thresholds(learner, reference, tickets):
+    """sweep_thresholds gives (t, precision, recall, f1) per threshold, in order."""
+    y, p = _queue_probabilities(reference, tickets)
+    expect_close(
+        learner.call(MODULE, "sweep_thresholds", y, p, THRESHOLDS),
+        reference.call(MODULE, "sweep_thresholds", y, p, THRESHOLDS),
+        what=f"sweep_thresholds on the ticket queue, thresholds {THRESHOLDS}",
+        fix="One row (t, precision, recall, f1) per threshold, in the order given; predicted "
+        "positive where p >= t.",
+    )
+
+
+def check_best_f1_threshold(learner, reference, tickets):
+    """best_f1_threshold picks the highest F1, the first threshold on a tie."""
+    y, p = _queue_probabilities(reference, tickets)
+    expect_close(
+        learner.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS),
+        reference.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS),
+        what="best_f1_threshold on the ticket queue",
+        fix="Return the threshold (not the F1) with the highest F1.",
+    )
+    # On the eight tickets with a separating p every threshold ties at F1 = 1.
+    y8 = tickets.eight_y
+    p8 = np.where(y8 == 1, 0.9, 0.1)
+    tied = [0.65, 0.2, 0.5]
+    got = as_number(learner.call(MODULE, "best_f1_threshold", y8, p8, tied), "best threshold")
+    if got != 0.65:
+        raise CheckFailure(
+            f"With every threshold of {tied} tied at F1 = 1, best_f1_threshold returned {got}; "
+            "a tie goes to the threshold that comes first (0.65). Compare with > not >=."
+        )
+
+
+def check_expected_cost(learner, reference, tickets):
+    """expected_cost is FN * cost_fn + FP * cost_fp."""
+    y, p = _queue_probabilities(reference, tickets)
+    cm = reference.call("logistic_scratch", "confusion_matrix_at_threshold", y, p, 0.3)
+    for cost_fn, cost_fp in ((120.0, 18.0), (5.0, 40.0)):
+        expect_close(
+            learner.call(MODULE, "expected_cost", y, p, 0.3, cost_fn=cost_fn, cost_fp=cost_fp),
+            reference.call(MODULE, "expected_cost", y, p, 0.3, cost_fn=cost_fn, cost_fp=cost_fp),
+            what=f"expected_cost(y, p, 0.3, cost_fn={cost_fn}, cost_fp={cost_fp})",
+            variants={"M21": variants.cost_swapped(cm, cost_fn, cost_fp)},
+            fix="A missed urgent ticket is a false negative: FN * cost_fn + FP * cost_fp.",
+        )
+
+
+def check_min_cost_threshold(learner, reference, tickets):
+    """min_cost_threshold returns (t, cost) with the lowest cost, the first on a tie."""
+    y, p = _queue_probabilities(reference, tickets)
+    expect_close(
+        learner.call(MODULE, "min_cost_threshold", y, p, THRESHOLDS),
+        reference.call(MODULE, "min_cost_threshold", y, p, THRESHOLDS),
+        what="min_cost_threshold on the ticket queue (cost_fn=120, cost_fp=18)",
+        fix="Return a pair (threshold, cost) for the lowest expected_cost.",
+    )
+    y8 = tickets.eight_y
+    p8 = np.where(y8 == 1, 0.9, 0.1)
+    got = learner.call(MODULE, "min_cost_threshold", y8, p8, [0.6, 0.3, 0.5])
+    expect_close(
+        got,
+        (0.6, 0.0),
+        what="min_cost_threshold with three tied thresholds [0.6, 0.3, 0.5]",
+        fix="A tie goes to the threshold that comes first.",
+    )

@@ -1,0 +1,55 @@
+"""Visible checks of ex6_sklearn_match.py."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.framework import CheckFailure, as_number, expect_close
+
+MODULE = "ex6_sklearn_match"
+
+
+def check_sklearn_weights(learner, reference, tickets):
+    """sklearn_weights returns [intercept, coef...] of L2 logistic regression."""
+    for C in (1.0, 0.1):
+        expect_close(
+            learner.call(MODULE, "sklearn_weights", tickets.eight_X_raw, tickets.eight_y, C=C),
+            reference.call(MODULE, "sklearn_weights", tickets.eight_X_raw, tickets.eight_y, C=C),
+            what=f"sklearn_weights(X_raw, y, C={C})",
+            rtol=1e-5,
+            atol=1e-6,
+            fix="LogisticRegression(C=C, tol=1e-10, max_iter=10000) fitted on X_raw (no ones "
+            "column: sklearn fits the intercept); return [intercept_, *coef_[0]].",
+        )
+
+
+def check_l2_for_C(learner, reference):
+    """l2_for_C is 1 / (C n)."""
+    for C, n in ((1.0, 8), (0.5, 200)):
+        expect_close(
+            learner.call(MODULE, "l2_for_C", C, n),
+            reference.call(MODULE, "l2_for_C", C, n),
+            what=f"l2_for_C({C}, {n})",
+            variants={"M23": 1.0 / C},
+            fix="scikit-learn sums the losses; divide its objective by C * n: l2 = 1 / (C * n).",
+        )
+
+
+def check_scratch_vs_sklearn_gap(learner, tickets):
+    """scratch_vs_sklearn_gap is at most 1e-3 on the eight tickets with C = 1."""
+    gap = as_number(
+        learner.call(
+            MODULE,
+            "scratch_vs_sklearn_gap",
+            tickets.eight_X_raw,
+            tickets.eight_y,
+            C=1.0,
+            timeout_s=60.0,
+        ),
+        "scratch_vs_sklearn_gap(X_raw, y, C=1)",
+    )
+    if not (np.isfinite(gap) and 0.0 <= gap <= 1e-3):
+        raise CheckFailure(
+            f"scratch_vs_sklearn_gap(X_raw, y, C=1) is {gap:.3g}; a converged fit gives at most "
+            "1e-3. Fit at l2 = l2_for_C(C, n) with a step below 2/L and enough epochs.",
+        )

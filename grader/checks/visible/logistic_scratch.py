@@ -1,0 +1,398 @@
+"""Visible checks of logistic_scratch.py, on the eight tickets and small fixed inputs."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from grader.checks import variants
+from grader.checks.framework import (
+    CheckFailure,
+    FailureKind,
+    StudentCodeError,
+    as_array,
+    expect_close,
+    expect_equal,
+    imported_modules,
+    show,
+)
+
+MODULE = "logistic_scratch"
+ALLOWED_THIRD_PARTY = {"numpy"}
+FORBIDDEN_HINT = "This file is written from scratch: NumPy and the standard library only."
+
+
+def check_scratch_imports_numpy_only(learner):
+    """logistic_scratch.py imports only NumPy and the standard library."""
+    source = learner.source(MODULE)
+    if source is None:
+        raise CheckFailure(f"{MODULE}.py is missing from the submission (or is not UTF-8 text).")
+    try:
+        modules = set(imported_modules(source))
+    except SyntaxError as error:
+        raise CheckFailure(
+            f"{MODULE}.py has a syntax error on line {error.lineno}: {error.msg}."
+        ) from None
+    roots = {name.split(".")[0] for name in modules}
+    forbidden = sorted(
+        root
+        for root in roots
+        if root not in ALLOWED_THIRD_PARTY and root not in sys.stdlib_module_names
+    )
+    if forbidden:
+        raise CheckFailure(f"{MODULE}.py imports {', '.join(forbidden)}. {FORBIDDEN_HINT}")
+
+
+def check_add_intercept(learner, reference, tickets):
+    """add_intercept puts a column of ones first, as a float array."""
+    X_raw = tickets.eight_X_raw
+    got = learner.call(MODULE, "add_intercept", X_raw)
+    expected = reference.call(MODULE, "add_intercept", X_raw)
+    variants_ = {"M01": X_raw}
+    expect_close(
+        got,
+        expected,
+        what="add_intercept(eight tickets)",
+        variants=variants_,
+        fix="Return np.column_stack([np.ones(n), X_raw]): ones first, then the features.",
+    )
+    from_list = learner.call(MODULE, "add_intercept", X_raw.tolist())
+    expect_close(
+        from_list,
+        expected,
+        what="add_intercept on a list of lists",
+        fix="Accept lists too: convert with np.asarray(X_raw, dtype=float) first.",
+    )
+
+
+def check_sigmoid_values(learner, reference):
+    """sigmoid matches 1 / (1 + exp(-z)) within 1e-9 on a grid of z."""
+    z = np.array([-30.0, -3.5, -0.5, 0.25, 2.5, 30.0])
+    got = learner.call(MODULE, "sigmoid", z)
+    expect_close(
+        got,
+        reference.call(MODULE, "sigmoid", z),
+        what=f"sigmoid({show(z)})",
+        rtol=0.0,
+        atol=1e-9,
+        variants={"M02": variants.sigmoid_sign_flipped(z)},
+        fix="sigma(z) = 1 / (1 + exp(-z)): large z gives values near 1.",
+    )
+
+
+def check_sigmoid_stable(learner, reference):
+    """sigmoid stays finite, accurate and warning-free on [-1000, 1000]."""
+    z = np.linspace(-1000.0, 1000.0, 4001)
+    fix = (
+        "exp(-z) overflows for z below about -709. Use exp(-|z|): for z >= 0 return "
+        "1 / (1 + exp(-z)), for z < 0 return exp(z) / (1 + exp(z))."
+    )
+    result = learner.call_full(MODULE, "sigmoid", z)
+    runtime = [w for w in result.warnings if w.startswith("RuntimeWarning")]
+    if runtime:
+        raise CheckFailure(
+            f"sigmoid on z in [-1000, 1000] raised {runtime[0]}. {fix}", misconceptions=("M03",)
+        )
+    got = as_array(result.value, "sigmoid(z)")
+    if got.shape == z.shape and not np.all(np.isfinite(got)):
+        raise CheckFailure(f"sigmoid gives nan or inf for large |z|. {fix}", ("M03",))
+    expect_close(
+        got,
+        reference.call(MODULE, "sigmoid", z),
+        what="sigmoid on z in [-1000, 1000]",
+        rtol=0.0,
+        atol=1e-9,
+        fix=fix,
+    )
+
+
+def check_sigmoid_shapes(learner):
+    """sigmoid keeps the shape of z: a number for a number, a matrix for a matrix."""
+    scalar = learner.call(MODULE, "sigmoid", 0.5)
+    if np.shape(scalar) != ():
+        raise CheckFailure(
+            f"sigmoid(0.5) should be one number, got shape {np.shape(scalar)}. "
+            "Return an array of the shape of z (a float for a float)."
+        )
+    matrix = np.array([[-1.0, 0.0, 1.0], [2.0, -2.0, 0.5]])
+    got = as_array(learner.call(MODULE, "sigmoid", matrix), "sigmoid(2x3 matrix)")
+    if got.shape != matrix.shape:
+        raise CheckFailure(
+            f"sigmoid of a 2x3 matrix should have shape (2, 3), got {got.shape}. "
+            "Work element by element (np.exp), without flattening or summing."
+        )
+
+
+def check_log_loss_values(learner, reference, tickets):
+    """log_loss is the mean binary cross-entropy."""
+    y = tickets.eight_y
+    p = np.array([0.1, 0.3, 0.2, 0.7, 0.9, 0.6, 0.4, 0.8])
+    expect_close(
+        learner.call(MODULE, "log_loss", y, p),
+        reference.call(MODULE, "log_loss", y, p),
+        what="log_loss(y, p) on the eight tickets",
+        variants={"M05": variants.log_loss_summed(y, p)},
+        fix="Average -(y log p + (1 - y) log(1 - p)) over the tickets (np.mean, not np.sum).",
+    )
+
+
+def check_log_loss_clipping(learner, reference):
+    """log_loss clips p to [eps, 1 - eps]: finite even at p = 0 or p = 1."""
+    y = np.array([1, 0, 1, 0])
+    p = np.array([0.0, 1.0, 1.0, 0.0])
+    got = learner.call(MODULE, "log_loss", y, p)
+    value = as_array(got, "log_loss at p in {0, 1}")
+    if value.size == 1 and not np.isfinite(value).all():
+        raise CheckFailure(
+            f"log_loss(y={y.tolist()}, p={p.tolist()}) is {show(got)}: log(0) is -inf. Clip p "
+            "to [eps, 1 - eps] before taking logs.",
+            misconceptions=("M04",),
+        )
+    # Saturated logs differ by ~1e-3 between correct formulas (log(1 - p) vs log1p(-p)).
+    expect_close(
+        got,
+        reference.call(MODULE, "log_loss", y, p),
+        what="log_loss at p in {0, 1}",
+        rtol=1e-2,
+        fix="Clip with the eps argument: np.clip(p, eps, 1 - eps).",
+    )
+
+
+def check_gradient_values(learner, reference, tickets):
+    """gradient is (1/n) X^T (sigmoid(Xw) - y) on the eight tickets."""
+    X, y = tickets.eight_X, tickets.eight_y
+    w = np.array([-1.0, 0.3, 0.2])
+    expect_close(
+        learner.call(MODULE, "gradient", X, y, w),
+        reference.call(MODULE, "gradient", X, y, w),
+        what=f"gradient(X, y, w={w.tolist()})",
+        variants=variants.gradient_variants(X, y, w, 0.0),
+        fix="g = X.T @ (sigmoid(X @ w) - y) / n, with n the number of tickets.",
+    )
+
+
+def check_gradient_l2(learner, reference, tickets):
+    """gradient adds l2 * w for every weight but the intercept."""
+    X, y = tickets.eight_X, tickets.eight_y
+    w = np.array([0.5, -0.2, 0.3])
+    expect_close(
+        learner.call(MODULE, "gradient", X, y, w, l2=0.1),
+        reference.call(MODULE, "gradient", X, y, w, l2=0.1),
+        what=f"gradient(X, y, w={w.tolist()}, l2=0.1)",
+        variants=variants.gradient_variants(X, y, w, 0.1),
+        fix="Add l2 * w to the data term, with the intercept's entry (index 0) set to 0.",
+    )
+
+
+def check_fit_logistic_stable(learner, reference, tickets):
+    """fit_logistic follows gradient descent from zeros (lr = 0.2 < 2/L, 300 epochs)."""
+    X, y = tickets.eight_X, tickets.eight_y
+    for epochs in (0, 1, 300):
+        expect_close(
+            learner.call(MODULE, "fit_logistic", X, y, lr=0.2, epochs=epochs),
+            reference.call(MODULE, "fit_logistic", X, y, lr=0.2, epochs=epochs),
+            what=f"fit_logistic(X, y, lr=0.2, epochs={epochs})",
+            fix="Start from np.zeros(d) and take exactly `epochs` steps "
+            "w = w - lr * gradient(X, y, w, l2).",
+        )
+
+
+def check_fit_logistic_chapter_model(learner, reference, tickets):
+    """The chapter model (lr = 0.8, 2000 epochs): same first steps, same classification."""
+    X, y = tickets.eight_X, tickets.eight_y
+    # lr = 0.8 is above 2/L: long runs of two correct codes drift apart, so compare the
+    # first steps exactly and the final model by what it predicts.
+    expect_close(
+        learner.call(MODULE, "fit_logistic", X, y, lr=0.8, epochs=3),
+        reference.call(MODULE, "fit_logistic", X, y, lr=0.8, epochs=3),
+        what="fit_logistic(X, y, lr=0.8, epochs=3)",
+        fix="Each step is w = w - lr * gradient(X, y, w): check the update's sign and size.",
+    )
+    w = as_array(learner.call(MODULE, "fit_logistic", X, y, lr=0.8, epochs=2000), "w", (3,))
+    predicted = (X @ w >= 0).astype(int)
+    expect_equal(
+        predicted,
+        y,
+        what="the chapter model's predictions at 0.5 on the eight tickets",
+        fix="After 2000 steps at lr = 0.8 the chapter model classifies all eight correctly.",
+    )
+
+
+def check_predict_proba(learner, reference, tickets):
+    """predict_proba is sigmoid(X @ w), one probability per row."""
+    X = tickets.eight_X
+    w = np.array([-4.0, 0.8, 0.4])
+    expect_close(
+        learner.call(MODULE, "predict_proba", X, w),
+        reference.call(MODULE, "predict_proba", X, w),
+        what=f"predict_proba(X, w={w.tolist()})",
+        rtol=0.0,
+        atol=1e-9,
+        fix="Return sigmoid(X @ w).",
+    )
+
+
+def check_threshold_is_inclusive(learner, reference):
+    """predict_with_threshold predicts 1 where p >= t, as ints."""
+    p = np.array([0.2, 0.5, 0.50001, 0.49999, 0.75, 0.5])
+    got = learner.call(MODULE, "predict_with_threshold", p, 0.5)
+    expect_equal(
+        got,
+        reference.call(MODULE, "predict_with_threshold", p, 0.5),
+        what=f"predict_with_threshold({p.tolist()}, 0.5)",
+        variants={"M09": variants.threshold_strict(p, 0.5)},
+        fix="A probability exactly at the threshold is positive: use p >= t.",
+    )
+    if np.asarray(got).dtype.kind not in "iub":
+        raise CheckFailure(
+            "predict_with_threshold should return integers 0 and 1; convert with .astype(int)."
+        )
+
+
+def check_confusion_matrix_layout(learner, reference, tickets):
+    """confusion_matrix_at_threshold returns [[TN, FP], [FN, TP]]."""
+    y = tickets.eight_y
+    p = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.3, 0.4, 0.7])
+    got = learner.call(MODULE, "confusion_matrix_at_threshold", y, p, 0.5)
+    expect_equal(
+        got,
+        reference.call(MODULE, "confusion_matrix_at_threshold", y, p, 0.5),
+        what=f"confusion_matrix_at_threshold(y, p={p.tolist()}, t=0.5)",
+        variants=variants.confusion_variants(y, p, 0.5),
+        fix="Rows are the true class, columns the predicted one: [[TN, FP], [FN, TP]], "
+        "predicted positive where p >= t.",
+    )
+
+
+def check_precision_recall_f1(learner, reference):
+    """precision_recall_f1 reads the cells right and takes the harmonic mean."""
+    cm = np.array([[50, 10], [5, 15]])
+    expect_close(
+        learner.call(MODULE, "precision_recall_f1", cm),
+        reference.call(MODULE, "precision_recall_f1", cm),
+        what=f"precision_recall_f1({cm.tolist()})",
+        variants={"M12": variants.f1_arithmetic(cm)},
+        fix="precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2PR/(P+R).",
+    )
+
+
+def check_precision_recall_f1_zero_division(learner, reference):
+    """Any 0/0 in precision, recall or F1 gives 0.0, never nan or an error."""
+    fix = "Guard each division: a rate whose denominator is 0 is 0.0 (zero_division=0)."
+    for cm in (np.array([[6, 0], [2, 0]]), np.array([[8, 0], [0, 0]]), np.array([[0, 3], [0, 0]])):
+        try:
+            got = learner.call(MODULE, "precision_recall_f1", cm)
+        except StudentCodeError as error:
+            if error.kind is FailureKind.EXCEPTION:
+                raise CheckFailure(
+                    f"precision_recall_f1({cm.tolist()}) raised an error: "
+                    f"{error.learner_message}. {fix}",
+                    misconceptions=("M11",),
+                ) from None
+            raise
+        values = as_array(got, f"precision_recall_f1({cm.tolist()})")
+        if np.isnan(values).any():
+            raise CheckFailure(
+                f"precision_recall_f1({cm.tolist()}) gave nan. {fix}", misconceptions=("M11",)
+            )
+        expect_close(
+            values,
+            reference.call(MODULE, "precision_recall_f1", cm),
+            what=f"precision_recall_f1({cm.tolist()})",
+            fix=fix,
+        )
+
+
+def check_roc_points(learner, reference, tickets):
+    """roc_points gives (FPR, TPR) per threshold, in the thresholds' order."""
+    y = tickets.eight_y
+    p = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.3, 0.4, 0.7])
+    thresholds = [1.01, 0.8, 0.5, 0.35, 0.0]
+    expected = reference.call(MODULE, "roc_points", y, p, thresholds)
+    expect_close(
+        learner.call(MODULE, "roc_points", y, p, thresholds),
+        expected,
+        what=f"roc_points(y, p, {thresholds})",
+        variants={"M13": variants.roc_swapped(expected)},
+        fix="Each point is (FP / (FP + TN), TP / (TP + FN)): x is the false-positive rate.",
+    )
+
+
+def check_roc_auc_with_ties(learner, reference):
+    """roc_auc equals roc_auc_score, a tie counting one half."""
+    y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
+    p = np.array([0.2, 0.5, 0.5, 0.8, 0.3, 0.3, 0.9, 0.8, 0.5, 0.1])
+    expect_close(
+        learner.call(MODULE, "roc_auc", y, p),
+        reference.call(MODULE, "roc_auc", y, p),
+        what=f"roc_auc(y={y.tolist()}, p={p.tolist()})",
+        variants=variants.auc_ties(y, p),
+        fix="Compare every positive with every negative; a tie counts 0.5.",
+    )
+
+
+def check_roc_auc_one_class(learner):
+    """roc_auc raises ValueError when y holds one class only."""
+    try:
+        got = learner.call(MODULE, "roc_auc", np.array([1, 1, 1]), np.array([0.2, 0.5, 0.9]))
+    except StudentCodeError as error:
+        if error.kind is FailureKind.EXCEPTION and error.exception_type == "ValueError":
+            return
+        if error.kind is not FailureKind.EXCEPTION:
+            raise
+        raise CheckFailure(
+            f"roc_auc with one class raised {error.exception_type}, not ValueError. Check for "
+            "no positives or no negatives first and raise ValueError with a clear message."
+        ) from None
+    raise CheckFailure(
+        f"roc_auc(y=[1, 1, 1], ...) returned {show(got)}; AUC is undefined with one class. "
+        "Raise ValueError when there are no positives or no negatives."
+    )
+
+
+def check_reliability_bins_edges(learner, reference):
+    """reliability_bins matches calibration_curve, edge probabilities in the lower bin."""
+    y = np.array([0, 1, 0, 1, 1, 0, 1, 0, 1, 1])
+    p = np.array([0.0, 0.2, 0.2, 0.4, 0.55, 0.8, 0.8, 0.95, 1.0, 0.1])
+    expected = reference.call(MODULE, "reliability_bins", y, p, n_bins=5)
+    got = learner.call(MODULE, "reliability_bins", y, p, n_bins=5)
+    got_parts = _three_parts(got, "reliability_bins")
+    found = variants.reliability_variants(y, p, 5)
+    for index, name in enumerate(("prob_true", "prob_pred", "counts")):
+        expect_close(
+            got_parts[index],
+            expected[index],
+            what=f"reliability_bins(y, p={p.tolist()}, n_bins=5): {name}",
+            variants={key: value[index] for key, value in found.items()},
+            fix="Edges are linspace(0, 1, n_bins + 1); p on an inner edge goes to the lower "
+            "bin ([0, 0.2], (0.2, 0.4], ...); keep only the non-empty bins.",
+        )
+
+
+def check_expected_calibration_error(learner, reference):
+    """expected_calibration_error weights each bin's gap by its share of tickets."""
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 0, 1])
+    p = np.array([0.05, 0.1, 0.15, 0.1, 0.05, 0.1, 0.9, 0.7, 0.5, 0.45])
+    bins = variants.reliability_variants(y, p, 4)
+    wrong = {
+        "M15": variants.ece_from_bins(
+            reference.call(MODULE, "reliability_bins", y, p, 4), weighted=False
+        )
+    }
+    wrong.update({key: variants.ece_from_bins(value) for key, value in bins.items()})
+    expect_close(
+        learner.call(MODULE, "expected_calibration_error", y, p, n_bins=4),
+        reference.call(MODULE, "expected_calibration_error", y, p, n_bins=4),
+        what=f"expected_calibration_error(y, p={p.tolist()}, n_bins=4)",
+        variants=wrong,
+        fix="Sum over the non-empty bins of (count / n) * |mean p - mean y|.",
+    )
+
+
+def _three_parts(value, what: str) -> list:
+    if not isinstance(value, (list, tuple)) or len(value) != 3:
+        raise CheckFailure(
+            f"{what} should return three arrays (prob_true, prob_pred, counts), got {show(value)}."
+        )
+    return list(value)

@@ -1,0 +1,108 @@
+"""`release OUT`: the learners' bundle.
+
+It holds the stubs and data, the grader without answer and hidden checks, a rubric cut
+down to the visible checks, the visible checks' expected values recorded from the
+solutions (replayed by `check`), a learner README and a CI workflow. No solution code,
+no hidden check, no answer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from grader.checks.catalog import Category
+from grader.checks.reference import RecordingReference, SolutionReference
+from grader.paths import EXERCISES, KitPaths
+from grader.pipeline.grade import RECORDING, GradingContext, GradingOptions, grade_submission
+from grader.results import Status
+
+ASSETS = Path(__file__).with_name("release_assets")
+#: Parts of the grader package a learner must not get, or cannot use without solutions/.
+WITHHELD = ("checks/answers", "checks/hidden", "authoring", "commands/release_assets")
+
+
+class ReleaseError(RuntimeError):
+    """The bundle cannot be made (for instance, the solutions fail a visible check)."""
+
+
+def release_command(kit: KitPaths, out: Path) -> int:
+    written = write_release(kit, out)
+    print(f"wrote the learners' bundle to {out} ({len(written)} files)")
+    return 0
+
+
+def write_release(kit: KitPaths, out: Path) -> list[Path]:
+    if out.exists() and any(out.iterdir()):
+        raise ReleaseError(f"{out} exists and is not empty")
+    recording = _record_visible_expectations(kit)
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(kit.exercises, out / EXERCISES, ignore=_ignore_caches)
+    package = Path(__file__).resolve().parents[1]
+    shutil.copytree(package, out / "grader", ignore=_ignore_withheld(package))
+    recording.dump(out / RECORDING)
+    (out / "rubric.yaml").write_text(_visible_rubric(kit), encoding="utf-8")
+    shutil.copyfile(ASSETS / "README.md", out / "README.md")
+    workflow = out / ".github" / "workflows" / "grade.yml"
+    workflow.parent.mkdir(parents=True)
+    shutil.copyfile(ASSETS / "grade.yml", workflow)
+    shutil.copyfile(kit.root / "pyproject.toml", out / "pyproject.toml")
+    return [path for path in out.rglob("*") if path.is_file()]
+
+
+def _record_visible_expectations(kit: KitPaths) -> RecordingReference:
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0)
+    context = GradingContext.build(options)
+    recording = RecordingReference(SolutionReference(kit.solutions))
+    context.reference = recording
+    with tempfile.TemporaryDirectory() as scratch:
+        submission = Path(scratch) / "solutions"
+        submission.mkdir()
+        for path in kit.solutions.glob("*.py"):
+            shutil.copyfile(path, submission / path.name)
+        result = grade_submission(submission, context)
+    failing = [i.outcome.check_id for i in result.checks if i.outcome.status is not Status.PASSED]
+    if failing:
+        raise ReleaseError(f"the solutions fail visible checks: {', '.join(failing)}")
+    return recording
+
+
+def _visible_rubric(kit: KitPaths) -> str:
+    """rubric.yaml with the visible checks only; each criterion keeps its share of points."""
+    from grader.checks.catalog import discover_checks
+
+    visible = {spec.check_id for spec in discover_checks((Category.VISIBLE,))}
+    raw = yaml.safe_load(kit.rubric.read_text(encoding="utf-8"))
+    criteria = []
+    for criterion in raw["criteria"]:
+        weights = criterion["checks"]
+        kept = {check: weight for check, weight in weights.items() if check in visible}
+        if not kept:
+            continue
+        share = sum(kept.values()) / sum(weights.values())
+        criteria.append(
+            {**criterion, "points": round(criterion["points"] * share, 4), "checks": kept}
+        )
+    raw["criteria"] = criteria
+    raw["total_points"] = sum(c["points"] for c in criteria)
+    header = "# The learners' rubric: the visible checks only, with their share of the points.\n"
+    return header + yaml.safe_dump(raw, sort_keys=False)
+
+
+def _ignore_caches(folder: str, names: list[str]) -> set[str]:
+    return {name for name in names if name in {"__pycache__", ".pytest_cache"}}
+
+
+def _ignore_withheld(package: Path):
+    withheld = {(package / part).resolve() for part in WITHHELD}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder).resolve()
+        return _ignore_caches(folder, names) | {
+            name for name in names if (here / name).resolve() in withheld
+        }
+
+    return ignore

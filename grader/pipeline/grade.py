@@ -1,0 +1,158 @@
+"""One submission through every stage: load -> run + check -> score.
+
+This is the boundary that always returns a valid GradedSubmission: an unreadable
+submission fails every check with a learner-facing reason, and a grader bug marks every
+check as a grader error, never as the learner's failure.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader import __version__
+from grader.checks.catalog import Category, CheckSpec, discover_checks
+from grader.checks.framework import Reference, seed_for
+from grader.checks.reference import ReplayReference, SolutionReference
+from grader.paths import KitPaths
+from grader.pipeline.load import SubmissionError, load_submission, submission_name
+from grader.pipeline.run import RunSettings, run_checks
+from grader.pipeline.score import score
+from grader.results import CheckOutcome, GradedSubmission, Status
+from grader.rubric import Rubric, load_rubric
+from grader.sandbox import isolation_report
+from grader.tickets import TicketData
+
+#: The learner files the contract names; anything else in exercises/ is kit support.
+EXERCISE_FILES = frozenset(
+    {
+        "logistic_scratch.py",
+        "ex1_hand_gradient.py",
+        "ex2_learning_rate.py",
+        "ex3_threshold_sweep.py",
+        "ex4_manual_ece.py",
+        "ex5_label_flip.py",
+        "ex6_sklearn_match.py",
+        "ex7_diagnosis.py",
+    }
+)
+RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """What a grading run needs to know; plain values, so it can go to worker processes."""
+
+    kit_root: Path
+    categories: tuple[Category, ...] = tuple(Category)
+    base_seed: int | None = None  # None: a fresh random seed per submission
+
+
+@dataclass
+class GradingContext:
+    """Built once per grading process from GradingOptions."""
+
+    options: GradingOptions
+    kit: KitPaths
+    specs: list[CheckSpec]
+    rubric: Rubric
+    reference: Reference
+    tickets: TicketData
+
+    @classmethod
+    def build(cls, options: GradingOptions) -> GradingContext:
+        kit = KitPaths(options.kit_root)
+        specs = discover_checks()
+        rubric = load_rubric(kit.rubric, specs)
+        if kit.solutions.is_dir():
+            reference: Reference = SolutionReference(kit.solutions)
+            loader = kit.solutions / "tickets.py"
+        else:  # a learner bundle: visible checks replay the recorded reference values
+            reference = ReplayReference.load(kit.root / RECORDING)
+            loader = kit.exercises / "tickets.py"
+        return cls(options, kit, specs, rubric, reference, TicketData.load(loader))
+
+    def seed_for(self, name: str) -> int:
+        if self.options.base_seed is None:
+            return secrets.randbits(62)
+        return seed_for(self.options.base_seed, name) >> 2
+
+    @property
+    def support_dir(self) -> Path:
+        return self.kit.exercises
+
+
+def grade_submission(
+    path: Path, context: GradingContext, name: str | None = None
+) -> GradedSubmission:
+    """Grade one submission folder or zip; never raises for anything the submission does."""
+    started = time.perf_counter()
+    name = name or submission_name(path)
+    seed = context.seed_for(name)
+    wanted = [spec for spec in context.specs if spec.category in context.options.categories]
+    notices: list[str] = []
+    grader_errors: list[str] = []
+    try:
+        loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
+    except SubmissionError as error:
+        outcomes = [_failed(spec, f"The submission could not be read: {error}.") for spec in wanted]
+        notices.append(f"The submission could not be read: {error}.")
+    except OSError as error:
+        outcomes = [_failed(spec, f"The submission could not be read: {error}.") for spec in wanted]
+        notices.append(f"The submission could not be read ({error.strerror}).")
+    else:
+        notices.extend(loaded.notices)
+        try:
+            settings = RunSettings(context.options.categories, seed, context.rubric.limits)
+            outcomes, _ = run_checks(
+                loaded.workdir, context.reference, context.tickets, context.specs, settings
+            )
+        except Exception:  # a grader bug: keep the learner blameless, keep the detail
+            detail = traceback.format_exc()
+            grader_errors.append(detail[-4000:])
+            outcomes = [_grader_error(spec, detail) for spec in wanted]
+        finally:
+            loaded.close()
+    scored, criteria = score(outcomes, context.rubric)
+    return GradedSubmission(
+        name=name,
+        score=sum(item.points for item in scored),
+        max_score=context.rubric.total_points,
+        checks=scored,
+        criteria=criteria,
+        seed=seed,
+        isolation=isolation_report(),
+        grader_version=__version__,
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        duration_s=time.perf_counter() - started,
+        notices=tuple(notices),
+        grader_errors=tuple(grader_errors),
+    )
+
+
+def _failed(spec: CheckSpec, message: str) -> CheckOutcome:
+    return CheckOutcome(
+        check_id=spec.check_id,
+        exercise=spec.exercise,
+        status=Status.FAILED,
+        message=message,
+        hidden=spec.hidden,
+        manual=spec.manual,
+    )
+
+
+def _grader_error(spec: CheckSpec, detail: str) -> CheckOutcome:
+    return CheckOutcome(
+        check_id=spec.check_id,
+        exercise=spec.exercise,
+        status=Status.ERROR,
+        message="The grader failed on this submission; it is not your fault and your "
+        "instructor has been told.",
+        hidden=spec.hidden,
+        manual=spec.manual,
+        grader_error=detail[-4000:],
+    )

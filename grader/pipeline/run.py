@@ -1,0 +1,193 @@
+"""Stage "run + check": pytest runs the checks against one submission's worker.
+
+pytest runs in the grading process; the checks reach the learner's code only through the
+`learner` fixture (a worker process per submission). A plugin turns each check's ending
+into a typed CheckOutcome: a CheckFailure or a failure of the learner's code is the
+learner's; any other exception is the grader's own error and is kept apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from grader.checks.catalog import Category, CheckSpec, category_folder
+from grader.checks.framework import CheckFailure, CheckSkipped, Learner, Reference, seed_for
+from grader.results import CheckOutcome, Status
+from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
+from grader.tickets import TicketData
+
+NOT_WRITTEN = "not written yet"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    categories: tuple[Category, ...]
+    seed: int
+    limits: Limits
+
+
+class CheckPlugin:
+    """Gives the checks their fixtures and collects one outcome per check."""
+
+    def __init__(
+        self,
+        learner: Learner,
+        reference: Reference,
+        tickets: TicketData,
+        specs: dict[str, CheckSpec],
+        seed: int,
+    ) -> None:
+        self._learner = learner
+        self._reference = reference
+        self._tickets = tickets
+        self._specs = specs
+        self._seed = seed
+        self.outcomes: dict[str, CheckOutcome] = {}
+        self._started: dict[str, float] = {}
+
+    @pytest.fixture
+    def learner(self) -> Learner:
+        return self._learner
+
+    @pytest.fixture
+    def reference(self) -> Reference:
+        return self._reference
+
+    @pytest.fixture
+    def tickets(self) -> TicketData:
+        return self._tickets
+
+    @pytest.fixture
+    def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
+        return np.random.default_rng(seed_for(self._seed, request.node.name))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._started[item.name] = time.perf_counter()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
+        outcome = yield
+        report = outcome.get_result()
+        spec = self._specs.get(item.name)
+        if spec is None or (item.name in self.outcomes and report.when != "call"):
+            return
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            elapsed = time.perf_counter() - self._started.get(item.name, time.perf_counter())
+            self.outcomes[item.name] = _outcome(spec, call, elapsed)
+
+
+def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOutcome:
+    base: dict[str, Any] = {
+        "check_id": spec.check_id,
+        "exercise": spec.exercise,
+        "hidden": spec.hidden,
+        "manual": spec.manual,
+        "duration_s": elapsed,
+    }
+    if call.excinfo is None:
+        return CheckOutcome(status=Status.PASSED, message=_passed_message(spec), **base)
+    error = call.excinfo.value
+    if isinstance(error, CheckFailure):
+        return CheckOutcome(
+            status=Status.FAILED,
+            message=error.message,
+            misconceptions=error.misconceptions,
+            **base,
+        )
+    if isinstance(error, StudentCodeError):
+        return CheckOutcome(status=Status.FAILED, message=learner_message(error), **base)
+    if isinstance(error, CheckSkipped):
+        return CheckOutcome(status=Status.FAILED, message=f"Not checked here: {error}", **base)
+    detail = "".join(traceback.format_exception(error)).strip()
+    return CheckOutcome(
+        status=Status.ERROR,
+        message="The grader itself failed on this check; it is not your fault and your "
+        "instructor has been told. It scores 0 until it is regraded.",
+        grader_error=detail[-4000:],
+        **base,
+    )
+
+
+def _passed_message(spec: CheckSpec) -> str:
+    return "Awaiting instructor review." if spec.manual else ""
+
+
+def learner_message(error: StudentCodeError) -> str:
+    """The failure of the learner's code, as the learner should read it."""
+    if error.kind is FailureKind.EXCEPTION and "NotImplementedError" in error.learner_message:
+        return f"{error.learner_message} (this part is {NOT_WRITTEN})"
+    message = error.learner_message
+    if error.output:
+        excerpt = error.output.strip()[-600:]
+        message += f"\nYour code printed (the end of it):\n{excerpt}"
+    return message
+
+
+def run_checks(
+    submission_dir: Path,
+    reference: Reference,
+    tickets: TicketData,
+    specs: list[CheckSpec],
+    settings: RunSettings,
+) -> tuple[list[CheckOutcome], float]:
+    """Run every check of settings.categories; return the outcomes in catalog order and the
+    time spent inside learner code."""
+    wanted = [spec for spec in specs if spec.category in settings.categories]
+    by_id = {spec.check_id: spec for spec in wanted}
+    with Worker(submission_dir, settings.limits) as worker:
+        learner = Learner(worker=worker, submission_dir=submission_dir)
+        plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed)
+        paths = [str(category_folder(category)) for category in settings.categories]
+        args = [
+            *paths,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:terminal",
+            "-p",
+            "no:stepwise",
+            "--import-mode=importlib",
+            "-o",
+            "python_files=*.py",
+            "-o",
+            "python_functions=check_*",
+            "-o",
+            "python_classes=",
+            "-o",
+            "addopts=",
+            "-o",
+            "testpaths=",
+            "--rootdir",
+            str(category_folder(Category.VISIBLE).parent),
+            "-W",
+            "ignore::pytest.PytestAssertRewriteWarning",
+        ]
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            pytest.main(args, plugins=[plugin])
+        in_learner_code = worker.time_in_student_code_s
+    outcomes = [plugin.outcomes.get(spec.check_id) or _never_ran(spec) for spec in wanted]
+    return outcomes, in_learner_code
+
+
+def _never_ran(spec: CheckSpec) -> CheckOutcome:
+    return CheckOutcome(
+        check_id=spec.check_id,
+        exercise=spec.exercise,
+        status=Status.ERROR,
+        hidden=spec.hidden,
+        manual=spec.manual,
+        message="The grader could not run this check; your instructor has been told.",
+        grader_error="pytest did not report this check (collection error?)",
+    )

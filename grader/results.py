@@ -1,0 +1,82 @@
+"""Typed results passed between the grading stages (load -> run -> check -> score -> render).
+
+These know nothing of HTML, Markdown or Gradescope: the renderers turn them into formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    """How one check ended.
+
+    ERROR is the grader's own failure (a bug or a broken kit), never the learner's: it is
+    kept apart so that instructors see it and learners are not blamed for it.
+    """
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """What one check found, before any points are attached."""
+
+    check_id: str
+    exercise: str  # the exercise file's stem, e.g. "ex3_threshold_sweep"
+    status: Status
+    message: str = ""  # learner-facing; for hidden checks, no inputs and no expected values
+    hidden: bool = False  # run on data the learner never saw
+    manual: bool = False  # an item an instructor grades; never scored automatically
+    misconceptions: tuple[str, ...] = ()  # e.g. ("M09",)
+    grader_error: str = ""  # instructor-facing detail when status is ERROR
+    duration_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScoredCheck:
+    """A check outcome with the points the rubric gives it."""
+
+    outcome: CheckOutcome
+    criterion_id: str
+    points: float
+    max_points: float
+
+
+@dataclass(frozen=True)
+class CriterionScore:
+    criterion_id: str
+    title: str
+    description: str
+    points: float
+    max_points: float
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What kept the learner's code apart from the grader, as stated in every report."""
+
+    level: str  # a short name, e.g. "namespaces" or "process"
+    in_force: tuple[str, ...]  # the protections that held for this run
+    missing: tuple[str, ...] = ()  # protections the platform did not allow
+
+
+@dataclass(frozen=True)
+class GradedSubmission:
+    """Everything the renderers need about one graded submission."""
+
+    name: str
+    score: float
+    max_score: float
+    checks: tuple[ScoredCheck, ...]
+    criteria: tuple[CriterionScore, ...]
+    seed: int
+    isolation: Isolation
+    grader_version: str
+    graded_at: str  # ISO 8601, UTC
+    duration_s: float
+    notices: tuple[str, ...] = ()  # learner-facing notes about the submission as a whole
+    grader_errors: tuple[str, ...] = field(default=())  # instructor-facing, whole-run problems
