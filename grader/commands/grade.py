@@ -6,13 +6,14 @@ from pathlib import Path
 
 from grader.paths import KitPaths
 from grader.pipeline.batch import grade_batch
-from grader.pipeline.grade import GradingOptions
+from grader.pipeline.grade import GradingContext, GradingOptions
 
 
 def grade_command(
     kit: KitPaths, submissions: list[Path], out: Path, jobs: int = 1, seed: int | None = None
 ) -> int:
     options = GradingOptions(kit_root=kit.root, base_seed=seed)
+    GradingContext.build(options)  # a broken rubric or kit stops here, before any grading
     outcomes = grade_batch(submissions, out, options, jobs=jobs)
     errors = sum(1 for outcome in outcomes if outcome.grader_error)
     print(

@@ -18,7 +18,7 @@ from grader import __version__
 from grader.checks.catalog import Category, CheckSpec, discover_checks
 from grader.checks.framework import Reference, seed_for
 from grader.checks.reference import ReplayReference, SolutionReference
-from grader.paths import KitPaths
+from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
 from grader.pipeline.run import RunSettings, run_checks
 from grader.pipeline.score import score
@@ -27,19 +27,6 @@ from grader.rubric import Rubric, load_rubric
 from grader.sandbox import isolation_report
 from grader.tickets import TicketData
 
-#: The learner files the contract names; anything else in exercises/ is kit support.
-EXERCISE_FILES = frozenset(
-    {
-        "logistic_scratch.py",
-        "ex1_hand_gradient.py",
-        "ex2_learning_rate.py",
-        "ex3_threshold_sweep.py",
-        "ex4_manual_ece.py",
-        "ex5_label_flip.py",
-        "ex6_sklearn_match.py",
-        "ex7_diagnosis.py",
-    }
-)
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
 
 
