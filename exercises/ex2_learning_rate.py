@@ -6,7 +6,6 @@ the loss, 2 / L.
 """
 
 import numpy as np
-
 from logistic_scratch import gradient, log_loss, predict_proba
 
 

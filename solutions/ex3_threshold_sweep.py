@@ -5,7 +5,6 @@ On the eight tickets every threshold ties at F1 = 1; use the ticket queue
 """
 
 import numpy as np
-
 from logistic_scratch import confusion_matrix_at_threshold, precision_recall_f1
 
 

@@ -6,7 +6,6 @@ one feature alone still separate them?)
 """
 
 import numpy as np
-
 from logistic_scratch import expected_calibration_error, fit_logistic, predict_proba, roc_auc
 
 

@@ -7,9 +7,8 @@ mean log-loss plus (l2 / 2) * ||w[1:]||^2 that fit_logistic minimizes.
 """
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-
 from logistic_scratch import add_intercept, fit_logistic
+from sklearn.linear_model import LogisticRegression
 
 
 def sklearn_weights(X_raw, y, C=1.0):

@@ -145,7 +145,7 @@ def precision_recall_f1(cm):
     """
     # TODO: read the four cells, guard every division whose denominator can be 0.
     # BEGIN SOLUTION
-    (tn, fp), (fn, tp) = np.asarray(cm, dtype=float)
+    (_, fp), (fn, tp) = np.asarray(cm, dtype=float)
     precision = tp / (tp + fp) if tp + fp > 0 else 0.0
     recall = tp / (tp + fn) if tp + fn > 0 else 0.0
     # 2TP / (2TP + FP + FN) is the harmonic mean of precision and recall, with no 0/0.

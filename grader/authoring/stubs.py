@@ -100,8 +100,8 @@ def _enclosing_function(lines: list[str], index: int) -> str | None:
 
 
 def _todo_message(function: str | None) -> str:
-    where = f"{function}() is" if function else "this part is"
-    return f"{where} not written yet: see the TODO above it"
+    where = f"{function}()" if function else "this part"
+    return f"{where} is not written yet (see its TODO)"
 
 
 def _replace_marked_values(lines: list[str], filename: str) -> list[str]:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from grader.sandbox import CallResult, StudentCodeError
+from grader.sandbox import CallResult, FailureKind, StudentCodeError
 
 
 class CheckFailure(AssertionError):
@@ -204,6 +205,7 @@ def imported_modules(source: str) -> Iterator[str]:
 __all__ = [
     "CheckFailure",
     "CheckSkipped",
+    "FailureKind",
     "Learner",
     "Reference",
     "StudentCodeError",
@@ -303,3 +305,10 @@ def _exactly(actual: Any, wrong: Any) -> bool:
         return bool(np.array_equal(np.asarray(actual), np.asarray(wrong)))
     except (TypeError, ValueError):
         return False
+
+
+def normalized_word(value: Any) -> str | None:
+    """A quiz letter or a word, read case-insensitively with spaces ignored."""
+    if not isinstance(value, str):
+        return None
+    return re.sub(r"\s+", "", value).lower()

@@ -151,7 +151,6 @@ def run_checks(
         paths = [str(category_folder(category)) for category in settings.categories]
         args = [
             *paths,
-            "-q",
             "-p",
             "no:cacheprovider",
             "-p",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -42,10 +41,3 @@ def expect_hand_number(
 
 def _shape_words(array: np.ndarray) -> str:
     return "one number" if array.ndim == 0 else f"a list of {array.size} numbers"
-
-
-def normalized_word(value: Any) -> str | None:
-    """A quiz letter or a word read case-insensitively with spaces ignored."""
-    if not isinstance(value, str):
-        return None
-    return re.sub(r"\s+", "", value).lower()

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from grader.checks.answers._hand import normalized_word
-from grader.checks.framework import CheckFailure, manual
+from grader.checks.framework import CheckFailure, manual, normalized_word
 
 MODULE = "ex2_learning_rate"
 WORDS = ("converges", "oscillates", "diverges")

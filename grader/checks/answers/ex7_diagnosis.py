@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from grader.checks.answers._hand import normalized_word
-from grader.checks.framework import CheckFailure
+from grader.checks.framework import CheckFailure, normalized_word
 
 MODULE = "ex7_diagnosis"
 LETTERS = ("a", "b", "c", "d")

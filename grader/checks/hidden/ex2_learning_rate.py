@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import expect_close, expect_equal
+from grader.checks.framework import expect_close, expect_equal, normalized_word
 from grader.checks.hidden import _draw
 
 MODULE = "ex2_learning_rate"
@@ -54,7 +54,7 @@ def check_hidden_classify_run(learner, reference, rng):
             history[int(rng.integers(0, k))] = np.nan
         got = learner.call(MODULE, "classify_run", history)
         expect_equal(
-            got.strip().lower() if isinstance(got, str) else got,
+            normalized_word(got) if isinstance(got, str) else got,
             reference.call(MODULE, "classify_run", history),
             hidden=True,
             what="classify_run on held-out loss curves",

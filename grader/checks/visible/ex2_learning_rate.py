@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import CheckFailure, as_array, expect_close, expect_equal
+from grader.checks.framework import (
+    CheckFailure,
+    as_array,
+    expect_close,
+    expect_equal,
+    normalized_word,
+)
 
 MODULE = "ex2_learning_rate"
 
@@ -62,7 +68,7 @@ def check_classify_run(learner, reference):
         history_array = np.array(history)
         got = learner.call(MODULE, "classify_run", history_array)
         expected = reference.call(MODULE, "classify_run", history_array)
-        word = got.strip().lower() if isinstance(got, str) else got
+        word = normalized_word(got) if isinstance(got, str) else got
         expect_equal(
             word,
             expected,

@@ -42,6 +42,14 @@ def check_scratch_imports_numpy_only(learner):
     )
     if forbidden:
         raise CheckFailure(f"{MODULE}.py imports {', '.join(forbidden)}. {FORBIDDEN_HINT}")
+    # The point is for code written from scratch: an untouched stub does not earn it.
+    try:
+        learner.call(MODULE, "sigmoid", 0.0)
+    except StudentCodeError as error:
+        raise CheckFailure(
+            "The from-scratch rule counts once your functions run; sigmoid(0.0) failed: "
+            f"{error.learner_message.splitlines()[0]}"
+        ) from None
 
 
 def check_add_intercept(learner, reference, tickets):

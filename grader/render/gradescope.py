@@ -1,0 +1,155 @@
+"""results.json in Gradescope's autograder schema (contract, section 5).
+
+Gradescope allows keys beyond its own: "extra_data" carries what an instructor needs to
+reproduce or audit a run (seed, version, isolation, criteria, grader errors).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from grader.render._shared import (
+    GRADER_ERROR_TEXT,
+    atomic_write_text,
+    dumps_strict,
+    explain_misconception,
+    grader_error_notice,
+    points_text,
+)
+from grader.render.fallback import RESULTS_JSON, write_fallback_results
+from grader.results import GradedSubmission, ScoredCheck, Status
+
+
+class _Numbers:
+    """Rounds numbers for JSON and records any non-finite one instead of writing it."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def __call__(self, value: float, where: str) -> float:
+        number = float(value)
+        if not math.isfinite(number):
+            # NaN/Infinity are not JSON; Gradescope would reject the whole file.
+            self.problems.append(f"{where} was {number!r}; written as 0")
+            return 0.0
+        return round(number, 4)
+
+
+def _tags(item: ScoredCheck) -> list[str]:
+    outcome = item.outcome
+    tags = [outcome.exercise, item.criterion_id]
+    if outcome.hidden:
+        tags.append("hidden")
+    if outcome.manual:
+        tags.append("manual")
+    tags += [f"misconception:{m}" for m in outcome.misconceptions]
+    if outcome.status is Status.ERROR:
+        tags.append("grader-error")
+    return list(dict.fromkeys(tags))  # no duplicates, order kept
+
+
+def _test_output(item: ScoredCheck) -> str:
+    """The learner message, then one paragraph per recognized misconception.
+
+    For hidden checks the message is already free of inputs and expected values, and the
+    catalog's explanations are generic: nothing here reveals the held-out data.
+    """
+    outcome = item.outcome
+    message = outcome.message.strip()
+    if outcome.status is Status.ERROR and "not your fault" not in message.lower():
+        message = f"{GRADER_ERROR_TEXT}\n{message}".strip()
+    paragraphs = [message] if message else []
+    paragraphs += [explain_misconception(m) for m in outcome.misconceptions]
+    return "\n\n".join(paragraphs)
+
+
+def _summary(result: GradedSubmission) -> str:
+    isolation = result.isolation
+    lines = [
+        f"Score: {points_text(result.score)} / {points_text(result.max_score)}",
+        f"Isolation: {isolation.level} (in force: {', '.join(isolation.in_force) or 'none'}; "
+        f"missing: {', '.join(isolation.missing) or 'none'})",
+        f"Seed: {result.seed}",
+        f"Grader version: {result.grader_version}",
+    ]
+    notice = grader_error_notice(result)
+    if notice:
+        lines.append(notice)
+    lines += [f"Note: {notice}" for notice in result.notices]
+    return "\n".join(lines)
+
+
+def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
+    """The result as a Gradescope results.json document (plain, JSON-ready values)."""
+    number = _Numbers()
+    tests = []
+    for item in result.checks:
+        outcome = item.outcome
+        check_id = outcome.check_id
+        tests.append(
+            {
+                "name": check_id,
+                "score": number(item.points, f"{check_id}: score"),
+                "max_score": number(item.max_points, f"{check_id}: max_score"),
+                # Gradescope knows only passed/failed; a grader error is "failed" + a tag.
+                "status": "passed" if outcome.status is Status.PASSED else "failed",
+                "output": _test_output(item),
+                # Visible even for hidden checks: their messages hold no inputs and no
+                # expected values, and learners should see which property failed.
+                "visibility": "visible",
+                "tags": _tags(item),
+            }
+        )
+    check_errors = {
+        item.outcome.check_id: item.outcome.grader_error
+        for item in result.checks
+        if item.outcome.status is Status.ERROR
+    }
+    document: dict[str, Any] = {
+        "score": number(result.score, "score"),
+        "max_score": number(result.max_score, "max_score"),
+        "execution_time": number(result.duration_s, "execution_time"),
+        "output": _summary(result),
+        # Plain text everywhere: a learner's message must never be interpreted as HTML.
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+    criteria = [
+        {
+            "id": criterion.criterion_id,
+            "title": criterion.title,
+            "points": number(criterion.points, f"criterion {criterion.criterion_id}: points"),
+            "max_points": number(
+                criterion.max_points, f"criterion {criterion.criterion_id}: max_points"
+            ),
+        }
+        for criterion in result.criteria
+    ]
+    document["extra_data"] = {
+        "seed": result.seed,
+        "grader_version": result.grader_version,
+        "graded_at": result.graded_at,
+        "isolation": {
+            "level": result.isolation.level,
+            "in_force": list(result.isolation.in_force),
+            "missing": list(result.isolation.missing),
+        },
+        "criteria": criteria,
+        # Instructor-facing: whole-run problems, then any number the renderer had to replace.
+        "grader_errors": [*result.grader_errors, *number.problems],
+        "check_errors": check_errors,
+    }
+    return document
+
+
+def write_results_json(result: GradedSubmission, path: Path) -> None:
+    """Write results.json atomically: Gradescope never reads a half-written file."""
+    atomic_write_text(Path(path), dumps_strict(to_gradescope(result)))
+
+
+__all__ = ["RESULTS_JSON", "to_gradescope", "write_fallback_results", "write_results_json"]

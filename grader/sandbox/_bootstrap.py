@@ -1,0 +1,630 @@
+"""The worker's side of the sandbox, and the plain-data codec both sides share.
+
+This file is run in the worker as ``python -I -B -c <this file's text>``: the parent reads
+the text and passes it, so the grader package is never on the worker's path. It must
+therefore stay self-contained: the standard library and NumPy only, no grader imports.
+The parent imports it too, for the codec and the framing (``if __name__ == "__main__"``
+guards the worker loop).
+
+Values cross the boundary as JSON with a few tagged forms, never pickle:
+``{"__float__": "nan"|"inf"|"-inf"}``, ``{"__dict__": [[key, value], ...]}``,
+``{"__ndarray__": <base64 of np.save bytes, allow_pickle=False>}`` and
+``{"__ellipsis__": true}``. Messages are framed as an 8-byte big-endian length and UTF-8
+JSON.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import errno
+import faulthandler
+import fcntl
+import importlib
+import importlib.abc
+import io
+import json
+import linecache  # noqa: F401  (preloaded: traceback uses it lazily, see main)
+import math
+import os
+import struct
+import sys
+import time
+import tokenize  # noqa: F401  (preloaded: linecache uses it lazily, see main)
+import traceback
+import warnings
+from typing import Any
+
+import numpy as np
+import numpy.lib.format as npy_format
+
+HEADER = struct.Struct(">Q")
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+# Arrays are base64 in JSON (4/3 larger) next to args_after: keep headroom below the cap.
+MAX_ARRAY_BYTES = MAX_MESSAGE_BYTES // 2
+MAX_DEPTH = 64
+MAX_NDIM = 32
+ARRAY_KINDS = "biufcUS"  # bool, ints, floats, complex, text: no objects, records or dates
+TAGS = ("__float__", "__dict__", "__ndarray__", "__ellipsis__")
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+# Short strings the worker sends about failures; the parent truncates again anyway.
+MAX_TEXT = 2000
+MAX_WARNINGS = 100
+MAX_FRAMES = 8
+
+
+class ValueRefused(Exception):
+    """A value that cannot be sent as plain data; `reason` is "type", "large" or "deep"."""
+
+    def __init__(self, reason: str, type_name: str = "", nested: bool = False) -> None:
+        super().__init__(reason, type_name)
+        self.reason = reason
+        self.type_name = type_name
+        self.nested = nested
+
+
+class ProtocolError(Exception):
+    """Data from the other side that does not follow the protocol."""
+
+
+# --- encoding: Python value -> JSON-ready plain data ----------------------------------------
+
+
+def encode_value(value: Any, _depth: int = 0) -> Any:
+    """Plain JSON-ready data for `value`; raises ValueRefused for anything else.
+
+    Subclasses of float, int, str, list, tuple and dict become their base type, so no
+    method of the learner's class (a lying __eq__, say) reaches the grader.
+    """
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else {"__float__": _float_tag(value)}
+    if value is Ellipsis:
+        return {"__ellipsis__": True}
+    if _depth >= MAX_DEPTH:
+        raise ValueRefused("deep", kind.__name__)
+    if kind is list or kind is tuple:
+        return [encode_value(item, _depth + 1) for item in value]
+    if kind is dict:
+        return _encode_dict(value, _depth)
+    if isinstance(value, np.ndarray):
+        return _encode_array(value, _depth)
+    if isinstance(value, np.generic):
+        return _encode_numpy_scalar(value, _depth)
+    return _encode_other(value, _depth)
+
+
+def _float_tag(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    return "inf" if value > 0 else "-inf"
+
+
+def _encode_dict(value: dict, depth: int) -> dict:
+    items = []
+    for key, item in dict.items(value):
+        items.append([_encode_key(key, depth + 1), encode_value(item, depth + 1)])
+    return {"__dict__": items}
+
+
+def _encode_key(key: Any, depth: int) -> Any:
+    encoded = encode_value(key, depth)
+    if not _is_key(encoded):
+        raise ValueRefused("type", type(key).__name__, nested=True)
+    return encoded
+
+
+def _is_key(encoded: Any) -> bool:
+    # Keys must decode to something hashable: scalars, strings, or tuples of them.
+    if encoded is None or type(encoded) in (bool, int, float, str):
+        return True
+    if type(encoded) is dict:
+        return "__float__" in encoded or "__ellipsis__" in encoded
+    if type(encoded) is list:
+        return all(_is_key(item) for item in encoded)
+    return False
+
+
+def _encode_array(value: np.ndarray, depth: int) -> Any:
+    array = np.asarray(value)  # drops ndarray subclasses (matrix, masked) and their methods
+    if array.dtype.kind == "O":
+        # Ragged or mixed results: send their elements, each checked like any value.
+        return encode_value(array.tolist(), depth + 1)
+    if array.dtype.kind not in ARRAY_KINDS or array.dtype.fields is not None:
+        raise ValueRefused("type", f"array of {array.dtype}", nested=depth > 0)
+    if array.nbytes > MAX_ARRAY_BYTES:
+        raise ValueRefused("large", "array")
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode("ascii")}
+
+
+def _encode_numpy_scalar(value: np.generic, depth: int) -> Any:
+    item = value.item()
+    if type(item) in (bool, int, float, str):
+        return encode_value(item, depth)
+    # complex, longdouble, bytes, dates: as a 0-d array, which keeps or refuses the dtype.
+    return _encode_array(np.asarray(value), depth)
+
+
+def _encode_other(value: Any, depth: int) -> Any:
+    # bool cannot be subclassed; the order below puts numbers before containers.
+    if isinstance(value, float):
+        return encode_value(float.__float__(value), depth)
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, dict):
+        return _encode_dict(dict(dict.items(value)), depth)
+    if isinstance(value, (list, tuple)):
+        return [encode_value(item, depth + 1) for item in list(value)]
+    if isinstance(value, complex):
+        return _encode_array(np.asarray(complex.__complex__(value)), depth)
+    try:
+        array = np.asarray(value)
+    except Exception:
+        raise ValueRefused("type", type(value).__name__, nested=depth > 0) from None
+    if array.dtype.kind not in "biufc":
+        raise ValueRefused("type", type(value).__name__, nested=depth > 0)
+    return _encode_array(array, depth)
+
+
+# --- decoding: plain data -> Python value, strictly ---------------------------------------
+
+
+def decode_value(data: Any, _depth: int = 0) -> Any:
+    """The value `data` encodes; raises ProtocolError on anything the encoder cannot make."""
+    kind = type(data)
+    if data is None or kind is bool or kind is int:
+        return data
+    if kind is float:
+        if not math.isfinite(data):
+            raise ProtocolError("a bare non-finite float")
+        return data
+    if kind is str:
+        return _clean_text(data)
+    if _depth >= MAX_DEPTH + 2:
+        raise ProtocolError("nested too deeply")
+    if kind is list:
+        return [decode_value(item, _depth + 1) for item in data]
+    if kind is not dict or len(data) != 1:
+        raise ProtocolError(f"unexpected {kind.__name__}")
+    ((tag, payload),) = data.items()
+    if tag == "__float__":
+        if type(payload) is not str or payload not in _NONFINITE:
+            raise ProtocolError("bad __float__")
+        return _NONFINITE[payload]
+    if tag == "__ellipsis__":
+        if payload is not True:
+            raise ProtocolError("bad __ellipsis__")
+        return Ellipsis
+    if tag == "__dict__":
+        return _decode_dict(payload, _depth)
+    if tag == "__ndarray__":
+        if type(payload) is not str:
+            raise ProtocolError("bad __ndarray__")
+        return decode_array(payload)
+    raise ProtocolError(f"unknown tag {str(tag)[:40]!r}")
+
+
+def _clean_text(text: str) -> str:
+    # JSON may carry lone surrogates, which cannot be written as UTF-8 later.
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
+def _decode_dict(payload: Any, depth: int) -> dict:
+    if type(payload) is not list:
+        raise ProtocolError("bad __dict__")
+    result = {}
+    for pair in payload:
+        if type(pair) is not list or len(pair) != 2:
+            raise ProtocolError("bad __dict__ item")
+        key = _hashable(decode_value(pair[0], depth + 1))
+        result[key] = decode_value(pair[1], depth + 1)
+    return result
+
+
+def _hashable(key: Any) -> Any:
+    if key is None or type(key) in (bool, int, float, str) or key is Ellipsis:
+        return key
+    if type(key) is list:
+        return tuple(_hashable(item) for item in key)
+    raise ProtocolError("a dict key that is not a scalar, a string or a tuple")
+
+
+def decode_array(payload: str) -> np.ndarray:
+    """An array from base64 .npy bytes, checked before NumPy reads it, without pickle."""
+    try:
+        raw = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise ProtocolError("bad base64 in __ndarray__") from None
+    stream = io.BytesIO(raw)
+    try:
+        version = npy_format.read_magic(stream)
+        if version == (1, 0):
+            shape, _fortran, dtype = npy_format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, _fortran, dtype = npy_format.read_array_header_2_0(stream)
+        else:
+            raise ProtocolError(f"unsupported .npy version {version}")
+    except ProtocolError:
+        raise
+    except Exception as error:
+        raise ProtocolError(f"bad .npy header ({type(error).__name__})") from None
+    # Check the header's promises against the bytes, so a forged shape allocates nothing.
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+        raise ProtocolError(f"refused array dtype {dtype}")
+    if len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
+        raise ProtocolError("bad array shape")
+    if math.prod(shape) * dtype.itemsize != len(raw) - stream.tell():
+        raise ProtocolError("array data does not match its header")
+    try:
+        array = np.load(io.BytesIO(raw), allow_pickle=False)
+    except Exception as error:
+        raise ProtocolError(f"unreadable array ({type(error).__name__})") from None
+    if type(array) is not np.ndarray:
+        raise ProtocolError("not an array")
+    return array
+
+
+# --- framing ---------------------------------------------------------------------------
+
+
+def dump_message(message: Any) -> bytes:
+    """One frame: 8-byte big-endian length, then the JSON text (ASCII, so valid UTF-8)."""
+    body = json.dumps(message, allow_nan=False, separators=(",", ":")).encode("ascii")
+    return HEADER.pack(len(body)) + body
+
+
+def _reject_constant(name: str) -> Any:
+    raise ProtocolError(f"JSON constant {name} is not allowed")
+
+
+def load_message(body: bytes) -> Any:
+    """Parse one frame's body; any malformation raises ProtocolError."""
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
+    except ProtocolError:
+        raise
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise ProtocolError(f"unreadable JSON ({type(error).__name__})") from None
+
+
+def _read_exactly(fd: int, count: int) -> bytes:
+    chunks, missing = [], count
+    while missing:
+        chunk = os.read(fd, min(missing, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        missing -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+# --- the worker ----------------------------------------------------------------------------
+
+
+class _HidePackage(importlib.abc.MetaPathFinder):
+    """Refuses imports of the grader's own package, which may be pip-installed (its
+    answer files must not be importable); a learner's file of that name still loads."""
+
+    def __init__(self, package: str, root: str) -> None:
+        self.package = package
+        self.root = root
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname.partition(".")[0] != self.package:
+            return None
+        base = os.path.join(self.root, self.package)
+        if os.path.isfile(base + ".py") or os.path.isdir(base):
+            return None
+        raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+
+
+class _Session:
+    """Handles requests one by one; modules stay imported between them."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.modules: dict[str, Any] = {}
+
+    # Requests -------------------------------------------------------------------------
+
+    def handle(self, request: Any) -> dict:
+        if type(request) is not dict or type(request.get("op")) is not str:
+            return {"ok": False, "kind": "PROTOCOL", "detail": "bad request"}
+        op = request["op"]
+        module_name = request.get("module")
+        if type(module_name) is not str:
+            return {"ok": False, "kind": "PROTOCOL", "detail": "bad module name"}
+        failure, module = self._import(module_name)
+        if failure is not None or op == "import":
+            return failure or {"ok": True}
+        name = request.get("name")
+        if type(name) is not str:
+            return {"ok": False, "kind": "PROTOCOL", "detail": "bad name"}
+        if op == "call":
+            return self._call(module, name, request.get("args"), request.get("kwargs"))
+        if op == "get":
+            return self._get(module, name)
+        return {"ok": False, "kind": "PROTOCOL", "detail": f"unknown op {op[:40]!r}"}
+
+    def _import(self, name: str) -> tuple[dict | None, Any]:
+        if name in self.modules:
+            return None, self.modules[name]
+        parts = name.split(".")
+        if not all(part.isidentifier() for part in parts):
+            return {"ok": False, "kind": "MISSING_MODULE"}, None
+        base = os.path.join(self.root, *parts)
+        if not (os.path.isfile(base + ".py") or os.path.isfile(os.path.join(base, "__init__.py"))):
+            return {"ok": False, "kind": "MISSING_MODULE"}, None
+        try:
+            module = importlib.import_module(name)
+        except BaseException as error:  # the learner's code: anything may come out
+            return self._failure(error, import_time=True), None
+        if not self._inside(getattr(module, "__file__", None) or ""):
+            return {"ok": False, "kind": "IMPORT_ERROR", "detail": "shadowed"}, None
+        self.modules[name] = module
+        return None, module
+
+    def _call(self, module: Any, name: str, args: Any, kwargs: Any) -> dict:
+        function, failure = self._lookup(module, name)
+        if failure is not None:
+            return failure
+        if not callable(function):
+            return {"ok": False, "kind": "MISSING_NAME", "detail": _type_name(function)}
+        try:
+            args = decode_value(args)
+            kwargs = decode_value(kwargs)
+            if type(args) is not list or type(kwargs) is not dict:
+                raise ProtocolError("bad arguments")
+        except ProtocolError as error:
+            return {"ok": False, "kind": "PROTOCOL", "detail": str(error)}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            started = time.perf_counter()
+            try:
+                value = function(*args, **kwargs)
+            except BaseException as error:
+                return self._failure(error, import_time=False)
+            duration = time.perf_counter() - started
+        try:
+            encoded = encode_value(value)
+        except ValueRefused as refused:
+            return _refusal(refused)
+        except BaseException as error:  # a learner's __array__ or __iter__ may raise
+            return self._failure(error, import_time=False, while_returning=True)
+        del value
+        return {
+            "ok": True,
+            "value": encoded,
+            "warnings": _warning_texts(caught),
+            "args_after": [_encode_or_none(item) for item in args],
+            "kwargs_after": {
+                "__dict__": [[key, _encode_or_none(item)] for key, item in kwargs.items()]
+            },
+            "duration_s": duration,
+        }
+
+    def _get(self, module: Any, name: str) -> dict:
+        value, failure = self._lookup(module, name)
+        if failure is not None:
+            return failure
+        try:
+            return {"ok": True, "value": encode_value(value)}
+        except ValueRefused as refused:
+            return _refusal(refused)
+        except BaseException as error:
+            return self._failure(error, import_time=False, while_returning=True)
+
+    def _lookup(self, module: Any, name: str) -> tuple[Any, dict | None]:
+        try:
+            return getattr(module, name), None
+        except AttributeError:
+            return None, {"ok": False, "kind": "MISSING_NAME"}
+        except BaseException as error:  # a module-level __getattr__ is learner code too
+            return None, self._failure(error, import_time=False)
+
+    # Failures ---------------------------------------------------------------------------
+
+    def _failure(
+        self, error: BaseException, import_time: bool, while_returning: bool = False
+    ) -> dict:
+        if isinstance(error, SystemExit):
+            return {"ok": False, "kind": "EXITED", "detail": "SystemExit"}
+        if isinstance(error, MemoryError):
+            return {"ok": False, "kind": "MEMORY"}
+        if _file_too_large(error):
+            return {"ok": False, "kind": "FILE_SIZE"}
+        failure: dict[str, Any] = {
+            "ok": False,
+            "kind": "IMPORT_ERROR" if import_time else "EXCEPTION",
+            "exception_type": type(error).__name__[:200],
+            "message": _safe_text(error),
+            "frames": self._frames(error),
+        }
+        if while_returning:
+            failure["detail"] = "while_returning"
+        if isinstance(error, SyntaxError):
+            filename = self._relative(str(getattr(error, "filename", "") or ""))
+            if filename:
+                failure.update(
+                    kind="SYNTAX_ERROR",
+                    file=filename,
+                    line=error.lineno if type(error.lineno) is int else 0,
+                    message=str(error.msg)[:MAX_TEXT],
+                )
+        error.__traceback__ = None  # frees the learner's frames (a MemoryError's big locals)
+        return failure
+
+    def _frames(self, error: BaseException) -> list:
+        try:
+            summary = traceback.extract_tb(error.__traceback__)
+        except Exception:
+            return []
+        frames = []
+        for frame in summary:
+            relative = self._relative(frame.filename)
+            if relative:
+                line = (frame.line or "").strip()[:200]
+                frames.append([relative, frame.lineno or 0, str(frame.name)[:200], line])
+        return frames[-MAX_FRAMES:]
+
+    def _inside(self, filename: str) -> bool:
+        return bool(self._relative(filename))
+
+    def _relative(self, filename: str) -> str:
+        """The path relative to the submission, or "" for a file outside it."""
+        if not filename or filename.startswith("<"):
+            return ""
+        path = os.path.realpath(os.path.join(self.root, filename))
+        if not path.startswith(self.root + os.sep):
+            return ""
+        return os.path.relpath(path, self.root)
+
+
+def _type_name(value: Any) -> str:
+    try:
+        return type(value).__name__[:200]
+    except Exception:
+        return "object"
+
+
+def _refusal(refused: ValueRefused) -> dict:
+    if refused.reason == "large":
+        return {"ok": False, "kind": "BAD_RETURN", "detail": "large"}
+    if refused.reason == "deep":
+        return {"ok": False, "kind": "BAD_RETURN", "detail": "deep"}
+    return {
+        "ok": False,
+        "kind": "BAD_RETURN",
+        "detail": "nested" if refused.nested else "type",
+        "type_name": refused.type_name[:200],
+    }
+
+
+def _encode_or_none(value: Any) -> Any:
+    # An argument the call turned into something unsendable reads as None: "changed".
+    try:
+        return encode_value(value)
+    except BaseException:
+        return None
+
+
+def _warning_texts(caught: list) -> list[str]:
+    texts = []
+    for record in caught[:MAX_WARNINGS]:
+        try:
+            texts.append(f"{record.category.__name__}: {record.message}"[:500])
+        except Exception:
+            texts.append("Warning: (a warning that could not be shown)")
+    return texts
+
+
+def _safe_text(error: BaseException) -> str:
+    try:
+        return str(error)[:MAX_TEXT]
+    except Exception:
+        return "(a message that could not be shown)"
+
+
+def _file_too_large(error: BaseException | None) -> bool:
+    for _ in range(4):  # the error itself, or what it was raised from / while handling
+        if error is None:
+            return False
+        if isinstance(error, OSError) and error.errno == errno.EFBIG:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _move_high(fd: int) -> int:
+    # Out of the way of code that writes to low descriptors by number; not inheritable,
+    # so processes the learner starts never hold the grader's channel open.
+    try:
+        limit = os.sysconf("SC_OPEN_MAX")
+        moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, max(limit - 16, fd))
+    except (OSError, ValueError):
+        os.set_inheritable(fd, False)
+        return fd
+    os.close(fd)
+    return moved
+
+
+def _flush_output() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+
+
+def main(argv: list[str]) -> None:
+    request_fd, response_fd = _move_high(int(argv[0])), _move_high(int(argv[1]))
+    hidden_package = argv[2]
+    root = os.path.realpath(os.getcwd())
+    sys.argv = [""]
+    sys.dont_write_bytecode = True
+    # Line-buffered, so a call killed on timeout still leaves what it printed.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    faulthandler.enable(file=sys.stderr)
+    # Everything the worker uses was imported above, before the learner's folder goes on
+    # the path: a learner's json.py or tokenize.py cannot replace it.
+    sys.path.insert(0, root)
+    sys.meta_path.insert(0, _HidePackage(hidden_package, root))
+    session = _Session(root)
+    try:
+        _write_all(response_fd, dump_message({"ready": True}))
+        while True:
+            header = _read_exactly(request_fd, HEADER.size)
+            (length,) = HEADER.unpack(header)
+            if length > MAX_MESSAGE_BYTES:
+                os._exit(3)
+            try:
+                request = load_message(_read_exactly(request_fd, length))
+            except ProtocolError as error:
+                request, response = None, {"ok": False, "kind": "PROTOCOL", "detail": str(error)}
+            else:
+                response = session.handle(request)
+            if type(request) is dict:
+                response["id"] = request.get("id")
+            _flush_output()
+            try:
+                frame = dump_message(response)
+            except (ValueError, MemoryError):  # an int too long for JSON, say
+                frame = dump_message(
+                    {"id": response.get("id"), "ok": False, "kind": "BAD_RETURN", "detail": "large"}
+                )
+            if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
+                frame = dump_message(
+                    {"id": response.get("id"), "ok": False, "kind": "BAD_RETURN", "detail": "large"}
+                )
+            del response
+            _write_all(response_fd, frame)
+    except EOFError:
+        os._exit(0)  # the grader closed the channel: done
+    except OSError:
+        os._exit(3)  # the channel broke (the learner's code closed or replaced it)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

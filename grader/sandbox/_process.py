@@ -1,0 +1,185 @@
+"""Starting a worker process under limits, and killing everything it started."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from grader.sandbox.limits import Limits
+
+# The worker's whole environment. Under -I the interpreter itself ignores PYTHON*
+# variables (the worker applies their effect itself); they stay for processes it starts.
+BASE_ENVIRONMENT = {
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "LC_ALL": "C.UTF-8",
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+# Some OpenBLAS builds crash without these on this kind of machine: passed on when set.
+COPIED_FROM_PARENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def worker_environment() -> dict[str, str]:
+    env = dict(BASE_ENVIRONMENT)
+    for name in COPIED_FROM_PARENT:
+        if name in os.environ:
+            env[name] = os.environ[name]
+    return env
+
+
+def _prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.prctl
+    except (OSError, AttributeError):
+        return None
+
+
+PRCTL = _prctl()
+
+
+def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
+    """(resource, (soft, hard)) pairs, never above the grader's own hard limits."""
+    wanted = [
+        (resource.RLIMIT_AS, limits.memory_mb << 20, limits.memory_mb << 20),
+        # The soft limit sends SIGXCPU; the hard one, a little later, SIGKILL.
+        (resource.RLIMIT_CPU, limits.cpu_s, limits.cpu_s + 2),
+        (resource.RLIMIT_FSIZE, limits.file_size_mb << 20, limits.file_size_mb << 20),
+        (resource.RLIMIT_NPROC, limits.processes, limits.processes),
+        (resource.RLIMIT_NOFILE, limits.open_files, limits.open_files),
+        (resource.RLIMIT_CORE, 0, 0),
+    ]
+    result = []
+    for which, soft, hard in wanted:
+        _, current_hard = resource.getrlimit(which)
+        if current_hard != resource.RLIM_INFINITY:
+            hard = min(hard, current_hard)
+            soft = min(soft, hard)
+        result.append((which, (soft, hard)))
+    return result
+
+
+def _preexec(settings: list[tuple[int, tuple[int, int]]]) -> Callable[[], None]:
+    prctl = PRCTL
+
+    def apply() -> None:
+        # Runs in the child between fork and exec: only precomputed, simple calls here.
+        for which, values in settings:
+            resource.setrlimit(which, values)
+        if prctl is not None:
+            # Orphans of the worker's children are re-parented to the worker, not to
+            # init, so the parent can still find them (and kill them) through it.
+            prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+    return apply
+
+
+def spawn(
+    source: str,
+    arguments: list[str],
+    cwd: Path,
+    output_fd: int,
+    pass_fds: tuple[int, ...],
+    limits: Limits,
+) -> subprocess.Popen:
+    """`python -I -B -c source arguments...` in its own session, under the limits."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-B", "-c", source, *arguments],
+        cwd=cwd,
+        env=worker_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=output_fd,
+        stderr=output_fd,
+        pass_fds=pass_fds,
+        close_fds=True,
+        start_new_session=True,
+        preexec_fn=_preexec(rlimits(limits)),
+    )
+
+
+# --- finding and killing ---------------------------------------------------------------
+
+
+def _process_table() -> dict[int, tuple[int, int, int]]:
+    """pid -> (ppid, process group, session) of every process /proc shows."""
+    table = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return table
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # "pid (comm) state ppid pgrp session ..."; comm may hold spaces and parentheses.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        with contextlib.suppress(ValueError, IndexError):
+            table[int(entry)] = (int(fields[1]), int(fields[2]), int(fields[3]))
+    return table
+
+
+def _members(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
+    """The root's descendants, and whatever is still in its process group or session."""
+    children: dict[int, list[int]] = {}
+    found = set()
+    for pid, (ppid, pgrp, session) in table.items():
+        children.setdefault(ppid, []).append(pid)
+        if root in (pgrp, session):
+            found.add(pid)
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    found.discard(os.getpid())  # never the grader, whatever /proc says
+    return found
+
+
+def _signal(pid: int, number: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, number)
+
+
+def kill_tree(root: int) -> None:
+    """SIGKILL the worker `root`, its process group and every descendant.
+
+    Freeze first (SIGSTOP) and look again until no new process appears, so nothing can
+    fork its way out between the look and the kill. The worker is a child subreaper, so
+    descendants that double-forked or called setsid are still below it while it lives.
+    """
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(root, signal.SIGSTOP)
+    _signal(root, signal.SIGSTOP)
+    frozen = {root}
+    for _ in range(1000):  # ends when a pass finds nothing new; bounded all the same
+        new = _members(root, _process_table()) - frozen
+        if not new:
+            break
+        for pid in new:
+            _signal(pid, signal.SIGSTOP)
+        frozen |= new
+    for pid in frozen:
+        _signal(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(root, signal.SIGKILL)

@@ -1,0 +1,248 @@
+"""How learner code fails in the sandbox, and the plain-English sentence for each failure."""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from grader.sandbox.limits import Limits
+
+
+class FailureKind(str, Enum):
+    """Why a request to the learner's code gave no value."""
+
+    MISSING_MODULE = "missing_module"  # the file is not in the submission
+    SYNTAX_ERROR = "syntax_error"
+    IMPORT_ERROR = "import_error"  # an exception while the module was being imported
+    EXCEPTION = "exception"  # an exception raised by a call
+    TIMEOUT = "timeout"  # the wall-clock limit per request
+    CRASHED = "crashed"  # the worker died of a signal
+    EXITED = "exited"  # os._exit, or sys.exit (SystemExit) at import or in a call
+    MEMORY = "memory"  # MemoryError under the address-space limit
+    CPU_LIMIT = "cpu_limit"  # RLIMIT_CPU: SIGXCPU, or SIGKILL past the hard limit
+    FILE_SIZE = "file_size"  # RLIMIT_FSIZE: output or a file grew past the limit
+    BAD_RETURN = "bad_return"  # a value that cannot come back as plain data
+    MISSING_NAME = "missing_name"  # no such function or constant in the module
+    PROTOCOL = "protocol"  # the reply could not be read (garbage on the channel)
+
+
+class StudentCodeError(Exception):
+    """The learner's code failed; the message says how, in the learner's terms.
+
+    `kind` says what happened, `learner_message` is a sentence for the learner (paths are
+    relative to the submission), `output` is what the code printed during the request
+    (at most Limits.output_kb), `exception_type` and `traceback` are set for exceptions.
+    """
+
+    def __init__(
+        self,
+        kind: FailureKind,
+        learner_message: str,
+        output: str = "",
+        *,
+        exception_type: str = "",
+        traceback: str = "",
+    ) -> None:
+        super().__init__(learner_message)
+        self.kind = kind
+        self.learner_message = learner_message
+        self.output = output
+        self.exception_type = exception_type
+        self.traceback = traceback
+
+    def copy(self) -> StudentCodeError:
+        """A fresh instance with the same content (re-raising one piles up tracebacks)."""
+        return StudentCodeError(
+            self.kind,
+            self.learner_message,
+            self.output,
+            exception_type=self.exception_type,
+            traceback=self.traceback,
+        )
+
+    def __reduce__(self) -> tuple:
+        # Picklable across the batch's process pool despite the keyword-only fields.
+        fields = (self.kind, self.learner_message, self.output)
+        return (_rebuild, (*fields, self.exception_type, self.traceback))
+
+    def __str__(self) -> str:
+        return self.learner_message
+
+
+def _rebuild(
+    kind: FailureKind, message: str, output: str, exception_type: str, traceback: str
+) -> StudentCodeError:
+    return StudentCodeError(kind, message, output, exception_type=exception_type, traceback=traceback)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request was doing, to name it in messages."""
+
+    op: str  # "import", "call" or "get"
+    module: str
+    name: str = ""
+
+    @property
+    def file(self) -> str:
+        return f"{self.module.replace('.', '/')}.py"
+
+    @property
+    def doing(self) -> str:
+        """e.g. "running sigmoid()", "importing ex1.py", "reading K from ex1.py"."""
+        if self.op == "call":
+            return f"running {self.name}()"
+        if self.op == "get":
+            return f"reading {self.name} from {self.file}"
+        return f"importing {self.file}"
+
+    @property
+    def subject(self) -> str:
+        """What did something: "sigmoid()", "importing ex1.py", "reading K from ex1.py"."""
+        return f"{self.name}()" if self.op == "call" else self.doing
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failure's facts, from the worker (checked) or from the parent's own watch."""
+
+    kind: FailureKind
+    detail: str = ""  # a sub-case: "SystemExit", "large", "nested", a protocol problem
+    exception_type: str = ""
+    message: str = ""
+    frames: tuple[tuple[str, int, str, str], ...] = ()  # (file, line, function, source)
+    file: str = ""
+    line: int = 0
+    type_name: str = ""
+    signal: int = 0
+    exit_code: int = 0
+    timeout_s: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
+    """The sentence the learner reads."""
+    kind, subject, doing = failure.kind, target.subject, target.doing
+    if kind is FailureKind.MISSING_MODULE:
+        return f"{target.file} is missing from the submission"
+    if kind is FailureKind.SYNTAX_ERROR:
+        return f"{failure.file} has a syntax error on line {failure.line}: {failure.message}"
+    if kind is FailureKind.IMPORT_ERROR:
+        if failure.detail == "shadowed":
+            return (
+                f"{target.file} could not be imported: a module of the same name from "
+                "outside the submission is already loaded; rename the file"
+            )
+        return (
+            f"importing {target.file} raised {_exception(failure)}{_where(failure)}. Code at "
+            "the top level of a file runs when the grader imports it"
+        )
+    if kind is FailureKind.EXCEPTION:
+        if failure.detail == "while_returning":
+            return (
+                f"{subject} returned a value that raised {_exception(failure)} when it was "
+                "converted to an array"
+            )
+        return f"{subject} raised {_exception(failure)}{_where(failure)}"
+    if kind is FailureKind.TIMEOUT:
+        if target.op == "call":
+            return (
+                f"{subject} did not return within {seconds(failure.timeout_s)} "
+                "(the time limit per call)"
+            )
+        return f"{doing} did not finish within {seconds(failure.timeout_s)} (the time limit)"
+    if kind is FailureKind.CRASHED:
+        return f"the process crashed ({signal_name(failure.signal)}) while {doing}"
+    if kind is FailureKind.EXITED:
+        if failure.detail == "SystemExit":
+            where = "at import" if target.op == "import" else "instead of returning"
+            hint = (
+                '; put script code under `if __name__ == "__main__":`'
+                if target.op == "import"
+                else "; return the result instead"
+            )
+            return f"{subject} called sys.exit() (SystemExit) {where}{hint}"
+        return (
+            f"the process ended (os._exit or sys.exit) while {doing} "
+            f"(exit status {failure.exit_code})"
+        )
+    if kind is FailureKind.MEMORY:
+        return f"{subject} ran out of memory (limit {limits.memory_mb} MB)"
+    if kind is FailureKind.CPU_LIMIT:
+        return (
+            f"the submission's worker used more than {limits.cpu_s} s of CPU time "
+            f"(the CPU limit) while {doing}"
+        )
+    if kind is FailureKind.FILE_SIZE:
+        return (
+            f"{subject} wrote more than {limits.file_size_mb} MB to its output or to a file "
+            "(the file size limit)"
+        )
+    if kind is FailureKind.BAD_RETURN:
+        return _bad_return(failure, target)
+    if kind is FailureKind.MISSING_NAME:
+        if failure.type_name:
+            return f"{target.name} in {target.file} is not a function (it is a {failure.type_name})"
+        if target.op == "call":
+            return f"{target.file} has no function {target.name}()"
+        return f"{target.file} does not define {target.name}"
+    return (
+        f"the grader could not read the reply while {doing} ({failure.detail}); writing to "
+        "file descriptors other than stdout and stderr can cause this"
+    )
+
+
+def _bad_return(failure: Failure, target: Target) -> str:
+    if target.op == "get":
+        subject, verb = f"{target.name} in {target.file}", "is"
+    else:
+        subject, verb = target.subject, "returned"
+    if failure.detail == "large":
+        return f"{subject} {verb} a value too large to send back (the limit is 64 MB)"
+    if failure.detail == "deep":
+        return f"{subject} {verb} a value nested too deeply (lists of lists ... of lists)"
+    what = f"a value holding a {failure.type_name}" if failure.detail == "nested" else (
+        f"a {failure.type_name}"
+    )
+    return f"{subject} {verb} {what}, which is not a number, a list or an array"
+
+
+def _exception(failure: Failure) -> str:
+    message = failure.message.strip()
+    return f"{failure.exception_type}: {message}" if message else failure.exception_type
+
+
+def _where(failure: Failure) -> str:
+    if not failure.frames:
+        return ""
+    file, line, function, _ = failure.frames[-1]
+    inside = "" if function == "<module>" else f", in {function}"
+    return f" ({file}, line {line}{inside})"
+
+
+def format_traceback(failure: Failure) -> str:
+    """The learner's frames only, innermost last, with paths relative to the submission."""
+    lines = []
+    for file, line, function, source in failure.frames:
+        lines.append(f'  File "{file}", line {line}, in {function}')
+        if source:
+            lines.append(f"    {source}")
+    if failure.exception_type:
+        lines.append(_exception(failure))
+    return "\n".join(lines)
+
+
+def seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def signal_name(number: int) -> str:
+    """e.g. "SIGSEGV, segmentation fault"."""
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    description = signal.strsignal(number) or ""
+    return f"{name}, {description.lower()}" if description else name

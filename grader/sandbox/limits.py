@@ -1,0 +1,16 @@
+"""The limits a worker runs under; rubric.yaml's `limits:` mapping sets them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    call_timeout_s: float = 10.0  # wall clock per request (import, call or get)
+    memory_mb: int = 2048  # RLIMIT_AS; numpy + scikit-learn need about 330 MB of it
+    cpu_s: int = 300  # RLIMIT_CPU for a worker's lifetime (a restart starts afresh)
+    file_size_mb: int = 16  # RLIMIT_FSIZE: the captured output and any file written
+    processes: int = 256  # RLIMIT_NPROC (the kernel does not enforce it for root)
+    open_files: int = 256  # RLIMIT_NOFILE
+    output_kb: int = 64  # captured output kept per request
