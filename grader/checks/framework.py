@@ -250,7 +250,20 @@ def expect_close(
         detail = f"your result differs from the expected one (beyond rtol {rtol:g})"
     else:
         detail = f"expected {show(expected_array)}, got {show(actual_array)}"
+        if expected_array.size > 12:
+            detail += _first_difference(actual_array, expected_array, rtol, atol)
     raise CheckFailure(f"{what}: {detail}. {fix}", tags)
+
+
+def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
+    """Where a large array first differs, so the learner knows where to look."""
+    differs = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
+    index = tuple(int(i) for i in np.argwhere(differs)[0])
+    where = index[0] if len(index) == 1 else index
+    return (
+        f"; {int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
+        f"expected {show(float(expected[index]))}, got {show(float(actual[index]))}"
+    )
 
 
 def _matching(

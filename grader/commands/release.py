@@ -43,6 +43,7 @@ def write_release(kit: KitPaths, out: Path) -> list[Path]:
     shutil.copytree(kit.exercises, out / EXERCISES, ignore=_ignore_caches)
     package = Path(__file__).resolve().parents[1]
     shutil.copytree(package, out / "grader", ignore=_ignore_withheld(package))
+    shutil.copyfile(ASSETS / "variants.py", out / "grader" / "checks" / "variants.py")
     recording.dump(out / RECORDING)
     (out / "rubric.yaml").write_text(_visible_rubric(kit), encoding="utf-8")
     shutil.copyfile(ASSETS / "README.md", out / "README.md")

@@ -1,13 +1,13 @@
-"""Running untrusted learner code: worker processes, their limits and their protocol."""
+"""Running untrusted learner code: worker processes, their limits and their protocol.
 
-from grader.sandbox.worker import (
-    CallResult,
-    FailureKind,
-    Limits,
-    StudentCodeError,
-    Worker,
-    isolation_report,
-)
+Learner code never runs in the grading process: `Worker` runs it in a separate process
+under limits, and only plain data comes back (see worker.py and _bootstrap.py).
+"""
+
+from grader.sandbox.errors import FailureKind, StudentCodeError
+from grader.sandbox.isolation import isolation_report
+from grader.sandbox.limits import Limits
+from grader.sandbox.worker import CallResult, Worker
 
 __all__ = [
     "CallResult",

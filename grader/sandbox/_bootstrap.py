@@ -391,7 +391,7 @@ class _Session:
         if failure is not None:
             return failure
         if not callable(function):
-            return {"ok": False, "kind": "MISSING_NAME", "detail": _type_name(function)}
+            return {"ok": False, "kind": "MISSING_NAME", "type_name": _type_name(function)}
         try:
             args = decode_value(args)
             kwargs = decode_value(kwargs)

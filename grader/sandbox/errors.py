@@ -74,7 +74,9 @@ class StudentCodeError(Exception):
 def _rebuild(
     kind: FailureKind, message: str, output: str, exception_type: str, traceback: str
 ) -> StudentCodeError:
-    return StudentCodeError(kind, message, output, exception_type=exception_type, traceback=traceback)
+    return StudentCodeError(
+        kind, message, output, exception_type=exception_type, traceback=traceback
+    )
 
 
 @dataclass(frozen=True)
@@ -203,8 +205,10 @@ def _bad_return(failure: Failure, target: Target) -> str:
         return f"{subject} {verb} a value too large to send back (the limit is 64 MB)"
     if failure.detail == "deep":
         return f"{subject} {verb} a value nested too deeply (lists of lists ... of lists)"
-    what = f"a value holding a {failure.type_name}" if failure.detail == "nested" else (
-        f"a {failure.type_name}"
+    what = (
+        f"a value holding a {failure.type_name}"
+        if failure.detail == "nested"
+        else (f"a {failure.type_name}")
     )
     return f"{subject} {verb} {what}, which is not a number, a list or an array"
 

@@ -1,376 +1,577 @@
-"""The grader's side of a learner worker: start it limited, talk to it, kill it whole.
+"""The grader's side of a worker: one process per submission that runs the learner's code.
 
-One worker per submission, reused across that submission's calls and started afresh after
-it dies. Limits come from rlimits set before the worker starts; the wall-clock limit per
-call is enforced from here with SIGKILL of the worker's whole process group. Where the
-kernel allows it, the worker also runs in its own PID and network namespaces (util-linux
-`unshare`), so that no process it starts survives it and it has no network.
+The learner's code never runs in the grading process. A `Worker` starts
+``python -I -B -c <_bootstrap.py's text>`` in the submission's private copy, under
+resource limits, with an empty environment and stdin from /dev/null; requests and
+replies travel over two extra pipes as length-prefixed JSON (see _bootstrap.py), and
+stdout/stderr go to a file the grader reads back, at most Limits.output_kb per request.
+A request that runs past its time limit gets the whole process tree killed; the next
+request starts a fresh worker. Not thread-safe: one thread drives one Worker.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import select
+import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from enum import Enum
+import weakref
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from grader.results import Isolation
-from grader.sandbox.protocol import (
+from grader.sandbox import _process
+from grader.sandbox._bootstrap import (
+    HEADER,
+    MAX_MESSAGE_BYTES,
     ProtocolError,
+    ValueRefused,
     decode_value,
+    dump_message,
     encode_value,
-    read_message,
-    write_message,
+    load_message,
 )
+from grader.sandbox.errors import (
+    Failure,
+    FailureKind,
+    StudentCodeError,
+    Target,
+    failure_message,
+    format_traceback,
+)
+from grader.sandbox.limits import Limits
 
-_HERE = Path(__file__).resolve().parent
-PASSED_THROUGH_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-QUIET_ENV = {
-    "OPENBLAS_NUM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "MKL_NUM_THREADS": "1",
-    "LC_ALL": "C.UTF-8",
-    "PYTHONIOENCODING": "utf-8",
-    "PYTHONDONTWRITEBYTECODE": "1",
+# Only these can come from the worker itself; the rest the grader sees for itself.
+_REPORTED_BY_WORKER = {
+    FailureKind.MISSING_MODULE,
+    FailureKind.SYNTAX_ERROR,
+    FailureKind.IMPORT_ERROR,
+    FailureKind.EXCEPTION,
+    FailureKind.EXITED,
+    FailureKind.MEMORY,
+    FailureKind.FILE_SIZE,
+    FailureKind.BAD_RETURN,
+    FailureKind.MISSING_NAME,
+    FailureKind.PROTOCOL,
 }
-IMPORT_TIMEOUT_FACTOR = 2.0  # importing numpy and sklearn takes a while on a cold cache
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Limits on a learner worker; rubric.yaml's `limits:` section sets them."""
-
-    call_timeout_s: float = 10.0
-    memory_mb: int = 2048
-    cpu_s: int = 300
-    file_size_mb: int = 16
-    processes: int = 256
-    open_files: int = 256
-    output_kb: int = 64
-
-
-class FailureKind(str, Enum):
-    MISSING_MODULE = "missing_module"
-    SYNTAX_ERROR = "syntax_error"
-    IMPORT_ERROR = "import_error"
-    EXCEPTION = "exception"
-    TIMEOUT = "timeout"
-    CRASHED = "crashed"
-    EXITED = "exited"
-    MEMORY = "memory"
-    CPU_LIMIT = "cpu_limit"
-    FILE_SIZE = "file_size"
-    BAD_RETURN = "bad_return"
-    MISSING_NAME = "missing_name"
-    PROTOCOL = "protocol"
-
-
-class StudentCodeError(Exception):
-    """The learner's code failed; learner_message says how, in the learner's terms."""
-
-    def __init__(
-        self,
-        kind: FailureKind,
-        learner_message: str,
-        output: str = "",
-        exception_type: str = "",
-        traceback: str = "",
-    ) -> None:
-        super().__init__(learner_message)
-        self.kind = kind
-        self.learner_message = learner_message
-        self.output = output
-        self.exception_type = exception_type
-        self.traceback = traceback
+# After these the worker's state is not to be trusted (half-freed memory, stdout's buffer
+# still holding what the file-size limit refused, an unknown channel state): the next
+# request starts a fresh worker.
+_RESTART_AFTER = {FailureKind.MEMORY, FailureKind.FILE_SIZE, FailureKind.PROTOCOL}
 
 
 @dataclass(frozen=True)
 class CallResult:
-    value: Any
-    warnings: tuple[str, ...] = ()
-    args_after: tuple = ()
-    kwargs_after: dict = field(default_factory=dict)
-    duration_s: float = 0.0
-    output: str = ""
+    value: object
+    warnings: tuple[str, ...]  # "RuntimeWarning: overflow encountered in exp", ...
+    args_after: tuple  # the positional arguments as the call left them
+    kwargs_after: dict  # the keyword arguments as the call left them
+    duration_s: float  # the round trip, as the grader measured it
+    output: str  # what the call printed (at most Limits.output_kb)
 
 
 @cache
-def _bootstrap_source() -> str:
-    return (_HERE / "protocol.py").read_text() + "\n" + (_HERE / "worker_main.py").read_text()
+def bootstrap_source() -> str:
+    """The worker's program: the text of _bootstrap.py, passed with -c."""
+    return Path(__file__).with_name("_bootstrap.py").read_text(encoding="utf-8")
 
 
-@cache
-def namespaces_available() -> bool:
-    """Whether `unshare` may give the worker PID and network namespaces here."""
-    try:
-        probe = subprocess.run(
-            ["unshare", "--pid", "--fork", "--kill-child", "--net", "true"],
-            capture_output=True, timeout=10, check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return probe.returncode == 0
+class _Timeout(Exception):
+    pass
 
 
-def isolation_report() -> Isolation:
-    """What keeps learner code apart on this machine, as stated in every report."""
-    in_force = [
-        "separate worker process per submission (python -I, empty environment, stdin "
-        "from /dev/null)",
-        "wall-clock limit per call, enforced by SIGKILL of the whole process group",
-        "limits on memory, CPU time, file size, open files and processes",
-        "values returned as plain data (JSON and .npy, never pickle)",
-        "a private copy of the submission as the working folder",
-    ]
-    missing = ["a mount namespace hiding the kit's files (solutions/, the grader)"]
-    if sys.platform.startswith("linux") and namespaces_available():
-        in_force.append("PID namespace: every process the worker starts dies with it")
-        in_force.append("network namespace: no network")
-        level = "process+namespaces"
-    else:
-        missing += ["PID namespace", "network namespace (the worker may reach the network)"]
-        level = "process"
-    if os.geteuid() == 0:
-        missing.append("an unprivileged user (workers run as root; the process limit is "
-                       "not enforced for root)")
-    return Isolation(level=level, in_force=tuple(in_force), missing=tuple(missing))
+class _Died(Exception):
+    pass
+
+
+class _Garbled(Exception):
+    pass
+
+
+class _Process:
+    """One live worker process and the grader's ends of its pipes."""
+
+    def __init__(self, submission_dir: Path, output_path: Path, limits: Limits) -> None:
+        request_read, self.request_fd = os.pipe()
+        self.response_fd, response_write = os.pipe()
+        output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        try:
+            self.popen = _process.spawn(
+                bootstrap_source(),
+                [str(request_read), str(response_write), __name__.partition(".")[0]],
+                submission_dir,
+                output_fd,
+                (request_read, response_write),
+                limits,
+            )
+        except BaseException:
+            os.close(self.request_fd)
+            os.close(self.response_fd)
+            raise
+        finally:
+            for fd in (request_read, response_write, output_fd):
+                os.close(fd)
+        self.pid = self.popen.pid
+        os.set_blocking(self.request_fd, False)
+        os.set_blocking(self.response_fd, False)
+        try:
+            self.pidfd: int | None = os.pidfd_open(self.pid)
+        except (AttributeError, OSError):
+            self.pidfd = None  # older kernels: poll in short steps and ask waitid
+        self.imported: set[str] = set()
+        self.status: int | None = None
+        self.cpu_s = 0.0
+
+    # Talking -------------------------------------------------------------------------------
+
+    def exchange(self, frame: bytes, deadline: float) -> Any:
+        self._send(frame, deadline)
+        return self.receive(deadline)
+
+    def _send(self, frame: bytes, deadline: float) -> None:
+        view = memoryview(frame)
+        while view:
+            try:
+                view = view[os.write(self.request_fd, view) :]
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:  # the worker's end is closed: it died, or its code closed it
+                self._closed_channel(deadline)
+            if self._wait(self.request_fd, select.POLLOUT, deadline) == "died":
+                raise _Died
+
+    def receive(self, deadline: float) -> Any:
+        buffer = bytearray()
+        length = None
+        while True:
+            try:
+                chunk = os.read(self.response_fd, 1 << 20)
+            except BlockingIOError:
+                chunk = None
+            if chunk == b"":
+                self._closed_channel(deadline)
+            if chunk:
+                buffer += chunk
+                if length is None and len(buffer) >= HEADER.size:
+                    (length,) = HEADER.unpack_from(buffer)
+                    if length > MAX_MESSAGE_BYTES:
+                        raise _Garbled(f"a reply of {length} bytes, over the 64 MB limit")
+                if length is not None and len(buffer) >= HEADER.size + length:
+                    if len(buffer) > HEADER.size + length:
+                        raise _Garbled("unexpected data after the reply")
+                    try:
+                        return load_message(bytes(buffer[HEADER.size :]))
+                    except ProtocolError as error:
+                        raise _Garbled(str(error)) from None
+                continue  # drain what is there before waiting again
+            event = self._wait(self.response_fd, select.POLLIN, deadline)
+            if event == "timeout":
+                if buffer:
+                    raise _Garbled("an incomplete reply")
+                raise _Timeout
+            if event == "died" and not self._readable():
+                raise _Died
+
+    def _closed_channel(self, deadline: float) -> None:
+        # The worker's end closed: it died (normally), or its code closed the channel.
+        if self._wait(None, 0, deadline) == "died":
+            raise _Died
+        raise _Garbled("the channel was closed")
+
+    def _readable(self) -> bool:
+        poller = select.poll()
+        poller.register(self.response_fd, select.POLLIN)
+        return any(mask & select.POLLIN for _, mask in poller.poll(0))
+
+    def _wait(self, fd: int | None, mask: int, deadline: float) -> str:
+        """Wait for `fd` to be ready, the worker to die, or the deadline: "ready",
+        "died" or "timeout"."""
+        poller = select.poll()
+        if fd is not None:
+            poller.register(fd, mask)
+        if self.pidfd is not None:
+            poller.register(self.pidfd, select.POLLIN)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            step = remaining if self.pidfd is not None else min(remaining, 0.05)
+            events = poller.poll(max(1, int(step * 1000) + 1))
+            if any(ready == self.pidfd for ready, _ in events) or self._exited():
+                return "died"
+            if events:
+                return "ready"
+
+    def _exited(self) -> bool:
+        if self.pidfd is not None:
+            return False  # the pidfd says so itself
+        try:
+            info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        except ChildProcessError:
+            return True
+        return info is not None
+
+    # Ending --------------------------------------------------------------------------------
+
+    def end(self) -> None:
+        """Kill the worker and everything it started; reap it; close the pipes."""
+        if self.status is None:
+            # The tree is killed before the worker is reaped: until then its pid, group and
+            # session cannot be reused by another process.
+            _process.kill_tree(self.pid)
+            self._reap()
+        for fd in (self.request_fd, self.response_fd, self.pidfd):
+            if fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.pidfd = None
+
+    def _reap(self) -> None:
+        try:
+            _, status, usage = os.wait4(self.pid, 0)
+        except ChildProcessError:
+            status, usage = 0, None
+        self.status = status
+        if usage is not None:
+            self.cpu_s = usage.ru_utime + usage.ru_stime
+        # Tell Popen, so that it never waits for (or signals) a pid that may be reused.
+        self.popen.returncode = os.waitstatus_to_exitcode(status)
+
+
+class _Holder:
+    """The Worker's live process, reachable from its finalizer without the Worker."""
+
+    def __init__(self) -> None:
+        self.process: _Process | None = None
+        self.creator = os.getpid()
+
+
+def _finalize(holder: _Holder, scratch: Path) -> None:
+    if os.getpid() != holder.creator:
+        return  # a forked copy of the grader: the worker is not this process's to kill
+    if holder.process is not None:
+        holder.process.end()
+        holder.process = None
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 class Worker:
-    """A learner worker for one submission folder; a context manager."""
+    """Runs one submission's code in a worker process, one request at a time.
 
-    def __init__(self, submission_dir: Path, limits: Limits | None = None) -> None:
-        self.submission_dir = Path(submission_dir)
-        self.limits = limits or Limits()
+    Import failures are remembered per module: later requests that need the module fail
+    at once with the same error. After a crash, a timeout, an exit or a memory failure the
+    next request starts a fresh worker (importing again what it needs).
+    """
+
+    STARTUP_TIMEOUT_S = 60.0  # Python and NumPy starting; not the learner's time
+
+    def __init__(self, submission_dir: Path, limits: Limits = Limits()) -> None:  # noqa: B008
+        folder = Path(submission_dir)
+        if not folder.is_dir():
+            raise ValueError(f"not a folder: {folder}")
+        self.submission_dir = folder.resolve()
+        self.limits = limits
         self.time_in_student_code_s = 0.0
-        self._process: subprocess.Popen | None = None
-        self._requests = self._replies = -1
-        self._imported: set[str] = set()
-        self._broken: dict[str, StudentCodeError] = {}
-        self._scratch = Path(tempfile.mkdtemp(prefix="grader-worker-"))
+        self.restarts = 0  # workers started after the first
+        self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._output_path = self._scratch / "output.txt"
+        self._output_fd = os.open(
+            self._output_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600
+        )
+        self._holder = _Holder()
+        self._import_failures: dict[str, StudentCodeError] = {}
+        self._next_id = 0
+        self._started_any = False
+        self._closed = False
+        self._paths = _scrub_pairs(self.submission_dir, self._scratch)
+        self._finalizer = weakref.finalize(self, _finalize, self._holder, self._scratch)
+
+    # Public ----------------------------------------------------------------------------
 
     def __enter__(self) -> Worker:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- the calls a check makes --------------------------------------------------------
-
     def import_module(self, module: str) -> None:
-        if module in self._broken:
-            raise self._broken[module]
-        if module in self._imported:
+        """Import `module` in the worker; raises StudentCodeError when that fails."""
+        self._check_open()
+        failed = self._import_failures.get(module)
+        if failed is not None:
+            raise failed.copy()
+        process = self._holder.process
+        if process is not None and module in process.imported:
             return
-        timeout = self.limits.call_timeout_s * IMPORT_TIMEOUT_FACTOR
         try:
-            self._exchange({"op": "import", "module": module}, timeout, f"importing {module}.py")
+            self._request({"op": "import", "module": module}, Target("import", module))
         except StudentCodeError as error:
-            self._broken[module] = error  # the next request fails fast, at no cost
+            self._import_failures[module] = error.copy()
             raise
-        self._imported.add(module)
+        if self._holder.process is not None:
+            self._holder.process.imported.add(module)
 
     def call(
-        self, module: str, function: str, *args: Any, timeout_s: float | None = None,
+        self,
+        module: str,
+        function: str,
+        /,
+        *args: Any,
+        timeout_s: float | None = None,
         **kwargs: Any,
     ) -> CallResult:
+        """Call module.function(*args, **kwargs) in the worker; raises StudentCodeError."""
         self.import_module(module)
         request = {
-            "op": "call", "module": module, "name": function,
-            "args": encode_value(list(args)), "kwargs": encode_value(dict(kwargs)),
+            "op": "call",
+            "module": module,
+            "name": function,
+            "args": _encode_argument(list(args)),
+            "kwargs": _encode_argument(kwargs),
         }
-        timeout = timeout_s or self.limits.call_timeout_s
         started = time.perf_counter()
+        elapsed = 0.0
         try:
-            reply, output = self._exchange(request, timeout, f"{function}()")
-        finally:
-            self.time_in_student_code_s += time.perf_counter() - started
-        try:
-            args_after = decode_value(reply["args_after"])
-            kwargs_after = decode_value(reply["kwargs_after"])
-            return CallResult(
-                value=decode_value(reply["value"]),
-                warnings=tuple(str(w) for w in reply.get("warnings", []))[:20],
-                args_after=tuple(args_after) if isinstance(args_after, list) else (),
-                kwargs_after=kwargs_after if isinstance(kwargs_after, dict) else {},
-                duration_s=float(reply.get("duration", 0.0)),
-                output=output,
+            response, output = self._request(
+                request, Target("call", module, function), timeout_s, expect_value=True
             )
-        except (ProtocolError, KeyError, TypeError, ValueError) as error:
-            raise StudentCodeError(
-                FailureKind.PROTOCOL, f"{function}() gave an answer the grader cannot read "
-                f"({error})", output) from None
+        finally:
+            elapsed = time.perf_counter() - started
+            self.time_in_student_code_s += elapsed
+        value, warnings, args_after, kwargs_after = response
+        return CallResult(value, warnings, tuple(args_after), kwargs_after, elapsed, output)
 
-    def get(self, module: str, name: str) -> Any:
+    def get(self, module: str, name: str) -> object:
+        """The value of a module attribute (a hand-worked constant, say)."""
         self.import_module(module)
-        reply, output = self._exchange(
-            {"op": "get", "module": module, "name": name}, self.limits.call_timeout_s, name
+        (value, *_), _ = self._request(
+            {"op": "get", "module": module, "name": name},
+            Target("get", module, name),
+            expect_value=True,
         )
-        try:
-            return decode_value(reply["value"])
-        except (ProtocolError, KeyError) as error:
-            raise StudentCodeError(
-                FailureKind.PROTOCOL, f"{name} cannot be read by the grader ({error})", output
-            ) from None
+        return value
 
     def close(self) -> None:
-        self._stop()
-        with contextlib.suppress(OSError):
-            self._output_path.unlink(missing_ok=True)
-            self._scratch.rmdir()
-
-    # -- the worker process -------------------------------------------------------------
-
-    def _start(self) -> None:
-        request_read, request_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        command = [sys.executable, "-I", "-c", _bootstrap_source(),
-                   str(request_read), str(reply_write)]
-        if sys.platform.startswith("linux") and namespaces_available():
-            command = ["unshare", "--pid", "--fork", "--kill-child", "--net", *command]
-        environment = {key: os.environ[key] for key in PASSED_THROUGH_ENV if key in os.environ}
-        environment.update(QUIET_ENV)
-        with open(self._output_path, "ab") as output:
-            self._process = subprocess.Popen(
-                command, cwd=self.submission_dir, env=environment, stdin=subprocess.DEVNULL,
-                stdout=output, stderr=subprocess.STDOUT, pass_fds=(request_read, reply_write),
-                start_new_session=True, preexec_fn=self._apply_limits,
-            )
-        os.close(request_read)
-        os.close(reply_write)
-        self._requests, self._replies = request_write, reply_read
-        self._imported.clear()
-
-    def _apply_limits(self) -> None:  # runs in the child, between fork and exec
-        limits = self.limits
-        mb = 1024 * 1024
-        for name, value in (
-            (resource.RLIMIT_AS, limits.memory_mb * mb),
-            (resource.RLIMIT_CPU, limits.cpu_s),
-            (resource.RLIMIT_FSIZE, limits.file_size_mb * mb),
-            (resource.RLIMIT_NPROC, limits.processes),
-            (resource.RLIMIT_NOFILE, limits.open_files),
-            (resource.RLIMIT_CORE, 0),
-        ):
-            with contextlib.suppress(ValueError, OSError):
-                resource.setrlimit(name, (value, value))
-
-    def _stop(self) -> None:
-        process = self._process
-        if process is None:
+        """Kill the worker and every process it started; remove the grader's temp files."""
+        if self._closed:
             return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        for fd in (self._requests, self._replies):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        self._process = None
+        self._closed = True
+        with contextlib.suppress(OSError):
+            os.close(self._output_fd)
+        self._finalizer()
 
-    def _exchange(self, request: dict, timeout: float, what: str) -> tuple[dict, str]:
-        if self._process is None:
-            self._start()
-        offset = self._output_size()
+    # Requests --------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this Worker is closed")
+
+    def _request(
+        self,
+        message: dict,
+        target: Target,
+        timeout_s: float | None = None,
+        expect_value: bool = False,
+    ) -> tuple[Any, str]:
+        timeout = self.limits.call_timeout_s if timeout_s is None else float(timeout_s)
+        if not timeout > 0:
+            raise ValueError("timeout_s must be above 0")
+        process = self._process()
+        self._next_id += 1
+        message["id"] = self._next_id
+        frame = dump_message(message)
+        if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
+            raise ValueError("the request's arguments are over the 64 MB message limit")
         try:
-            write_message(self._requests, request)
-        except OSError:
-            pass  # the worker is gone; reading its reply below tells how
-        reply = self._read_reply(timeout)
-        output = self._read_output(offset)
-        if isinstance(reply, StudentCodeError):
-            reply.output = output
-            reply.learner_message = reply.learner_message.replace("{what}", what)
-            raise reply
-        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
-            self._stop()
-            raise StudentCodeError(
-                FailureKind.PROTOCOL, f"the worker's answer to {what} was garbled (did the code "
-                "write to the grader's pipe?)", output)
-        if not reply["ok"]:
-            raise self._failure_from(reply, output)
-        return reply, output
-
-    def _read_reply(self, timeout: float) -> dict | StudentCodeError:
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._stop()
-                return StudentCodeError(
-                    FailureKind.TIMEOUT, f"{{what}} did not finish within {timeout:g} s (the "
-                    "time limit per call): look for an endless loop or far too many steps")
-            ready, _, _ = select.select([self._replies], [], [], left)
-            if not ready:
-                continue
+            reply = process.exchange(frame, time.monotonic() + timeout)
+        except _Timeout:
+            failure = Failure(FailureKind.TIMEOUT, timeout_s=timeout)
+            self._end_process()
+        except _Died:
+            self._end_process()
+            failure = self._death(process)
+        except _Garbled as garbled:
+            self._end_process()
+            failure = Failure(FailureKind.PROTOCOL, detail=str(garbled))
+        else:
+            failure = None
             try:
-                reply = read_message(self._replies)
-            except (ProtocolError, OSError) as error:
-                self._stop()
-                return StudentCodeError(FailureKind.PROTOCOL, f"{{what}}: garbled answer ({error})")
-            if reply is None:
-                return self._death()
-            return reply
+                result = self._parse(reply, expect_value)
+            except ProtocolError as error:
+                failure = Failure(FailureKind.PROTOCOL, detail=str(error))
+            else:
+                if isinstance(result, Failure):
+                    failure = result
+                else:
+                    return result, self._take_output()
+            if failure.kind in _RESTART_AFTER:
+                self._end_process()
+        raise self._error(failure, target)
 
-    def _death(self) -> StudentCodeError:
-        process = self._process
-        code = process.wait(timeout=10) if process else None
-        self._stop()
-        if code is not None and code < 0:
-            number = -code
-            if number == signal.SIGXCPU:
-                return StudentCodeError(
-                    FailureKind.CPU_LIMIT,
-                    f"{{what}} used up the CPU-time limit ({self.limits.cpu_s} s)")
+    def _process(self) -> _Process:
+        if self._holder.process is not None:
+            return self._holder.process
+        if self._started_any:
+            self.restarts += 1
+        self._started_any = True
+        os.ftruncate(self._output_fd, 0)
+        process = _Process(self.submission_dir, self._output_path, self.limits)
+        self._holder.process = process
+        try:
+            ready = process.receive(time.monotonic() + self.STARTUP_TIMEOUT_S)
+            if ready != {"ready": True}:
+                raise _Garbled("no ready message")
+        except (_Timeout, _Died, _Garbled) as error:
+            self._end_process()
+            output = self._take_output()
+            raise RuntimeError(
+                f"the sandbox worker did not start ({type(error).__name__.strip('_')}, "
+                f"exit status {process.popen.returncode}): {output[-2000:]}"
+            ) from None
+        return process
+
+    def _end_process(self) -> None:
+        process, self._holder.process = self._holder.process, None
+        if process is not None:
+            process.end()
+
+    def _death(self, process: _Process) -> Failure:
+        status = process.status or 0
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            cpu_spent = process.cpu_s >= self.limits.cpu_s - 0.5
+            if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_spent):
+                return Failure(FailureKind.CPU_LIMIT)
             if number == signal.SIGXFSZ:
-                return StudentCodeError(
-                    FailureKind.FILE_SIZE, f"{{what}} wrote more than the file-size limit "
-                    f"({self.limits.file_size_mb} MB; printing counts)")
-            name = signal.Signals(number).name if number in signal.valid_signals() else number
-            return StudentCodeError(FailureKind.CRASHED, f"the process crashed ({name}) while "
-                                    "running {what}")
+                return Failure(FailureKind.FILE_SIZE)
+            return Failure(FailureKind.CRASHED, signal=number)
+        return Failure(FailureKind.EXITED, exit_code=os.WEXITSTATUS(status))
+
+    def _parse(self, reply: Any, expect_value: bool) -> tuple | Failure | None:
+        if type(reply) is not dict or reply.get("id") != self._next_id:
+            raise ProtocolError("a reply that does not answer the request")
+        if reply.get("ok") is True:
+            if not expect_value:
+                return None
+            return _values(reply)
+        if reply.get("ok") is not False:
+            raise ProtocolError("a reply without a status")
+        return _failure_from(reply)
+
+    def _error(self, failure: Failure, target: Target) -> StudentCodeError:
         return StudentCodeError(
-            FailureKind.EXITED, f"the process ended (exit status {code}) while running {{what}}"
-            ": do not call exit() or os._exit() in your code")
+            failure.kind,
+            self._scrub(failure_message(failure, target, self.limits)),
+            self._take_output(),
+            exception_type=failure.exception_type,
+            traceback=self._scrub(format_traceback(failure)) if failure.exception_type else "",
+        )
 
-    def _failure_from(self, reply: dict, output: str) -> StudentCodeError:
-        try:
-            kind = FailureKind(reply.get("kind"))
-        except ValueError:
-            kind = FailureKind.PROTOCOL
-        message = str(reply.get("message", "failed"))[:2000]
-        if kind is FailureKind.MEMORY:
-            message += f" (limit {self.limits.memory_mb} MB)"
-        trace = str(reply.get("traceback", ""))[:3000]
-        if trace:
-            message += "\n" + trace
-        return StudentCodeError(kind, message, output, str(reply.get("exception_type", ""))[:100],
-                                trace)
+    # Output ----------------------------------------------------------------------------
 
-    def _output_size(self) -> int:
-        try:
-            return self._output_path.stat().st_size
-        except OSError:
-            return 0
+    def _take_output(self) -> str:
+        """What the request printed (head and tail beyond output_kb); then start afresh.
 
-    def _read_output(self, offset: int) -> str:
-        limit = self.limits.output_kb * 1024
+        The worker writes with O_APPEND, so emptying the file here lets every request
+        start at offset 0, and the file-size limit counts one request's output only.
+        """
+        fd = self._output_fd
         try:
-            with open(self._output_path, "rb") as output:
-                output.seek(offset)
-                data = output.read(limit + 1)
+            size = os.fstat(fd).st_size
+            if size == 0:
+                return ""
+            cap = max(1, self.limits.output_kb) * 1024
+            if size <= cap:
+                data = os.pread(fd, size, 0)
+            else:
+                half = cap // 2
+                cut = f"\n[... {size - 2 * half} bytes of output left out ...]\n".encode()
+                data = os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half)
+            os.ftruncate(fd, 0)
         except OSError:
             return ""
-        text = data[:limit].decode("utf-8", errors="replace")
-        return text + ("\n[output cut at the limit]" if len(data) > limit else "")
+        return self._scrub(data.decode("utf-8", "replace"))
+
+    def _scrub(self, text: str) -> str:
+        # The learner sees paths relative to the submission, never the grader's temp paths.
+        for needle, replacement in self._paths:
+            if needle in text:
+                text = text.replace(needle, replacement)
+        return text
+
+
+def _scrub_pairs(submission: Path, scratch: Path) -> list[tuple[str, str]]:
+    pairs = []
+    for folder, name in ((submission, ""), (scratch, "<grader>/")):
+        for spelling in {str(folder), os.path.realpath(folder)}:
+            pairs.append((spelling + os.sep, name))
+            pairs.append((spelling, name.rstrip("/") or "."))
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def _encode_argument(value: Any) -> Any:
+    try:
+        return encode_value(value)
+    except ValueRefused as refused:
+        raise TypeError(f"cannot send a {refused.type_name} to the worker") from None
+
+
+def _values(reply: dict) -> tuple[Any, tuple[str, ...], list, dict]:
+    value = decode_value(reply.get("value"))
+    if "warnings" not in reply:  # a "get" reply: the value only
+        return value, (), [], {}
+    warnings = reply.get("warnings")
+    if type(warnings) is not list or not all(type(text) is str for text in warnings):
+        raise ProtocolError("bad warnings")
+    args_after = decode_value(reply.get("args_after"))
+    kwargs_after = decode_value(reply.get("kwargs_after"))
+    if type(args_after) is not list or type(kwargs_after) is not dict:
+        raise ProtocolError("bad arguments after the call")
+    return value, tuple(text[:500] for text in warnings[:100]), args_after, kwargs_after
+
+
+def _text(reply: dict, key: str, limit: int = 2000) -> str:
+    value = reply.get(key, "")
+    if type(value) is not str:
+        raise ProtocolError(f"bad {key}")
+    return decode_value(value)[:limit]
+
+
+def _failure_from(reply: dict) -> Failure:
+    try:
+        kind = FailureKind[reply.get("kind")]  # type: ignore[misc]
+    except (KeyError, TypeError):
+        raise ProtocolError("an unknown failure kind") from None
+    if kind not in _REPORTED_BY_WORKER:
+        raise ProtocolError("a failure kind the worker cannot know")
+    frames = reply.get("frames", [])
+    if type(frames) is not list:
+        raise ProtocolError("bad frames")
+    checked = []
+    for frame in frames[-8:]:
+        if (
+            type(frame) is not list
+            or len(frame) != 4
+            or type(frame[1]) is not int
+            or not all(type(part) is str for part in (frame[0], frame[2], frame[3]))
+        ):
+            raise ProtocolError("bad frame")
+        checked.append((frame[0][:300], frame[1], frame[2][:200], frame[3][:200]))
+    line = reply.get("line", 0)
+    if type(line) is not int:
+        raise ProtocolError("bad line")
+    return Failure(
+        kind,
+        detail=_text(reply, "detail", 200),
+        exception_type=_text(reply, "exception_type", 200),
+        message=_text(reply, "message"),
+        frames=tuple(checked),
+        file=_text(reply, "file", 300),
+        line=line,
+        type_name=_text(reply, "type_name", 200),
+    )

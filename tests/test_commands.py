@@ -1,0 +1,186 @@
+"""The command line end to end: grade, check, release, validate, and their exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.commands.release import write_release
+from grader.paths import KitPaths
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("release") / "bundle"
+    write_release(KitPaths.discover(), out)
+    return out
+
+
+def _solution_copy(kit: KitPaths, target: Path) -> Path:
+    target.mkdir(parents=True)
+    for path in kit.solutions.glob("*.py"):
+        shutil.copyfile(path, target / path.name)
+    return target
+
+
+def test_grade_writes_reports_per_submission_and_a_gradebook(kit, tmp_path, capsys):
+    perfect = _solution_copy(kit, tmp_path / "in" / "perfect, é")
+    archive = tmp_path / "in" / "zipped.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ex7_diagnosis.py", 'ANSWERS = {"Q1": "b"}\n')
+    out = tmp_path / "out"
+    code = main(["grade", str(perfect), str(archive), "--out", str(out), "--jobs", "2",
+                 "--seed", "3"])
+    assert code == 0
+    for name in ("perfect, é", "zipped"):
+        for file in ("results.json", "report.html", "report.md"):
+            assert (out / name / file).is_file(), (name, file)
+    results = json.loads((out / "perfect, é" / "results.json").read_text())
+    assert results["score"] == pytest.approx(100)
+    zipped = json.loads((out / "zipped" / "results.json").read_text())
+    q1 = next(t for t in zipped["tests"] if t["name"] == "check_diagnosis_q1_overconfidence")
+    assert q1["status"] == "passed" and "ex7_diagnosis" in q1["tags"] and "diagnosis" in q1["tags"]
+    rows = list(csv.reader((out / "gradebook.csv").open(encoding="utf-8")))
+    assert rows[0] == ["name", "score", "max_score", "by_hand", "numpy_implementation",
+                       "diagnosis"]
+    assert [row[0] for row in rows[1:]] == ["perfect, é", "zipped"]
+    assert float(rows[1][1]) == pytest.approx(100)
+    assert "[2/2]" in capsys.readouterr().err  # the progress line
+
+
+def test_hidden_checks_are_tagged_and_show_no_inputs(kit, tmp_path):
+    submission = _solution_copy(kit, tmp_path / "wrong")
+    path = submission / "logistic_scratch.py"
+    path.write_text(path.read_text().replace("counts / counts.sum() *", "1 / len(counts) *"))
+    out = tmp_path / "out"
+    assert main(["grade", str(submission), "--out", str(out), "--seed", "1"]) == 0
+    tests = json.loads((out / "wrong" / "results.json").read_text())["tests"]
+    hidden = next(t for t in tests if t["name"] == "check_hidden_calibration")
+    assert hidden["status"] == "failed"
+    assert {"hidden", "logistic_scratch", "numpy_implementation", "misconception:M15"} <= set(
+        hidden["tags"])
+    assert ", got " not in hidden["output"] and "[" not in hidden["output"]
+    visible = next(t for t in tests if t["name"] == "check_expected_calibration_error")
+    assert "misconception:M15" in visible["tags"] and "expected" in visible["output"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["grade", "no/such/folder", "--out", "x"], "no such submission"),
+        (["grade", ".", "--out", "x", "--jobs", "0"], ""),
+        (["frobnicate"], ""),
+        (["grade"], ""),
+    ],
+)
+def test_usage_errors_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_validate_passes_on_the_kit():
+    assert main(["validate", "--seeds", "1"]) == 0
+
+
+def test_release_has_no_solutions_hidden_checks_or_answers(bundle, kit):
+    files = {p.relative_to(bundle).as_posix(): p for p in bundle.rglob("*") if p.is_file()}
+    assert "exercises/logistic_scratch.py" in files and "README.md" in files
+    assert ".github/workflows/grade.yml" in files and "visible_expected.json" in files
+    assert not any(name.startswith("solutions/") for name in files)
+    assert not any("checks/hidden" in name or "checks/answers" in name for name in files)
+    texts = {name: path.read_text(encoding="utf-8", errors="replace")
+             for name, path in files.items()}
+    everything = "\n".join(texts.values())
+    assert "check_hidden_" not in everything
+    assert "BEGIN SOLUTION" not in everything
+    for line in _solution_lines(kit):
+        assert line not in everything, f"solution code in the bundle: {line!r}"
+    recorded = _numbers(json.loads(texts["visible_expected.json"]))
+    for value in _answer_numbers(kit):
+        assert not any(abs(value - number) < 1e-9 for number in recorded), value
+
+
+def _solution_lines(kit: KitPaths) -> list[str]:
+    lines = []
+    for path in kit.solutions.glob("*.py"):
+        inside = False
+        for line in path.read_text().splitlines():
+            if line.strip() == "# BEGIN SOLUTION":
+                inside = True
+            elif line.strip() == "# END SOLUTION":
+                inside = False
+            elif inside and len(line.strip()) > 40 and not line.strip().startswith("#"):
+                lines.append(line.strip())
+    return lines
+
+
+def _answer_numbers(kit: KitPaths) -> list[float]:
+    numbers = []
+    for path in kit.solutions.glob("ex*.py"):
+        for line in path.read_text().splitlines():
+            if line.rstrip().endswith("# SOLUTION"):
+                value = re.split(r"[=:]", line.split("#")[0], maxsplit=1)[-1]
+                # Short numbers (0.5, 2.5, -1.75) are everywhere and give nothing away.
+                numbers += [float(n) for n in re.findall(r"-?\d+\.\d{4,}", value)]
+    assert len(numbers) > 10  # the scan itself must find the answers
+    return numbers
+
+
+def _numbers(data) -> list[float]:
+    from grader.sandbox.protocol import decode_value
+
+    found: list[float] = []
+
+    def walk(value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            found.append(float(value))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif hasattr(value, "ravel"):
+            found.extend(float(v) for v in value.ravel())
+
+    for encoded in data.values():
+        walk(decode_value(encoded))
+    return found
+
+
+def test_self_check_in_the_bundle_needs_no_solutions(bundle, tmp_path):
+    learner = tmp_path / "learner"
+    shutil.copytree(bundle, learner)
+    # Run from inside the bundle, so that its own grader package (without hidden and
+    # answer checks) is the one imported, as after a learner's `pip install -e .`.
+    env = {"PATH": "/usr/bin:/bin"}
+    stubs = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(learner / "exercises")],
+        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=learner,
+    )
+    assert stubs.returncode == 0, stubs.stderr
+    assert "0 of " in stubs.stdout and "not written yet" in stubs.stdout
+    # A learner who copies in a correct logistic_scratch.py sees those checks pass.
+    kit = KitPaths.discover()
+    shutil.copyfile(kit.solutions / "logistic_scratch.py", learner / "exercises" /
+                    "logistic_scratch.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "check", str(learner / "exercises")],
+        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=learner,
+    )
+    assert "PASS   check_sigmoid_stable" in done.stdout, done.stdout
+    assert "Not checked here" not in done.stdout
+    refused = subprocess.run(
+        [sys.executable, "-m", "grader", "validate"],
+        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=learner,
+    )
+    assert refused.returncode == 2 and "needs the instructor's kit" in refused.stderr

@@ -1,0 +1,103 @@
+"""Golden-file tests: each tests/fixtures/<scenario>/ is graded end to end and its
+per-check outcome compared with tests/fixtures/<scenario>/expected.json.
+
+A scenario folder holds a submission's files, or a sample.yaml that describes it as edits
+of the solutions (see grader/samples.py), optionally with `limits:` overrides to keep
+hostile scenarios fast. After an intended change, regenerate the expectations with
+`UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py` and read the diff.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grader.paths import KitPaths
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+from grader.render.gradescope import to_gradescope
+from grader.results import GradedSubmission, Status
+from grader.samples import SAMPLE_FILE, Sample, compose_sample
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SCENARIOS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+SEED = 7
+EXPECTED = "expected.json"
+
+
+@pytest.fixture(scope="module")
+def context() -> GradingContext:
+    return GradingContext.build(GradingOptions(kit_root=KitPaths.discover().root, base_seed=SEED))
+
+
+def _submission(scenario: Path, kit: KitPaths, tmp_path: Path) -> Path:
+    if not (scenario / SAMPLE_FILE).exists():
+        return scenario  # graded in place: the grader must leave it unchanged
+    return compose_sample(Sample.read(scenario), kit.solutions, tmp_path / scenario.name)
+
+
+def _limits_override(scenario: Path) -> dict:
+    spec = scenario / SAMPLE_FILE
+    if not spec.exists():
+        return {}
+    return (yaml.safe_load(spec.read_text(encoding="utf-8")) or {}).get("limits", {})
+
+
+def _digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _summary(result: GradedSubmission) -> dict:
+    """What the golden file pins: each check's status and misconceptions (no timings,
+    no paths, no wording, so messages can improve without churn)."""
+    return {
+        item.outcome.check_id: {
+            "status": item.outcome.status.value,
+            "misconceptions": list(item.outcome.misconceptions),
+        }
+        for item in result.checks
+    }
+
+
+def _grade(scenario_name: str, context: GradingContext, tmp_path: Path) -> GradedSubmission:
+    scenario = FIXTURES / scenario_name
+    overrides = _limits_override(scenario)
+    if overrides:
+        limits = dataclasses.replace(context.rubric.limits, **overrides)
+        rubric = dataclasses.replace(context.rubric, limits=limits)
+        context = dataclasses.replace(context, rubric=rubric)
+    submission = _submission(scenario, context.kit, tmp_path)
+    before = _digest(submission)
+    result = grade_submission(submission, context, name=scenario_name)
+    assert _digest(submission) == before, "grading changed the submission folder"
+    return result
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_scenario_matches_its_golden_outcome(scenario: str, context, tmp_path):
+    result = _grade(scenario, context, tmp_path)
+    summary = _summary(result)
+    expected_path = FIXTURES / scenario / EXPECTED
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected_path.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    expected = json.loads(expected_path.read_text())
+    differences = {
+        check: (expected.get(check), summary.get(check))
+        for check in sorted(set(expected) | set(summary))
+        if expected.get(check) != summary.get(check)
+    }
+    assert not differences, f"{scenario}: (expected, got) per check: {differences}"
+    # Whatever the scenario, the results are valid, strict JSON and no check is a grader error.
+    text = json.dumps(to_gradescope(result), allow_nan=False)
+    assert json.loads(text)["max_score"] == 100
+    assert all(item.outcome.status is not Status.ERROR for item in result.checks)
