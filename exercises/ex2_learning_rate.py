@@ -16,7 +16,7 @@ def loss_history(X, y, lr, epochs, l2=0.0):
     the weight vector before update k and w_0 = 0; then w_{k+1} = w_k - lr * gradient.
     """
     # TODO: run gradient descent from zeros, recording the objective before each step.
-    raise NotImplementedError("loss_history() is not written yet: see the TODO above it")
+    raise NotImplementedError("loss_history() is not written yet (see its TODO)")
 
 
 def classify_run(history):
@@ -27,7 +27,7 @@ def classify_run(history):
     otherwise "converges".
     """
     # TODO: apply the three rules in this order.
-    raise NotImplementedError("classify_run() is not written yet: see the TODO above it")
+    raise NotImplementedError("classify_run() is not written yet (see its TODO)")
 
 
 def stable_lr_bound(X):
@@ -37,7 +37,7 @@ def stable_lr_bound(X):
     can never raise the loss.
     """
     # TODO: the largest eigenvalue of the symmetric X^T X: np.linalg.eigvalsh.
-    raise NotImplementedError("stable_lr_bound() is not written yet: see the TODO above it")
+    raise NotImplementedError("stable_lr_bound() is not written yet (see its TODO)")
 
 
 # Your word for the eight tickets at lr = 2.0, epochs = 2000: what classify_run says.

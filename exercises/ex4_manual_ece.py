@@ -24,4 +24,4 @@ def sklearn_reliability(y, p, n_bins=5):
     Note where it lives: sklearn.calibration, not sklearn.metrics.
     """
     # TODO: one call of calibration_curve with strategy="uniform".
-    raise NotImplementedError("sklearn_reliability() is not written yet: see the TODO above it")
+    raise NotImplementedError("sklearn_reliability() is not written yet (see its TODO)")

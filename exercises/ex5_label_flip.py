@@ -12,7 +12,7 @@ from logistic_scratch import expected_calibration_error, fit_logistic, predict_p
 def flip_label(y, index):
     """A new array with y[index] replaced by 1 - y[index]; y itself is unchanged."""
     # TODO: copy first, then flip one element.
-    raise NotImplementedError("flip_label() is not written yet: see the TODO above it")
+    raise NotImplementedError("flip_label() is not written yet (see its TODO)")
 
 
 def label_flip_experiment(X, y, index=7, lr=0.8, epochs=2000, n_bins=4):
@@ -23,4 +23,4 @@ def label_flip_experiment(X, y, index=7, lr=0.8, epochs=2000, n_bins=4):
     """
     # TODO: two calls of fit_logistic (the second on the flipped labels), then AUC and ECE
     # of each model against the labels it was trained on.
-    raise NotImplementedError("label_flip_experiment() is not written yet: see the TODO above it")
+    raise NotImplementedError("label_flip_experiment() is not written yet (see its TODO)")

@@ -15,13 +15,13 @@ def sklearn_weights(X_raw, y, C=1.0):
     """[intercept, coef...] of LogisticRegression(C=C), L2 penalty, run to convergence."""
     # TODO: fit LogisticRegression(C=C) with a tight tol and enough max_iter; stack
     # intercept_ in front of coef_.
-    raise NotImplementedError("sklearn_weights() is not written yet: see the TODO above it")
+    raise NotImplementedError("sklearn_weights() is not written yet (see its TODO)")
 
 
 def l2_for_C(C, n):
     """The l2 at which fit_logistic minimizes LogisticRegression(C=C)'s objective: 1/(C n)."""
     # TODO: one line.
-    raise NotImplementedError("l2_for_C() is not written yet: see the TODO above it")
+    raise NotImplementedError("l2_for_C() is not written yet (see its TODO)")
 
 
 def scratch_vs_sklearn_gap(X_raw, y, C=1.0):
@@ -31,7 +31,7 @@ def scratch_vs_sklearn_gap(X_raw, y, C=1.0):
     and enough epochs.
     """
     # TODO: choose a stable lr and enough epochs, fit, compare with sklearn_weights.
-    raise NotImplementedError("scratch_vs_sklearn_gap() is not written yet: see the TODO above it")
+    raise NotImplementedError("scratch_vs_sklearn_gap() is not written yet (see its TODO)")
 
 
 # Are the eight tickets linearly separable?

@@ -20,7 +20,7 @@ def add_intercept(X_raw):
     shifted left or right. Returns a new (n, d + 1) float array; X_raw is unchanged.
     """
     # TODO: stack a column of ones in front of X_raw (np.column_stack or np.hstack).
-    raise NotImplementedError("add_intercept() is not written yet: see the TODO above it")
+    raise NotImplementedError("add_intercept() is not written yet (see its TODO)")
 
 
 def sigmoid(z):
@@ -31,7 +31,7 @@ def sigmoid(z):
     """
     # TODO: compute 1 / (1 + exp(-z)) without ever calling exp on a large positive
     # number. Hint: for z < 0 use the equal form exp(z) / (1 + exp(z)).
-    raise NotImplementedError("sigmoid() is not written yet: see the TODO above it")
+    raise NotImplementedError("sigmoid() is not written yet (see its TODO)")
 
 
 def log_loss(y_true, p, eps=1e-15):
@@ -41,7 +41,7 @@ def log_loss(y_true, p, eps=1e-15):
     [eps, 1 - eps] so that a confident mistake costs a large but finite loss.
     """
     # TODO: clip p, then return the mean (not the sum) of the per-ticket losses as a float.
-    raise NotImplementedError("log_loss() is not written yet: see the TODO above it")
+    raise NotImplementedError("log_loss() is not written yet (see its TODO)")
 
 
 def gradient(X, y, w, l2=0.0):
@@ -51,7 +51,7 @@ def gradient(X, y, w, l2=0.0):
     the intercept is not penalized.
     """
     # TODO: the data term is (1/n) X^T (p - y); add l2 * w for every weight but w[0].
-    raise NotImplementedError("gradient() is not written yet: see the TODO above it")
+    raise NotImplementedError("gradient() is not written yet (see its TODO)")
 
 
 def fit_logistic(X, y, lr=0.5, epochs=2000, l2=0.0, verbose=False):
@@ -61,13 +61,13 @@ def fit_logistic(X, y, lr=0.5, epochs=2000, l2=0.0, verbose=False):
     X and y are not changed. With verbose=True, prints the loss now and then.
     """
     # TODO: start from np.zeros(X.shape[1]) and repeat the update `epochs` times.
-    raise NotImplementedError("fit_logistic() is not written yet: see the TODO above it")
+    raise NotImplementedError("fit_logistic() is not written yet (see its TODO)")
 
 
 def predict_proba(X, w):
     """Probabilities p = sigmoid(X @ w), one per row of X (chapter section "The model")."""
     # TODO: one line.
-    raise NotImplementedError("predict_proba() is not written yet: see the TODO above it")
+    raise NotImplementedError("predict_proba() is not written yet (see its TODO)")
 
 
 def predict_with_threshold(p, t):
@@ -76,7 +76,7 @@ def predict_with_threshold(p, t):
     Note the >=: a probability exactly at the threshold is predicted positive.
     """
     # TODO: compare with >= and convert the booleans to int.
-    raise NotImplementedError("predict_with_threshold() is not written yet: see the TODO above it")
+    raise NotImplementedError("predict_with_threshold() is not written yet (see its TODO)")
 
 
 def confusion_matrix_at_threshold(y, p, t):
@@ -86,7 +86,7 @@ def confusion_matrix_at_threshold(y, p, t):
     Predicted positive where p >= t.
     """
     # TODO: count the four cells from y and predict_with_threshold(p, t).
-    raise NotImplementedError("confusion_matrix_at_threshold() is not written yet: see the TODO above it")
+    raise NotImplementedError("confusion_matrix_at_threshold() is not written yet (see its TODO)")
 
 
 def precision_recall_f1(cm):
@@ -98,7 +98,7 @@ def precision_recall_f1(cm):
     Any 0/0 gives 0.0, as scikit-learn does with zero_division=0.
     """
     # TODO: read the four cells, guard every division whose denominator can be 0.
-    raise NotImplementedError("precision_recall_f1() is not written yet: see the TODO above it")
+    raise NotImplementedError("precision_recall_f1() is not written yet (see its TODO)")
 
 
 def roc_points(y, p, thresholds):
@@ -110,7 +110,7 @@ def roc_points(y, p, thresholds):
     of `thresholds`; predicted positive where p >= t; a rate whose denominator is 0 is 0.0.
     """
     # TODO: for each threshold, build the confusion matrix and read off (fpr, tpr).
-    raise NotImplementedError("roc_points() is not written yet: see the TODO above it")
+    raise NotImplementedError("roc_points() is not written yet (see its TODO)")
 
 
 def roc_auc(y, p):
@@ -122,7 +122,7 @@ def roc_auc(y, p):
     """
     # TODO: compare every positive with every negative (or use average ranks);
     # count a tie as 0.5; raise ValueError if there are no positives or no negatives.
-    raise NotImplementedError("roc_auc() is not written yet: see the TODO above it")
+    raise NotImplementedError("roc_auc() is not written yet (see its TODO)")
 
 
 def reliability_bins(y, p, n_bins=5):
@@ -137,7 +137,7 @@ def reliability_bins(y, p, n_bins=5):
     """
     # TODO: assign each p to its bin (np.searchsorted on the inner edges does it),
     # then per non-empty bin: mean of y, mean of p, and the count.
-    raise NotImplementedError("reliability_bins() is not written yet: see the TODO above it")
+    raise NotImplementedError("reliability_bins() is not written yet (see its TODO)")
 
 
 def expected_calibration_error(y, p, n_bins=5):
@@ -148,4 +148,4 @@ def expected_calibration_error(y, p, n_bins=5):
     Each bin's gap is weighted by the share of tickets in it.
     """
     # TODO: use reliability_bins and weight each bin's gap by count / n.
-    raise NotImplementedError("expected_calibration_error() is not written yet: see the TODO above it")
+    raise NotImplementedError("expected_calibration_error() is not written yet (see its TODO)")

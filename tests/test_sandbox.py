@@ -344,6 +344,19 @@ def test_exception_shows_the_learners_frames_only(submit: Submit, tmp_path: Path
     assert "logistic_scratch.py" in leaked.learner_message
 
 
+def test_printed_paths_are_relative_to_the_submission(submit: Submit, tmp_path: Path) -> None:
+    worker = submit(
+        m="""
+        import os
+        def where():
+            print(os.getcwd())
+            print(os.path.join(os.getcwd(), "data", "eight_tickets.csv"))
+            return 1
+        """
+    )
+    assert worker.call("m", "where").output == ".\ndata/eight_tickets.csv\n"
+
+
 # --- imports -------------------------------------------------------------------------------
 
 
@@ -352,6 +365,17 @@ def test_missing_module(submit: Submit) -> None:
     error = _failure(worker, "logistic_scratch", "sigmoid", 0.0)
     assert error.kind is FailureKind.MISSING_MODULE
     assert error.learner_message == "logistic_scratch.py is missing from the submission"
+
+
+def test_a_failed_import_is_remembered(submit: Submit) -> None:
+    worker = submit(broken="raise RuntimeError('not today')\n", m=ECHO)
+    first = _failure(worker, "broken", "f")
+    assert first.kind is FailureKind.IMPORT_ERROR
+    assert "RuntimeError: not today (broken.py, line 1)" in first.learner_message
+    with pytest.raises(StudentCodeError) as again:
+        worker.get("broken", "K")
+    assert again.value is not first and again.value.learner_message == first.learner_message
+    assert worker.call("m", "echo", 1).value == 1
 
 
 def test_syntax_error_names_the_line(submit: Submit) -> None:
@@ -387,7 +411,9 @@ def test_hang_at_import_times_out_once_then_fails_fast(submit: Submit) -> None:
     worker = submit(hang="while True:\n    pass\n", m=ECHO)
     error = _failure(worker, "hang", "anything")
     assert error.kind is FailureKind.TIMEOUT
-    assert error.learner_message == "importing hang.py did not finish within 1 s (the time limit)"
+    assert error.learner_message == (
+        "importing hang.py did not finish within 2 s (the time limit for importing a file)"
+    )
     started = time.perf_counter()
     again = _failure(worker, "hang", "anything_else")
     assert time.perf_counter() - started < 0.2
@@ -419,6 +445,25 @@ def test_endless_call_times_out_and_the_next_call_restarts(submit: Submit) -> No
     with pytest.raises(StudentCodeError) as short:
         worker.call("m", "sigmoid", 0.0, timeout_s=0.3)
     assert "within 0.3 s" in short.value.learner_message
+
+
+def test_a_worker_that_stops_reading_times_out(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        import os, signal, threading
+        def freeze():
+            threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGSTOP)).start()
+            return 1
+        def echo(value):
+            return value.shape
+        """
+    )
+    assert worker.call("m", "freeze").value == 1
+    big = np.zeros(250_000)  # 2 MB: more than a pipe holds, so sending it blocks
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "echo", big)
+    assert caught.value.kind is FailureKind.TIMEOUT
+    assert worker.call("m", "echo", big).value == [250_000]
 
 
 def test_os_exit_in_a_call_and_at_import(submit: Submit) -> None:
@@ -739,13 +784,19 @@ def test_worker_runs_under_its_limits(submit: Submit) -> None:
     worker = submit(
         Limits(call_timeout_s=5, memory_mb=700, cpu_s=30, file_size_mb=2, open_files=64),
         m="""
-        import resource
+        import ctypes, resource
         def limits():
             names = ["RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE",
                      "RLIMIT_NPROC"]
             return {name: resource.getrlimit(getattr(resource, name))[0] for name in names}
+        def flags():
+            status = open("/proc/self/status").read()
+            subreaper = ctypes.c_int(0)
+            ctypes.CDLL(None).prctl(37, ctypes.byref(subreaper), 0, 0, 0)  # GET_CHILD_SUBREAPER
+            return ["NoNewPrivs:\t1" in status, subreaper.value]
         """,
     )
+    assert worker.call("m", "flags").value == [True, 1]
     got = worker.call("m", "limits").value
     assert got["RLIMIT_AS"] == 700 << 20
     assert got["RLIMIT_CPU"] == 30

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from grader.sandbox._bootstrap import npy_bytes
 from grader.sandbox.protocol import (
     HEADER,
     MAX_MESSAGE_BYTES,
@@ -164,3 +165,24 @@ def test_lone_surrogates_are_replaced() -> None:
 
 def test_message_limit_is_64_mib() -> None:
     assert MAX_MESSAGE_BYTES == 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "array",
+    [np.zeros((155, 3)), np.array(1.0), np.array([True]), np.array(["ab"]), np.zeros((1,) * 20)],
+    ids=lambda array: f"{array.dtype}-{array.ndim}d",
+)
+def test_arrays_are_written_as_np_save_writes_them(array: np.ndarray) -> None:
+    assert npy_bytes(array) == _npy(array)
+    assert npy_bytes(np.asfortranarray(array)) == _npy(np.ascontiguousarray(array))
+
+
+def test_other_npy_headers_are_read_by_numpys_own_reader() -> None:
+    buffer = io.BytesIO()
+    np.lib.format.write_array_header_2_0(
+        buffer, {"shape": (2,), "fortran_order": False, "descr": "<i8"}
+    )
+    got = decode_value(_tagged(buffer.getvalue() + np.array([4, 5]).tobytes()))
+    assert got.tolist() == [4, 5] and got.dtype == np.int64
+    fortran = decode_value(_tagged(_npy(np.asfortranarray(np.arange(6.0).reshape(2, 3)))))
+    assert fortran.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]

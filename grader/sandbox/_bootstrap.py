@@ -28,6 +28,7 @@ import json
 import linecache  # noqa: F401  (preloaded: traceback uses it lazily, see main)
 import math
 import os
+import re
 import struct
 import sys
 import time
@@ -46,8 +47,12 @@ MAX_ARRAY_BYTES = MAX_MESSAGE_BYTES // 2
 MAX_DEPTH = 64
 MAX_NDIM = 32
 ARRAY_KINDS = "biufcUS"  # bool, ints, floats, complex, text: no objects, records or dates
-TAGS = ("__float__", "__dict__", "__ndarray__", "__ellipsis__")
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_NPY_MAGIC = b"\x93NUMPY\x01\x00"
+_NPY_HEADER = re.compile(
+    rb"\{'descr': '([<>|=][biufcUS][0-9]{1,9})', 'fortran_order': (True|False), "
+    rb"'shape': \(((?:[0-9]{1,19}, )*(?:[0-9]{1,19},?)?)\), \} *\n"
+)
 
 # Short strings the worker sends about failures; the parent truncates again anyway.
 MAX_TEXT = 2000
@@ -140,9 +145,22 @@ def _encode_array(value: np.ndarray, depth: int) -> Any:
         raise ValueRefused("type", f"array of {array.dtype}", nested=depth > 0)
     if array.nbytes > MAX_ARRAY_BYTES:
         raise ValueRefused("large", "array")
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode("ascii")}
+    return {"__ndarray__": base64.b64encode(npy_bytes(array)).decode("ascii")}
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """The .npy file np.save(allow_pickle=False) writes for a C-ordered copy of `array`.
+
+    Written here rather than by np.save: 3x faster for small arrays, and the same bytes
+    whatever the NumPy version, so hashes of encoded arguments stay stable.
+    """
+    data = array if array.flags.c_contiguous else array.copy(order="C")  # keeps 0-d shapes
+    header = f"{{'descr': {data.dtype.str!r}, 'fortran_order': False, 'shape': {data.shape!r}, }}"
+    if data.shape:  # numpy's room for the first axis to grow to 21 digits in place
+        header += " " * (21 - len(str(data.shape[0])))
+    padding = -(len(_NPY_MAGIC) + 2 + len(header) + 1) % 64  # numpy aligns data to 64 bytes
+    text = (header + " " * padding + "\n").encode("latin1")
+    return _NPY_MAGIC + len(text).to_bytes(2, "little") + text + data.tobytes()
 
 
 def _encode_numpy_scalar(value: np.generic, depth: int) -> Any:
@@ -251,33 +269,61 @@ def decode_array(payload: str) -> np.ndarray:
         raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
         raise ProtocolError("bad base64 in __ndarray__") from None
+    parsed = _parse_npy_header(raw)
+    if parsed is not None:
+        shape, fortran, dtype, offset = parsed
+    else:
+        shape, fortran, dtype, offset = _parse_npy_header_slowly(raw)
+    # Check the header's promises against the bytes, so a forged shape allocates nothing.
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
+        raise ProtocolError(f"refused array dtype {dtype}")
+    if len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
+        raise ProtocolError("bad array shape")
+    count = math.prod(shape)
+    if count * dtype.itemsize != len(raw) - offset:
+        raise ProtocolError("array data does not match its header")
+    # What np.load(allow_pickle=False) does once the header is read, without a second
+    # parse of the header; copied, so that it is writable and owns its memory.
+    flat = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    if fortran:
+        return flat.reshape(shape[::-1]).transpose().copy(order="K")
+    return flat.reshape(shape).copy()
+
+
+def _parse_npy_header(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int] | None:
+    """The header np.save writes for plain dtypes, read by a strict pattern; None when
+    it does not match (then NumPy's own reader decides)."""
+    if not raw.startswith(_NPY_MAGIC) or len(raw) < 10:
+        return None
+    end = 10 + int.from_bytes(raw[8:10], "little")
+    match = _NPY_HEADER.fullmatch(raw[10:end])
+    if match is None:
+        return None
+    try:
+        dtype = np.dtype(match[1].decode("ascii"))
+    except TypeError:
+        raise ProtocolError("bad array dtype") from None
+    shape = tuple(int(part) for part in match[3].split(b",") if part.strip())
+    return shape, match[2] == b"True", dtype, end
+
+
+def _parse_npy_header_slowly(raw: bytes) -> tuple[tuple[int, ...], bool, np.dtype, int]:
     stream = io.BytesIO(raw)
     try:
         version = npy_format.read_magic(stream)
         if version == (1, 0):
-            shape, _fortran, dtype = npy_format.read_array_header_1_0(stream)
+            shape, fortran, dtype = npy_format.read_array_header_1_0(stream)
         elif version == (2, 0):
-            shape, _fortran, dtype = npy_format.read_array_header_2_0(stream)
+            shape, fortran, dtype = npy_format.read_array_header_2_0(stream)
         else:
             raise ProtocolError(f"unsupported .npy version {version}")
     except ProtocolError:
         raise
     except Exception as error:
         raise ProtocolError(f"bad .npy header ({type(error).__name__})") from None
-    # Check the header's promises against the bytes, so a forged shape allocates nothing.
-    if dtype.hasobject or dtype.fields is not None or dtype.kind not in ARRAY_KINDS:
-        raise ProtocolError(f"refused array dtype {dtype}")
-    if len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
-        raise ProtocolError("bad array shape")
-    if math.prod(shape) * dtype.itemsize != len(raw) - stream.tell():
-        raise ProtocolError("array data does not match its header")
-    try:
-        array = np.load(io.BytesIO(raw), allow_pickle=False)
-    except Exception as error:
-        raise ProtocolError(f"unreadable array ({type(error).__name__})") from None
-    if type(array) is not np.ndarray:
-        raise ProtocolError("not an array")
-    return array
+    if type(shape) is not tuple or type(fortran) is not bool:
+        raise ProtocolError("bad .npy header")
+    return shape, fortran, dtype, stream.tell()
 
 
 # --- framing ---------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 from grader.sandbox.limits import Limits
 
@@ -121,7 +120,6 @@ class Failure:
     signal: int = 0
     exit_code: int = 0
     timeout_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
@@ -137,10 +135,7 @@ def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
                 f"{target.file} could not be imported: a module of the same name from "
                 "outside the submission is already loaded; rename the file"
             )
-        return (
-            f"importing {target.file} raised {_exception(failure)}{_where(failure)}. Code at "
-            "the top level of a file runs when the grader imports it"
-        )
+        return f"importing {target.file} raised {_exception(failure)}{_where(failure)}"
     if kind is FailureKind.EXCEPTION:
         if failure.detail == "while_returning":
             return (
@@ -154,18 +149,20 @@ def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
                 f"{subject} did not return within {seconds(failure.timeout_s)} "
                 "(the time limit per call)"
             )
-        return f"{doing} did not finish within {seconds(failure.timeout_s)} (the time limit)"
+        limit = "for importing a file" if target.op == "import" else "per request"
+        return (
+            f"{doing} did not finish within {seconds(failure.timeout_s)} (the time limit {limit})"
+        )
     if kind is FailureKind.CRASHED:
         return f"the process crashed ({signal_name(failure.signal)}) while {doing}"
     if kind is FailureKind.EXITED:
-        if failure.detail == "SystemExit":
-            where = "at import" if target.op == "import" else "instead of returning"
-            hint = (
-                '; put script code under `if __name__ == "__main__":`'
-                if target.op == "import"
-                else "; return the result instead"
+        if failure.detail == "SystemExit" and target.op == "import":
+            return (
+                f"{target.file} called sys.exit() when imported; put script code under "
+                '`if __name__ == "__main__":`'
             )
-            return f"{subject} called sys.exit() (SystemExit) {where}{hint}"
+        if failure.detail == "SystemExit":
+            return f"{subject} called sys.exit() instead of returning a value"
         return (
             f"the process ended (os._exit or sys.exit) while {doing} "
             f"(exit status {failure.exit_code})"

@@ -142,8 +142,11 @@ class _Process:
                 pass
             except OSError:  # the worker's end is closed: it died, or its code closed it
                 self._closed_channel(deadline)
-            if self._wait(self.request_fd, select.POLLOUT, deadline) == "died":
+            event = self._wait(self.request_fd, select.POLLOUT, deadline)
+            if event == "died":
                 raise _Died
+            if event == "timeout":  # a full pipe the worker does not read (it is stopped)
+                raise _Timeout
 
     def receive(self, deadline: float) -> Any:
         buffer = bytearray()
@@ -269,6 +272,9 @@ class Worker:
     """
 
     STARTUP_TIMEOUT_S = 60.0  # Python and NumPy starting; not the learner's time
+    # An import may load scikit-learn from a cold disk cache under a busy batch (about 1 s
+    # warm): it gets twice the limit per call.
+    IMPORT_TIMEOUT_FACTOR = 2.0
 
     def __init__(self, submission_dir: Path, limits: Limits = Limits()) -> None:  # noqa: B008
         folder = Path(submission_dir)
@@ -309,7 +315,11 @@ class Worker:
         if process is not None and module in process.imported:
             return
         try:
-            self._request({"op": "import", "module": module}, Target("import", module))
+            self._request(
+                {"op": "import", "module": module},
+                Target("import", module),
+                self.limits.call_timeout_s * self.IMPORT_TIMEOUT_FACTOR,
+            )
         except StudentCodeError as error:
             self._import_failures[module] = error.copy()
             raise
