@@ -58,6 +58,11 @@ _process_context: GradingContext | None = None
 
 def _init_process(options: GradingOptions) -> None:
     global _process_context
+    # One BLAS thread per grading process: the pool already uses every core, and
+    # oversubscribed BLAS threads slow the small reference computations down.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     _process_context = GradingContext.build(options)
 
 
