@@ -22,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from grader.paths import EXERCISE_FILES
+
 SAMPLE_FILE = "sample.yaml"
 
 
@@ -63,8 +65,8 @@ def compose_sample(sample: Sample, solutions: Path, target: Path) -> Path:
     """Write the sample's submission folder at `target` and return it."""
     target.mkdir(parents=True, exist_ok=True)
     if sample.base == "solutions":
-        for path in sorted(solutions.glob("*.py")):
-            shutil.copyfile(path, target / path.name)
+        for name in sorted(EXERCISE_FILES):  # only what a learner hands in
+            shutil.copyfile(solutions / name, target / name)
     for edit in sample.edits:
         path = target / edit.file
         if not path.is_file():

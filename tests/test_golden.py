@@ -28,6 +28,15 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SCENARIOS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
 SEED = 7
 EXPECTED = "expected.json"
+#: What a learner must read in the feedback (results.json outputs) of a few scenarios.
+REPORT_TEXT = {
+    "infinite-loop": ["fit_logistic() did not return within 1.5 s"],
+    "exit-at-import": ["ex3_threshold_sweep.py", "exit"],
+    "missing-files": ["logistic_scratch.py is missing from the submission"],
+    "syntax-error": ["syntax error", "line"],
+    "mistake-strict-threshold": ["Recognized mistake M09", "use p >= t"],
+    "exception-in-call": ["KeyError", "gradient"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +106,11 @@ def test_scenario_matches_its_golden_outcome(scenario: str, context, tmp_path):
         if expected.get(check) != summary.get(check)
     }
     assert not differences, f"{scenario}: (expected, got) per check: {differences}"
+    feedback = to_gradescope(result)
+    report = "\n".join(test["output"] for test in feedback["tests"])
+    for text in REPORT_TEXT.get(scenario, []):
+        assert text in report, f"{scenario}: the report does not say {text!r}"
     # Whatever the scenario, the results are valid, strict JSON and no check is a grader error.
-    text = json.dumps(to_gradescope(result), allow_nan=False)
+    text = json.dumps(feedback, allow_nan=False)
     assert json.loads(text)["max_score"] == 100
     assert all(item.outcome.status is not Status.ERROR for item in result.checks)

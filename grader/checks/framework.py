@@ -90,6 +90,11 @@ class Learner:
     def get(self, module: str, name: str) -> Any:
         return self.worker.get(module, name)
 
+    @property
+    def call_timeout_s(self) -> float:
+        """The time limit per call in force for this submission."""
+        return self.worker.limits.call_timeout_s
+
     def source(self, module: str) -> str | None:
         """The text of a learner file, or None when it is missing or not UTF-8."""
         path = self.submission_dir / f"{module}.py"

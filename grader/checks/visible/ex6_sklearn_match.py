@@ -7,6 +7,7 @@ import numpy as np
 from grader.checks.framework import CheckFailure, as_number, expect_close
 
 MODULE = "ex6_sklearn_match"
+SLOW_CALL_FACTOR = 6  # a converged fit at a stable step takes many thousand epochs
 
 
 def check_sklearn_weights(learner, reference, tickets):
@@ -44,7 +45,7 @@ def check_scratch_vs_sklearn_gap(learner, tickets):
             tickets.eight_X_raw,
             tickets.eight_y,
             C=1.0,
-            timeout_s=60.0,
+            timeout_s=SLOW_CALL_FACTOR * learner.call_timeout_s,
         ),
         "scratch_vs_sklearn_gap(X_raw, y, C=1)",
     )
