@@ -11,19 +11,19 @@ SOLUTIONS = "solutions"
 #: The learner stubs, generated from SOLUTIONS (never edit by hand).
 EXERCISES = "exercises"
 
-#: The learner files the contract names; anything else in exercises/ is kit support.
-EXERCISE_FILES = frozenset(
-    {
-        "logistic_scratch.py",
-        "ex1_hand_gradient.py",
-        "ex2_learning_rate.py",
-        "ex3_threshold_sweep.py",
-        "ex4_manual_ece.py",
-        "ex5_label_flip.py",
-        "ex6_sklearn_match.py",
-        "ex7_diagnosis.py",
-    }
+#: The learner files the contract names, in the chapter's order; anything else in
+#: exercises/ is kit support.
+EXERCISE_ORDER = (
+    "logistic_scratch.py",
+    "ex1_hand_gradient.py",
+    "ex2_learning_rate.py",
+    "ex3_threshold_sweep.py",
+    "ex4_manual_ece.py",
+    "ex5_label_flip.py",
+    "ex6_sklearn_match.py",
+    "ex7_diagnosis.py",
 )
+EXERCISE_FILES = frozenset(EXERCISE_ORDER)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from enum import Enum
 from pathlib import Path
 
 import grader.checks
+from grader.paths import EXERCISE_ORDER
 
 CHECK_PREFIX = "check_"
 
@@ -40,7 +41,8 @@ def category_folder(category: Category) -> Path:
 
 
 def discover_checks(categories: tuple[Category, ...] = tuple(Category)) -> list[CheckSpec]:
-    """Every check of the given categories, in file and definition order."""
+    """Every check of the given categories: by exercise in the chapter's order, then by
+    category (visible, answers, hidden), then in definition order."""
     specs = []
     for category in categories:
         package = f"grader.checks.{category.value}"
@@ -61,4 +63,9 @@ def discover_checks(categories: tuple[Category, ...] = tuple(Category)) -> list[
                         summary=(inspect.getdoc(function) or "").split("\n")[0],
                     )
                 )
-    return specs
+    exercises = [name.removesuffix(".py") for name in EXERCISE_ORDER]
+    return sorted(specs, key=lambda spec: (exercises.index(spec.exercise), category_rank(spec)))
+
+
+def category_rank(spec: CheckSpec) -> int:
+    return list(Category).index(spec.category)
