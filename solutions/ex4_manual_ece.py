@@ -3,7 +3,7 @@
 The chapter model is fit_logistic(X, y, lr=0.8, epochs=2000) on the eight tickets. Its
 probabilities, rounded, are
 
-    T1 0.000003  T2 0.000078  T3 0.001931  T4 0.967293
+    T1 0.000003  T2 0.000078  T3 0.001931  T4 0.967294
     T5 0.998639  T6 0.972087  T7 0.086190  T8 0.998978
 
 Bins: [0, 0.25], (0.25, 0.5], (0.5, 0.75], (0.75, 1].
