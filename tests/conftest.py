@@ -32,3 +32,15 @@ def kit() -> KitPaths:
 def eight_tickets() -> tuple[np.ndarray, np.ndarray]:
     """(X_raw, y) of the contract, fresh copies for every test."""
     return EIGHT_X_RAW.copy(), EIGHT_Y.copy()
+
+
+@pytest.fixture()
+def chapter(eight_tickets):
+    """The chapter model: fit_logistic(X, y, lr=0.8, epochs=2000) on the eight tickets,
+    as (X, y, w, p)."""
+    import logistic_scratch
+
+    X_raw, y = eight_tickets
+    X = logistic_scratch.add_intercept(X_raw)
+    w = logistic_scratch.fit_logistic(X, y, lr=0.8, epochs=2000)
+    return X, y, w, logistic_scratch.predict_proba(X, w)

@@ -42,15 +42,6 @@ def _word(text: str) -> str:
     return "".join(str(text).split()).lower()
 
 
-@pytest.fixture()
-def chapter(eight_tickets):
-    """The chapter model: fit_logistic(X, y, lr=0.8, epochs=2000) on the eight tickets."""
-    X_raw, y = eight_tickets
-    X = ls.add_intercept(X_raw)
-    w = ls.fit_logistic(X, y, lr=0.8, epochs=2000)
-    return X, y, w, ls.predict_proba(X, w)
-
-
 def overlapping_queue(n=120, seed=0):
     """A random, overlapping ticket queue in raw features: (X_raw, y)."""
     rng = np.random.default_rng(seed)

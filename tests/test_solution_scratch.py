@@ -19,15 +19,6 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, r
 CHAPTER_THRESHOLDS = [0.2, 0.35, 0.5, 0.65, 0.8]
 
 
-@pytest.fixture()
-def chapter(eight_tickets):
-    """The chapter model: fit_logistic(X, y, lr=0.8, epochs=2000) on the eight tickets."""
-    X_raw, y = eight_tickets
-    X = ls.add_intercept(X_raw)
-    w = ls.fit_logistic(X, y, lr=0.8, epochs=2000)
-    return X, y, w, ls.predict_proba(X, w)
-
-
 def overlapping_queue(n=80, seed=0):
     """A random, overlapping, imbalanced ticket queue: (X with intercept, y)."""
     rng = np.random.default_rng(seed)
