@@ -80,3 +80,4 @@ class GradedSubmission:
     duration_s: float
     notices: tuple[str, ...] = ()  # learner-facing notes about the submission as a whole
     grader_errors: tuple[str, ...] = field(default=())  # instructor-facing, whole-run problems
+    learner_time_s: float = 0.0  # time spent inside the learner's functions (worker-side)

@@ -83,6 +83,7 @@ def grade_submission(
     wanted = [spec for spec in context.specs if spec.category in context.options.categories]
     notices: list[str] = []
     grader_errors: list[str] = []
+    learner_time_s = 0.0
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
     except SubmissionError as error:
@@ -95,7 +96,7 @@ def grade_submission(
         notices.extend(loaded.notices)
         try:
             settings = RunSettings(context.options.categories, seed, context.rubric.limits)
-            outcomes, _ = run_checks(
+            outcomes, learner_time_s = run_checks(
                 loaded.workdir, context.reference, context.tickets, context.specs, settings
             )
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
@@ -118,6 +119,7 @@ def grade_submission(
         duration_s=time.perf_counter() - started,
         notices=tuple(notices),
         grader_errors=tuple(grader_errors),
+        learner_time_s=learner_time_s,
     )
 
 
