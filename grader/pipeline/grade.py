@@ -25,6 +25,7 @@ from grader.pipeline.score import score
 from grader.results import CheckOutcome, GradedSubmission, Status
 from grader.rubric import Rubric, load_rubric
 from grader.sandbox import isolation_report
+from grader.sandbox.confine import Confinement, hideable
 from grader.tickets import TicketData
 
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
@@ -37,6 +38,10 @@ class GradingOptions:
     kit_root: Path
     categories: tuple[Category, ...] = tuple(Category)
     base_seed: int | None = None  # None: a fresh random seed per submission
+    # Hidden from learner code besides the kit and the submissions' own folders: the
+    # output folder, say. namespaces=False runs workers as plain limited processes.
+    private_paths: tuple[Path, ...] = ()
+    namespaces: bool = True
 
 
 @dataclass
@@ -72,6 +77,13 @@ class GradingContext:
     def support_dir(self) -> Path:
         return self.kit.exercises
 
+    def confinement(self, submission: Path, workdir: Path) -> Confinement:
+        """What this submission's worker must not see: the kit, the output folder, the
+        submission as handed in and the folder beside it (the other submissions)."""
+        submission = submission.absolute()
+        wanted = [self.kit.root, *self.options.private_paths, submission, submission.parent]
+        return Confinement(hideable(wanted, workdir), namespaces=self.options.namespaces)
+
 
 def grade_submission(
     path: Path, context: GradingContext, name: str | None = None
@@ -83,6 +95,7 @@ def grade_submission(
     wanted = [spec for spec in context.specs if spec.category in context.options.categories]
     notices: list[str] = []
     grader_errors: list[str] = []
+    confinement = Confinement(namespaces=context.options.namespaces)
     learner_time_s = 0.0
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
@@ -94,8 +107,11 @@ def grade_submission(
         notices.append(f"The submission could not be read ({error.strerror}).")
     else:
         notices.extend(loaded.notices)
+        confinement = context.confinement(path, loaded.workdir)
         try:
-            settings = RunSettings(context.options.categories, seed, context.rubric.limits)
+            settings = RunSettings(
+                context.options.categories, seed, context.rubric.limits, confinement
+            )
             outcomes, learner_time_s = run_checks(
                 loaded.workdir, context.reference, context.tickets, context.specs, settings
             )
@@ -113,7 +129,7 @@ def grade_submission(
         checks=scored,
         criteria=criteria,
         seed=seed,
-        isolation=isolation_report(),
+        isolation=isolation_report(context.rubric.limits, confinement),
         grader_version=__version__,
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - started,

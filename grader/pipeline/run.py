@@ -13,7 +13,7 @@ import io
 import time
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from grader.checks.catalog import Category, CheckSpec, category_folder
 from grader.checks.framework import CheckFailure, CheckSkipped, Learner, Reference, seed_for
 from grader.results import CheckOutcome, Status
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
+from grader.sandbox.confine import Confinement
 from grader.tickets import TicketData
 
 NOT_WRITTEN = "not written yet"
@@ -34,6 +35,7 @@ class RunSettings:
     categories: tuple[Category, ...]
     seed: int
     limits: Limits
+    confinement: Confinement | None = field(default_factory=Confinement)  # None: plain
 
 
 class CheckPlugin:
@@ -145,7 +147,7 @@ def run_checks(
     time spent inside learner code."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
-    with Worker(submission_dir, settings.limits) as worker:
+    with Worker(submission_dir, settings.limits, settings.confinement) as worker:
         learner = Learner(worker=worker, submission_dir=submission_dir)
         plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed)
         paths = [str(category_folder(category)) for category in settings.categories]

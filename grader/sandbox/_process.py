@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grader.sandbox.limits import Limits
@@ -74,11 +74,15 @@ def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
     return result
 
 
-def _preexec(settings: list[tuple[int, tuple[int, int]]]) -> Callable[[], None]:
+def _preexec(
+    settings: list[tuple[int, tuple[int, int]]], join: Callable[[], None] | None
+) -> Callable[[], None]:
     prctl = PRCTL
 
     def apply() -> None:
         # Runs in the child between fork and exec: only precomputed, simple calls here.
+        if join is not None:
+            join()  # into the pids cgroup first, so that every descendant counts
         for which, values in settings:
             resource.setrlimit(which, values)
         if prctl is not None:
@@ -97,10 +101,13 @@ def spawn(
     output_fd: int,
     pass_fds: tuple[int, ...],
     limits: Limits,
+    prefix: Sequence[str] = (),
+    join: Callable[[], None] | None = None,
 ) -> subprocess.Popen:
-    """`python -I -B -c source arguments...` in its own session, under the limits."""
+    """`prefix... python -I -B -c source arguments...` in its own session, under the
+    limits; `join` runs in the child before exec (to enter a cgroup)."""
     return subprocess.Popen(
-        [sys.executable, "-I", "-B", "-c", source, *arguments],
+        [*prefix, sys.executable, "-I", "-B", "-c", source, *arguments],
         cwd=cwd,
         env=worker_environment(),
         stdin=subprocess.DEVNULL,
@@ -109,7 +116,7 @@ def spawn(
         pass_fds=pass_fds,
         close_fds=True,
         start_new_session=True,
-        preexec_fn=_preexec(rlimits(limits)),
+        preexec_fn=_preexec(rlimits(limits), join),
     )
 
 

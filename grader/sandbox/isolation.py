@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 
 from grader.results import Isolation
-from grader.sandbox import _process
+from grader.sandbox import _process, confine
+from grader.sandbox.confine import Confinement
 from grader.sandbox.limits import Limits
 
+LEVEL_NAMESPACES = "namespaces"  # PID, network and mount namespaces, no capabilities
+LEVEL_PROCESS = "process"  # a separate, limited process only
 
-def isolation_report(limits: Limits | None = None) -> Isolation:
-    """The protections a Worker has in force on this machine, and those it lacks.
 
-    Level "process": a separate, limited process; no namespaces yet.
-    """
+def isolation_report(
+    limits: Limits | None = None,
+    confinement: Confinement | None = Confinement(),  # noqa: B008
+) -> Isolation:
+    """The protections a Worker with these settings has in force on this machine, and
+    those it lacks. The same probe decides what the Worker does, so the two agree."""
     limits = limits or Limits()
+    support = confine.probe()
+    namespaces = bool(confinement and confinement.namespaces and support.namespaces)
     root = os.geteuid() == 0
     in_force = [
         "a separate worker process per submission, run as `python -I` in a private copy of "
@@ -29,24 +36,48 @@ def isolation_report(limits: Limits | None = None) -> Isolation:
         f"files and output up to {limits.file_size_mb} MB, {limits.open_files} open files, "
         f"{limits.processes} processes, no core dumps",
     ]
+    missing: list[str] = []
     if _process.PRCTL is not None:
         in_force.append("no new privileges: setuid programs gain nothing")
-    missing = [
-        "network namespace: the learner's code can reach the network",
-        "mount namespace: the learner's code can read any file the grader can, including "
-        "solutions/ and other submissions",
-        "PID namespace: the learner's code can see other processes (and their command "
-        "lines); a process that leaves the worker's session and outlives the worker itself "
-        "is not found and killed",
-    ]
+    if support.pids_cgroup:
+        in_force.append(f"a pids cgroup: at most {limits.processes} processes, whoever runs them")
+    if namespaces:
+        in_force += [
+            "network namespace: no network at all, not even the machine's own loopback",
+            "mount namespace: every file system read-only; the kit (solutions, grader, "
+            "rubric), the output folder and the other submissions hidden under empty "
+            "folders; /tmp, /var/tmp and /dev/shm private and thrown away; the only "
+            "writable folder is the submission's private copy",
+            "PID namespace: the learner's code sees only its own processes, and all of them "
+            "(double-forked, setsid, signal-ignoring) die with the worker",
+            "no capabilities: the learner's code cannot remount, unmount or leave any of this",
+        ]
+    else:
+        reason = f" ({support.reason})" if support.reason and confinement else ""
+        if confinement is None or not confinement.namespaces:
+            reason = " (turned off)"
+        missing += [
+            f"network namespace{reason}: the learner's code can reach the network",
+            "mount namespace: the learner's code can read any file the grader can, including "
+            "solutions/ and other submissions, and write wherever the grader can",
+            "PID namespace: the learner's code can see other processes (and their command "
+            "lines); a process that leaves the worker's session and outlives the worker itself "
+            "is not found and killed",
+        ]
     if root:
         missing.append(
-            "unprivileged user: the learner's code runs as root, which may raise its own "
-            "resource limits; the process limit (RLIMIT_NPROC) is not enforced for root"
+            "unprivileged user: the learner's code runs as uid 0"
+            + (" without capabilities" if namespaces else ", which may raise its own limits")
+            + "; the kernel does not apply RLIMIT_NPROC to uid 0"
+            + (" (the pids cgroup does)" if support.pids_cgroup else "")
         )
-    else:
+    elif not namespaces:
         missing.append(
             "a separate user: the learner's code runs as the grader's user and can write "
             "wherever the grader can"
         )
-    return Isolation(level="process", in_force=tuple(in_force), missing=tuple(missing))
+    return Isolation(
+        level=LEVEL_NAMESPACES if namespaces else LEVEL_PROCESS,
+        in_force=tuple(in_force),
+        missing=tuple(missing),
+    )

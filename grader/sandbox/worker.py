@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import _process
+from grader.sandbox import _process, confine
 from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
@@ -35,6 +35,7 @@ from grader.sandbox._bootstrap import (
     encode_value,
     load_message,
 )
+from grader.sandbox.confine import Confinement
 from grader.sandbox.errors import (
     Failure,
     FailureKind,
@@ -95,7 +96,20 @@ class _Garbled(Exception):
 class _Process:
     """One live worker process and the grader's ends of its pipes."""
 
-    def __init__(self, submission_dir: Path, output_path: Path, limits: Limits) -> None:
+    def __init__(
+        self,
+        submission_dir: Path,
+        output_path: Path,
+        limits: Limits,
+        confinement: Confinement | None,
+    ) -> None:
+        support = confine.probe()
+        self.confined = bool(confinement and confinement.namespaces and support.namespaces)
+        prefix = confine.command_prefix(confinement.hidden) if self.confined else []
+        self.cgroup: confine.PidsCgroup | None = None
+        if support.pids_cgroup:
+            with contextlib.suppress(OSError):
+                self.cgroup = confine.PidsCgroup(limits.processes)
         request_read, self.request_fd = os.pipe()
         self.response_fd, response_write = os.pipe()
         output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
@@ -107,10 +121,14 @@ class _Process:
                 output_fd,
                 (request_read, response_write),
                 limits,
+                prefix,
+                self.cgroup.join_from_child if self.cgroup else None,
             )
         except BaseException:
             os.close(self.request_fd)
             os.close(self.response_fd)
+            if self.cgroup is not None:
+                self.cgroup.remove()
             raise
         finally:
             for fd in (request_read, response_write, output_fd):
@@ -228,6 +246,9 @@ class _Process:
             # session cannot be reused by another process.
             _process.kill_tree(self.pid)
             self._reap()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         for fd in (self.request_fd, self.response_fd, self.pidfd):
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -239,7 +260,7 @@ class _Process:
             _, status, usage = os.wait4(self.pid, 0)
         except ChildProcessError:
             status, usage = 0, None
-        self.status = status
+        self.status = confine.exit_status(status, self.confined)
         if usage is not None:
             self.cpu_s = usage.ru_utime + usage.ru_stime
         # Tell Popen, so that it never waits for (or signals) a pid that may be reused.
@@ -276,12 +297,19 @@ class Worker:
     # warm): it gets twice the limit per call.
     IMPORT_TIMEOUT_FACTOR = 2.0
 
-    def __init__(self, submission_dir: Path, limits: Limits = Limits()) -> None:  # noqa: B008
+    def __init__(
+        self,
+        submission_dir: Path,
+        limits: Limits = Limits(),  # noqa: B008
+        confinement: Confinement | None = Confinement(),  # noqa: B008
+    ) -> None:
+        """confinement=None: a plain limited process, without namespaces."""
         folder = Path(submission_dir)
         if not folder.is_dir():
             raise ValueError(f"not a folder: {folder}")
         self.submission_dir = folder.resolve()
         self.limits = limits
+        self.confinement = confinement
         self.time_in_student_code_s = 0.0
         self.restarts = 0  # workers started after the first
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
@@ -430,7 +458,7 @@ class Worker:
             self.restarts += 1
         self._started_any = True
         os.ftruncate(self._output_fd, 0)
-        process = _Process(self.submission_dir, self._output_path, self.limits)
+        process = _Process(self.submission_dir, self._output_path, self.limits, self.confinement)
         self._holder.process = process
         try:
             ready = process.receive(time.monotonic() + self.STARTUP_TIMEOUT_S)
@@ -516,7 +544,7 @@ class Worker:
 
 
 def _scrub_pairs(submission: Path, scratch: Path) -> list[tuple[str, str]]:
-    pairs = []
+    pairs = [(confine.WORKDIR + os.sep, ""), (confine.WORKDIR, ".")]
     for folder, name in ((submission, ""), (scratch, "<grader>/")):
         for spelling in {str(folder), os.path.realpath(folder)}:
             pairs.append((spelling + os.sep, name))

@@ -1,0 +1,258 @@
+"""The Linux namespaces and the pids cgroup around a worker (grader/sandbox/confine.py).
+
+Skipped, with the probe's reason, where the kernel or the tools do not allow them; the
+report then says so (test_sandbox.py pins the process-level protections every platform
+has). Each test states what learner code must not be able to do, and tries it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker, confine, isolation_report
+from grader.sandbox.confine import Confinement
+
+SUPPORT = confine.probe()
+pytestmark = pytest.mark.skipif(
+    not SUPPORT.namespaces, reason=f"namespaces unavailable here: {SUPPORT.reason}"
+)
+FAST = Limits(call_timeout_s=3.0, memory_mb=1024, cpu_s=60, processes=32)
+
+Submit = Callable[..., Worker]
+
+
+@pytest.fixture()
+def submit(tmp_path: Path) -> Iterator[Submit]:
+    workers: list[Worker] = []
+    folder = tmp_path / "submission"
+    folder.mkdir()
+
+    def make(hidden: tuple[Path, ...] = (), limits: Limits = FAST, **files: str) -> Worker:
+        for name, source in files.items():
+            (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+        worker = Worker(folder, limits, Confinement(hidden))
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.close()
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Host pids whose command line holds `marker`."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker.encode() in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def test_the_learner_sees_its_folder_at_a_fixed_place(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        import os, sys
+        def where():
+            return [os.getcwd(), sys.path[0], sorted(os.listdir("."))]
+        """
+    )
+    assert worker.call("m", "where").value == [confine.WORKDIR, confine.WORKDIR, ["m.py"]]
+
+
+def test_hidden_folders_are_empty_and_cannot_be_uncovered(submit: Submit, tmp_path) -> None:
+    secret = tmp_path / "kit" / "solutions"
+    secret.mkdir(parents=True)
+    (secret / "logistic_scratch.py").write_text("ANSWER = 42\n")
+    worker = submit(
+        hidden=(tmp_path / "kit",),
+        m="""
+        import os, subprocess
+        def look(path):
+            return os.path.exists(path)
+        def uncover(path):
+            done = subprocess.run(["umount", path], capture_output=True)
+            return [done.returncode, os.path.exists(os.path.join(path, "solutions"))]
+        def capabilities():
+            status = open("/proc/self/status").read()
+            return status.split("CapEff:")[1].split()[0]
+        """,
+    )
+    assert worker.call("m", "look", str(secret / "logistic_scratch.py")).value is False
+    returncode, visible = worker.call("m", "uncover", str(tmp_path / "kit")).value
+    assert returncode != 0 and visible is False
+    assert int(worker.call("m", "capabilities").value, 16) == 0
+
+
+def test_writes_outside_the_private_copy_go_nowhere(submit: Submit, tmp_path) -> None:
+    marker = f"grader-test-{uuid.uuid4().hex}"
+    targets = [tmp_path / marker, Path("/tmp") / marker, Path("/var/tmp") / marker]
+    worker = submit(
+        m="""
+        def write(paths):
+            results = []
+            for path in paths:
+                try:
+                    with open(path, "w") as handle:
+                        handle.write("x")
+                    results.append("written")
+                except OSError as error:
+                    results.append(type(error).__name__)
+            return results
+        """
+    )
+    results = worker.call("m", "write", [str(path) for path in targets]).value
+    worker.close()
+    assert not any(path.exists() for path in targets), results
+
+
+def test_the_root_file_system_is_read_only(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        import os
+        def write_root():
+            try:
+                open("/grader-test-file", "w")
+            except OSError as error:
+                return error.errno
+            os.remove("/grader-test-file")
+            return 0
+        """
+    )
+    assert worker.call("m", "write_root").value == 30  # EROFS
+
+
+def test_no_network_not_even_the_local_listener(submit: Submit) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        worker = submit(
+            m="""
+            import socket
+            def connect(port):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                except OSError as error:
+                    return type(error).__name__
+                return "connected"
+            """
+        )
+        assert worker.call("m", "connect", port).value != "connected"
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_only_its_own_processes_are_visible(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        import os
+        def pids():
+            return sorted(int(entry) for entry in os.listdir("/proc") if entry.isdigit())
+        """
+    )
+    pids = worker.call("m", "pids").value
+    assert len(pids) <= 4 and max(pids) < 100  # the namespace's init, the worker, ...
+
+
+def test_a_double_forked_setsid_process_dies_with_the_worker(submit: Submit) -> None:
+    marker = f"grader-test-{uuid.uuid4().hex}"
+    worker = submit(
+        m="""
+        import os, signal, subprocess, sys, time
+        def escape(marker):
+            if os.fork() == 0:
+                os.setsid()
+                if os.fork() == 0:
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                    os.execv(sys.executable, [sys.executable, "-c",
+                             "import signal, time; signal.signal(signal.SIGTERM, "
+                             "signal.SIG_IGN); time.sleep(600)", marker])
+                os._exit(0)
+            os.wait()
+            time.sleep(0.3)
+            return True
+        """
+    )
+    assert worker.call("m", "escape", marker).value is True
+    assert _processes_with(marker), "the escaped process should be running before close"
+    worker.close()
+    assert _processes_with(marker) == []
+
+
+def test_signals_the_worker_sends_itself_still_work(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        import os, signal
+        def crash():
+            os.kill(os.getpid(), signal.SIGSEGV)
+        def fine():
+            return 1
+        """
+    )
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "crash")
+    assert caught.value.kind is FailureKind.CRASHED
+    assert worker.call("m", "fine").value == 1
+
+
+@pytest.mark.skipif(not SUPPORT.pids_cgroup, reason="no writable pids cgroup here")
+def test_a_fork_storm_meets_the_process_limit(submit: Submit) -> None:
+    worker = submit(
+        limits=Limits(call_timeout_s=5.0, memory_mb=1024, cpu_s=60, processes=12),
+        m="""
+        import os, time
+        def storm():
+            started = 0
+            for _ in range(200):
+                try:
+                    pid = os.fork()
+                except OSError:
+                    break
+                if pid == 0:
+                    time.sleep(600)
+                    os._exit(0)
+                started += 1
+            return started
+        """,
+    )
+    started = worker.call("m", "storm").value
+    assert started < 12
+
+
+def test_a_timeout_in_a_confined_worker_is_reported_and_recovered(submit: Submit) -> None:
+    worker = submit(
+        limits=Limits(call_timeout_s=0.5, memory_mb=1024, cpu_s=60),
+        m="""
+        def spin():
+            while True:
+                pass
+        def fine():
+            return 2
+        """,
+    )
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "spin")
+    assert caught.value.kind is FailureKind.TIMEOUT
+    assert worker.call("m", "fine").value == 2
+
+
+def test_the_report_names_the_namespaces_in_force() -> None:
+    report = isolation_report(Limits(), Confinement())
+    assert report.level == "namespaces"
+    in_force = " ".join(report.in_force)
+    for namespace in ("network namespace", "mount namespace", "PID namespace"):
+        assert namespace in in_force
+    assert not any("namespace" in item for item in report.missing)
