@@ -34,6 +34,9 @@ class CheckOutcome:
     misconceptions: tuple[str, ...] = ()  # e.g. ("M09",)
     grader_error: str = ""  # instructor-facing detail when status is ERROR
     duration_s: float = 0.0
+    learner_calls: tuple[str, ...] = ()  # "module.function" the check called, in order
+    # "module.function"s this check's exercise uses that failed their own checks
+    upstream_failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ submission gets a results folder and a gradebook row.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import sys
 import time
@@ -91,6 +92,8 @@ def grade_batch(
 ) -> list[BatchOutcome]:
     """Grade every source into out/NAME/ and write out/gradebook.csv; rows in input order."""
     out.mkdir(parents=True, exist_ok=True)
+    # Learner code must not learn the output folder, let alone read other results there.
+    options = dataclasses.replace(options, private_paths=(*options.private_paths, out))
     items = plan_batch(sources)
     report = progress or (lambda line: print(line, file=sys.stderr, flush=True))
     outcomes: dict[str, BatchOutcome] = {}

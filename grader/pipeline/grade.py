@@ -22,6 +22,7 @@ from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
 from grader.pipeline.run import RunSettings, run_checks
 from grader.pipeline.score import score
+from grader.pipeline.upstream import note_upstream_failures
 from grader.results import CheckOutcome, GradedSubmission, Status
 from grader.rubric import Rubric, load_rubric
 from grader.sandbox import isolation_report
@@ -115,6 +116,7 @@ def grade_submission(
             outcomes, learner_time_s = run_checks(
                 loaded.workdir, context.reference, context.tickets, context.specs, settings
             )
+            outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
             detail = traceback.format_exc()
             grader_errors.append(detail[-4000:])
@@ -137,6 +139,17 @@ def grade_submission(
         grader_errors=tuple(grader_errors),
         learner_time_s=learner_time_s,
     )
+
+
+def _learner_sources(workdir: Path) -> dict[str, str | None]:
+    """The learner's exercise files as text (read, never run), None where unreadable."""
+    sources: dict[str, str | None] = {}
+    for file_name in EXERCISE_FILES:
+        try:
+            sources[Path(file_name).stem] = (workdir / file_name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            sources[Path(file_name).stem] = None
+    return sources
 
 
 def _failed(spec: CheckSpec, message: str) -> CheckOutcome:

@@ -9,6 +9,7 @@ learner's; any other exception is the grader's own error and is kept apart.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import time
 import traceback
@@ -56,6 +57,7 @@ class CheckPlugin:
         self._seed = seed
         self.outcomes: dict[str, CheckOutcome] = {}
         self._started: dict[str, float] = {}
+        self._first_call: dict[str, int] = {}  # where each check's learner calls begin
 
     @pytest.fixture
     def learner(self) -> Learner:
@@ -76,6 +78,7 @@ class CheckPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.name] = time.perf_counter()
+        self._first_call[item.name] = len(self._learner.calls)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
@@ -86,7 +89,11 @@ class CheckPlugin:
             return
         if report.when == "call" or (report.when == "setup" and report.failed):
             elapsed = time.perf_counter() - self._started.get(item.name, time.perf_counter())
-            self.outcomes[item.name] = _outcome(spec, call, elapsed)
+            calls = self._learner.calls[self._first_call.get(item.name, 0) :]
+            outcome = _outcome(spec, call, elapsed)
+            self.outcomes[item.name] = dataclasses.replace(
+                outcome, learner_calls=tuple(dict.fromkeys(calls))
+            )
 
 
 def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOutcome:

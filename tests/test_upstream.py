@@ -1,0 +1,98 @@
+"""Stage "upstream": later exercises say when a failed logistic_scratch function may be
+the cause of their own failure (grader/pipeline/upstream.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+from grader.pipeline.upstream import core_names_used, note_upstream_failures
+from grader.results import CheckOutcome, Status
+from grader.samples import Edit, Sample, compose_sample
+
+
+def _outcome(check_id: str, exercise: str, status: Status, calls=()) -> CheckOutcome:
+    return CheckOutcome(check_id, exercise, status, message="wrong", learner_calls=calls)
+
+
+def test_names_used_come_from_imports_and_attribute_access() -> None:
+    source = (
+        "from logistic_scratch import fit_logistic, roc_auc as auc\n"
+        "import logistic_scratch as ls\n"
+        "def f(X, y):\n    return ls.predict_proba(X, fit_logistic(X, y))\n"
+    )
+    assert core_names_used(source) == {
+        "logistic_scratch.fit_logistic",
+        "logistic_scratch.roc_auc",
+        "logistic_scratch.predict_proba",
+    }
+    assert core_names_used("def broken(:") == set() and core_names_used(None) == set()
+
+
+def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
+    outcomes = [
+        _outcome(
+            "check_gradient_values",
+            "logistic_scratch",
+            Status.FAILED,
+            ("logistic_scratch.gradient",),
+        ),
+        _outcome(
+            "check_sigmoid_values", "logistic_scratch", Status.PASSED, ("logistic_scratch.sigmoid",)
+        ),
+        _outcome("check_loss_history_stable", "ex2_learning_rate", Status.FAILED),
+        _outcome("check_classify_run", "ex2_learning_rate", Status.PASSED),
+        _outcome("check_sweep_thresholds", "ex3_threshold_sweep", Status.FAILED),
+    ]
+    sources = {
+        "ex2_learning_rate": "from logistic_scratch import gradient, log_loss\n",
+        "ex3_threshold_sweep": "from logistic_scratch import precision_recall_f1\n",
+    }
+    noted = {item.check_id: item for item in note_upstream_failures(outcomes, sources)}
+    flagged = noted["check_loss_history_stable"]
+    assert flagged.upstream_failures == ("logistic_scratch.gradient",)
+    assert "gradient()" in flagged.message and "check_gradient_values" in flagged.message
+    assert flagged.message.startswith("wrong")
+    # a passing check, and a failure whose file uses only passing functions, stay as they are
+    assert noted["check_classify_run"].upstream_failures == ()
+    assert noted["check_sweep_thresholds"] == outcomes[4]
+    assert noted["check_gradient_values"] == outcomes[0]
+
+
+@pytest.fixture(scope="module")
+def context(kit) -> GradingContext:
+    return GradingContext.build(GradingOptions(kit_root=kit.root, base_seed=3))
+
+
+def test_a_broken_fit_logistic_is_named_in_the_label_flip_and_sklearn_checks(
+    context: GradingContext, kit, tmp_path: Path
+) -> None:
+    sample = Sample(
+        name="broken-fit",
+        folder=tmp_path,
+        description="fit_logistic takes one step too few",
+        base="solutions",
+        edits=(
+            Edit(
+                "logistic_scratch.py",
+                "    for epoch in range(epochs):",
+                "    for epoch in range(epochs - 1):",
+            ),
+        ),
+    )
+    folder = compose_sample(sample, kit.solutions, tmp_path / "broken-fit")
+    result = grade_submission(folder, context)
+    by_id = {item.outcome.check_id: item.outcome for item in result.checks}
+    assert by_id["check_fit_logistic_stable"].status is Status.FAILED
+    dependents = [
+        outcome
+        for outcome in by_id.values()
+        if outcome.exercise in ("ex5_label_flip", "ex6_sklearn_match")
+        and outcome.status is Status.FAILED
+    ]
+    assert dependents, "an off-by-one fit should fail some ex5/ex6 checks"
+    for outcome in dependents:
+        assert "logistic_scratch.fit_logistic" in outcome.upstream_failures
+        assert "Fix logistic_scratch.py first" in outcome.message
