@@ -402,9 +402,11 @@ class _Session:
         module_name = request.get("module")
         if type(module_name) is not str:
             return {"ok": False, "kind": "PROTOCOL", "detail": "bad module name"}
+        started = time.perf_counter()
         failure, module = self._import(module_name)
         if failure is not None or op == "import":
-            return failure or {"ok": True}
+            # The module's own code ran: the learner's time, not the grader's.
+            return failure or {"ok": True, "duration_s": time.perf_counter() - started}
         name = request.get("name")
         if type(name) is not str:
             return {"ok": False, "kind": "PROTOCOL", "detail": "bad name"}
