@@ -27,6 +27,8 @@ from grader.sandbox import (
 )
 from grader.sandbox._process import BASE_ENVIRONMENT, COPIED_FROM_PARENT
 from grader.sandbox.confine import Confinement
+from grader.sandbox.worker import bootstrap_source
+from grader.sandbox.zygote import WarmWorkers, Zygote
 
 FAST = Limits(call_timeout_s=1.0, memory_mb=1024, cpu_s=60, file_size_mb=1, output_kb=4)
 
@@ -36,8 +38,21 @@ Submit = Callable[..., Worker]
 PLAIN = None
 
 
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    with Zygote(bootstrap_source()) as started:
+        yield started
+
+
+@pytest.fixture(params=["spawned", "forked-from-zygote"])
+def launcher(request: pytest.FixtureRequest) -> Zygote | None:
+    """Every test runs both ways a worker starts: a fresh interpreter, or a fork of the
+    warm zygote (what the grader uses)."""
+    return request.getfixturevalue("zygote") if request.param == "forked-from-zygote" else None
+
+
 @pytest.fixture()
-def submit(tmp_path: Path) -> Iterator[Submit]:
+def submit(tmp_path: Path, launcher: Zygote | None) -> Iterator[Submit]:
     """submit(limits, name=source, ...) writes the files and opens a Worker on them."""
     workers: list[Worker] = []
     folder = tmp_path / "submission"
@@ -48,7 +63,7 @@ def submit(tmp_path: Path) -> Iterator[Submit]:
     ) -> Worker:
         for name, source in files.items():
             (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        worker = Worker(folder, limits, confinement)
+        worker = Worker(folder, limits, confinement, zygote=launcher)
         workers.append(worker)
         return worker
 
@@ -875,3 +890,30 @@ def test_learner_time_counts_the_learners_imports_and_calls(submit: Submit) -> N
     )
     worker.call("m", "slow")
     assert 0.5 <= worker.time_in_student_code_s < 1.5
+
+
+def test_workers_forked_from_one_zygote_share_nothing(zygote: Zygote, tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    (first / "m.py").write_text(
+        "import numpy, sklearn\n"
+        "def leave_a_mark():\n"
+        "    numpy.MARK = sklearn.MARK = 1\n"
+        "    open('/proc/self/comm').read()\n"
+        "    return 1\n"
+    )
+    (second / "m.py").write_text(
+        "import numpy, sklearn\n"
+        "def look():\n"
+        "    return [hasattr(numpy, 'MARK'), hasattr(sklearn, 'MARK')]\n"
+    )
+    with Worker(first, FAST, PLAIN, zygote=zygote) as marked:
+        assert marked.call("m", "leave_a_mark").value == 1
+    with Worker(second, FAST, PLAIN, zygote=zygote) as fresh:
+        assert fresh.call("m", "look").value == [False, False]
+
+
+def test_warm_workers_fall_back_to_cold_starts_when_turned_off() -> None:
+    warm = WarmWorkers(bootstrap_source(), enabled=False)
+    assert warm.zygote() is None

@@ -18,6 +18,8 @@ import pytest
 
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker, confine, isolation_report
 from grader.sandbox.confine import Confinement
+from grader.sandbox.worker import bootstrap_source
+from grader.sandbox.zygote import Zygote
 
 SUPPORT = confine.probe()
 pytestmark = pytest.mark.skipif(
@@ -28,8 +30,19 @@ FAST = Limits(call_timeout_s=3.0, memory_mb=1024, cpu_s=60, processes=32)
 Submit = Callable[..., Worker]
 
 
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    with Zygote(bootstrap_source()) as started:
+        yield started
+
+
+@pytest.fixture(params=["spawned", "forked-from-zygote"])
+def launcher(request: pytest.FixtureRequest) -> Zygote | None:
+    return request.getfixturevalue("zygote") if request.param == "forked-from-zygote" else None
+
+
 @pytest.fixture()
-def submit(tmp_path: Path) -> Iterator[Submit]:
+def submit(tmp_path: Path, launcher: Zygote | None) -> Iterator[Submit]:
     workers: list[Worker] = []
     folder = tmp_path / "submission"
     folder.mkdir()
@@ -37,7 +50,7 @@ def submit(tmp_path: Path) -> Iterator[Submit]:
     def make(hidden: tuple[Path, ...] = (), limits: Limits = FAST, **files: str) -> Worker:
         for name, source in files.items():
             (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        worker = Worker(folder, limits, Confinement(hidden))
+        worker = Worker(folder, limits, Confinement(hidden), zygote=launcher)
         workers.append(worker)
         return worker
 

@@ -114,8 +114,12 @@ def _run(
 ) -> Iterator[BatchOutcome]:
     if jobs <= 1 or len(items) <= 1:
         _init_process(options)
-        for item in items:
-            yield _grade_and_write(item, out, options)
+        try:
+            for item in items:
+                yield _grade_and_write(item, out, options)
+        finally:
+            if _process_context is not None:
+                _process_context.warm.close()
         return
     # forkserver: pool processes start clean, without the parent's threads or state.
     context = multiprocessing.get_context("forkserver")

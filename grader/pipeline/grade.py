@@ -27,6 +27,8 @@ from grader.results import CheckOutcome, GradedSubmission, Status
 from grader.rubric import Rubric, load_rubric
 from grader.sandbox import isolation_report
 from grader.sandbox.confine import Confinement, hideable
+from grader.sandbox.worker import bootstrap_source
+from grader.sandbox.zygote import WarmWorkers
 from grader.tickets import TicketData
 
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
@@ -43,6 +45,7 @@ class GradingOptions:
     # output folder, say. namespaces=False runs workers as plain limited processes.
     private_paths: tuple[Path, ...] = ()
     namespaces: bool = True
+    warm_workers: bool = True  # fork workers from a zygote with NumPy and sklearn loaded
 
 
 @dataclass
@@ -55,6 +58,7 @@ class GradingContext:
     rubric: Rubric
     reference: Reference
     tickets: TicketData
+    warm: WarmWorkers
 
     @classmethod
     def build(cls, options: GradingOptions) -> GradingContext:
@@ -67,7 +71,8 @@ class GradingContext:
         else:  # a learner bundle: visible checks replay the recorded reference values
             reference = ReplayReference.load(kit.root / RECORDING)
             loader = kit.exercises / "tickets.py"
-        return cls(options, kit, specs, rubric, reference, TicketData.load(loader))
+        warm = WarmWorkers(bootstrap_source(), enabled=options.warm_workers)
+        return cls(options, kit, specs, rubric, reference, TicketData.load(loader), warm)
 
     def seed_for(self, name: str) -> int:
         if self.options.base_seed is None:
@@ -114,7 +119,12 @@ def grade_submission(
                 context.options.categories, seed, context.rubric.limits, confinement
             )
             outcomes, learner_time_s = run_checks(
-                loaded.workdir, context.reference, context.tickets, context.specs, settings
+                loaded.workdir,
+                context.reference,
+                context.tickets,
+                context.specs,
+                settings,
+                context.warm.zygote(),
             )
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
@@ -131,7 +141,9 @@ def grade_submission(
         checks=scored,
         criteria=criteria,
         seed=seed,
-        isolation=isolation_report(context.rubric.limits, confinement),
+        isolation=isolation_report(
+            context.rubric.limits, confinement, warm=context.warm.zygote() is not None
+        ),
         grader_version=__version__,
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - started,

@@ -26,6 +26,7 @@ from grader.checks.framework import CheckFailure, CheckSkipped, Learner, Referen
 from grader.results import CheckOutcome, Status
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
+from grader.sandbox.zygote import Zygote
 from grader.tickets import TicketData
 
 NOT_WRITTEN = "not written yet"
@@ -149,12 +150,13 @@ def run_checks(
     tickets: TicketData,
     specs: list[CheckSpec],
     settings: RunSettings,
+    zygote: Zygote | None = None,
 ) -> tuple[list[CheckOutcome], float]:
     """Run every check of settings.categories; return the outcomes in catalog order and the
     time spent inside learner code."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
-    with Worker(submission_dir, settings.limits, settings.confinement) as worker:
+    with Worker(submission_dir, settings.limits, settings.confinement, zygote) as worker:
         worker.prestart()  # starts while pytest configures itself and collects
         learner = Learner(worker=worker, submission_dir=submission_dir)
         plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed)
@@ -169,6 +171,10 @@ def run_checks(
             "no:stepwise",
             # Both end a session with gc.collect() passes (0.35 s a submission) to find
             # warnings nobody here reads.
+            # Checks fail with CheckFailure, never a bare assert; and with python_files=*.py
+            # the rewriting hook would recompile every module imported during the session
+            # (scikit-learn and SciPy for the reference: 10 s for the first submission).
+            "--assert=plain",
             "-p",
             "no:unraisableexception",
             "-p",

@@ -32,18 +32,21 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from grader.sandbox import _process
+from grader.sandbox.limits import Limits
 
 WORKDIR = "/tmp/submission"  # where the learner's code sees its folder
 SCRATCH_SIZE_MB = 64  # each private tmpfs
 PIDS_ROOT = Path("/sys/fs/cgroup/pids")  # cgroup v1's pids controller, where mounted
 
-# $1 = how many paths to hide, then the paths, then the command to run.
-# pid 1 of the namespace is this shell, never the worker: the kernel ignores signals a
-# process in the namespace sends to its init, and the learner's own os.kill(os.getpid(), ...)
-# must behave as anywhere else. A worker killed by signal N shows as exit status 128 + N.
-SETUP = r"""
+# Run inside the new namespaces: $1 = how many paths to hide, then the paths.
+MOUNTS = r"""
 set -eu
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount --make-rprivate /
+mount -t proc proc /proc
 mount -o remount,bind,ro /
 while read -r _ _ _ _ point _; do
   case "$point" in
@@ -69,10 +72,18 @@ done
 mkdir -m 0700 __WORKDIR__
 mount --no-canonicalize --bind . __WORKDIR__
 cd __WORKDIR__
-set +e
+""".replace("__SIZE__", str(SCRATCH_SIZE_MB)).replace("__WORKDIR__", WORKDIR)
+# A worker started by unshare(1) (no zygote): the mounts, then the command after the paths.
+# pid 1 of the namespace is this shell, never the worker: the kernel ignores signals a
+# process in the namespace sends to its init, and the learner's own os.kill(os.getpid(), ...)
+# must behave as anywhere else. A worker killed by signal N shows as exit status 128 + N.
+SETUP = (
+    MOUNTS
+    + """set +e
 env -u PWD -u OLDPWD setpriv --bounding-set -all --inh-caps -all --no-new-privs -- "$@"
 exit $?
-""".replace("__SIZE__", str(SCRATCH_SIZE_MB)).replace("__WORKDIR__", WORKDIR)
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,21 @@ def _cover(path: Path, needed: list[Path]) -> Iterable[Path]:
         return
     for entry in entries:
         yield from _cover(entry, needed)
+
+
+def zygote_spec(
+    workdir: Path, hidden: Sequence[Path], limits: Limits, confined: bool
+) -> dict[str, Any]:
+    """What the zygote needs to start one worker (see _zygote.py), as plain data."""
+    return {
+        "confined": confined,
+        "workdir": str(workdir),
+        "cwd": WORKDIR if confined else str(workdir),
+        "setup": MOUNTS,
+        "setup_args": [str(len(hidden)), *(str(path) for path in hidden)],
+        "env": _process.worker_environment(),
+        "rlimits": [[which, soft, hard] for which, (soft, hard) in _process.rlimits(limits)],
+    }
 
 
 def exit_status(status: int, confined: bool) -> int:

@@ -16,6 +16,7 @@ LEVEL_PROCESS = "process"  # a separate, limited process only
 def isolation_report(
     limits: Limits | None = None,
     confinement: Confinement | None = Confinement(),  # noqa: B008
+    warm: bool = False,
 ) -> Isolation:
     """The protections a Worker with these settings has in force on this machine, and
     those it lacks. The same probe decides what the Worker does, so the two agree."""
@@ -37,6 +38,11 @@ def isolation_report(
         f"{limits.processes} processes, no core dumps",
     ]
     missing: list[str] = []
+    if warm:
+        in_force.append(
+            "each worker is a fresh fork of a warm process that has loaded NumPy and "
+            "scikit-learn and never runs learner code: nothing of one submission reaches another"
+        )
     if _process.PRCTL is not None:
         in_force.append("no new privileges: setuid programs gain nothing")
     if support.pids_cgroup:

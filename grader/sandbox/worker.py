@@ -12,10 +12,12 @@ request starts a fresh worker. Not thread-safe: one thread drives one Worker.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 import weakref
@@ -45,6 +47,7 @@ from grader.sandbox.errors import (
     format_traceback,
 )
 from grader.sandbox.limits import Limits
+from grader.sandbox.zygote import Zygote
 
 # Only these can come from the worker itself; the rest the grader sees for itself.
 _REPORTED_BY_WORKER = {
@@ -75,6 +78,9 @@ class CallResult:
     output: str  # what the call printed (at most Limits.output_kb)
 
 
+HIDDEN_PACKAGE = __name__.partition(".")[0]  # the grader's package: never importable there
+
+
 @cache
 def bootstrap_source() -> str:
     """The worker's program: the text of _bootstrap.py, passed with -c."""
@@ -102,38 +108,55 @@ class _Process:
         output_path: Path,
         limits: Limits,
         confinement: Confinement | None,
+        zygote: Zygote | None = None,
     ) -> None:
         support = confine.probe()
         self.confined = bool(confinement and confinement.namespaces and support.namespaces)
-        prefix = confine.command_prefix(confinement.hidden) if self.confined else []
+        hidden = confinement.hidden if confinement and self.confined else ()
         self.cgroup: confine.PidsCgroup | None = None
         if support.pids_cgroup:
             with contextlib.suppress(OSError):
                 self.cgroup = confine.PidsCgroup(limits.processes)
+        self.zygote = zygote
+        self.status_fd: int | None = None
+        self.popen: subprocess.Popen | None = None
         request_read, self.request_fd = os.pipe()
         self.response_fd, response_write = os.pipe()
         output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        status_write = None
+        arguments = [str(request_read), str(response_write), HIDDEN_PACKAGE]
         try:
-            self.popen = _process.spawn(
-                bootstrap_source(),
-                [str(request_read), str(response_write), __name__.partition(".")[0]],
-                submission_dir,
-                output_fd,
-                (request_read, response_write),
-                limits,
-                prefix,
-                self.cgroup.join_from_child if self.cgroup else None,
-            )
+            if zygote is not None:
+                self.status_fd, status_write = os.pipe()
+                spec = confine.zygote_spec(submission_dir, hidden, limits, self.confined)
+                spec["cgroup_procs"] = self.cgroup.procs if self.cgroup else None
+                spec["hidden_package"] = HIDDEN_PACKAGE
+                self.pid = zygote.spawn(
+                    spec, (request_read, response_write, output_fd, status_write)
+                )
+            else:
+                self.popen = _process.spawn(
+                    bootstrap_source(),
+                    arguments,
+                    submission_dir,
+                    output_fd,
+                    (request_read, response_write),
+                    limits,
+                    confine.command_prefix(hidden) if self.confined else (),
+                    self.cgroup.join_from_child if self.cgroup else None,
+                )
+                self.pid = self.popen.pid
         except BaseException:
-            os.close(self.request_fd)
-            os.close(self.response_fd)
+            for fd in (self.request_fd, self.response_fd, self.status_fd):
+                if fd is not None:
+                    os.close(fd)
             if self.cgroup is not None:
                 self.cgroup.remove()
             raise
         finally:
-            for fd in (request_read, response_write, output_fd):
-                os.close(fd)
-        self.pid = self.popen.pid
+            for fd in (request_read, response_write, output_fd, status_write):
+                if fd is not None:
+                    os.close(fd)
         os.set_blocking(self.request_fd, False)
         os.set_blocking(self.response_fd, False)
         try:
@@ -257,6 +280,9 @@ class _Process:
         self.pidfd = None
 
     def _reap(self) -> None:
+        if self.popen is None:
+            self._reap_from_zygote()
+            return
         try:
             _, status, usage = os.wait4(self.pid, 0)
         except ChildProcessError:
@@ -266,6 +292,26 @@ class _Process:
             self.cpu_s = usage.ru_utime + usage.ru_stime
         # Tell Popen, so that it never waits for (or signals) a pid that may be reused.
         self.popen.returncode = os.waitstatus_to_exitcode(status)
+
+    def _reap_from_zygote(self) -> None:
+        # The worker's init wrote the worker's wait status before it exited; nothing there
+        # means the tree was killed (a timeout, or the end of the submission).
+        report = b""
+        if self.status_fd is not None:
+            with contextlib.suppress(OSError):
+                report = os.read(self.status_fd, 4096)
+            os.close(self.status_fd)
+            self.status_fd = None
+        self.status = signal.SIGKILL
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            parsed = json.loads(report)
+            self.status, self.cpu_s = int(parsed["status"]), float(parsed["cpu_s"])
+        if self.zygote is not None:
+            self.zygote.reap(self.pid)
+
+    @property
+    def exit_code(self) -> int | None:
+        return None if self.status is None else os.waitstatus_to_exitcode(self.status)
 
 
 class _Holder:
@@ -303,14 +349,17 @@ class Worker:
         submission_dir: Path,
         limits: Limits = Limits(),  # noqa: B008
         confinement: Confinement | None = Confinement(),  # noqa: B008
+        zygote: Zygote | None = None,
     ) -> None:
-        """confinement=None: a plain limited process, without namespaces."""
+        """confinement=None: a plain limited process, without namespaces. With a zygote,
+        each worker process is forked from it, warm, instead of started afresh."""
         folder = Path(submission_dir)
         if not folder.is_dir():
             raise ValueError(f"not a folder: {folder}")
         self.submission_dir = folder.resolve()
         self.limits = limits
         self.confinement = confinement
+        self.zygote = zygote
         self.time_in_student_code_s = 0.0
         self.restarts = 0  # workers started after the first
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
@@ -464,7 +513,9 @@ class Worker:
             self.restarts += 1
         self._started_any = True
         os.ftruncate(self._output_fd, 0)
-        process = _Process(self.submission_dir, self._output_path, self.limits, self.confinement)
+        process = _Process(
+            self.submission_dir, self._output_path, self.limits, self.confinement, self.zygote
+        )
         self._holder.process = process
         return process
 
@@ -483,7 +534,7 @@ class Worker:
             output = self._take_output()
             raise RuntimeError(
                 f"the sandbox worker did not start ({type(error).__name__.strip('_')}, "
-                f"exit status {process.popen.returncode}): {output[-2000:]}"
+                f"exit status {process.exit_code}): {output[-2000:]}"
             ) from None
         process.ready = True
         return process
