@@ -269,3 +269,25 @@ def test_the_report_names_the_namespaces_in_force() -> None:
     for namespace in ("network namespace", "mount namespace", "PID namespace"):
         assert namespace in in_force
     assert not any("namespace" in item for item in report.missing)
+
+
+@pytest.mark.skipif(not SUPPORT.pids_cgroup, reason="no writable pids cgroup here")
+def test_the_learner_is_told_which_limit_stopped_the_code(submit: Submit) -> None:
+    worker = submit(
+        limits=Limits(call_timeout_s=5.0, memory_mb=1024, cpu_s=60, processes=8),
+        m="""
+        import os, socket, time
+        def storm():
+            while True:
+                if os.fork() == 0:
+                    time.sleep(600)
+        def call_home():
+            socket.create_connection(("192.0.2.1", 80), timeout=1)
+        """,
+    )
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "storm")
+    assert "the process limit: at most 8 processes" in caught.value.learner_message
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "call_home")
+    assert "no network" in caught.value.learner_message

@@ -122,6 +122,20 @@ class Failure:
     timeout_s: float = 0.0
 
 
+def _limit_hit(failure: Failure, limits: Limits) -> str:
+    """Name the limit behind an exception the kernel raised for it (fork, open)."""
+    text = failure.message
+    if "Resource temporarily unavailable" in text or "[Errno 11]" in text:
+        return f" (the process limit: at most {limits.processes} processes)"
+    if "Too many open files" in text or "[Errno 24]" in text:
+        return f" (the open-files limit: {limits.open_files})"
+    if "Read-only file system" in text or "[Errno 30]" in text:
+        return " (only the submission's own folder and /tmp can be written to)"
+    if "Network is unreachable" in text or "[Errno 101]" in text:
+        return " (learner code has no network)"
+    return ""
+
+
 def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
     """The sentence the learner reads."""
     kind, subject, doing = failure.kind, target.subject, target.doing
@@ -142,7 +156,9 @@ def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
                 f"{subject} returned a value that raised {_exception(failure)} when it was "
                 "converted to an array"
             )
-        return f"{subject} raised {_exception(failure)}{_where(failure)}"
+        return (
+            f"{subject} raised {_exception(failure)}{_where(failure)}{_limit_hit(failure, limits)}"
+        )
     if kind is FailureKind.TIMEOUT:
         if target.op == "call":
             return (
