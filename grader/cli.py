@@ -67,7 +67,7 @@ def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
     folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
     if not folder.exists():
         raise UsageError(f"no such folder: {folder}")
-    return check_command(kit, folder)
+    return check_command(kit, folder, report_dir=args.report_dir)
 
 
 def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
@@ -77,6 +77,16 @@ def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
     try:
         return release_command(kit, args.out)
     except ReleaseError as error:
+        raise UsageError(str(error)) from None
+
+
+def _cmd_gradescope(args: argparse.Namespace, kit: KitPaths) -> int:
+    _require_solutions(kit, "gradescope")
+    from grader.commands.gradescope import GradescopeError, gradescope_command
+
+    try:
+        return gradescope_command(kit, args.out)
+    except GradescopeError as error:
         raise UsageError(str(error)) from None
 
 
@@ -129,11 +139,18 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="self-check the visible checks of a folder")
     check.add_argument("folder", nargs="?", type=Path, help="default: the exercises folder")
+    check.add_argument(
+        "--report-dir", type=Path, help="also write report.md, report.html, results.json here"
+    )
     check.set_defaults(run=_cmd_check)
 
     release = commands.add_parser("release", help="write the learners' bundle")
     release.add_argument("out", type=Path, metavar="OUT")
     release.set_defaults(run=_cmd_release)
+
+    gradescope = commands.add_parser("gradescope", help="write the Gradescope autograder zip")
+    gradescope.add_argument("out", type=Path, metavar="OUT.zip")
+    gradescope.set_defaults(run=_cmd_gradescope)
 
     validate = commands.add_parser(
         "validate", help="solutions earn every point, stubs none, the rubric is consistent"

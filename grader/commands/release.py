@@ -22,7 +22,14 @@ from grader.results import Status
 
 ASSETS = Path(__file__).with_name("release_assets")
 #: Parts of the grader package a learner must not get, or cannot use without solutions/.
-WITHHELD = ("checks/answers", "checks/hidden", "authoring", "commands/release_assets")
+WITHHELD = (
+    "checks/answers",
+    "checks/hidden",
+    "authoring",
+    "commands/release_assets",
+    "commands/gradescope.py",  # the instructor's autograder: needs solutions/
+    "commands/gradescope_assets",
+)
 
 
 class ReleaseError(RuntimeError):
