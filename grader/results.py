@@ -67,6 +67,38 @@ class Isolation:
     missing: tuple[str, ...] = ()  # protections the platform did not allow
 
 
+class FigureKind(str, Enum):
+    ROC = "roc"  # on the shipped ticket queue
+    RELIABILITY = "reliability"  # on the shipped ticket queue
+    LOSS = "loss"  # on the eight tickets
+
+
+@dataclass(frozen=True)
+class Series:
+    """One curve as plain numbers, from the learner's code or from the reference."""
+
+    from_learner: bool
+    label: str  # written by the grader, e.g. "lr = 2.0"; never learner text
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    summary: float | None = None  # AUC of a ROC curve, ECE of a reliability diagram
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One plot's data: only data the learner has (the queue, the eight tickets)."""
+
+    kind: FigureKind
+    series: tuple[Series, ...]
+    notes: tuple[str, ...] = ()  # written by the grader: why a series is missing
+    lr_bound: float | None = None  # LOSS: the reference's 2/L on the eight tickets
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    figures: tuple[Figure, ...] = ()
+
+
 @dataclass(frozen=True)
 class GradedSubmission:
     """Everything the renderers need about one graded submission."""
@@ -84,3 +116,4 @@ class GradedSubmission:
     notices: tuple[str, ...] = ()  # learner-facing notes about the submission as a whole
     grader_errors: tuple[str, ...] = field(default=())  # instructor-facing, whole-run problems
     learner_time_s: float = 0.0  # time spent inside the learner's functions (worker-side)
+    figures: FeedbackFigures = field(default_factory=FeedbackFigures)  # the report's plots

@@ -19,6 +19,7 @@ from grader.checks.catalog import Category, CheckSpec, discover_checks
 from grader.checks.framework import Reference, seed_for
 from grader.checks.reference import ReplayReference, SolutionReference
 from grader.paths import EXERCISE_FILES, KitPaths
+from grader.pipeline.figures import FigureCollector
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
 from grader.pipeline.run import RunSettings, run_checks
 from grader.pipeline.score import score
@@ -103,6 +104,7 @@ def grade_submission(
     grader_errors: list[str] = []
     confinement = Confinement(namespaces=context.options.namespaces)
     learner_time_s = 0.0
+    figures = FigureCollector(context.reference, context.tickets)
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
     except SubmissionError as error:
@@ -125,7 +127,9 @@ def grade_submission(
                 context.specs,
                 settings,
                 context.warm.zygote(),
+                after_checks=figures,
             )
+            grader_errors.extend(figures.problems)
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
             detail = traceback.format_exc()
@@ -150,6 +154,7 @@ def grade_submission(
         notices=tuple(notices),
         grader_errors=tuple(grader_errors),
         learner_time_s=learner_time_s,
+        figures=figures.figures,
     )
 
 

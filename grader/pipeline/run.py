@@ -13,7 +13,7 @@ import dataclasses
 import io
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,9 +151,11 @@ def run_checks(
     specs: list[CheckSpec],
     settings: RunSettings,
     zygote: Zygote | None = None,
+    after_checks: Callable[[Learner], None] | None = None,
 ) -> tuple[list[CheckOutcome], float]:
     """Run every check of settings.categories; return the outcomes in catalog order and the
-    time spent inside learner code."""
+    time spent inside learner code. after_checks, if given, then gets the learner while its
+    worker is still alive (the report's figures)."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
     with Worker(submission_dir, settings.limits, settings.confinement, zygote) as worker:
@@ -197,6 +199,8 @@ def run_checks(
         ]
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             pytest.main(args, plugins=[plugin])
+        if after_checks is not None:
+            after_checks(learner)
         in_learner_code = worker.time_in_student_code_s
     outcomes = [plugin.outcomes.get(spec.check_id) or _never_ran(spec) for spec in wanted]
     return outcomes, in_learner_code
