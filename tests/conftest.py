@@ -44,3 +44,78 @@ def chapter(eight_tickets):
     X = logistic_scratch.add_intercept(X_raw)
     w = logistic_scratch.fit_logistic(X, y, lr=0.8, epochs=2000)
     return X, y, w, logistic_scratch.predict_proba(X, w)
+
+
+# --- hostile scenarios: tests/fixtures/<scenario>/hostile.yaml (see test_hostile.py) -------
+
+HOSTILE_FILE = "hostile.yaml"
+
+
+def hostile_spec(scenario) -> dict:
+    """The scenario's hostile.yaml as a mapping ({} when it has none)."""
+    import yaml
+
+    path = scenario / HOSTILE_FILE
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def hostile_places(kit_root, tmp_path, marker: str = "") -> dict[str, str]:
+    """What {kit}, {tmp}, ... stand for in hostile.yaml; machine paths never go in the repo."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    return {
+        "kit": str(kit_root),
+        "tmp": tempfile.gettempdir(),
+        "home": str(Path.home()),
+        "cwd": os.getcwd(),
+        "submission_parent": str(tmp_path),
+        "out": str(tmp_path / "out"),
+        "marker": marker,
+    }
+
+
+def build_submission(scenario, kit, tmp_path):
+    """The submission of a fixture folder, made in tmp_path: sample.yaml's edits, then
+    hostile.yaml's re-encodings, raw files, symbolic links and zip; a folder without
+    either is graded in place."""
+    import os
+    import zipfile
+
+    from grader.samples import SAMPLE_FILE, Sample, compose_sample
+
+    spec = hostile_spec(scenario)
+    if not (scenario / SAMPLE_FILE).exists():
+        return scenario  # graded in place: the grader must leave it unchanged
+    folder = compose_sample(Sample.read(scenario), kit.solutions, tmp_path / scenario.name)
+    (folder / HOSTILE_FILE).unlink(missing_ok=True)
+    places = hostile_places(kit.root, tmp_path, spec.get("marker", ""))
+    for name, encoding in (spec.get("reencode") or {}).items():
+        path = folder / name
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    for name, content in (spec.get("raw_files") or {}).items():
+        (folder / os.fsdecode(bytes.fromhex(name))).write_bytes(bytes.fromhex(content))
+    for name, target in (spec.get("symlinks") or {}).items():
+        (folder / name).unlink(missing_ok=True)
+        (folder / name).symlink_to(target.format(**places))
+    archive = spec.get("zip")
+    if archive is None:
+        return folder
+    rename = archive.get("rename") or {}
+    zip_path = tmp_path / f"{scenario.name}.zip"
+    with zipfile.ZipFile(zip_path, "w") as handle:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                relative = path.relative_to(folder).as_posix()
+                # ZipInfo keeps the name as given (ZipFile.write would strip a leading /).
+                handle.writestr(zipfile.ZipInfo(rename.get(relative, relative)), path.read_bytes())
+        for name, text in (archive.get("extra") or {}).items():
+            handle.writestr(zipfile.ZipInfo(name.format(**places)), text)
+        for name, target in (archive.get("links") or {}).items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = 0o120777 << 16  # a symbolic link, as Info-ZIP stores one
+            handle.writestr(info, target.format(**places))
+    return zip_path

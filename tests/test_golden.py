@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import build_submission
 
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
 from grader.render.gradescope import to_gradescope
 from grader.results import GradedSubmission, Status
-from grader.samples import SAMPLE_FILE, Sample, compose_sample
+from grader.samples import SAMPLE_FILE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCENARIOS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
@@ -45,9 +46,8 @@ def context() -> GradingContext:
 
 
 def _submission(scenario: Path, kit: KitPaths, tmp_path: Path) -> Path:
-    if not (scenario / SAMPLE_FILE).exists():
-        return scenario  # graded in place: the grader must leave it unchanged
-    return compose_sample(Sample.read(scenario), kit.solutions, tmp_path / scenario.name)
+    # sample.yaml's edits, plus hostile.yaml's links, raw files and zips (conftest.py)
+    return build_submission(scenario, kit, tmp_path)
 
 
 def _limits_override(scenario: Path) -> dict:
@@ -59,9 +59,14 @@ def _limits_override(scenario: Path) -> dict:
 
 def _digest(folder: Path) -> str:
     digest = hashlib.sha256()
+    if folder.is_file():  # a .zip
+        digest.update(folder.read_bytes())
+        return digest.hexdigest()
     for path in sorted(folder.rglob("*")):
-        digest.update(str(path.relative_to(folder)).encode())
-        if path.is_file():
+        digest.update(os.fsencode(path.relative_to(folder)))
+        if path.is_symlink():
+            digest.update(os.fsencode(os.readlink(path)))
+        elif path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
