@@ -48,6 +48,7 @@ from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.render import write_submission_reports
 from grader.render.gradescope import to_gradescope
 from grader.results import Status
+from grader.samples import SAMPLE_FILE
 
 HOSTILE = sorted(path.name for path in FIXTURES.iterdir() if (path / HOSTILE_FILE).exists())
 #: Where hostile code writes its marker file whatever the scenario (expanded per test).
@@ -195,6 +196,8 @@ def test_hostile_scenario(scenario: str, base_context: GradingContext, tmp_path:
     spec = hostile_spec(FIXTURES / scenario)
     marker = spec.get("marker", "")
     places = {**hostile_places(base_context.kit.root, tmp_path, marker), "scenario": scenario}
+    composed = (FIXTURES / scenario / SAMPLE_FILE).exists()  # else graded in place
+    places["submission"] = str(tmp_path / scenario if composed else FIXTURES / scenario)
     out = Path(places["out"])
     out.mkdir()
     # The output folder is a private path, as in a batch: hidden from the learner's code.

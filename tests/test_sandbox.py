@@ -917,3 +917,31 @@ def test_workers_forked_from_one_zygote_share_nothing(zygote: Zygote, tmp_path: 
 def test_warm_workers_fall_back_to_cold_starts_when_turned_off() -> None:
     warm = WarmWorkers(bootstrap_source(), enabled=False)
     assert warm.zygote() is None
+
+
+def test_bytes_written_to_the_channel_after_a_reply_do_not_garble_the_next(
+    submit: Submit,
+) -> None:
+    worker = submit(
+        m="""
+        import os, threading
+        def scribble_later():
+            def scribble():
+                for name in os.listdir("/proc/self/fd"):
+                    try:
+                        os.write(int(name), b"garbage after the reply")
+                    except OSError:
+                        pass
+            threading.Timer(0.05, scribble).start()
+            return 1
+        def honest():
+            return 2
+        """
+    )
+    assert worker.call("m", "scribble_later").value == 1
+    process = worker._holder.process  # wait until the scribble is there, between requests
+    deadline = time.monotonic() + 10
+    while not process.readable():
+        assert time.monotonic() < deadline, "the learner's thread never wrote"
+        time.sleep(0.005)
+    assert worker.call("m", "honest").value == 2

@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker, confine, isolation_report
+from grader.sandbox import (
+    FailureKind,
+    Limits,
+    StudentCodeError,
+    Worker,
+    cgroups,
+    confine,
+    isolation_report,
+)
 from grader.sandbox.confine import Confinement
 from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import Zygote
@@ -221,7 +229,7 @@ def test_signals_the_worker_sends_itself_still_work(submit: Submit) -> None:
     assert worker.call("m", "fine").value == 1
 
 
-@pytest.mark.skipif(not SUPPORT.pids_cgroup, reason="no writable pids cgroup here")
+@pytest.mark.skipif("pids" not in cgroups.available(), reason="no writable pids cgroup here")
 def test_a_fork_storm_meets_the_process_limit(submit: Submit) -> None:
     worker = submit(
         limits=Limits(call_timeout_s=5.0, memory_mb=1024, cpu_s=60, processes=12),
@@ -271,7 +279,7 @@ def test_the_report_names_the_namespaces_in_force() -> None:
     assert not any("namespace" in item for item in report.missing)
 
 
-@pytest.mark.skipif(not SUPPORT.pids_cgroup, reason="no writable pids cgroup here")
+@pytest.mark.skipif("pids" not in cgroups.available(), reason="no writable pids cgroup here")
 def test_the_learner_is_told_which_limit_stopped_the_code(submit: Submit) -> None:
     worker = submit(
         limits=Limits(call_timeout_s=5.0, memory_mb=1024, cpu_s=60, processes=8),
@@ -291,3 +299,65 @@ def test_the_learner_is_told_which_limit_stopped_the_code(submit: Submit) -> Non
     with pytest.raises(StudentCodeError) as caught:
         worker.call("m", "call_home")
     assert "no network" in caught.value.learner_message
+
+
+def test_hidden_paths_are_not_even_named_in_the_mount_table(submit: Submit, tmp_path) -> None:
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    worker = submit(
+        hidden=(kit,),
+        m="""
+        def table():
+            return open("/proc/self/mountinfo").read()
+        """,
+    )
+    table = worker.call("m", "table").value
+    assert str(kit) not in table and str(tmp_path / "submission") not in table.split()[4::10]
+
+
+def test_the_private_copy_is_writable(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        def write():
+            with open("scratch.txt", "w") as handle:
+                handle.write("notes")
+            return open("scratch.txt").read()
+        """
+    )
+    assert worker.call("m", "write").value == "notes"
+
+
+@pytest.mark.skipif("memory" not in cgroups.available(), reason="no writable memory cgroup here")
+def test_memory_is_limited_for_the_whole_process_tree(submit: Submit) -> None:
+    worker = submit(
+        limits=Limits(call_timeout_s=8.0, memory_mb=600, cpu_s=60, processes=16),
+        m="""
+        import os, time
+        import numpy as np
+        def hold_in_children():
+            readers = []
+            for _ in range(4):
+                read, write = os.pipe()
+                pid = os.fork()
+                if pid == 0:
+                    try:
+                        block = np.ones(25 << 20)  # 200 MB, touched
+                        os.write(write, b"1")
+                        time.sleep(1.0)
+                    finally:
+                        os._exit(0)
+                os.close(write)
+                readers.append((pid, read))
+            held = 0  # children that allocated and survived: all held their 200 MB at once
+            for pid, read in readers:
+                reported = os.read(read, 1) == b"1"
+                held += reported and os.WIFEXITED(os.waitpid(pid, 0)[1])
+            return held * 200
+        """,
+    )
+    try:
+        held = worker.call("m", "hold_in_children").value
+    except StudentCodeError as error:  # the OOM killer may pick the worker itself
+        assert error.kind is FailureKind.MEMORY
+    else:
+        assert held <= 600

@@ -150,8 +150,8 @@ def _namespace_init(spec, fds, run_worker):
 def _launcher(spec, fds, run_worker):
     """In L: a new session, the cgroup, the namespaces, then G; never return."""
     os.setsid()
-    if spec["cgroup_procs"]:
-        with open(spec["cgroup_procs"], "w") as handle:
+    for procs in spec["cgroup_procs"]:
+        with open(procs, "w") as handle:
             handle.write(str(os.getpid()))
     if spec["confined"]:
         _check(LIBC.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID), "unshare")

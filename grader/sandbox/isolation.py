@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from grader.results import Isolation
-from grader.sandbox import _process, confine
+from grader.sandbox import _process, cgroups, confine
 from grader.sandbox.confine import Confinement
 from grader.sandbox.limits import Limits
 
@@ -45,15 +45,26 @@ def isolation_report(
         )
     if _process.PRCTL is not None:
         in_force.append("no new privileges: setuid programs gain nothing")
-    if support.pids_cgroup:
+    controllers = cgroups.available()
+    if "pids" in controllers:
         in_force.append(f"a pids cgroup: at most {limits.processes} processes, whoever runs them")
+    if "memory" in controllers:
+        in_force.append(
+            f"a memory cgroup: the worker and all its processes together hold at most "
+            f"{limits.memory_mb} MB, its private /tmp included"
+        )
+    else:
+        missing.append(
+            f"a memory cgroup: the {limits.memory_mb} MB address-space limit holds per "
+            "process, so a worker that forks can hold more in all"
+        )
     if namespaces:
         in_force += [
             "network namespace: no network at all, not even the machine's own loopback",
-            "mount namespace: every file system read-only; the kit (solutions, grader, "
-            "rubric), the output folder and the other submissions hidden under empty "
-            "folders; /tmp, /var/tmp and /dev/shm private and thrown away; the only "
-            "writable folder is the submission's private copy",
+            "mount namespace with a new root made of the system's and Python's folders, "
+            "read-only: the kit (solutions, grader, rubric), the output folder and the other "
+            "submissions are not there at all; /tmp, /var/tmp and /dev/shm are private and "
+            "thrown away; the only other writable folder is the submission's private copy",
             "PID namespace: the learner's code sees only its own processes, and all of them "
             "(double-forked, setsid, signal-ignoring) die with the worker",
             "no capabilities: the learner's code cannot remount, unmount or leave any of this",
@@ -75,7 +86,7 @@ def isolation_report(
             "unprivileged user: the learner's code runs as uid 0"
             + (" without capabilities" if namespaces else ", which may raise its own limits")
             + "; the kernel does not apply RLIMIT_NPROC to uid 0"
-            + (" (the pids cgroup does)" if support.pids_cgroup else "")
+            + (" (the pids cgroup does)" if "pids" in controllers else "")
         )
     elif not namespaces:
         missing.append(

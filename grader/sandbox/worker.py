@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import _process, confine
+from grader.sandbox import _process, cgroups, confine
 from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
@@ -109,14 +109,17 @@ class _Process:
         limits: Limits,
         confinement: Confinement | None,
         zygote: Zygote | None = None,
+        new_root: Path | None = None,
     ) -> None:
         support = confine.probe()
-        self.confined = bool(confinement and confinement.namespaces and support.namespaces)
+        self.confined = bool(
+            confinement and confinement.namespaces and support.namespaces and new_root
+        )
         hidden = confinement.hidden if confinement and self.confined else ()
-        self.cgroup: confine.PidsCgroup | None = None
-        if support.pids_cgroup:
+        self.cgroup: cgroups.WorkerCgroup | None = None
+        if cgroups.available():
             with contextlib.suppress(OSError):
-                self.cgroup = confine.PidsCgroup(limits.processes)
+                self.cgroup = cgroups.WorkerCgroup(limits)
         self.zygote = zygote
         self.status_fd: int | None = None
         self.popen: subprocess.Popen | None = None
@@ -128,8 +131,10 @@ class _Process:
         try:
             if zygote is not None:
                 self.status_fd, status_write = os.pipe()
-                spec = confine.zygote_spec(submission_dir, hidden, limits, self.confined)
-                spec["cgroup_procs"] = self.cgroup.procs if self.cgroup else None
+                spec = confine.zygote_spec(
+                    submission_dir, new_root or submission_dir, hidden, limits, self.confined
+                )
+                spec["cgroup_procs"] = self.cgroup.procs if self.cgroup else []
                 spec["hidden_package"] = HIDDEN_PACKAGE
                 self.pid = zygote.spawn(
                     spec, (request_read, response_write, output_fd, status_write)
@@ -142,7 +147,7 @@ class _Process:
                     output_fd,
                     (request_read, response_write),
                     limits,
-                    confine.command_prefix(hidden) if self.confined else (),
+                    confine.command_prefix(new_root, hidden) if new_root and self.confined else (),
                     self.cgroup.join_from_child if self.cgroup else None,
                 )
                 self.pid = self.popen.pid
@@ -164,6 +169,7 @@ class _Process:
         except (AttributeError, OSError):
             self.pidfd = None  # older kernels: poll in short steps and ask waitid
         self.imported: set[str] = set()
+        self.memory_exceeded = False  # the memory cgroup refused an allocation
         self.ready = False  # the worker said it is ready
         self.status: int | None = None
         self.cpu_s = 0.0
@@ -219,7 +225,7 @@ class _Process:
                 if buffer:
                     raise _Garbled("an incomplete reply")
                 raise _Timeout
-            if event == "died" and not self._readable():
+            if event == "died" and not self.readable():
                 raise _Died
 
     def _closed_channel(self, deadline: float) -> None:
@@ -228,7 +234,7 @@ class _Process:
             raise _Died
         raise _Garbled("the channel was closed")
 
-    def _readable(self) -> bool:
+    def readable(self) -> bool:
         poller = select.poll()
         poller.register(self.response_fd, select.POLLIN)
         return any(mask & select.POLLIN for _, mask in poller.poll(0))
@@ -272,6 +278,7 @@ class _Process:
             self._reap()
         if self.cgroup is not None:
             self.cgroup.remove()
+            self.memory_exceeded = self.cgroup.memory_exceeded
             self.cgroup = None
         for fd in (self.request_fd, self.response_fd, self.pidfd):
             if fd is not None:
@@ -364,6 +371,8 @@ class Worker:
         self.restarts = 0  # workers started after the first
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._output_path = self._scratch / "output.txt"
+        self._new_root = self._scratch / "root"  # a mount point, inside the namespaces only
+        self._new_root.mkdir()
         self._output_fd = os.open(
             self._output_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600
         )
@@ -466,6 +475,11 @@ class Worker:
         if not timeout > 0:
             raise ValueError("timeout_s must be above 0")
         process = self._process()
+        if process.ready and process.readable():
+            # Bytes nobody asked for (learner code writing to the reply channel after its
+            # reply): they would garble this request's reply. Start afresh instead.
+            self._end_process()
+            process = self._process()
         self._next_id += 1
         message["id"] = self._next_id
         frame = dump_message(message)
@@ -514,7 +528,12 @@ class Worker:
         self._started_any = True
         os.ftruncate(self._output_fd, 0)
         process = _Process(
-            self.submission_dir, self._output_path, self.limits, self.confinement, self.zygote
+            self.submission_dir,
+            self._output_path,
+            self.limits,
+            self.confinement,
+            self.zygote,
+            self._new_root,
         )
         self._holder.process = process
         return process
@@ -553,6 +572,8 @@ class Worker:
                 return Failure(FailureKind.CPU_LIMIT)
             if number == signal.SIGXFSZ:
                 return Failure(FailureKind.FILE_SIZE)
+            if number == signal.SIGKILL and process.memory_exceeded:
+                return Failure(FailureKind.MEMORY)  # the memory cgroup's OOM killer
             return Failure(FailureKind.CRASHED, signal=number)
         return Failure(FailureKind.EXITED, exit_code=os.WEXITSTATUS(status))
 
