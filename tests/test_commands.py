@@ -38,8 +38,9 @@ def test_grade_writes_reports_per_submission_and_a_gradebook(kit, tmp_path, caps
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("ex7_diagnosis.py", 'ANSWERS = {"Q1": "b"}\n')
     out = tmp_path / "out"
-    code = main(["grade", str(perfect), str(archive), "--out", str(out), "--jobs", "2",
-                 "--seed", "3"])
+    code = main(
+        ["grade", str(perfect), str(archive), "--out", str(out), "--jobs", "2", "--seed", "3"]
+    )
     assert code == 0
     for name in ("perfect, é", "zipped"):
         for file in ("results.json", "report.html", "report.md"):
@@ -50,8 +51,7 @@ def test_grade_writes_reports_per_submission_and_a_gradebook(kit, tmp_path, caps
     q1 = next(t for t in zipped["tests"] if t["name"] == "check_diagnosis_q1_overconfidence")
     assert q1["status"] == "passed" and "ex7_diagnosis" in q1["tags"] and "diagnosis" in q1["tags"]
     rows = list(csv.reader((out / "gradebook.csv").open(encoding="utf-8")))
-    assert rows[0] == ["name", "score", "max_score", "by_hand", "numpy_implementation",
-                       "diagnosis"]
+    assert rows[0] == ["name", "score", "max_score", "by_hand", "numpy_implementation", "diagnosis"]
     assert [row[0] for row in rows[1:]] == ["perfect, é", "zipped"]
     assert float(rows[1][1]) == pytest.approx(100)
     assert "[2/2]" in capsys.readouterr().err  # the progress line
@@ -67,7 +67,8 @@ def test_hidden_checks_are_tagged_and_show_no_inputs(kit, tmp_path):
     hidden = next(t for t in tests if t["name"] == "check_hidden_calibration")
     assert hidden["status"] == "failed"
     assert {"hidden", "logistic_scratch", "numpy_implementation", "misconception:M15"} <= set(
-        hidden["tags"])
+        hidden["tags"]
+    )
     assert ", got " not in hidden["output"] and "[" not in hidden["output"]
     visible = next(t for t in tests if t["name"] == "check_expected_calibration_error")
     assert "misconception:M15" in visible["tags"] and "expected" in visible["output"]
@@ -97,8 +98,9 @@ def test_release_has_no_solutions_hidden_checks_or_answers(bundle, kit):
     assert ".github/workflows/grade.yml" in files and "visible_expected.json" in files
     assert not any(name.startswith("solutions/") for name in files)
     assert not any("checks/hidden" in name or "checks/answers" in name for name in files)
-    texts = {name: path.read_text(encoding="utf-8", errors="replace")
-             for name, path in files.items()}
+    texts = {
+        name: path.read_text(encoding="utf-8", errors="replace") for name, path in files.items()
+    }
     everything = "\n".join(texts.values())
     assert "check_hidden_" not in everything
     assert "BEGIN SOLUTION" not in everything
@@ -165,22 +167,38 @@ def test_self_check_in_the_bundle_needs_no_solutions(bundle, tmp_path):
     env = {"PATH": "/usr/bin:/bin"}
     stubs = subprocess.run(
         [sys.executable, "-m", "grader", "check", str(learner / "exercises")],
-        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=learner,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+        cwd=learner,
     )
     assert stubs.returncode == 0, stubs.stderr
     assert "0 of " in stubs.stdout and "not written yet" in stubs.stdout
     # A learner who copies in a correct logistic_scratch.py sees those checks pass.
     kit = KitPaths.discover()
-    shutil.copyfile(kit.solutions / "logistic_scratch.py", learner / "exercises" /
-                    "logistic_scratch.py")
+    shutil.copyfile(
+        kit.solutions / "logistic_scratch.py", learner / "exercises" / "logistic_scratch.py"
+    )
     done = subprocess.run(
         [sys.executable, "-m", "grader", "check", str(learner / "exercises")],
-        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=learner,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+        cwd=learner,
     )
     assert "PASS   check_sigmoid_stable" in done.stdout, done.stdout
     assert "Not checked here" not in done.stdout
     refused = subprocess.run(
         [sys.executable, "-m", "grader", "validate"],
-        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=learner,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+        cwd=learner,
     )
     assert refused.returncode == 2 and "needs the instructor's kit" in refused.stderr

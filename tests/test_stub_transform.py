@@ -112,8 +112,15 @@ def test_file_without_markers_is_copied_verbatim():
         ("print(1)  # SOLUTION\n", "neither an assignment nor a dict entry"),
         ("D = {\n    'a': [1,\n          2],  # SOLUTION\n}\n", "neither"),
     ],
-    ids=["unclosed", "stray-end", "nested", "misindented-end", "inline-begin", "not-assignment",
-         "multiline-dict-value"],
+    ids=[
+        "unclosed",
+        "stray-end",
+        "nested",
+        "misindented-end",
+        "inline-begin",
+        "not-assignment",
+        "multiline-dict-value",
+    ],
 )
 def test_malformed_markers_fail_loudly_with_file_and_line(source: str, problem: str):
     with pytest.raises(MarkerError, match=problem) as caught:
