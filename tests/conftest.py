@@ -28,6 +28,23 @@ def kit() -> KitPaths:
     return KIT
 
 
+@pytest.fixture(scope="session")
+def zygote():
+    """One warm worker zygote for the sandbox tests (grader/sandbox/zygote.py)."""
+    from grader.sandbox.worker import bootstrap_source
+    from grader.sandbox.zygote import Zygote
+
+    with Zygote(bootstrap_source()) as started:
+        yield started
+
+
+@pytest.fixture(params=["spawned", "forked-from-zygote"])
+def launcher(request: pytest.FixtureRequest):
+    """Sandbox tests run both ways a worker starts: a fresh interpreter, or a fork of the
+    warm zygote (what the grader uses)."""
+    return request.getfixturevalue("zygote") if request.param == "forked-from-zygote" else None
+
+
 @pytest.fixture()
 def eight_tickets() -> tuple[np.ndarray, np.ndarray]:
     """(X_raw, y) of the contract, fresh copies for every test."""

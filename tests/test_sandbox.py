@@ -38,19 +38,6 @@ Submit = Callable[..., Worker]
 PLAIN = None
 
 
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    with Zygote(bootstrap_source()) as started:
-        yield started
-
-
-@pytest.fixture(params=["spawned", "forked-from-zygote"])
-def launcher(request: pytest.FixtureRequest) -> Zygote | None:
-    """Every test runs both ways a worker starts: a fresh interpreter, or a fork of the
-    warm zygote (what the grader uses)."""
-    return request.getfixturevalue("zygote") if request.param == "forked-from-zygote" else None
-
-
 @pytest.fixture()
 def submit(tmp_path: Path, launcher: Zygote | None) -> Iterator[Submit]:
     """submit(limits, name=source, ...) writes the files and opens a Worker on them."""

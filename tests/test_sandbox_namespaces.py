@@ -26,7 +26,6 @@ from grader.sandbox import (
     isolation_report,
 )
 from grader.sandbox.confine import Confinement
-from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import Zygote
 
 SUPPORT = confine.probe()
@@ -36,17 +35,6 @@ pytestmark = pytest.mark.skipif(
 FAST = Limits(call_timeout_s=3.0, memory_mb=1024, cpu_s=60, processes=32)
 
 Submit = Callable[..., Worker]
-
-
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    with Zygote(bootstrap_source()) as started:
-        yield started
-
-
-@pytest.fixture(params=["spawned", "forked-from-zygote"])
-def launcher(request: pytest.FixtureRequest) -> Zygote | None:
-    return request.getfixturevalue("zygote") if request.param == "forked-from-zygote" else None
 
 
 @pytest.fixture()
