@@ -932,3 +932,27 @@ def test_bytes_written_to_the_channel_after_a_reply_do_not_garble_the_next(
         assert time.monotonic() < deadline, "the learner's thread never wrote"
         time.sleep(0.005)
     assert worker.call("m", "honest").value == 2
+
+
+def test_a_function_that_hung_twice_is_not_called_again(submit: Submit) -> None:
+    worker = submit(
+        Limits(call_timeout_s=0.5, memory_mb=1024, cpu_s=60),
+        m="""
+        def hang():
+            while True:
+                pass
+        def fine():
+            return 3
+        """,
+    )
+    for _ in range(2):
+        with pytest.raises(StudentCodeError) as caught:
+            worker.call("m", "hang")
+        assert caught.value.kind is FailureKind.TIMEOUT
+    started = time.monotonic()
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "hang")
+    assert time.monotonic() - started < 0.4  # failed at once, without running it
+    assert caught.value.kind is FailureKind.TIMEOUT
+    assert "not called again" in caught.value.learner_message
+    assert worker.call("m", "fine").value == 3

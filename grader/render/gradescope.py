@@ -134,6 +134,8 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
         "seed": result.seed,
         "grader_version": result.grader_version,
         "graded_at": result.graded_at,
+        # Time inside the learner's code (imports and calls, measured in the worker).
+        "learner_time_s": number(result.learner_time_s, "learner_time_s"),
         "isolation": {
             "level": result.isolation.level,
             "in_force": list(result.isolation.in_force),

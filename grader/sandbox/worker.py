@@ -346,6 +346,7 @@ class Worker:
     next request starts a fresh worker (importing again what it needs).
     """
 
+    MAX_TIMEOUTS = 2  # per function: then later calls fail at once
     STARTUP_TIMEOUT_S = 60.0  # Python and NumPy starting; not the learner's time
     # An import may load scikit-learn from a cold disk cache under a busy batch (about 1 s
     # warm): it gets twice the limit per call.
@@ -378,6 +379,7 @@ class Worker:
         )
         self._holder = _Holder()
         self._import_failures: dict[str, StudentCodeError] = {}
+        self._timeouts: dict[tuple[str, str], list[StudentCodeError]] = {}
         self._next_id = 0
         self._started_any = False
         self._closed = False
@@ -422,8 +424,21 @@ class Worker:
         timeout_s: float | None = None,
         **kwargs: Any,
     ) -> CallResult:
-        """Call module.function(*args, **kwargs) in the worker; raises StudentCodeError."""
+        """Call module.function(*args, **kwargs) in the worker; raises StudentCodeError.
+
+        A function that has already run out of time MAX_TIMEOUTS times is not called
+        again: each later call fails at once, so that a hanging function costs a
+        submission a few time limits, not one per check."""
         self.import_module(module)
+        timed_out = self._timeouts.get((module, function), [])
+        if len(timed_out) >= self.MAX_TIMEOUTS:
+            first = timed_out[0]
+            raise StudentCodeError(
+                FailureKind.TIMEOUT,
+                f"{first.learner_message}; after {len(timed_out)} such calls it is not "
+                "called again",
+                "",
+            )
         request = {
             "op": "call",
             "module": module,
@@ -432,9 +447,14 @@ class Worker:
             "kwargs": _encode_argument(kwargs),
         }
         started = time.perf_counter()
-        response, output = self._request(
-            request, Target("call", module, function), timeout_s, expect_value=True
-        )
+        try:
+            response, output = self._request(
+                request, Target("call", module, function), timeout_s, expect_value=True
+            )
+        except StudentCodeError as error:
+            if error.kind is FailureKind.TIMEOUT:
+                self._timeouts.setdefault((module, function), []).append(error.copy())
+            raise
         elapsed = time.perf_counter() - started
         value, warnings, args_after, kwargs_after = response
         return CallResult(value, warnings, tuple(args_after), kwargs_after, elapsed, output)
