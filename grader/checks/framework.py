@@ -307,8 +307,12 @@ def expect_equal(
         same = False
     if same:
         return
-    tags = tuple(
-        m for m, wrong in (variants or {}).items() if wrong is not None and _exactly(actual, wrong)
+    tags = misconception_ids(
+        [
+            m
+            for m, wrong in (variants or {}).items()
+            if wrong is not None and _exactly(actual, wrong)
+        ]
     )
     detail = (
         "your result differs from the expected one"
