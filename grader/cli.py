@@ -45,12 +45,29 @@ def _require_solutions(kit: KitPaths, command: str) -> None:
 
 
 def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
-    from grader.commands.grade import grade_command
+    from grader.commands.grade import GradeRequest, grade_command
 
     missing = [path for path in args.submissions if not path.exists()]
     if missing:
         raise UsageError(f"no such submission: {missing[0]}")
-    return grade_command(kit, args.submissions, args.out, jobs=args.jobs, seed=args.seed)
+    from grader.instructor.late import LatePolicyError
+    from grader.instructor.overrides import OverrideError
+    from grader.render.canvas import RosterError
+
+    request = GradeRequest(
+        out=args.out,
+        jobs=args.jobs,
+        seed=args.seed,
+        overrides=args.overrides,
+        timestamps=args.timestamps,
+        junit=args.junit,
+        canvas=args.canvas,
+        roster=args.roster,
+    )
+    try:
+        return grade_command(kit, args.submissions, request)
+    except (OverrideError, LatePolicyError, RosterError) as error:
+        raise UsageError(str(error)) from None
 
 
 def _cmd_demo(args: argparse.Namespace, kit: KitPaths) -> int:
@@ -129,6 +146,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, required=True, help="folder for the results")
     grade.add_argument("--jobs", type=_positive_int, default=1, help="parallel graders")
     grade.add_argument("--seed", type=int, help="base seed of the held-out data (reproduce)")
+    grade.add_argument("--overrides", type=Path, help="an instructor's points (YAML)")
+    grade.add_argument("--timestamps", type=Path, help="CSV name,submitted_at for the late policy")
+    grade.add_argument("--junit", type=Path, help="also write JUnit XML (GitLab, Jenkins)")
+    grade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
+    grade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
     grade.set_defaults(run=_cmd_grade)
 
     demo = commands.add_parser("demo", help="grade the sample submissions and print a table")

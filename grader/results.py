@@ -99,6 +99,23 @@ class FeedbackFigures:
     figures: tuple[Figure, ...] = ()
 
 
+class AdjustmentKind(str, Enum):
+    OVERRIDE = "override"  # an instructor's points for a check or a criterion
+    LATE = "late"  # the late policy's penalty
+    WAIVED = "waived"  # a late penalty the instructor waived
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A change to the automatic score, made after scoring and shown in every report."""
+
+    kind: AdjustmentKind
+    target: str  # a check id, a criterion id, or "score"
+    points_before: float
+    points_after: float
+    comment: str = ""  # the instructor's words, or the policy's
+
+
 @dataclass(frozen=True)
 class GradedSubmission:
     """Everything the renderers need about one graded submission."""
@@ -117,3 +134,6 @@ class GradedSubmission:
     grader_errors: tuple[str, ...] = field(default=())  # instructor-facing, whole-run problems
     learner_time_s: float = 0.0  # time spent inside the learner's functions (worker-side)
     figures: FeedbackFigures = field(default_factory=FeedbackFigures)  # the report's plots
+    adjustments: tuple[Adjustment, ...] = ()  # overrides and late penalties, in order
+    submitted_at: str = ""  # ISO 8601, where a late policy needed it
+    days_late: int = 0

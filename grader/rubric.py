@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from grader.checks.catalog import CheckSpec
+from grader.instructor.late import LatePolicy, parse_late_policy
 from grader.sandbox import Limits
 
 
@@ -40,6 +41,7 @@ class Rubric:
     total_points: float
     criteria: tuple[Criterion, ...]
     limits: Limits
+    late_policy: LatePolicy | None = None  # none: no penalty for lateness
 
     def criterion_of(self, check_id: str) -> Criterion:
         for criterion in self.criteria:
@@ -67,7 +69,7 @@ def parse_rubric(raw: Any, checks: dict[str, CheckSpec], source: str = "rubric.y
 
     if not isinstance(raw, dict):
         raise fail("(top level)", "must be a mapping with total_points and criteria")
-    unknown = set(raw) - {"total_points", "criteria", "limits"}
+    unknown = set(raw) - {"total_points", "criteria", "limits", "late_policy"}
     if unknown:
         raise fail(sorted(unknown)[0], "unknown key")
     total = _number(raw, "total_points", fail, "total_points")
@@ -122,7 +124,12 @@ def parse_rubric(raw: Any, checks: dict[str, CheckSpec], source: str = "rubric.y
     summed = sum(c.points for c in criteria)
     if not math.isclose(summed, total):
         raise fail("total_points", f"is {total:g} but the criteria's points add up to {summed:g}")
-    return Rubric(total, tuple(criteria), _limits(raw.get("limits", {}), fail))
+    return Rubric(
+        total,
+        tuple(criteria),
+        _limits(raw.get("limits", {}), fail),
+        parse_late_policy(raw.get("late_policy"), fail),
+    )
 
 
 def _number(mapping: dict, field: str, fail: Any, key: str) -> float:

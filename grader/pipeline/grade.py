@@ -18,7 +18,10 @@ from grader import __version__
 from grader.checks.catalog import Category, CheckSpec, discover_checks
 from grader.checks.framework import Reference, seed_for
 from grader.checks.reference import ReplayReference, SolutionReference
+from grader.instructor.late import newest_file_time, parse_time
+from grader.instructor.overrides import Override
 from grader.paths import EXERCISE_FILES, KitPaths
+from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
 from grader.pipeline.run import RunSettings, run_checks
@@ -47,6 +50,10 @@ class GradingOptions:
     private_paths: tuple[Path, ...] = ()
     namespaces: bool = True
     warm_workers: bool = True  # fork workers from a zygote with NumPy and sklearn loaded
+    overrides: tuple[Override, ...] = ()  # an instructor's points (overrides.yaml)
+    # name -> ISO 8601 hand-in time, for the rubric's late policy; otherwise the time of
+    # the submission's newest file
+    submitted_at: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -138,7 +145,7 @@ def grade_submission(
         finally:
             loaded.close()
     scored, criteria = score(outcomes, context.rubric)
-    return GradedSubmission(
+    result = GradedSubmission(
         name=name,
         score=sum(item.points for item in scored),
         max_score=context.rubric.total_points,
@@ -156,6 +163,20 @@ def grade_submission(
         learner_time_s=learner_time_s,
         figures=figures.figures,
     )
+    late = context.rubric.late_policy
+    return adjust(result, context.options.overrides, late, _submitted_at(path, name, context))
+
+
+def _submitted_at(path: Path, name: str, context: GradingContext) -> datetime | None:
+    if context.rubric.late_policy is None:
+        return None
+    given = dict(context.options.submitted_at).get(name)
+    if given is not None:
+        return parse_time(given)
+    try:
+        return newest_file_time(path)
+    except OSError:
+        return None
 
 
 def _learner_sources(workdir: Path) -> dict[str, str | None]:

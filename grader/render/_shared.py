@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from grader.checks.misconceptions import CATALOG
-from grader.results import GradedSubmission, ScoredCheck, Status
+from grader.results import Adjustment, AdjustmentKind, GradedSubmission, ScoredCheck, Status
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -144,6 +144,7 @@ class ReportView:
     seed: str
     graded_at: str
     duration: str
+    adjustments: tuple[str, ...] = ()  # overrides and late penalties, as sentences
 
 
 def _check_view(item: ScoredCheck) -> CheckView:
@@ -224,7 +225,19 @@ def build_view(result: GradedSubmission) -> ReportView:
         seed=str(result.seed),
         graded_at=result.graded_at,
         duration=duration_text(result.duration_s),
+        adjustments=tuple(adjustment_text(item) for item in result.adjustments),
     )
+
+
+def adjustment_text(item: Adjustment) -> str:
+    """One change to the automatic score, as the learner and the instructor read it."""
+    change = f"{points_text(item.points_before)} -> {points_text(item.points_after)} points"
+    comment = f" ({item.comment})" if item.comment else ""
+    if item.kind is AdjustmentKind.LATE:
+        return f"Late penalty: {item.comment}; score {change}"
+    if item.kind is AdjustmentKind.WAIVED:
+        return f"Late penalty not applied: {item.comment}"
+    return f"Set by the instructor: {item.target}, {change}{comment}"
 
 
 def template_environment(**options: object) -> Environment:

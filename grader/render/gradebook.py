@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.render._shared import atomic_write_text
-from grader.results import GradedSubmission
+from grader.results import AdjustmentKind, GradedSubmission
 
 # A cell starting with one of these is a formula to Excel or LibreOffice; names come from
 # learners' file names, so such a name is written with a leading apostrophe (OWASP advice).
@@ -27,14 +27,21 @@ class GradebookRow:
     score: float
     max_score: float
     criteria: dict[str, float] = field(default_factory=dict)  # criterion id -> points
+    late_days: int | None = None  # set where the rubric has a late policy
+    penalty: float | None = None  # points the late policy took
 
     @classmethod
     def from_result(cls, result: GradedSubmission) -> GradebookRow:
+        late = [item for item in result.adjustments if item.kind is AdjustmentKind.LATE]
         return cls(
             name=result.name,
             score=result.score,
             max_score=result.max_score,
             criteria={c.criterion_id: c.points for c in result.criteria},
+            late_days=result.days_late if result.submitted_at else None,
+            penalty=sum(item.points_before - item.points_after for item in late)
+            if result.submitted_at
+            else None,
         )
 
     @classmethod
@@ -43,13 +50,13 @@ class GradebookRow:
         return cls(name=name, score=0.0, max_score=max_score)
 
 
-def _number(value: float | None) -> str:
+def number_cell(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return ""  # a blank cell, never "nan"
     return f"{round(value, 2):.2f}"
 
 
-def _safe_name(name: str) -> str:
+def safe_cell(name: str) -> str:
     return f"'{name}" if name.startswith(_FORMULA_START) else name
 
 
@@ -64,16 +71,18 @@ def gradebook_text(rows: Iterable[GradebookRow], criteria: Sequence[str] | None 
         criteria = list(dict.fromkeys(cid for row in rows for cid in row.criteria))
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # quoting of commas, quotes and newlines is the module's job
-    writer.writerow(["name", "score", "max_score", *criteria])
+    late = any(row.late_days is not None for row in rows)
+    writer.writerow(["name", "score", "max_score", *criteria, *(["late_days", "penalty"] * late)])
     for row in rows:
-        writer.writerow(
-            [
-                _safe_name(row.name),
-                _number(row.score),
-                _number(row.max_score),
-                *(_number(row.criteria.get(cid)) for cid in criteria),
-            ]
-        )
+        cells = [
+            safe_cell(row.name),
+            number_cell(row.score),
+            number_cell(row.max_score),
+            *(number_cell(row.criteria.get(cid)) for cid in criteria),
+        ]
+        if late:
+            cells += ["" if row.late_days is None else str(row.late_days), number_cell(row.penalty)]
+        writer.writerow(cells)
     return buffer.getvalue()
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.render._shared import (
     GRADER_ERROR_TEXT,
+    adjustment_text,
     atomic_write_text,
     dumps_strict,
     explain_misconception,
@@ -74,6 +75,7 @@ def _summary(result: GradedSubmission) -> str:
         f"Seed: {result.seed}",
         f"Grader version: {result.grader_version}",
     ]
+    lines += [adjustment_text(item) for item in result.adjustments]
     notice = grader_error_notice(result)
     if notice:
         lines.append(notice)
@@ -142,6 +144,18 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
             "missing": list(result.isolation.missing),
         },
         "criteria": criteria,
+        "adjustments": [
+            {
+                "kind": item.kind.value,
+                "target": item.target,
+                "points_before": number(item.points_before, "adjustment"),
+                "points_after": number(item.points_after, "adjustment"),
+                "comment": item.comment,
+            }
+            for item in result.adjustments
+        ],
+        "submitted_at": result.submitted_at,
+        "days_late": result.days_late,
         # Instructor-facing: whole-run problems, then any number the renderer had to replace.
         "grader_errors": [*result.grader_errors, *number.problems],
         "check_errors": check_errors,

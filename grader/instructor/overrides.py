@@ -1,0 +1,107 @@
+"""overrides.yaml: an instructor's points for a check or a criterion of one submission.
+
+    - submission: alice
+      check: check_why_lr_2_misbehaves      # or criterion: diagnosis
+      points: 4
+      comment: Right: the step is above 2/L, so the loss swings before it settles.
+    - submission: bob
+      late_penalty: waive
+      comment: extension granted
+
+Every entry is checked against the rubric when the file is read: an unknown check or
+criterion, points outside 0..max, or a missing field is a one-line error naming the entry.
+Unknown submission names are checked against the batch (see check_submissions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from grader.rubric import Rubric
+
+KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
+
+
+class OverrideError(ValueError):
+    """An overrides file that cannot be applied: one line, naming the entry."""
+
+
+@dataclass(frozen=True)
+class Override:
+    submission: str
+    check: str = ""  # a check id, or
+    criterion: str = ""  # a criterion id, or neither when waive_late is set
+    points: float | None = None
+    comment: str = ""
+    waive_late: bool = False
+
+
+def load_overrides(path: Path, rubric: Rubric) -> tuple[Override, ...]:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise OverrideError(f"{path}: cannot be read ({error.strerror})") from None
+    except yaml.YAMLError:
+        raise OverrideError(f"{path}: not valid YAML") from None
+    return parse_overrides(raw or [], rubric, str(path))
+
+
+def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> tuple[Override, ...]:
+    if not isinstance(raw, list):
+        raise OverrideError(f"{source}: must be a list of entries")
+    checks = {check_id: c for c in rubric.criteria for check_id in c.weights}
+    criteria = {c.criterion_id: c for c in rubric.criteria}
+    parsed = []
+    for index, entry in enumerate(raw):
+        where = f"{source}: entry {index + 1}"
+        if not isinstance(entry, dict):
+            raise OverrideError(f"{where}: must be a mapping")
+        unknown = set(entry) - {
+            "submission",
+            "check",
+            "criterion",
+            "points",
+            "comment",
+            "late_penalty",
+        }
+        if unknown:
+            raise OverrideError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+        submission = str(entry.get("submission") or "")
+        if not submission:
+            raise OverrideError(f"{where}: 'submission' is missing")
+        comment = str(entry.get("comment") or "")
+        if "late_penalty" in entry:
+            if entry["late_penalty"] != "waive" or "check" in entry or "criterion" in entry:
+                raise OverrideError(f"{where}: late_penalty takes 'waive', on its own")
+            parsed.append(Override(submission, comment=comment, waive_late=True))
+            continue
+        check, criterion = str(entry.get("check") or ""), str(entry.get("criterion") or "")
+        if bool(check) == bool(criterion):
+            raise OverrideError(f"{where}: give either 'check' or 'criterion'")
+        if check and check not in checks:
+            raise OverrideError(f"{where}: no check '{check}' in the rubric")
+        if criterion and criterion not in criteria:
+            raise OverrideError(f"{where}: no criterion '{criterion}' in the rubric")
+        points = entry.get("points")
+        if isinstance(points, bool) or not isinstance(points, (int, float)):
+            raise OverrideError(f"{where}: 'points' must be a number")
+        if check:  # a manual item (weight 0) may be given up to its criterion's points
+            maximum = checks[check].check_points(check) or checks[check].points
+        else:
+            maximum = criteria[criterion].points
+        if not 0 <= points <= maximum + 1e-9:
+            raise OverrideError(f"{where}: points {points:g} outside 0..{maximum:g}")
+        parsed.append(Override(submission, check, criterion, float(points), comment))
+    return tuple(parsed)
+
+
+def check_submissions(overrides: Iterable[Override], names: Iterable[str]) -> None:
+    """Every override names a submission of the batch."""
+    known = set(names)
+    for override in overrides:
+        if override.submission not in known:
+            raise OverrideError(f"overrides: no submission named '{override.submission}'")

@@ -1,0 +1,196 @@
+"""The instructor's additions: overrides, the late policy, JUnit and Canvas exports, and
+`grade` on a folder of submissions (issue 5)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import xml.etree.ElementTree as ET
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from grader.instructor.late import LatePolicy, parse_late_policy
+from grader.instructor.overrides import OverrideError, parse_overrides
+from grader.pipeline.adjust import adjust
+from grader.pipeline.batch import expand_class_folders
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+from grader.render.canvas import canvas_text
+from grader.render.gradebook import GradebookRow, gradebook_text
+from grader.render.gradescope import to_gradescope
+from grader.render.junit import junit_suite, junit_text
+from grader.render.markdown import render_markdown
+from grader.results import AdjustmentKind
+from grader.rubric import RubricError
+
+MANUAL = "check_why_lr_2_misbehaves"
+DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def graded(kit):
+    context = GradingContext.build(GradingOptions(kit_root=kit.root, base_seed=5))
+    return context, grade_submission(kit.solutions, context, name="alice")
+
+
+def test_overrides_are_checked_against_the_rubric(graded) -> None:
+    context, _ = graded
+    rubric = context.rubric
+    good = parse_overrides(
+        [{"submission": "alice", "check": MANUAL, "points": 4, "comment": "clear"}], rubric
+    )
+    assert good[0].points == 4.0
+    bad = [
+        ({"submission": "alice", "check": "check_nothing", "points": 1}, "no check"),
+        ({"submission": "alice", "criterion": "nothing", "points": 1}, "no criterion"),
+        ({"submission": "alice", "check": MANUAL, "criterion": "diagnosis", "points": 1}, "either"),
+        ({"submission": "alice", "criterion": "diagnosis", "points": 999}, "outside 0.."),
+        ({"check": MANUAL, "points": 1}, "'submission' is missing"),
+        ({"submission": "alice", "late_penalty": "maybe"}, "late_penalty"),
+    ]
+    for entry, problem in bad:
+        with pytest.raises(OverrideError, match=problem) as caught:
+            parse_overrides([entry], rubric, "overrides.yaml")
+        assert "entry 1" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_manual_item_graded_by_the_instructor_counts_everywhere(graded) -> None:
+    context, result = graded
+    overrides = parse_overrides(
+        [{"submission": "alice", "check": MANUAL, "points": 0, "comment": "too vague"}],
+        context.rubric,
+    )
+    adjusted = adjust(result, overrides)
+    item = next(i for i in adjusted.checks if i.outcome.check_id == MANUAL)
+    assert item.points == 0 and "Instructor: too vague" in item.outcome.message
+    assert adjusted.adjustments[0].kind is AdjustmentKind.OVERRIDE
+    assert "Set by the instructor" in render_markdown(adjusted)
+    document = to_gradescope(adjusted)
+    assert document["extra_data"]["adjustments"][0]["comment"] == "too vague"
+    # a criterion override sets that criterion, and the score follows
+    overrides = parse_overrides(
+        [{"submission": "alice", "criterion": "diagnosis", "points": 10}], context.rubric
+    )
+    lowered = adjust(result, overrides)
+    assert lowered.score == pytest.approx(result.score - 10)
+    assert GradebookRow.from_result(lowered).criteria["diagnosis"] == 10
+    # someone else's override changes nothing
+    other = parse_overrides(
+        [{"submission": "bob", "criterion": "diagnosis", "points": 0}], context.rubric
+    )
+    assert adjust(result, other) == result
+
+
+def test_the_late_policy_takes_its_percent_per_started_day(graded) -> None:
+    _, result = graded
+    policy = LatePolicy(DEADLINE, percent_per_day=10, max_days=3, grace_minutes=15)
+    assert policy.days_late(DEADLINE + timedelta(minutes=10)) == 0
+    assert policy.days_late(DEADLINE + timedelta(hours=25)) == 2
+    assert policy.days_late(DEADLINE + timedelta(days=30)) == 3
+    late = adjust(result, (), policy, DEADLINE + timedelta(hours=25))
+    assert late.score == pytest.approx(result.score * 0.8) and late.days_late == 2
+    row = GradebookRow.from_result(late)
+    assert (row.late_days, round(row.penalty, 6)) == (2, round(result.score * 0.2, 6))
+    header = gradebook_text([row]).splitlines()[0]
+    assert header.endswith("late_days,penalty")
+    waived = adjust(
+        result,
+        parse_overrides([{"submission": "alice", "late_penalty": "waive"}], _rubric(graded)),
+        policy,
+        DEADLINE + timedelta(hours=25),
+    )
+    assert waived.score == pytest.approx(result.score)
+    assert waived.adjustments[0].kind is AdjustmentKind.WAIVED
+
+
+def _rubric(graded):
+    return graded[0].rubric
+
+
+def test_a_bad_late_policy_is_a_one_line_rubric_error() -> None:
+    def fail(key: str, problem: str) -> RubricError:
+        return RubricError(f"rubric.yaml: {key}: {problem}")
+
+    for raw, key in [
+        ({"deadline": "tomorrow", "percent_per_day": 10}, "deadline"),
+        ({"deadline": "2026-12-01T23:59:00", "percent_per_day": 10}, "deadline"),  # no offset
+        ({"deadline": "2026-12-01T23:59:00+00:00", "percent_per_day": 150}, "percent_per_day"),
+        ({"deadline": "2026-12-01T23:59:00+00:00", "percent_per_day": 5, "when": 1}, "when"),
+    ]:
+        with pytest.raises(RubricError, match=key):
+            parse_late_policy(raw, fail)
+    assert parse_late_policy(None, fail) is None
+
+
+def test_junit_has_a_testcase_per_check_and_survives_any_output(graded) -> None:
+    _, result = graded
+    document = to_gradescope(result)
+    document["tests"][0]["status"] = "failed"
+    document["tests"][0]["output"] = "bad \x00\x1b[31m bytes <script>"
+    text = junit_text([junit_suite("alice", document)])
+    root = ET.fromstring(text.encode())
+    suite = root.find("testsuite")
+    assert len(suite.findall("testcase")) == len(result.checks) == int(suite.get("tests"))
+    assert root.get("failures") == "1" and suite.find("testcase/failure") is not None
+    assert suite.find("testcase/skipped") is not None  # the manual item awaits review
+
+
+def test_canvas_export_has_points_possible_and_uses_the_roster() -> None:
+    rows = [GradebookRow("alice", 91.5, 100), GradebookRow("bob", 40, 100)]
+    from grader.render.canvas import Student
+
+    text = canvas_text(rows, {"alice": Student("Alice A", "17", "s17", "alice", "A1")})
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert table[1] == ["Points Possible", "", "", "", "", "100.00"]
+    assert table[2] == ["Alice A", "17", "s17", "alice", "A1", "91.50"]
+    assert table[3][3] == "bob" and table[3][5] == "40.00"
+
+
+def test_a_class_folder_holds_one_submission_per_folder_or_zip(tmp_path: Path, kit) -> None:
+    class_folder = tmp_path / "class"
+    (class_folder / "alice").mkdir(parents=True)
+    shutil.copy(kit.solutions / "logistic_scratch.py", class_folder / "alice")
+    (class_folder / "bob" / "exercises").mkdir(parents=True)
+    shutil.copy(kit.solutions / "ex1_hand_gradient.py", class_folder / "bob" / "exercises")
+    with zipfile.ZipFile(class_folder / "carol.zip", "w") as archive:
+        archive.write(kit.solutions / "ex1_hand_gradient.py", "ex1_hand_gradient.py")
+    (class_folder / "README.txt").write_text("submissions of week 3")
+    (class_folder / ".DS_Store").write_text("")
+    found = expand_class_folders([class_folder])
+    assert [path.name for path in found] == ["alice", "bob", "carol.zip"]
+    assert expand_class_folders([class_folder / "alice"]) == [class_folder / "alice"]
+
+
+def test_grade_a_class_with_overrides_junit_and_canvas(tmp_path: Path, kit) -> None:
+    class_folder = tmp_path / "week 3"
+    shutil.copytree(kit.solutions, class_folder / "alice")
+    (class_folder / "bob").mkdir()
+    (tmp_path / "overrides.yaml").write_text(
+        f"- submission: alice\n  check: {MANUAL}\n  points: 2\n  comment: partly right\n"
+    )
+    out = tmp_path / "out"
+    code = main(
+        [
+            "grade", str(class_folder), "--out", str(out), "--seed", "3",
+            "--overrides", str(tmp_path / "overrides.yaml"),
+            "--junit", str(tmp_path / "junit.xml"), "--canvas", str(tmp_path / "canvas.csv"),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    alice = json.loads((out / "alice" / "results.json").read_text())
+    assert alice["extra_data"]["adjustments"][0]["comment"] == "partly right"
+    suites = ET.parse(tmp_path / "junit.xml").getroot().findall("testsuite")
+    assert [suite.get("name") for suite in suites] == ["alice", "bob"]
+    canvas = list(csv.reader((tmp_path / "canvas.csv").open()))
+    assert [row[3] for row in canvas[2:]] == ["alice", "bob"]
+    # a bad overrides file stops before grading, with one line and exit status 2
+    (tmp_path / "bad.yaml").write_text("- submission: zed\n  criterion: diagnosis\n  points: 1\n")
+    assert main(["grade", str(class_folder), "--out", str(tmp_path / "o2"),
+                 "--overrides", str(tmp_path / "bad.yaml")]) == 2  # fmt: skip
+    assert not (tmp_path / "o2").exists()
