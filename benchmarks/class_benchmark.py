@@ -110,12 +110,17 @@ def main() -> int:
         wall = grade(scratch / "class", names, scratch / "out", args.jobs)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         per_kind: dict[str, dict[str, float]] = {}
+        grader_failures: list[str] = []
         for name in names:
             results = json.loads((scratch / "out" / name / "results.json").read_text())
+            extra = results.get("extra_data") or {}
+            if "learner_time_s" not in extra:  # the fallback results of a grader failure
+                grader_failures.append(name)
+                continue
             row = per_kind.setdefault(kinds[name], {"n": 0, "grading_s": 0.0, "learner_s": 0.0})
             row["n"] += 1
             row["grading_s"] += results["execution_time"]
-            row["learner_s"] += results["extra_data"]["learner_time_s"]
+            row["learner_s"] += extra["learner_time_s"]
         learner_total = sum(row["learner_s"] for row in per_kind.values())
         figures = {
             "size": args.size,
@@ -126,6 +131,7 @@ def main() -> int:
             "overhead_pct": 100 * (wall * args.jobs - learner_total) / learner_total,
             "peak_rss_mb_largest_process": peak_mb,
             "per_kind": per_kind,
+            "grader_failures": grader_failures,
         }
         correct = per_kind.get("correct")
         if correct:
@@ -160,6 +166,8 @@ def _table(figures: dict) -> None:
             "(target: at most 25 %)"
         )
     print(f"  peak memory (one process)  {figures['peak_rss_mb_largest_process']:8.0f} MB")
+    if figures["grader_failures"]:
+        print(f"  grader failures            {len(figures['grader_failures']):8d}")
     for kind, row in figures["per_kind"].items():
         print(
             f"  {kind:<9} {int(row['n']):4d} subs: {row['grading_s'] / row['n']:5.2f} s grading, "
