@@ -96,3 +96,31 @@ def test_a_broken_fit_logistic_is_named_in_the_label_flip_and_sklearn_checks(
     for outcome in dependents:
         assert "logistic_scratch.fit_logistic" in outcome.upstream_failures
         assert "Fix logistic_scratch.py first" in outcome.message
+
+
+def test_a_function_built_on_a_hung_core_function_gets_a_short_limit(tmp_path, monkeypatch):
+    import time
+
+    from grader.checks.framework import CheckFailure, Learner
+    from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
+
+    (tmp_path / "logistic_scratch.py").write_text(
+        "def fit_logistic():\n    while True:\n        pass\n"
+    )
+    (tmp_path / "ex5_label_flip.py").write_text(
+        "from logistic_scratch import fit_logistic\n\n"
+        "def label_flip_experiment():\n    return fit_logistic()\n"
+    )
+    monkeypatch.setattr(Learner, "DEPENDENT_TIMEOUT_S", 0.3)
+    with Worker(tmp_path, Limits(call_timeout_s=1.0, memory_mb=1024, cpu_s=60), None) as worker:
+        learner = Learner(worker=worker, submission_dir=tmp_path)
+        for _ in range(2):
+            with pytest.raises(StudentCodeError) as caught:
+                learner.call("logistic_scratch", "fit_logistic")
+            assert caught.value.kind is FailureKind.TIMEOUT
+        started = time.monotonic()
+        with pytest.raises(CheckFailure) as failure:
+            learner.call("ex5_label_flip", "label_flip_experiment")
+        assert time.monotonic() - started < 0.9  # not the full second
+        assert "fit_logistic()" in failure.value.message
+        assert "never returned" in failure.value.message

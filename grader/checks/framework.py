@@ -15,10 +15,11 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
+from grader.checks.dependencies import CORE_MODULE, core_names_used
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 
 
@@ -51,6 +52,8 @@ class Worker(Protocol):
 
     def get(self, module: str, name: str) -> object: ...
 
+    def given_up(self) -> set[str]: ...
+
 
 @dataclass
 class Learner:
@@ -63,6 +66,7 @@ class Learner:
     worker: Worker
     submission_dir: Any  # Path of the private copy; read as text only, never executed here
     calls: list[str] = field(default_factory=list)
+    DEPENDENT_TIMEOUT_S: ClassVar[float] = 2.0  # for a function whose core dependency hung
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
@@ -76,7 +80,23 @@ class Learner:
         **kwargs: Any,
     ) -> CallResult:
         self.calls.append(f"{module}.{function}")
-        result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        hung = self._hung_dependencies(module)
+        if hung:
+            # It uses a core function that never returned: it will hang too, most likely.
+            # A short limit keeps a hanging submission's cost to a few time limits.
+            limit = timeout_s if timeout_s is not None else self.worker.limits.call_timeout_s
+            timeout_s = min(limit, self.DEPENDENT_TIMEOUT_S)
+        try:
+            result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        except StudentCodeError as error:
+            if hung and error.kind is FailureKind.TIMEOUT:
+                names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(hung))
+                raise CheckFailure(
+                    f"{function}() did not return within {timeout_s:g} s; it uses {names} "
+                    "from logistic_scratch.py, which never returned in its own checks. Fix "
+                    "that first."
+                ) from None
+            raise
         changed = _changed_arguments(function, args, kwargs, result)
         if changed:
             raise CheckFailure(
@@ -89,6 +109,12 @@ class Learner:
 
     def get(self, module: str, name: str) -> Any:
         return self.worker.get(module, name)
+
+    def _hung_dependencies(self, module: str) -> set[str]:
+        if module == CORE_MODULE:
+            return set()
+        given_up = self.worker.given_up()
+        return core_names_used(self.source(module)) & given_up if given_up else set()
 
     @property
     def call_timeout_s(self) -> float:

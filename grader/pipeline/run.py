@@ -23,6 +23,7 @@ import pytest
 
 from grader.checks.catalog import Category, CheckSpec, category_folder
 from grader.checks.framework import CheckFailure, CheckSkipped, Learner, Reference, seed_for
+from grader.paths import EXERCISE_ORDER
 from grader.results import CheckOutcome, Status
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
@@ -162,7 +163,14 @@ def run_checks(
         worker.prestart()  # starts while pytest configures itself and collects
         learner = Learner(worker=worker, submission_dir=submission_dir)
         plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed)
-        paths = [str(category_folder(category)) for category in settings.categories]
+        # File by file, in the chapter's order: logistic_scratch's checks run first, so a
+        # core function known to hang shortens the wait of the exercises built on it.
+        paths = [
+            str(category_folder(category) / file_name)
+            for category in settings.categories
+            for file_name in EXERCISE_ORDER
+            if (category_folder(category) / file_name).is_file()
+        ]
         args = [
             *paths,
             "-p",

@@ -10,13 +10,11 @@ learner calls each failed logistic_scratch check made.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 from collections.abc import Mapping
 
+from grader.checks.dependencies import CORE_MODULE, core_names_used
 from grader.results import CheckOutcome, Status
-
-CORE_MODULE = "logistic_scratch"
 
 
 def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
@@ -29,33 +27,6 @@ def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
             if called.startswith(f"{CORE_MODULE}."):
                 failed.setdefault(called, []).append(outcome.check_id)
     return failed
-
-
-def core_names_used(source: str | None) -> set[str]:
-    """The logistic_scratch functions a learner file imports or reaches as attributes."""
-    if not source:
-        return set()
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return set()
-    used: set[str] = set()
-    aliases: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == CORE_MODULE:
-            used.update(f"{CORE_MODULE}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == CORE_MODULE:
-                    aliases.add(alias.asname or alias.name)
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id in aliases
-        ):
-            used.add(f"{CORE_MODULE}.{node.attr}")
-    return used
 
 
 def note_upstream_failures(

@@ -459,6 +459,14 @@ class Worker:
         value, warnings, args_after, kwargs_after = response
         return CallResult(value, warnings, tuple(args_after), kwargs_after, elapsed, output)
 
+    def given_up(self) -> set[str]:
+        """ "module.function" of every function that timed out MAX_TIMEOUTS times."""
+        return {
+            f"{module}.{function}"
+            for (module, function), errors in self._timeouts.items()
+            if len(errors) >= self.MAX_TIMEOUTS
+        }
+
     def get(self, module: str, name: str) -> object:
         """The value of a module attribute (a hand-worked constant, say)."""
         self.import_module(module)
