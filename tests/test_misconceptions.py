@@ -52,3 +52,98 @@ def test_correct_submissions_are_never_tagged(kit, submission, seed) -> None:
     }
     assert not tagged
     assert result.score == pytest.approx(result.max_score)
+
+
+# --- the recognizers themselves: cheap, no grading --------------------------------------
+
+
+def test_a_nan_variant_matches_nan_only_where_zero_is_expected() -> None:
+    from grader.checks import variants
+    from grader.checks.framework import CheckFailure, expect_close
+
+    expected = [0.0, 0.0, 0.0]
+    got = [float("nan"), 0.0, float("nan")]
+    with pytest.raises(CheckFailure) as failure:
+        expect_close(
+            got,
+            expected,
+            what="x",
+            fix="",
+            variants={"M11": variants.zero_division_nan(expected, got)},
+        )
+    assert failure.value.misconceptions == ("M11",)
+    # nan where a non-zero value is expected is not an unguarded 0/0
+    assert variants.zero_division_nan([0.5, 0.0], [float("nan"), 0.0]) is None
+    assert variants.zero_division_nan([0.5, 0.0], [0.5, 0.1]) is None
+
+
+def test_a_costly_variant_is_computed_only_when_the_check_fails() -> None:
+    from grader.checks.framework import CheckFailure, expect_close
+
+    asked = []
+
+    def wrong() -> list[float]:
+        asked.append(True)
+        return [1.0, 2.0]
+
+    expect_close([0.0, 1.0], [0.0, 1.0], what="x", fix="", variants={"M19#0": wrong})
+    assert not asked
+    with pytest.raises(CheckFailure) as failure:
+        expect_close([1.0, 2.0], [0.0, 1.0], what="x", fix="", variants={"M19#0": wrong})
+    assert asked and failure.value.misconceptions == ("M19",)
+
+
+def test_an_error_is_m11_only_for_a_division_or_after_an_ordinary_input_worked() -> None:
+    from grader.checks.framework import CheckFailure, call_where_zero_division
+    from grader.sandbox import FailureKind, StudentCodeError
+
+    class Raising:
+        def __init__(self, exception_type: str) -> None:
+            self.exception_type = exception_type
+
+        def call(self, *args, **kwargs):
+            raise StudentCodeError(
+                FailureKind.EXCEPTION,
+                f"{self.exception_type}: boom",
+                exception_type=self.exception_type,
+            )
+
+    with pytest.raises(CheckFailure) as failure:
+        call_where_zero_division(Raising("ZeroDivisionError"), "m", "f", what="f()", fix="")
+    assert failure.value.misconceptions == ("M11",)
+    with pytest.raises(StudentCodeError):
+        call_where_zero_division(Raising("KeyError"), "m", "f", what="f()", fix="")
+    with pytest.raises(CheckFailure) as failure:
+        call_where_zero_division(
+            Raising("ValueError"), "m", "f", what="f()", fix="", ran_before=True
+        )
+    assert failure.value.misconceptions == ("M11",)
+
+
+def test_the_eight_ticket_answers_of_m19_are_computed_for_every_function(kit) -> None:
+    """Every M19 answer the hidden checks offer can be computed by the reference: a visible
+    input renamed or removed shows here, not as a silently missing recognition."""
+    from grader.checks.hidden import _hardcoded
+    from grader.checks.reference import SolutionReference
+    from grader.tickets import TicketData
+
+    reference = SolutionReference(kit.solutions)
+    tickets = TicketData.load(kit.solutions / "tickets.py")
+    table = _hardcoded._visible_calls(reference, tickets)
+    assert len(table) >= 20
+    for module, function in table:
+        found = _hardcoded.answers(reference, tickets, module, function)
+        assert found and all(key.startswith("M19#") for key in found)
+        for answer in found.values():
+            assert answer() is not None
+
+
+def test_m17_is_not_claimed_where_it_cannot_be_told_from_m16() -> None:
+    import numpy as np
+
+    from grader.checks import variants
+
+    spanning = np.array([0.0, 0.2, 0.4, 0.55, 1.0])
+    assert set(variants.reliability_variants(np.array([0, 1, 0, 1, 1]), spanning, 5)) == {"M16"}
+    inner = np.array([0.1, 0.2, 0.4, 0.55, 0.9])
+    assert {"M16", "M17"} <= set(variants.reliability_variants(np.array([0, 1, 0, 1, 1]), inner, 5))

@@ -302,10 +302,27 @@ def _matching(
 ) -> tuple[str, ...]:
     tags = []
     for misconception, wrong in (variants or {}).items():
-        with contextlib.suppress(TypeError, ValueError):
-            if wrong is not None and close(actual, wrong, rtol=rtol, atol=atol):
+        with contextlib.suppress(TypeError, ValueError, CheckSkipped):
+            wrong = _resolve(wrong)
+            if wrong is not None and _close_or_both_nan(actual, wrong, rtol=rtol, atol=atol):
                 tags.append(misconception)
     return misconception_ids(tags)
+
+
+def _resolve(wrong: Any) -> Any:
+    """A variant's value; a callable is one that is costly to compute, asked for only when
+    the check has failed (e.g. the eight-ticket answers of M19)."""
+    return wrong() if callable(wrong) else wrong
+
+
+def _close_or_both_nan(actual: Any, wrong: Any, *, rtol: float, atol: float) -> bool:
+    """Like close(), but a nan in a wrong variant matches a nan in the learner's result:
+    a variant may say "nan here" (M04, M11), never the expected values."""
+    actual_array = np.asarray(actual, dtype=float)
+    wrong_array = np.asarray(wrong, dtype=float)
+    return actual_array.shape == wrong_array.shape and bool(
+        np.allclose(actual_array, wrong_array, rtol=rtol, atol=atol, equal_nan=True)
+    )
 
 
 def misconception_ids(keys: list[str] | tuple[str, ...]) -> tuple[str, ...]:
@@ -334,11 +351,7 @@ def expect_equal(
     if same:
         return
     tags = misconception_ids(
-        [
-            m
-            for m, wrong in (variants or {}).items()
-            if wrong is not None and _exactly(actual, wrong)
-        ]
+        [m for m, wrong in (variants or {}).items() if _exactly(actual, _safely(wrong))]
     )
     detail = (
         "your result differs from the expected one"
@@ -349,10 +362,55 @@ def expect_equal(
 
 
 def _exactly(actual: Any, wrong: Any) -> bool:
+    if wrong is None:
+        return False
     try:
         return bool(np.array_equal(np.asarray(actual), np.asarray(wrong)))
     except (TypeError, ValueError):
         return False
+
+
+def _safely(wrong: Any) -> Any:
+    try:
+        return _resolve(wrong)
+    except (TypeError, ValueError, CheckSkipped):
+        return None
+
+
+#: Exceptions that can only mean a division by zero (Python's /, np.seterr(all="raise")).
+ZERO_DIVISION_ERRORS = frozenset({"ZeroDivisionError", "FloatingPointError"})
+
+
+def call_where_zero_division(
+    learner: Learner,
+    module: str,
+    function: str,
+    *args: Any,
+    what: str,
+    fix: str,
+    ran_before: bool = False,
+    hidden: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """The learner's result on an input where some 0/0 must give 0 (misconception M11).
+
+    An exception there is M11 when it is a division error, or when the same function has
+    already returned on an ordinary input in this check (ran_before): then it is the 0/0
+    that breaks it. Any other failure is reported as usual.
+    """
+    try:
+        return learner.call(module, function, *args, **kwargs)
+    except StudentCodeError as error:
+        if error.kind is FailureKind.EXCEPTION and (
+            ran_before or error.exception_type in ZERO_DIVISION_ERRORS
+        ):
+            lines = error.learner_message.splitlines() or [error.exception_type]
+            detail = error.exception_type if hidden else lines[0]
+            raise CheckFailure(
+                f"{what} raised an error where a 0/0 should give 0.0 ({detail}). {fix}",
+                misconceptions=("M11",),
+            ) from None
+        raise
 
 
 def normalized_word(value: Any) -> str | None:

@@ -93,14 +93,19 @@ def auc_ties(y: np.ndarray, p: np.ndarray) -> dict:
 
 
 def reliability_variants(y: np.ndarray, p: np.ndarray, n_bins: int) -> dict:
-    """M16 (edge in the upper bin) and M17 (edges over [min p, max p])."""
+    """M16 (edge in the upper bin) and M17 (edges over [min p, max p], an edge probability
+    in either bin). When p spans [0, 1] exactly, M17's bins are the right ones (or M16's):
+    it cannot be told apart there and is not offered."""
     y = np.asarray(y, dtype=float)
     p = np.asarray(p, dtype=float)
-    upper = np.minimum(np.floor(p * n_bins).astype(int), n_bins - 1)
+    inner = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    found = {"M16": _bins(y, p, np.searchsorted(inner, p, side="right"), n_bins)}
     low, high = float(p.min()), float(p.max())
-    span = high - low if high > low else 1.0
-    spread = np.minimum(np.floor((p - low) / span * n_bins).astype(int), n_bins - 1)
-    return {"M16": _bins(y, p, upper, n_bins), "M17": _bins(y, p, spread, n_bins)}
+    if high > low and (low, high) != (0.0, 1.0):
+        spread = np.linspace(low, high, n_bins + 1)[1:-1]
+        found["M17"] = _bins(y, p, np.searchsorted(spread, p, side="left"), n_bins)
+        found["M17#upper"] = _bins(y, p, np.searchsorted(spread, p, side="right"), n_bins)
+    return found
 
 
 def _bins(y: np.ndarray, p: np.ndarray, ids: np.ndarray, n_bins: int) -> tuple:
@@ -127,3 +132,19 @@ def cost_swapped(cm: np.ndarray, cost_fn: float, cost_fp: float) -> float:  # M2
 def lr_bound_variants(bound: float) -> dict:
     """M22: 1/L (half the bound) and L without the 1/4 (a quarter of it)."""
     return {"M22": bound / 2, "M22#no-quarter": bound / 4}
+
+
+def zero_division_nan(expected: object, got: object) -> np.ndarray | None:
+    """M11: the expected values with nan wherever the learner has nan and 0.0 is expected
+    (a 0/0 left unguarded); None when the learner's result has no nan or another shape."""
+    try:
+        expected_array = np.asarray(expected, dtype=float)
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if got_array.shape != expected_array.shape:
+        return None
+    unguarded = np.isnan(got_array) & (expected_array == 0.0)
+    if not unguarded.any():
+        return None
+    return np.where(unguarded, np.nan, expected_array)

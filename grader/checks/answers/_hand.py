@@ -19,20 +19,22 @@ def expect_hand_number(
     if isinstance(got, dict) or (isinstance(got, list) and Ellipsis in got):
         raise CheckFailure(f"{name} still holds `...`: replace each with a number.")
     got_array = as_array(got, name)
-    if got_array.shape != expected_array.shape:
-        raise CheckFailure(
-            f"{name} should be {_shape_words(expected_array)}, but it is "
-            f"{_shape_words(got_array)}. {hint}"
-        )
-    off = np.abs(got_array - expected_array) > HAND_TOLERANCE
-    if not off.any():
-        return
+    # A variant may have another shape than the answer (M01: no intercept entry).
     tags = [
         key
         for key, wrong in (variants or {}).items()
         if np.shape(wrong) == got_array.shape
         and np.allclose(got_array, np.asarray(wrong, dtype=float), atol=HAND_TOLERANCE, rtol=0)
     ]
+    if got_array.shape != expected_array.shape:
+        raise CheckFailure(
+            f"{name} should be {_shape_words(expected_array)}, but it is "
+            f"{_shape_words(got_array)}. {hint}",
+            misconception_ids(tags),
+        )
+    off = np.abs(got_array - expected_array) > HAND_TOLERANCE
+    if not off.any():
+        return
     where = "" if got_array.ndim == 0 else f" (entries {np.flatnonzero(off).tolist()})"
     raise CheckFailure(
         f"{name} is off by more than {HAND_TOLERANCE}{where}. {hint}", misconception_ids(tags)

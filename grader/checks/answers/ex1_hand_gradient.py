@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from grader.checks.answers._hand import expect_hand_number
 from grader.checks.framework import CheckFailure
 
@@ -50,18 +52,28 @@ def check_t4_gradient_at_zero(learner, reference):
     )
 
 
+def _without_intercept_z(reference) -> np.ndarray:
+    """M01: the three rows' z without the column of ones, so without w0."""
+    return np.asarray(reference.get(MODULE, "THREE_ROW_Z"), dtype=float) - float(
+        reference.get(MODULE, "THREE_ROW_W")[0]
+    )
+
+
 def check_three_row_z_and_p(learner, reference):
     """z and p for T1, T4, T7 at THREE_ROW_W."""
+    z_no_intercept = _without_intercept_z(reference)
     expect_hand_number(
         learner.get(MODULE, "THREE_ROW_Z"),
         reference.get(MODULE, "THREE_ROW_Z"),
         name="THREE_ROW_Z",
+        variants={"M01": z_no_intercept},
         hint="z = w0 * 1 + w1 * length + w2 * frustration for each row.",
     )
     expect_hand_number(
         learner.get(MODULE, "THREE_ROW_P"),
         reference.get(MODULE, "THREE_ROW_P"),
         name="THREE_ROW_P",
+        variants={"M01": 1.0 / (1.0 + np.exp(-z_no_intercept))},
         hint="p = sigma(z) for each of the three z.",
     )
 
@@ -85,7 +97,11 @@ def check_three_row_gradient(learner, reference):
         learner.get(MODULE, "THREE_ROW_GRADIENT"),
         expected,
         name="THREE_ROW_GRADIENT",
-        variants={"M06": [3 * v for v in expected], "M07": [-v for v in expected]},
+        variants={
+            "M06": [3 * v for v in expected],
+            "M07": [-v for v in expected],
+            "M01": expected[1:],
+        },
         hint="(1/3) * sum over the rows of (p - y) * [1, length, frustration].",
     )
 
@@ -97,7 +113,11 @@ def check_first_batch_gradient(learner, reference):
         learner.get(MODULE, "FIRST_BATCH_GRADIENT"),
         expected,
         name="FIRST_BATCH_GRADIENT",
-        variants={"M06": [8 * v for v in expected], "M07": [-v for v in expected]},
+        variants={
+            "M06": [8 * v for v in expected],
+            "M07": [-v for v in expected],
+            "M01": expected[1:],
+        },
         hint="At w = 0 every p is 0.5: average (0.5 - y) * [1, length, frustration].",
     )
 
@@ -109,6 +129,6 @@ def check_w_after_first_step(learner, reference):
         learner.get(MODULE, "W_AFTER_FIRST_STEP"),
         expected,
         name="W_AFTER_FIRST_STEP",
-        variants={"M07": [-v for v in expected]},
+        variants={"M07": [-v for v in expected], "M01": expected[1:]},
         hint="w1 = w0 - lr * gradient: subtract 0.5 times FIRST_BATCH_GRADIENT from zeros.",
     )

@@ -7,11 +7,12 @@ import numpy as np
 from grader.checks import variants
 from grader.checks.framework import expect_close, expect_equal, normalized_word
 from grader.checks.hidden import _draw
+from grader.checks.hidden._hardcoded import answers
 
 MODULE = "ex2_learning_rate"
 
 
-def check_hidden_loss_history(learner, reference, rng):
+def check_hidden_loss_history(learner, reference, rng, tickets):
     """loss_history on held-out tickets, with l2, at a stable step."""
     data = _draw.tickets(rng, n_max=150)
     lr = float(np.round(0.5 * reference.call(MODULE, "stable_lr_bound", data.X), 4))
@@ -22,11 +23,12 @@ def check_hidden_loss_history(learner, reference, rng):
         reference.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
         hidden=True,
         what="loss_history on held-out tickets",
+        variants=answers(reference, tickets, MODULE, "loss_history"),
         fix="One value per epoch, the objective (loss + l2/2 ||w[1:]||^2) before each update.",
     )
 
 
-def check_hidden_stable_lr_bound(learner, reference, rng):
+def check_hidden_stable_lr_bound(learner, reference, rng, tickets):
     """stable_lr_bound on held-out feature matrices."""
     data = _draw.tickets(rng)
     expected = reference.call(MODULE, "stable_lr_bound", data.X)
@@ -35,7 +37,10 @@ def check_hidden_stable_lr_bound(learner, reference, rng):
         expected,
         hidden=True,
         what="stable_lr_bound on held-out tickets",
-        variants=variants.lr_bound_variants(expected),
+        variants={
+            **variants.lr_bound_variants(expected),
+            **answers(reference, tickets, MODULE, "stable_lr_bound"),
+        },
         fix="2 / L with L = lambda_max(X^T X) / (4 n), n the rows of the X you are given.",
     )
 

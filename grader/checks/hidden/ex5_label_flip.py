@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from grader.checks.framework import CheckFailure, expect_close, expect_equal
 from grader.checks.hidden import _draw
+from grader.checks.hidden._hardcoded import answers
 
 MODULE = "ex5_label_flip"
 KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_after")
 
 
-def check_hidden_label_flip(learner, reference, rng):
+def check_hidden_label_flip(learner, reference, rng, tickets):
     """flip_label and label_flip_experiment on held-out tickets."""
     data = _draw.tickets(rng, n_min=10, n_max=80)
     index = int(rng.integers(0, len(data.y)))
@@ -20,6 +23,7 @@ def check_hidden_label_flip(learner, reference, rng):
         reference.call(MODULE, "flip_label", data.y, index),
         hidden=True,
         what="flip_label on held-out labels",
+        variants=answers(reference, tickets, MODULE, "flip_label"),
         fix="Flip exactly y[index], in a copy.",
     )
     lr = float(np.round(0.5 * reference.call("ex2_learning_rate", "stable_lr_bound", data.X), 4))
@@ -34,7 +38,10 @@ def check_hidden_label_flip(learner, reference, rng):
             expected[key],
             hidden=True,
             what=f"label_flip_experiment on held-out tickets: {key}",
-            variants={"M20": expected[key.replace("after", "before")]} if "after" in key else {},
+            variants={
+                **({"M20": expected[key.replace("after", "before")]} if "after" in key else {}),
+                **answers(reference, tickets, MODULE, "label_flip_experiment", itemgetter(key)),
+            },
             fix="Use the index, lr, epochs and n_bins you are given; retrain on the flipped "
             "labels; score each model against its own labels.",
         )

@@ -6,11 +6,12 @@ import numpy as np
 
 from grader.checks.framework import expect_close
 from grader.checks.hidden import _draw
+from grader.checks.hidden._hardcoded import answers
 
 MODULE = "ex6_sklearn_match"
 
 
-def check_hidden_sklearn_weights(learner, reference, rng):
+def check_hidden_sklearn_weights(learner, reference, rng, tickets):
     """sklearn_weights on held-out tickets and another C."""
     data = _draw.tickets(rng, n_max=120)
     C = float(np.round(rng.uniform(0.05, 5.0), 2))
@@ -21,11 +22,12 @@ def check_hidden_sklearn_weights(learner, reference, rng):
         rtol=1e-4,
         atol=1e-5,
         what="sklearn_weights on held-out tickets",
+        variants=answers(reference, tickets, MODULE, "sklearn_weights"),
         fix="Pass C through, fit to convergence, return [intercept, coef...].",
     )
 
 
-def check_hidden_l2_for_C(learner, reference, rng):
+def check_hidden_l2_for_C(learner, reference, rng, tickets):
     """l2_for_C for held-out C and n."""
     C = float(np.round(rng.uniform(0.01, 10), 3))
     n = int(rng.integers(2, 5000))
@@ -34,6 +36,6 @@ def check_hidden_l2_for_C(learner, reference, rng):
         reference.call(MODULE, "l2_for_C", C, n),
         hidden=True,
         what="l2_for_C for held-out C and n",
-        variants={"M23": 1.0 / C},
+        variants={"M23": 1.0 / C, **answers(reference, tickets, MODULE, "l2_for_C")},
         fix="l2 = 1 / (C * n).",
     )

@@ -10,6 +10,7 @@ from grader.checks.framework import CheckFailure, as_number, expect_close
 MODULE = "ex3_threshold_sweep"
 THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 FIXED_W = np.array([-4.0, 0.45, 0.3])  # a reasonable, fixed model: no fitting needed
+COST_T, COSTS = 0.3, ((120.0, 18.0), (5.0, 40.0))  # expected_cost's threshold, (fn, fp)
 
 
 def _queue_probabilities(reference, tickets) -> tuple[np.ndarray, np.ndarray]:
@@ -53,12 +54,13 @@ def check_best_f1_threshold(learner, reference, tickets):
 def check_expected_cost(learner, reference, tickets):
     """expected_cost is FN * cost_fn + FP * cost_fp."""
     y, p = _queue_probabilities(reference, tickets)
-    cm = reference.call("logistic_scratch", "confusion_matrix_at_threshold", y, p, 0.3)
-    for cost_fn, cost_fp in ((120.0, 18.0), (5.0, 40.0)):
+    t = COST_T
+    cm = reference.call("logistic_scratch", "confusion_matrix_at_threshold", y, p, t)
+    for cost_fn, cost_fp in COSTS:
         expect_close(
-            learner.call(MODULE, "expected_cost", y, p, 0.3, cost_fn=cost_fn, cost_fp=cost_fp),
-            reference.call(MODULE, "expected_cost", y, p, 0.3, cost_fn=cost_fn, cost_fp=cost_fp),
-            what=f"expected_cost(y, p, 0.3, cost_fn={cost_fn}, cost_fp={cost_fp})",
+            learner.call(MODULE, "expected_cost", y, p, t, cost_fn=cost_fn, cost_fp=cost_fp),
+            reference.call(MODULE, "expected_cost", y, p, t, cost_fn=cost_fn, cost_fp=cost_fp),
+            what=f"expected_cost(y, p, {t}, cost_fn={cost_fn}, cost_fp={cost_fp})",
             variants={"M21": variants.cost_swapped(cm, cost_fn, cost_fp)},
             fix="A missed urgent ticket is a false negative: FN * cost_fn + FP * cost_fp.",
         )

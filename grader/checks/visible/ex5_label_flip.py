@@ -8,6 +8,8 @@ from grader.checks.framework import CheckFailure, expect_close, expect_equal
 
 MODULE = "ex5_label_flip"
 KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_after")
+# lr = 0.2 < 2/L so that both fits are comparable step for step.
+EXPERIMENT_KWARGS = {"index": 7, "lr": 0.2, "epochs": 400, "n_bins": 4}
 
 
 def check_flip_label(learner, reference, tickets):
@@ -25,8 +27,7 @@ def check_flip_label(learner, reference, tickets):
 def check_label_flip_experiment(learner, reference, tickets):
     """label_flip_experiment retrains on the flipped labels and scores each model."""
     X, y = tickets.eight_X, tickets.eight_y
-    # lr = 0.2 < 2/L so that both fits are comparable step for step.
-    kwargs = {"index": 7, "lr": 0.2, "epochs": 400, "n_bins": 4}
+    kwargs = EXPERIMENT_KWARGS
     got = learner.call(MODULE, "label_flip_experiment", X, y, **kwargs)
     expected = reference.call(MODULE, "label_flip_experiment", X, y, **kwargs)
     if not isinstance(got, dict) or set(KEYS) - set(got):

@@ -12,6 +12,8 @@ from grader.checks.framework import (
     FailureKind,
     StudentCodeError,
     as_array,
+    call_where_zero_division,
+    close,
     expect_close,
     expect_equal,
     imported_modules,
@@ -21,6 +23,27 @@ from grader.checks.framework import (
 MODULE = "logistic_scratch"
 ALLOWED_THIRD_PARTY = {"numpy"}
 FORBIDDEN_HINT = "This file is written from scratch: NumPy and the standard library only."
+
+# The fixed inputs of these checks. The hidden checks recognize answers hard-coded for them
+# (M19) by comparing a held-out result with the reference's answer on these.
+PREDICT_W = np.array([-4.0, 0.8, 0.4])
+LOG_LOSS_P = np.array([0.1, 0.3, 0.2, 0.7, 0.9, 0.6, 0.4, 0.8])
+GRADIENT_W = np.array([-1.0, 0.3, 0.2])
+GRADIENT_L2_W, GRADIENT_L2 = np.array([0.5, -0.2, 0.3]), 0.1
+STABLE_LR, STABLE_EPOCHS = 0.2, (0, 1, 300)
+CHAPTER_LR, CHAPTER_EPOCHS = 0.8, 2000
+# TN 3, FP 1, FN 0, TP 4: no two cells equal, so every other layout (M10) shows; the 0.5
+# on an escalated ticket shows p > t (M09).
+CONFUSION_P, CONFUSION_T = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.55, 0.4, 0.7]), 0.5
+PRF_CM = np.array([[50, 10], [5, 15]])
+ROC_P = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.3, 0.4, 0.7])
+ROC_THRESHOLDS = [1.01, 0.8, 0.5, 0.35, 0.0]
+AUC_Y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
+AUC_P = np.array([0.2, 0.5, 0.5, 0.8, 0.3, 0.3, 0.9, 0.8, 0.5, 0.1])
+BINS_Y = np.array([0, 1, 0, 1, 1, 0, 1, 0, 1, 1])
+BINS_P = np.array([0.0, 0.2, 0.2, 0.4, 0.55, 0.8, 0.8, 0.95, 1.0, 0.1])
+ECE_Y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 0, 1])
+ECE_P = np.array([0.05, 0.1, 0.15, 0.1, 0.05, 0.1, 0.9, 0.7, 0.5, 0.45])
 
 
 def check_scratch_imports_numpy_only(learner):
@@ -134,8 +157,7 @@ def check_sigmoid_shapes(learner):
 
 def check_log_loss_values(learner, reference, tickets):
     """log_loss is the mean binary cross-entropy."""
-    y = tickets.eight_y
-    p = np.array([0.1, 0.3, 0.2, 0.7, 0.9, 0.6, 0.4, 0.8])
+    y, p = tickets.eight_y, LOG_LOSS_P
     expect_close(
         learner.call(MODULE, "log_loss", y, p),
         reference.call(MODULE, "log_loss", y, p),
@@ -170,7 +192,7 @@ def check_log_loss_clipping(learner, reference):
 def check_gradient_values(learner, reference, tickets):
     """gradient is (1/n) X^T (sigmoid(Xw) - y) on the eight tickets."""
     X, y = tickets.eight_X, tickets.eight_y
-    w = np.array([-1.0, 0.3, 0.2])
+    w = GRADIENT_W
     expect_close(
         learner.call(MODULE, "gradient", X, y, w),
         reference.call(MODULE, "gradient", X, y, w),
@@ -183,12 +205,12 @@ def check_gradient_values(learner, reference, tickets):
 def check_gradient_l2(learner, reference, tickets):
     """gradient adds l2 * w for every weight but the intercept."""
     X, y = tickets.eight_X, tickets.eight_y
-    w = np.array([0.5, -0.2, 0.3])
+    w, l2 = GRADIENT_L2_W, GRADIENT_L2
     expect_close(
-        learner.call(MODULE, "gradient", X, y, w, l2=0.1),
-        reference.call(MODULE, "gradient", X, y, w, l2=0.1),
-        what=f"gradient(X, y, w={w.tolist()}, l2=0.1)",
-        variants=variants.gradient_variants(X, y, w, 0.1),
+        learner.call(MODULE, "gradient", X, y, w, l2=l2),
+        reference.call(MODULE, "gradient", X, y, w, l2=l2),
+        what=f"gradient(X, y, w={w.tolist()}, l2={l2})",
+        variants=variants.gradient_variants(X, y, w, l2),
         fix="Add l2 * w to the data term, with the intercept's entry (index 0) set to 0.",
     )
 
@@ -196,11 +218,11 @@ def check_gradient_l2(learner, reference, tickets):
 def check_fit_logistic_stable(learner, reference, tickets):
     """fit_logistic follows gradient descent from zeros (lr = 0.2 < 2/L, 300 epochs)."""
     X, y = tickets.eight_X, tickets.eight_y
-    for epochs in (0, 1, 300):
+    for epochs in STABLE_EPOCHS:
         expect_close(
-            learner.call(MODULE, "fit_logistic", X, y, lr=0.2, epochs=epochs),
-            reference.call(MODULE, "fit_logistic", X, y, lr=0.2, epochs=epochs),
-            what=f"fit_logistic(X, y, lr=0.2, epochs={epochs})",
+            learner.call(MODULE, "fit_logistic", X, y, lr=STABLE_LR, epochs=epochs),
+            reference.call(MODULE, "fit_logistic", X, y, lr=STABLE_LR, epochs=epochs),
+            what=f"fit_logistic(X, y, lr={STABLE_LR}, epochs={epochs})",
             fix="Start from np.zeros(d) and take exactly `epochs` steps "
             "w = w - lr * gradient(X, y, w, l2).",
         )
@@ -217,7 +239,8 @@ def check_fit_logistic_chapter_model(learner, reference, tickets):
         what="fit_logistic(X, y, lr=0.8, epochs=3)",
         fix="Each step is w = w - lr * gradient(X, y, w): check the update's sign and size.",
     )
-    w = as_array(learner.call(MODULE, "fit_logistic", X, y, lr=0.8, epochs=2000), "w", (3,))
+    w = learner.call(MODULE, "fit_logistic", X, y, lr=CHAPTER_LR, epochs=CHAPTER_EPOCHS)
+    w = as_array(w, "w", (3,))
     predicted = (X @ w >= 0).astype(int)
     expect_equal(
         predicted,
@@ -229,8 +252,7 @@ def check_fit_logistic_chapter_model(learner, reference, tickets):
 
 def check_predict_proba(learner, reference, tickets):
     """predict_proba is sigmoid(X @ w), one probability per row."""
-    X = tickets.eight_X
-    w = np.array([-4.0, 0.8, 0.4])
+    X, w = tickets.eight_X, PREDICT_W
     expect_close(
         learner.call(MODULE, "predict_proba", X, w),
         reference.call(MODULE, "predict_proba", X, w),
@@ -260,14 +282,13 @@ def check_threshold_is_inclusive(learner, reference):
 
 def check_confusion_matrix_layout(learner, reference, tickets):
     """confusion_matrix_at_threshold returns [[TN, FP], [FN, TP]]."""
-    y = tickets.eight_y
-    p = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.3, 0.4, 0.7])
-    got = learner.call(MODULE, "confusion_matrix_at_threshold", y, p, 0.5)
+    y, p, t = tickets.eight_y, CONFUSION_P, CONFUSION_T
+    got = learner.call(MODULE, "confusion_matrix_at_threshold", y, p, t)
     expect_equal(
         got,
-        reference.call(MODULE, "confusion_matrix_at_threshold", y, p, 0.5),
-        what=f"confusion_matrix_at_threshold(y, p={p.tolist()}, t=0.5)",
-        variants=variants.confusion_variants(y, p, 0.5),
+        reference.call(MODULE, "confusion_matrix_at_threshold", y, p, t),
+        what=f"confusion_matrix_at_threshold(y, p={p.tolist()}, t={t})",
+        variants=variants.confusion_variants(y, p, t),
         fix="Rows are the true class, columns the predicted one: [[TN, FP], [FN, TP]], "
         "predicted positive where p >= t.",
     )
@@ -275,7 +296,7 @@ def check_confusion_matrix_layout(learner, reference, tickets):
 
 def check_precision_recall_f1(learner, reference):
     """precision_recall_f1 reads the cells right and takes the harmonic mean."""
-    cm = np.array([[50, 10], [5, 15]])
+    cm = PRF_CM
     expect_close(
         learner.call(MODULE, "precision_recall_f1", cm),
         reference.call(MODULE, "precision_recall_f1", cm),
@@ -288,35 +309,33 @@ def check_precision_recall_f1(learner, reference):
 def check_precision_recall_f1_zero_division(learner, reference):
     """Any 0/0 in precision, recall or F1 gives 0.0, never nan or an error."""
     fix = "Guard each division: a rate whose denominator is 0 is 0.0 (zero_division=0)."
+    # An ordinary matrix first: an error there is a failure of its own, not about 0/0, and
+    # only a function right there is said to stumble on 0/0 (M11) below.
+    ordinary = reference.call(MODULE, "precision_recall_f1", PRF_CM)
+    got = learner.call(MODULE, "precision_recall_f1", PRF_CM)
+    try:
+        right = close(got, ordinary, rtol=1e-6, atol=1e-9)
+    except (TypeError, ValueError):  # not numbers: check_precision_recall_f1 says so
+        right = False
     for cm in (np.array([[6, 0], [2, 0]]), np.array([[8, 0], [0, 0]]), np.array([[0, 3], [0, 0]])):
-        try:
-            got = learner.call(MODULE, "precision_recall_f1", cm)
-        except StudentCodeError as error:
-            if error.kind is FailureKind.EXCEPTION:
-                raise CheckFailure(
-                    f"precision_recall_f1({cm.tolist()}) raised an error: "
-                    f"{error.learner_message}. {fix}",
-                    misconceptions=("M11",),
-                ) from None
-            raise
-        values = as_array(got, f"precision_recall_f1({cm.tolist()})")
-        if np.isnan(values).any():
-            raise CheckFailure(
-                f"precision_recall_f1({cm.tolist()}) gave nan. {fix}", misconceptions=("M11",)
-            )
+        what = f"precision_recall_f1({cm.tolist()})"
+        expected = reference.call(MODULE, "precision_recall_f1", cm)
+        got = call_where_zero_division(
+            learner, MODULE, "precision_recall_f1", cm, what=what, fix=fix, ran_before=right
+        )
+        values = as_array(got, what)
         expect_close(
             values,
-            reference.call(MODULE, "precision_recall_f1", cm),
-            what=f"precision_recall_f1({cm.tolist()})",
+            expected,
+            what=what,
+            variants={"M11": variants.zero_division_nan(expected, values) if right else None},
             fix=fix,
         )
 
 
 def check_roc_points(learner, reference, tickets):
     """roc_points gives (FPR, TPR) per threshold, in the thresholds' order."""
-    y = tickets.eight_y
-    p = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.3, 0.4, 0.7])
-    thresholds = [1.01, 0.8, 0.5, 0.35, 0.0]
+    y, p, thresholds = tickets.eight_y, ROC_P, ROC_THRESHOLDS
     expected = reference.call(MODULE, "roc_points", y, p, thresholds)
     expect_close(
         learner.call(MODULE, "roc_points", y, p, thresholds),
@@ -325,12 +344,35 @@ def check_roc_points(learner, reference, tickets):
         variants={"M13": variants.roc_swapped(expected)},
         fix="Each point is (FP / (FP + TN), TP / (TP + FN)): x is the false-positive rate.",
     )
+    # Labels of one class: one rate's denominator is 0 at every threshold.
+    fix = "A rate whose denominator is 0 is 0.0: guard FP + TN and TP + FN."
+    for label, name in ((0, "no escalated ticket"), (1, "only escalated tickets")):
+        one_class = np.full(len(y), label)
+        expected = reference.call(MODULE, "roc_points", one_class, p, thresholds)
+        what = f"roc_points with {name} (y all {label})"
+        got = call_where_zero_division(
+            learner,
+            MODULE,
+            "roc_points",
+            one_class,
+            p,
+            thresholds,
+            what=what,
+            fix=fix,
+            ran_before=True,
+        )
+        expect_close(
+            got,
+            expected,
+            what=what,
+            variants={"M11": variants.zero_division_nan(expected, as_array(got, what))},
+            fix=fix,
+        )
 
 
 def check_roc_auc_with_ties(learner, reference):
     """roc_auc equals roc_auc_score, a tie counting one half."""
-    y = np.array([0, 0, 1, 1, 0, 1, 0, 1, 1, 0])
-    p = np.array([0.2, 0.5, 0.5, 0.8, 0.3, 0.3, 0.9, 0.8, 0.5, 0.1])
+    y, p = AUC_Y, AUC_P
     expect_close(
         learner.call(MODULE, "roc_auc", y, p),
         reference.call(MODULE, "roc_auc", y, p),
@@ -361,8 +403,7 @@ def check_roc_auc_one_class(learner):
 
 def check_reliability_bins_edges(learner, reference):
     """reliability_bins matches calibration_curve, edge probabilities in the lower bin."""
-    y = np.array([0, 1, 0, 1, 1, 0, 1, 0, 1, 1])
-    p = np.array([0.0, 0.2, 0.2, 0.4, 0.55, 0.8, 0.8, 0.95, 1.0, 0.1])
+    y, p = BINS_Y, BINS_P
     expected = reference.call(MODULE, "reliability_bins", y, p, n_bins=5)
     got = learner.call(MODULE, "reliability_bins", y, p, n_bins=5)
     got_parts = _three_parts(got, "reliability_bins")
@@ -380,8 +421,7 @@ def check_reliability_bins_edges(learner, reference):
 
 def check_expected_calibration_error(learner, reference):
     """expected_calibration_error weights each bin's gap by its share of tickets."""
-    y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 0, 1])
-    p = np.array([0.05, 0.1, 0.15, 0.1, 0.05, 0.1, 0.9, 0.7, 0.5, 0.45])
+    y, p = ECE_Y, ECE_P
     bins = variants.reliability_variants(y, p, 4)
     wrong = {
         "M15": variants.ece_from_bins(

@@ -19,6 +19,6 @@ def _empty(*args: Any, **kwargs: Any) -> dict:
 
 
 sigmoid_sign_flipped = log_loss_summed = threshold_strict = f1_arithmetic = _none
-roc_swapped = ece_from_bins = cost_swapped = _none
+roc_swapped = ece_from_bins = cost_swapped = zero_division_nan = _none
 gradient_variants = confusion_variants = auc_ties = reliability_variants = _empty
 lr_bound_variants = _empty
