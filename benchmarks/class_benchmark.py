@@ -6,11 +6,16 @@ Run by hand, never as a test:
 
 The class (seeded): mostly correct submissions (copies of the solutions), some with the
 typical mistakes of tests/fixtures/mistake-*, and a few that hang in one function
-(tests/fixtures/infinite-loop, whose time limit is the rubric's). It is graded with
-`python -m grader grade --jobs N`, then (a sample of it) the naive way: one fresh
-`python -m pytest` process per submission running the same checks (naive_plugin.py),
-N at a time. Prints submissions per second, the time inside learner code, the grader's
-overhead over it, peak memory, and the ratio of the two throughputs.
+(tests/fixtures/infinite-loop, under the rubric's time limit). It is graded with
+`python -m grader grade --jobs N`, then (a sample of it, with every kind in it) the
+naive way: one fresh `python -m pytest` process per submission running the same checks
+(naive_plugin.py), N at a time. Prints submissions per second, the time inside learner
+code, the grader's overhead over it, peak memory, what the hanging submissions cost, and
+the ratio of the two throughputs beside the targets.
+
+Where the naive sample is not the whole class, the naive class time is estimated from
+its mean time per kind, weighted by the class's counts (a hanging submission costs ten
+correct ones, so an unweighted sample would make either side look better than it is).
 """
 
 from __future__ import annotations
@@ -19,19 +24,23 @@ import argparse
 import json
 import os
 import random
+import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader.checks.catalog import Category, category_folder  # noqa: E402
-from grader.paths import KitPaths  # noqa: E402
+from grader.paths import EXERCISE_ORDER, KitPaths  # noqa: E402
 from grader.samples import Sample, compose_sample  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -42,8 +51,8 @@ def make_class(size: int, folder: Path, seed: int) -> dict[str, str]:
     """name -> kind, the submissions written into folder."""
     kit = KitPaths.discover()
     mistakes = [Sample.read(path) for path in sorted(FIXTURES.glob("mistake-*"))]
+    # Graded with the rubric's time limit (sample.yaml's own `limits` are the tests').
     hanging = Sample.read(FIXTURES / "infinite-loop")
-    hanging = Sample(hanging.name, hanging.folder, hanging.description, hanging.base, hanging.edits)
     rng = random.Random(seed)
     kinds: dict[str, str] = {}
     counts = {kind: round(share * size) for kind, share in SHARES.items()}
@@ -63,27 +72,61 @@ def make_class(size: int, folder: Path, seed: int) -> dict[str, str]:
     return kinds
 
 
-def grade(folder: Path, names: list[str], out: Path, jobs: int) -> tuple[float, float]:
-    """Wall time, and the peak of the summed RSS of the grader's whole process tree
-    (grading processes, zygotes, workers), sampled every 50 ms."""
+PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<name>\S+): .* in (?P<seconds>[\d.]+) s")
+
+
+def grade(folder: Path, names: list[str], out: Path, jobs: int) -> dict[str, Any]:
+    """Grade with `python -m grader grade`. Returns the wall time; per submission, its
+    time in its grading process with its reports (from the progress lines: 0.1 s
+    resolution) and when its line arrived; the peak of the summed RSS of the grader's
+    process tree (grading processes, zygotes, workers) and the largest single process,
+    sampled every 50 ms; and getrusage(RUSAGE_CHILDREN).ru_maxrss."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "grader", "grade", *(str(folder / n) for n in names),
          "--out", str(out), "--jobs", str(jobs), "--seed", "1"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    peak = 0.0
+    lines: list[tuple[float, str]] = []
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append((time.perf_counter() - started, line.rstrip("\n")))
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    peak_sum = peak_one = 0.0
     while process.poll() is None:
-        peak = max(peak, _tree_rss_mb(process.pid))
+        summed, largest = _tree_rss_mb(process.pid)
+        peak_sum, peak_one = max(peak_sum, summed), max(peak_one, largest)
         time.sleep(0.05)
+    wall = time.perf_counter() - started
+    reader.join(5)
     if process.returncode != 0:
-        raise SystemExit(f"grading failed with exit status {process.returncode}")
-    return time.perf_counter() - started, peak
+        tail = "\n".join(line for _, line in lines[-20:])
+        raise SystemExit(f"grading failed with exit status {process.returncode}:\n{tail}")
+    seconds, done_at = {}, {}
+    for at, line in lines:
+        match = PROGRESS.match(line)
+        if match:
+            seconds[match["name"]] = float(match["seconds"])
+            done_at[match["name"]] = at
+    return {
+        "wall_s": wall,
+        "peak_mb": peak_sum,
+        "largest_process_mb": peak_one,
+        "ru_maxrss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "seconds": seconds,
+        "done_at": done_at,
+    }
 
 
-def _tree_rss_mb(root: int) -> float:
+def _tree_rss_mb(root: int) -> tuple[float, float]:
+    """The summed and the largest RSS of root and its descendants, in MB."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -91,37 +134,79 @@ def _tree_rss_mb(root: int) -> float:
             stat = Path(f"/proc/{entry}/stat").read_text()
             fields = stat[stat.rfind(")") + 2 :].split()
             parents[int(entry)] = int(fields[1])
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            rss[int(entry)] = int(fields[21]) * page
         except (OSError, ValueError, IndexError):
             continue
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
     tree, frontier = {root}, [root]
     while frontier:
-        parent = frontier.pop()
-        for pid, ppid in parents.items():
-            if ppid == parent and pid not in tree:
+        for pid in children.get(frontier.pop(), []):
+            if pid not in tree:
                 tree.add(pid)
                 frontier.append(pid)
-    return sum(rss.get(pid, 0) for pid in tree) / 2**20
+    sizes = [rss.get(pid, 0) / 2**20 for pid in tree]
+    return sum(sizes), max(sizes, default=0.0)
 
 
-def naive(folder: Path, names: list[str], jobs: int) -> float:
-    checks = [str(category_folder(category)) for category in Category]
+def naive_sample(names: list[str], kinds: dict[str, str], size: int | None) -> list[str]:
+    """The first `size` names, or, if that misses a kind of the class, the first ones of
+    each kind in the class's proportions (at least one of each)."""
+    if not size or size >= len(names):
+        return list(names)
+    sample = names[:size]
+    present = sorted(set(kinds.values()))
+    if {kinds[n] for n in sample} == set(present) or size < len(present):
+        return sample
+    by_kind = {kind: [n for n in names if kinds[n] == kind] for kind in present}
+    quota = {k: max(1, round(size * len(v) / len(names))) for k, v in by_kind.items()}
+    while sum(quota.values()) > size:  # trim the largest kind
+        largest = max(quota, key=lambda k: quota[k])
+        quota[largest] -= 1
+    return sorted(n for kind, members in by_kind.items() for n in members[: quota[kind]])
+
+
+def check_paths(order: str) -> list[str]:
+    """The checks to run: "chapter", file by file in the order run_checks uses (so that a
+    hanging core function is met first and the functions built on it get the short
+    limit); "folders", the three folders as pytest orders them."""
+    if order == "folders":
+        return [str(category_folder(category)) for category in Category]
+    return [
+        str(category_folder(category) / file_name)
+        for category in Category
+        for file_name in EXERCISE_ORDER
+        if (category_folder(category) / file_name).is_file()
+    ]
+
+
+def naive(folder: Path, names: list[str], jobs: int, order: str) -> dict[str, Any]:
+    """One fresh `python -m pytest` per submission, `jobs` at a time: the wall time, each
+    run's time, and the runs that did not end in pass/fail (exit status 0 or 1)."""
+    checks = check_paths(order)
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'benchmarks'}{os.pathsep}{ROOT}"}
 
-    def one(name: str) -> None:
-        subprocess.run(
+    def one(name: str) -> tuple[int, float]:
+        started = time.perf_counter()
+        code = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "naive_plugin", "--submission",
-             str(folder / name), *checks, "-q", "-p", "no:cacheprovider",
+             str(folder / name), "--seed", "1", *checks, "-q", "-p", "no:cacheprovider",
              "--import-mode=importlib", "--assert=plain", "-o", "python_files=*.py",
              "-o", "python_functions=check_*", "-o", "python_classes=", "-o", "addopts=",
-             "-o", "testpaths=", "--rootdir", str(Path(checks[0]).parent)],
+             "-o", "testpaths=", "--rootdir", str(category_folder(Category.VISIBLE).parent)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        ).returncode  # fmt: skip
+        return code, time.perf_counter() - started
 
     started = time.perf_counter()
     with ThreadPoolExecutor(jobs) as pool:
-        list(pool.map(one, names))
-    return time.perf_counter() - started
+        runs = list(pool.map(one, names))
+    return {
+        "wall_s": time.perf_counter() - started,
+        "seconds": {name: run[1] for name, run in zip(names, runs, strict=True)},
+        "broken": [name for name, run in zip(names, runs, strict=True) if run[0] not in (0, 1)],
+    }
 
 
 def main() -> int:
@@ -131,85 +216,212 @@ def main() -> int:
     parser.add_argument("--naive-size", type=int, default=None, help="default: the whole class")
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--naive-order",
+        choices=("chapter", "folders"),
+        default="chapter",
+        help="the naive run's check order: the grader's (default) or plain pytest's",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="grader-bench-"))
     try:
         kinds = make_class(args.size, scratch / "class", args.seed)
         names = sorted(kinds)
-        wall, peak_mb = grade(scratch / "class", names, scratch / "out", args.jobs)
-        per_kind: dict[str, dict[str, float]] = {}
-        grader_failures: list[str] = []
-        for name in names:
-            results = json.loads((scratch / "out" / name / "results.json").read_text())
-            extra = results.get("extra_data") or {}
-            if "learner_time_s" not in extra:  # the fallback results of a grader failure
-                grader_failures.append(name)
-                continue
-            row = per_kind.setdefault(kinds[name], {"n": 0, "grading_s": 0.0, "learner_s": 0.0})
-            row["n"] += 1
-            row["grading_s"] += results["execution_time"]
-            row["learner_s"] += extra["learner_time_s"]
-        learner_total = sum(row["learner_s"] for row in per_kind.values())
-        figures = {
-            "size": args.size,
-            "jobs": args.jobs,
-            "wall_s": wall,
-            "submissions_per_s": args.size / wall,
-            "learner_s": learner_total,
-            "overhead_pct": 100 * (wall * args.jobs - learner_total) / learner_total,
-            "peak_rss_mb_process_tree": peak_mb,
-            "per_kind": per_kind,
-            "grader_failures": grader_failures,
-        }
-        correct = per_kind.get("correct")
-        if correct:
-            # Per correct submission: the grading process's time beside the learner's.
-            figures["correct_overhead_pct"] = (
-                100 * (correct["grading_s"] - correct["learner_s"]) / correct["learner_s"]
-            )
+        graded = grade(scratch / "class", names, scratch / "out", args.jobs)
+        figures = _grader_figures(args, kinds, names, graded, scratch / "out")
         if not args.skip_naive:
-            sample = names[: args.naive_size] if args.naive_size else names
-            naive_wall = naive(scratch / "class", sample, args.jobs)
-            figures["naive_size"] = len(sample)
-            figures["naive_submissions_per_s"] = len(sample) / naive_wall
-            figures["speedup"] = figures["submissions_per_s"] / figures["naive_submissions_per_s"]
-        if args.json:
-            print(json.dumps(figures, indent=1))
-        else:
-            _table(figures)
+            sample = naive_sample(names, kinds, args.naive_size)
+            figures.update(_naive_figures(args, kinds, sample, figures, naive(
+                scratch / "class", sample, args.jobs, args.naive_order)))  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if args.json:
+        print(json.dumps(figures, indent=1))
+    else:
+        _table(figures)
     return 0
 
 
-def _table(figures: dict) -> None:
-    print(f"class of {figures['size']} graded with --jobs {figures['jobs']}")
-    print(f"  wall time                  {figures['wall_s']:8.1f} s")
-    print(f"  submissions per second     {figures['submissions_per_s']:8.2f}")
-    print(f"  time inside learner code   {figures['learner_s']:8.1f} s")
-    print(f"  grader overhead (all)      {figures['overhead_pct']:8.0f} % of learner time")
-    if "correct_overhead_pct" in figures:
-        print(
-            f"  overhead, correct subs     {figures['correct_overhead_pct']:8.0f} % "
-            "(target: at most 25 %)"
+def _grader_figures(
+    args: argparse.Namespace, kinds: dict[str, str], names: list[str], graded: dict, out: Path
+) -> dict[str, Any]:
+    wall, jobs = graded["wall_s"], args.jobs
+    per_kind: dict[str, dict[str, Any]] = {}
+    grader_failures: list[str] = []
+    for name in names:
+        results = json.loads((out / name / "results.json").read_text())
+        extra = results.get("extra_data") or {}
+        if "learner_time_s" not in extra:  # the fallback results of a grader failure
+            grader_failures.append(name)
+            continue
+        row = per_kind.setdefault(kinds[name], {
+            "n": 0, "grading_s": 0.0, "with_reports_s": 0.0, "learner_s": 0.0,
+            "max_with_reports_s": 0.0,
+        })  # fmt: skip
+        total = graded["seconds"].get(name, results["execution_time"])
+        row["n"] += 1
+        row["grading_s"] += results["execution_time"]  # grade_submission only
+        row["with_reports_s"] += total  # ... and its three reports written
+        row["learner_s"] += extra["learner_time_s"]
+        row["max_with_reports_s"] = max(row["max_with_reports_s"], total)
+    learner = sum(row["learner_s"] for row in per_kind.values())
+    busy = sum(row["with_reports_s"] for row in per_kind.values())
+    done_at, seconds = graded["done_at"], graded["seconds"]
+    figures: dict[str, Any] = {
+        "size": args.size,
+        "jobs": jobs,
+        "counts": {kind: sum(1 for k in kinds.values() if k == kind) for kind in SHARES},
+        "wall_s": wall,
+        "submissions_per_s": args.size / wall,
+        "learner_s": learner,
+        # The grading processes' whole capacity (wall x jobs) beside learner time:
+        # process and zygote start, imports, pytest, reports, idle slots at the end.
+        "overhead_s_per_submission": (wall * jobs - learner) / args.size,
+        "overhead_pct": 100 * (wall * jobs - learner) / learner,
+        # Of wall x jobs, the time in no submission: start-up, shut-down, idle tail.
+        "outside_submissions_s": wall * jobs - busy,
+        # When the first submission began (the grader's start-up, as the user waits)
+        # and how long after the last one finished the command ended.
+        "startup_s": min((done_at[n] - seconds[n] for n in done_at), default=0.0),
+        "shutdown_s": wall - max(done_at.values(), default=wall),
+        "peak_rss_mb_process_tree": graded["peak_mb"],
+        "largest_process_rss_mb": graded["largest_process_mb"],
+        "ru_maxrss_children_mb": graded["ru_maxrss_children_mb"],
+        "call_timeout_s": _call_timeout(),
+        "per_kind": per_kind,
+        "grader_failures": grader_failures,
+    }
+    correct = per_kind.get("correct")
+    if correct:
+        # Per correct submission: its grading process's time beside the learner's.
+        overhead = correct["with_reports_s"] - correct["learner_s"]
+        figures["correct_overhead_s"] = overhead / correct["n"]
+        figures["correct_overhead_pct"] = 100 * overhead / correct["learner_s"]
+        figures["correct_overhead_pct_without_reports"] = (
+            100 * (correct["grading_s"] - correct["learner_s"]) / correct["learner_s"]
         )
-    print(
-        f"  peak memory (all processes){figures['peak_rss_mb_process_tree']:8.0f} MB (summed RSS)"
+    hanging = [n for n in names if kinds[n] == "hanging" and n in done_at]
+    if hanging:
+        # Not a stall: while a hanging submission ran, the other grading processes kept
+        # finishing submissions.
+        figures["hanging_s"] = [seconds[n] for n in hanging]
+        figures["finished_while_hanging"] = [
+            sum(1 for m, at in done_at.items()
+                if m != n and done_at[n] - seconds[n] < at < done_at[n])
+            for n in hanging
+        ]  # fmt: skip
+    return figures
+
+
+def _naive_figures(
+    args: argparse.Namespace, kinds: dict[str, str], sample: list[str], grader: dict, run: dict
+) -> dict[str, Any]:
+    figures: dict[str, Any] = {
+        "naive_size": len(sample),
+        "naive_order": args.naive_order,
+        "naive_counts": {k: sum(1 for n in sample if kinds[n] == k) for k in SHARES},
+        "naive_wall_s": run["wall_s"],
+        "naive_submissions_per_s": len(sample) / run["wall_s"],
+        "naive_failures": run["broken"],
+    }
+    mean = {}
+    for kind in SHARES:
+        times = [run["seconds"][n] for n in sample if kinds[n] == kind]
+        if times:
+            mean[kind] = sum(times) / len(times)
+    figures["naive_mean_s"] = mean
+    if len(sample) == args.size:
+        figures["naive_class_wall_s"] = run["wall_s"]
+        figures["naive_class_wall_estimated"] = False
+    elif all(kind in mean for kind, n in grader["counts"].items() if n):
+        figures["naive_class_wall_s"] = (
+            sum(n * mean.get(kind, 0.0) for kind, n in grader["counts"].items()) / args.jobs
+        )
+        figures["naive_class_wall_estimated"] = True
+    if "naive_class_wall_s" in figures:
+        figures["speedup"] = figures["naive_class_wall_s"] / grader["wall_s"]
+    return figures
+
+
+def _call_timeout() -> float:
+    from grader.checks.catalog import discover_checks
+    from grader.rubric import load_rubric
+
+    return load_rubric(KitPaths.discover().rubric, discover_checks()).limits.call_timeout_s
+
+
+def _table(f: dict) -> None:
+    counts = ", ".join(f"{n} {kind}" for kind, n in f["counts"].items())
+    print(f"class of {f['size']} ({counts}) graded with --jobs {f['jobs']}")
+    rows: list[tuple[str, str, str]] = [
+        ("wall time", f"{f['wall_s']:.1f} s", ""),
+        ("submissions per second", f"{f['submissions_per_s']:.2f}", ""),
+        ("start-up, shut-down", f"{f['startup_s']:.1f} s, {f['shutdown_s']:.1f} s",
+         "(before the first submission began, after the last)"),
+        ("time inside learner code", f"{f['learner_s']:.1f} s", ""),
+        ("grader overhead, whole class",
+         f"{f['overhead_s_per_submission']:.2f} s/sub, {f['overhead_pct']:.0f} %",
+         "(wall x jobs - learner time)"),
+        ("  in no submission", f"{f['outside_submissions_s']:.1f} s",
+         "(of wall x jobs: start-up, shut-down, idle tail)"),
+    ]  # fmt: skip
+    if "correct_overhead_pct" in f:
+        met = "met" if f["correct_overhead_pct"] <= 25 else "NOT met"
+        rows.append(("grader overhead, correct subs",
+                     f"{f['correct_overhead_s']:.2f} s/sub, {f['correct_overhead_pct']:.0f} %",
+                     f"of learner time; target <= 25 %: {met}"))  # fmt: skip
+        rows.append(("  without writing reports",
+                     f"{f['correct_overhead_pct_without_reports']:.0f} %", ""))  # fmt: skip
+    rows.append(("peak memory, process tree", f"{f['peak_rss_mb_process_tree']:.0f} MB",
+                 "(summed RSS, sampled every 50 ms)"))  # fmt: skip
+    rows.append(
+        (
+            "  largest single process",
+            f"{f['largest_process_rss_mb']:.0f} MB",
+            f"(ru_maxrss of reaped children: {f['ru_maxrss_children_mb']:.0f} MB)",
+        )
     )
-    if figures["grader_failures"]:
-        print(f"  grader failures            {len(figures['grader_failures']):8d}")
-    for kind, row in figures["per_kind"].items():
-        print(
-            f"  {kind:<9} {int(row['n']):4d} subs: {row['grading_s'] / row['n']:5.2f} s grading, "
-            f"{row['learner_s'] / row['n']:5.2f} s in learner code, each"
-        )
-    if "speedup" in figures:
-        print(
-            f"naive (fresh pytest per submission), {figures['naive_size']} subs: "
-            f"{figures['naive_submissions_per_s']:.2f} per second"
-        )
-        print(f"  throughput ratio           {figures['speedup']:8.1f}x (target: at least 3x)")
+    if f["grader_failures"]:
+        rows.append(("grader failures", str(len(f["grader_failures"])), "(fallback results)"))
+    for kind, row in f["per_kind"].items():
+        n = row["n"]
+        rows.append((f"{kind} ({n}), each",
+                     f"{row['with_reports_s'] / n:.2f} s",
+                     f"{row['learner_s'] / n:.2f} s in learner code, "
+                     f"{row['grading_s'] / n:.2f} s before reports"))  # fmt: skip
+    if f.get("hanging_s"):
+        slowest = max(f["hanging_s"])
+        per = f["per_kind"]["hanging"]
+        overhead = (per["with_reports_s"] - per["learner_s"]) / per["n"]
+        stalled = sum(1 for k in f["finished_while_hanging"] if k == 0)
+        verdict = "met" if stalled == 0 or f["jobs"] == 1 else f"NOT met ({stalled} stalled)"
+        rows.append(("hanging: slowest; overhead",
+                     f"{slowest:.1f} s; {overhead:.2f} s",
+                     f"(time limit {f['call_timeout_s']:g} s per call)"))  # fmt: skip
+        rows.append(("  others finished meanwhile",
+                     f"{min(f['finished_while_hanging'])}..{max(f['finished_while_hanging'])}",
+                     f"target: their time limits, not a stall: {verdict}"))  # fmt: skip
+    if "naive_size" in f:
+        counts = ", ".join(f"{n} {kind}" for kind, n in f["naive_counts"].items())
+        rows.append((f"naive, {f['naive_size']} subs ({counts})",
+                     f"{f['naive_submissions_per_s']:.2f}/s",
+                     "fresh pytest per submission"))  # fmt: skip
+        for kind, seconds in f["naive_mean_s"].items():
+            per = f["per_kind"].get(kind)
+            mine = f", grader {per['with_reports_s'] / per['n']:.2f} s" if per else ""
+            rows.append((f"  naive {kind}, each", f"{seconds:.2f} s", mine.lstrip(", ")))
+        if f["naive_failures"]:
+            rows.append(("  naive runs that broke", str(len(f["naive_failures"])), ""))
+        if "speedup" in f:
+            estimated = " (estimated)" if f["naive_class_wall_estimated"] else ""
+            rows.append((f"naive class wall time{estimated}",
+                         f"{f['naive_class_wall_s']:.1f} s", ""))  # fmt: skip
+            met = "met" if f["speedup"] >= 3 else "NOT met"
+            rows.append(("throughput ratio", f"{f['speedup']:.1f}x", f"target >= 3x: {met}"))
+    width = max(len(label) for label, _, _ in rows)
+    for label, value, note in rows:
+        print(f"  {label:<{width}}  {value:>18}  {note}".rstrip())
 
 
 if __name__ == "__main__":

@@ -28,11 +28,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    context = GradingContext.build(GradingOptions(kit_root=KitPaths.discover().root))
-    loaded = load_submission(
-        Path(config.getoption("--submission")), context.support_dir, set(EXERCISE_FILES)
-    )
-    worker = Worker(loaded.workdir, context.rubric.limits)
+    # warm_workers=False: a cold worker, as a one-off script would start (no zygote).
+    options = GradingOptions(kit_root=KitPaths.discover().root, warm_workers=False)
+    context = GradingContext.build(options)
+    submission = Path(config.getoption("--submission"))
+    loaded = load_submission(submission, context.support_dir, set(EXERCISE_FILES))
+    # The grader's confinement (kit and other submissions hidden) and limits.
+    confinement = context.confinement(submission, loaded.workdir)
+    worker = Worker(loaded.workdir, context.rubric.limits, confinement)
+    worker.prestart()  # starts while pytest collects, as run_checks does
     learner = Learner(worker=worker, submission_dir=loaded.workdir)
     specs = {spec.check_id: spec for spec in context.specs}
     plugin = CheckPlugin(
@@ -41,3 +45,4 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(plugin, "grader-checks")
     config.add_cleanup(loaded.close)
     config.add_cleanup(worker.close)
+    config.add_cleanup(context.warm.close)

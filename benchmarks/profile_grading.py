@@ -1,0 +1,312 @@
+"""Where one grading's time goes: phases of grade_submission, and a cProfile of one.
+
+Run by hand, never as a test:
+
+    python benchmarks/profile_grading.py [--kind correct|buggy|hanging] [--repeat 5]
+        [--cprofile FILE.prof] [--top 25] [--json]
+        [--pytest-arg=ARG ...] [--tbstyle native|no]   # try pytest options without run.py
+
+Builds a grading process's context as `grade --jobs N` does (timed: the per-process
+start), grades one submission of the given kind once to warm up (timed: the first
+submission), then `--repeat` more times, each with its reports written, timing every
+phase by wrapping the grader's functions (inclusive times, averaged):
+
+    load          load_submission (copy into a work folder)
+    worker start  Worker._spawn: asks the zygote for a fork (prestart: the worker's
+                  readiness is awaited inside the first learner IPC)
+    pytest        the whole pytest.main session, of which:
+      collect       Session.perform_collect (module import, check discovery)
+      check bodies  Function.runtest: the check functions themselves (learner IPC inside);
+                    pytest minus collect and check bodies is pytest's own per-session and
+                    per-check machinery
+      learner IPC   _Process.exchange, round trips to the worker (learner code inside)
+      learner code  what the worker reports as the time inside learner code
+      reference     SolutionReference.call / get (the expected values)
+      worker end    _Process.end: killing a worker (after a timeout; the last in close)
+      process wait  _Process._wait: polls on the worker's pipes (inside learner IPC)
+    figures       FigureCollector (the report's curves: learner calls and reference)
+    worker close  Worker.close (kill the process tree, remove the scratch folder)
+    reports       write_submission_reports, of which render_html (plots) is most
+
+Then one more grading runs under cProfile (not in the timings): `--cprofile FILE` keeps
+its stats for snakeviz / pstats, `--top N` prints the N costliest functions by cumulative
+time (--top 0 and no --cprofile: no profiled run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import functools
+import io
+import json
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import _pytest.main  # noqa: E402
+import _pytest.python  # noqa: E402
+
+from grader.checks.reference import SolutionReference  # noqa: E402
+from grader.paths import KitPaths  # noqa: E402
+from grader.pipeline import figures as figures_module  # noqa: E402
+from grader.pipeline import grade as grade_module  # noqa: E402
+from grader.pipeline import run as run_module  # noqa: E402
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission  # noqa: E402
+from grader.render import html as html_module  # noqa: E402
+from grader.render import write_submission_reports  # noqa: E402
+from grader.samples import Sample, compose_sample  # noqa: E402
+from grader.sandbox import worker as worker_module  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# (label, owner, attribute): wrapped to accumulate their inclusive time.
+PHASES: list[tuple[str, Any, str]] = [
+    ("load", grade_module, "load_submission"),
+    ("worker start", worker_module.Worker, "_spawn"),
+    ("pytest", run_module.pytest, "main"),
+    ("  collect", _pytest.main.Session, "perform_collect"),
+    ("  check bodies", _pytest.python.Function, "runtest"),
+    ("  learner IPC", worker_module._Process, "exchange"),
+    ("  reference", SolutionReference, "call"),
+    ("  reference get", SolutionReference, "get"),
+    ("  worker end", worker_module._Process, "end"),
+    ("  process wait", worker_module._Process, "_wait"),
+    ("figures", figures_module.FigureCollector, "__call__"),
+    ("worker close", worker_module.Worker, "close"),
+    ("upstream notes", grade_module, "note_upstream_failures"),
+    ("score", grade_module, "score"),
+    ("reports", sys.modules[__name__], "_write_reports"),
+    ("  render_html", html_module, "render_html"),
+]
+OUTER = ("pytest", "figures")  # sub-phases are also counted per outer phase they ran in
+
+
+def _write_reports(result: Any, folder: Path) -> None:
+    write_submission_reports(result, folder)
+
+
+class Timers:
+    def __init__(self) -> None:
+        self.total: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self._depth: dict[str, int] = defaultdict(int)
+        self._outer: list[str] = []
+
+    def wrap(self, label: str, function: Callable) -> Callable:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._depth[label] += 1
+            if label in OUTER:
+                self._outer.append(label)
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self._depth[label] -= 1
+                if label in OUTER:
+                    self._outer.pop()
+                if self._depth[label] == 0:  # recursion: count the outermost call only
+                    elapsed = time.perf_counter() - started
+                    self.total[label] += elapsed
+                    self.calls[label] += 1
+                    if label.startswith("  ") and self._outer:
+                        self.total[f"{label} [{self._outer[-1]}]"] += elapsed
+
+        return timed
+
+    def reset(self) -> None:
+        self.total.clear()
+        self.calls.clear()
+
+
+@contextlib.contextmanager
+def instrumented(timers: Timers) -> Iterator[None]:
+    saved = []
+    for label, owner, attribute in PHASES:
+        original = (
+            owner.__dict__[attribute] if isinstance(owner, type) else getattr(owner, attribute)
+        )
+        saved.append((owner, attribute, original))
+        setattr(owner, attribute, timers.wrap(label, original))
+    # render/__init__ bound render_html at import: rebind it there too.
+    import grader.render as render_package
+
+    saved.append((render_package, "render_html", render_package.render_html))
+    render_package.render_html = timers.wrap("  render_html", render_package.render_html)
+    try:
+        yield
+    finally:
+        for owner, attribute, original in reversed(saved):
+            setattr(owner, attribute, original)
+
+
+class _TracebackStyle:
+    def __init__(self, style: str) -> None:
+        self.style = style
+
+    def pytest_configure(self, config: Any) -> None:
+        config.option.tbstyle = self.style
+
+
+def _append_pytest_args(extra: list[str], tbstyle: str | None = None) -> None:
+    original = run_module.pytest.main
+
+    def main_with_extra(args: list[str], plugins: Any = (), **kwargs: Any) -> Any:
+        plugins = [*plugins, *([_TracebackStyle(tbstyle)] if tbstyle else [])]
+        return original([*args, *extra], plugins=plugins, **kwargs)
+
+    run_module.pytest.main = main_with_extra
+
+
+def make_submission(kind: str, folder: Path) -> Path:
+    kit = KitPaths.discover()
+    target = folder / f"learner-{kind}"
+    if kind == "correct":
+        shutil.copytree(kit.solutions, target, ignore=shutil.ignore_patterns("__pycache__"))
+    elif kind == "buggy":
+        sample = Sample.read(sorted(FIXTURES.glob("mistake-*"))[0])
+        compose_sample(sample, kit.solutions, target)
+    else:
+        compose_sample(Sample.read(FIXTURES / "infinite-loop"), kit.solutions, target)
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kind", choices=("correct", "buggy", "hanging"), default="correct")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cprofile", type=Path, help="write the profiled grading's stats here")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--pytest-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="append ARG to the checks' pytest.main arguments (repeatable), to try an "
+        "option without editing run.py: --pytest-arg=--tb=native",
+    )
+    parser.add_argument(
+        "--tbstyle",
+        help="set pytest's traceback style for failure reports (config.option.tbstyle; "
+        "--tb itself belongs to the terminal plugin, which the grader disables): native, no",
+    )
+    args = parser.parse_args()
+    if args.pytest_arg or args.tbstyle:
+        _append_pytest_args(args.pytest_arg, args.tbstyle)
+
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # as batch._init_process does
+    scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))
+    try:
+        submission = make_submission(args.kind, scratch / "class")
+        options = GradingOptions(kit_root=KitPaths.discover().root, base_seed=1,
+                                 private_paths=(scratch / "out",))  # fmt: skip
+        started = time.perf_counter()
+        context = GradingContext.build(options)
+        context_s = time.perf_counter() - started
+        started = time.perf_counter()
+        context.warm.zygote()  # the zygote starts on first use
+        zygote_s = time.perf_counter() - started
+        started = time.perf_counter()
+        first = grade_submission(submission, context)
+        _write_reports(first, scratch / "out" / "first")
+        first_s = time.perf_counter() - started
+
+        timers = Timers()
+        walls, learner, durations = [], [], []
+        with instrumented(timers):
+            for index in range(args.repeat):
+                started = time.perf_counter()
+                result = grade_submission(submission, context)
+                _write_reports(result, scratch / "out" / f"run-{index}")
+                walls.append(time.perf_counter() - started)
+                learner.append(result.learner_time_s)
+                durations.append(result.duration_s)
+        # One more, under cProfile, outside the timed ones (cProfile slows it down).
+        profiler = cProfile.Profile()
+        if args.top or args.cprofile:
+            profiler.enable()
+            result = grade_submission(submission, context)
+            _write_reports(result, scratch / "out" / "profiled")
+            profiler.disable()
+        context.warm.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    n = args.repeat
+    if not timers.calls.get("  collect"):
+        print("warning: pytest collected nothing (--pytest-arg misused?)", file=sys.stderr)
+    wall = sum(walls) / n
+    learner_s = sum(learner) / n
+    phases = {label: timers.total.get(label, 0.0) / n for label, _, _ in PHASES}
+    phases.update(
+        {label: total / n for label, total in sorted(timers.total.items()) if "[" in label}
+    )
+    phases["  learner code"] = learner_s
+    figures = {
+        "kind": args.kind,
+        "repeat": n,
+        "context_build_s": context_s,
+        "zygote_start_s": zygote_s,
+        "first_submission_s": first_s,
+        "per_submission_s": wall,
+        "grade_submission_s": sum(durations) / n,
+        "learner_s": learner_s,
+        "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
+        "phases_s": phases,
+        "calls": {label: timers.calls.get(label, 0) / n for label, _, _ in PHASES},
+    }
+    if args.json:
+        print(json.dumps(figures, indent=1))
+    else:
+        _table(figures)
+    if args.cprofile:
+        profiler.dump_stats(args.cprofile)
+    if args.top and not args.json:
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(args.top)
+        print(f"\ncProfile of one more grading, top {args.top} by cumulative time:")
+        print(text.getvalue().split("\n", 4)[-1].rstrip())
+    return 0
+
+
+def _table(f: dict) -> None:
+    print(f"one {f['kind']} submission, graded {f['repeat']} times in one warm process")
+    print(f"  context build (per grading process)   {f['context_build_s']:6.2f} s")
+    print(f"  zygote start (per grading process)    {f['zygote_start_s']:6.2f} s")
+    print(f"  first submission, with reports        {f['first_submission_s']:6.2f} s")
+    print(f"  each later one, with reports          {f['per_submission_s']:6.2f} s")
+    print(f"    of which inside learner code        {f['learner_s']:6.2f} s")
+    if f["overhead_pct"] is not None:
+        print(f"    grader overhead                     {f['overhead_pct']:6.0f} % (target 25 %)")
+    print("  phases (inclusive, per submission)     time    calls")
+    pytest_s = f["phases_s"]["pytest"]
+    for label, seconds in f["phases_s"].items():
+        calls = f["calls"].get(label)
+        shown = "" if calls is None else f"{calls:8.1f}"
+        print(f"    {label:<34} {seconds:6.3f} s{shown}")
+    ipc = f["phases_s"]["  learner IPC"] - f["learner_s"]
+    inside = [f"  {name} [pytest]" for name in ("learner IPC", "reference", "reference get")]
+    inside.append("  worker end [pytest]")
+    rest = pytest_s - f["phases_s"]["  collect"] - sum(f["phases_s"].get(k, 0) for k in inside)
+    print(f"    IPC round trips minus learner code    {ipc:6.3f} s")
+    machinery = pytest_s - f["phases_s"]["  collect"] - f["phases_s"]["  check bodies"]
+    print(f"    pytest minus collect and check bodies {machinery:6.3f} s (pytest's machinery)")
+    print(f"    pytest minus collect, IPC, reference  {rest:6.3f} s (sessions, checks' own work)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
