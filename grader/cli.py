@@ -44,12 +44,39 @@ def _require_solutions(kit: KitPaths, command: str) -> None:
         )
 
 
+ISOLATION_CHOICES = ("best", "namespaces", "landlock", "process")
+
+
+def _add_isolation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--isolation",
+        choices=ISOLATION_CHOICES,
+        default="best",
+        help="how learner code is kept apart: the strongest this machine gives (best, the "
+        "default) or a named level, refused where it cannot be had",
+    )
+
+
+def _announce_isolation(requested: str) -> str:
+    """Resolve the isolation level once, before grading, and say it on stderr."""
+    from grader.sandbox import probe
+    from grader.sandbox.isolation import announcement
+
+    try:
+        found = probe.resolve(requested)
+    except probe.IsolationUnavailable as error:
+        raise UsageError(str(error)) from None
+    print(announcement(found, requested), file=sys.stderr, flush=True)
+    return requested
+
+
 def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.grade import GradeRequest, grade_command
 
     missing = [path for path in args.submissions if not path.exists()]
     if missing:
         raise UsageError(f"no such submission: {missing[0]}")
+    isolation = _announce_isolation(args.isolation)
     from grader.instructor.late import LatePolicyError
     from grader.instructor.overrides import OverrideError
     from grader.render.canvas import RosterError
@@ -63,6 +90,7 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         junit=args.junit,
         canvas=args.canvas,
         roster=args.roster,
+        isolation=isolation,
     )
     try:
         return grade_command(kit, args.submissions, request)
@@ -84,7 +112,8 @@ def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
     folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
     if not folder.exists():
         raise UsageError(f"no such folder: {folder}")
-    return check_command(kit, folder, report_dir=args.report_dir)
+    isolation = _announce_isolation(args.isolation)
+    return check_command(kit, folder, report_dir=args.report_dir, isolation=isolation)
 
 
 def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
@@ -151,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, help="also write JUnit XML (GitLab, Jenkins)")
     grade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     grade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
+    _add_isolation(grade)
     grade.set_defaults(run=_cmd_grade)
 
     demo = commands.add_parser("demo", help="grade the sample submissions and print a table")
@@ -164,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--report-dir", type=Path, help="also write report.md, report.html, results.json here"
     )
+    _add_isolation(check)
     check.set_defaults(run=_cmd_check)
 
     release = commands.add_parser("release", help="write the learners' bundle")

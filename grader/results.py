@@ -62,9 +62,10 @@ class CriterionScore:
 class Isolation:
     """What kept the learner's code apart from the grader, as stated in every report."""
 
-    level: str  # a short name, e.g. "namespaces" or "process"
-    in_force: tuple[str, ...]  # the protections that held for this run
-    missing: tuple[str, ...] = ()  # protections the platform did not allow
+    level: str  # "namespaces", "landlock" or "process" (grader/sandbox/probe.py)
+    in_force: tuple[str, ...]  # the protections that held for this run (instructors)
+    missing: tuple[str, ...] = ()  # protections the platform did not allow (instructors)
+    summary: str = ""  # one plain sentence for learners; never what their code could reach
 
 
 class FigureKind(str, Enum):

@@ -30,8 +30,12 @@ def points_line(result: GradedSubmission) -> str:
     return f"Points {points_text(result.score)}/{points_text(result.max_score)}"
 
 
-def check_command(kit: KitPaths, folder: Path, report_dir: Path | None = None) -> int:
-    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0)
+def check_command(
+    kit: KitPaths, folder: Path, report_dir: Path | None = None, isolation: str = "best"
+) -> int:
+    options = GradingOptions(
+        kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0, isolation=isolation
+    )
     result = grade_submission(folder, GradingContext.build(options))
     print(render_self_check(result), end="")
     if report_dir is not None:

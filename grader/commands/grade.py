@@ -26,11 +26,12 @@ class GradeRequest:
     junit: Path | None = None
     canvas: Path | None = None
     roster: Path | None = None
+    isolation: str = "best"  # a level of grader/sandbox/probe.py, or the strongest
 
 
 def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest) -> int:
     """Grade; raises the instructor files' errors (one line each) before grading starts."""
-    options = GradingOptions(kit_root=kit.root, base_seed=request.seed)
+    options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
     sources = expand_class_folders(submissions)
     names = [item.name for item in plan_batch(sources)]

@@ -29,8 +29,8 @@ from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
 from grader.results import CheckOutcome, GradedSubmission, Status
 from grader.rubric import Rubric, load_rubric
-from grader.sandbox import isolation_report
-from grader.sandbox.confine import Confinement, hideable
+from grader.sandbox import isolation_report, probe
+from grader.sandbox.confine import Confinement, Stack, hideable
 from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import WarmWorkers
 from grader.tickets import TicketData
@@ -46,9 +46,10 @@ class GradingOptions:
     categories: tuple[Category, ...] = tuple(Category)
     base_seed: int | None = None  # None: a fresh random seed per submission
     # Hidden from learner code besides the kit and the submissions' own folders: the
-    # output folder, say. namespaces=False runs workers as plain limited processes.
+    # output folder, say.
     private_paths: tuple[Path, ...] = ()
-    namespaces: bool = True
+    # "best" (the strongest this machine gives) or a level of grader/sandbox/probe.py
+    isolation: str = "best"
     warm_workers: bool = True  # fork workers from a zygote with NumPy and sklearn loaded
     overrides: tuple[Override, ...] = ()  # an instructor's points (overrides.yaml)
     # name -> ISO 8601 hand-in time, for the rubric's late policy; otherwise the time of
@@ -67,6 +68,7 @@ class GradingContext:
     reference: Reference
     tickets: TicketData
     warm: WarmWorkers
+    stack: Stack  # the isolation every worker of this process gets
 
     @classmethod
     def build(cls, options: GradingOptions) -> GradingContext:
@@ -80,7 +82,10 @@ class GradingContext:
             reference = ReplayReference.load(kit.root / RECORDING)
             loader = kit.exercises / "tickets.py"
         warm = WarmWorkers(bootstrap_source(), enabled=options.warm_workers)
-        return cls(options, kit, specs, rubric, reference, TicketData.load(loader), warm)
+        stack = probe.resolve(options.isolation).stack  # IsolationUnavailable: one line
+        assert stack is not None
+        tickets = TicketData.load(loader)
+        return cls(options, kit, specs, rubric, reference, tickets, warm, stack)
 
     def seed_for(self, name: str) -> int:
         if self.options.base_seed is None:
@@ -96,7 +101,7 @@ class GradingContext:
         submission as handed in and the folder beside it (the other submissions)."""
         submission = submission.absolute()
         wanted = [self.kit.root, *self.options.private_paths, submission, submission.parent]
-        return Confinement(hideable(wanted, workdir), namespaces=self.options.namespaces)
+        return Confinement(hideable(wanted, workdir), stack=self.stack)
 
 
 def grade_submission(
@@ -109,7 +114,7 @@ def grade_submission(
     wanted = [spec for spec in context.specs if spec.category in context.options.categories]
     notices: list[str] = []
     grader_errors: list[str] = []
-    confinement = Confinement(namespaces=context.options.namespaces)
+    confinement = Confinement(stack=context.stack)
     learner_time_s = 0.0
     figures = FigureCollector(context.reference, context.tickets)
     try:

@@ -1,17 +1,12 @@
-"""Starting a worker process under limits, and killing everything it started."""
+"""A worker's environment and limits, and killing everything it started."""
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from grader.sandbox.limits import Limits
 
@@ -28,9 +23,6 @@ BASE_ENVIRONMENT = {
 # Some OpenBLAS builds crash without these on this kind of machine: passed on when set.
 COPIED_FROM_PARENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
-PR_SET_CHILD_SUBREAPER = 36
-PR_SET_NO_NEW_PRIVS = 38
-
 
 def worker_environment() -> dict[str, str]:
     env = dict(BASE_ENVIRONMENT)
@@ -38,19 +30,6 @@ def worker_environment() -> dict[str, str]:
         if name in os.environ:
             env[name] = os.environ[name]
     return env
-
-
-def _prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        # The running interpreter's own symbols include libc's (no ldconfig lookup).
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-PRCTL = _prctl()
 
 
 def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
@@ -72,52 +51,6 @@ def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
             soft = min(soft, hard)
         result.append((which, (soft, hard)))
     return result
-
-
-def _preexec(
-    settings: list[tuple[int, tuple[int, int]]], join: Callable[[], None] | None
-) -> Callable[[], None]:
-    prctl = PRCTL
-
-    def apply() -> None:
-        # Runs in the child between fork and exec: only precomputed, simple calls here.
-        if join is not None:
-            join()  # into the pids cgroup first, so that every descendant counts
-        for which, values in settings:
-            resource.setrlimit(which, values)
-        if prctl is not None:
-            # Orphans of the worker's children are re-parented to the worker, not to
-            # init, so the parent can still find them (and kill them) through it.
-            prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-            prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-
-    return apply
-
-
-def spawn(
-    source: str,
-    arguments: list[str],
-    cwd: Path,
-    output_fd: int,
-    pass_fds: tuple[int, ...],
-    limits: Limits,
-    prefix: Sequence[str] = (),
-    join: Callable[[], None] | None = None,
-) -> subprocess.Popen:
-    """`prefix... python -I -B -c source arguments...` in its own session, under the
-    limits; `join` runs in the child before exec (to enter a cgroup)."""
-    return subprocess.Popen(
-        [*prefix, sys.executable, "-I", "-B", "-c", source, *arguments],
-        cwd=cwd,
-        env=worker_environment(),
-        stdin=subprocess.DEVNULL,
-        stdout=output_fd,
-        stderr=output_fd,
-        pass_fds=pass_fds,
-        close_fds=True,
-        start_new_session=True,
-        preexec_fn=_preexec(rlimits(limits), join),
-    )
 
 
 # --- finding and killing ---------------------------------------------------------------

@@ -1,21 +1,31 @@
 """The zygote: a warm process that forks fresh workers, so none pays Python's, NumPy's and
-scikit-learn's start-up (about 1.2 s a submission).
+scikit-learn's start-up (about 1.2 s a submission); and the cold launcher, the same code
+without the warm-up, for machines or tests without a zygote. One launch path either way.
 
-Run as ``python -I -B -c <this file's text> CONTROL_FD BOOTSTRAP_SOURCE PRELOAD``, standard
-library only. It runs the worker's program text (_bootstrap.py) without starting its loop,
-imports the modules in PRELOAD (comma-separated; scikit-learn's, typically), then serves
-spawn requests from the grader on CONTROL_FD, a Unix socket: a JSON request with four file
-descriptors attached (the worker's request and response pipes, its output file and a
-status pipe), answered with the new process's pid.
+Run as ``python -I -B -c <this file's text> MODE ...``, standard library only (the layers
+arrive as source text, see layers/__init__.py):
 
-Each spawn forks a launcher L, which (when confined) unshares mount, network and PID
-namespaces and forks G, the new PID namespace's init, which sets up the mounts and forks
-W, the worker: W drops every capability and privilege, applies the limits, and runs the
-worker loop with everything already imported. G writes W's wait status and CPU time to
-the status pipe when W ends, then exits; so does L. The grader kills the whole tree by
-L's process group, the pids cgroup and (when confined) the PID namespace. The zygote
-itself never runs learner code and holds no secrets; it reaps L only when the grader says
-so, so that L's pid cannot be reused while the grader may still signal it.
+    serve CONTROL_FD BOOTSTRAP_SOURCE PRELOAD LAYERS_JSON
+        run the worker's program text (_bootstrap.py) without starting its loop, import
+        the modules in PRELOAD (comma-separated; scikit-learn's, typically), then serve
+        spawn requests from the grader on CONTROL_FD, a Unix socket: a JSON spec with four
+        file descriptors attached (the worker's request and response pipes, its output
+        file and a status pipe), answered with the new launcher's pid.
+    once SPEC_JSON BOOTSTRAP_SOURCE LAYERS_JSON
+        become the launcher of one worker tree at once; the spec names the four
+        descriptors this process inherited.
+
+The launcher L starts a new session, joins the worker's cgroups and (at the namespaces
+level) unshares mount, network and PID namespaces, through a user namespace where the
+grader is not root; it forks G, the new PID namespace's init, which builds the new root
+(layers/mounts.py) and forks W, the worker. W applies the limits, becomes an unprivileged
+uid where the grader is root, drops every capability, restricts itself with Landlock and
+seccomp where the spec says so, and runs the worker loop with everything already
+imported. G writes W's wait status and CPU time to the status pipe when W ends, then
+exits; so does L. The grader kills the whole tree by L's process group, the pids cgroup
+and (with namespaces) the PID namespace. The zygote itself never runs learner code and
+holds no secrets; it reaps L only when the grader says so, so that L's pid cannot be
+reused while the grader may still signal it.
 """
 
 import array
@@ -25,56 +35,27 @@ import os
 import resource
 import signal
 import socket
-import subprocess
 import sys
+import types
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-CLONE_NEWPID = 0x20000000
 PR_SET_PDEATHSIG = 1
-PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
-PR_SET_NO_NEW_PRIVS = 38
-CAPABILITY_VERSION_3 = 0x20080522
 MAX_FDS = 4
 
 LIBC = ctypes.CDLL(None, use_errno=True)
 
 
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+def load_layers(sources_json):
+    """The layer modules from their source text: name -> module."""
+    layers = {}
+    for name, source in json.loads(sources_json).items():
+        module = types.ModuleType(f"grader_sandbox_layer_{name}")
+        exec(compile(source, f"<grader layer {name}>", "exec"), module.__dict__)
+        layers[name] = module
+    return layers
 
 
-class _CapData(ctypes.Structure):
-    _fields_ = [
-        ("effective", ctypes.c_uint32),
-        ("permitted", ctypes.c_uint32),
-        ("inheritable", ctypes.c_uint32),
-    ]
-
-
-def _check(result, what):
-    if result != 0:
-        error = ctypes.get_errno()
-        raise OSError(error, f"{what}: {os.strerror(error)}")
-
-
-def _drop_privileges():
-    """No capability can come back: the bounding set, then the sets themselves."""
-    for capability in range(64):
-        if LIBC.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            if ctypes.get_errno() == 22:  # EINVAL: past the last capability
-                break
-            if os.geteuid() == 0:
-                raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-            break  # not root: there was nothing to drop
-    header = _CapHeader(CAPABILITY_VERSION_3, 0)
-    data = (_CapData * 2)()
-    _check(LIBC.capset(ctypes.byref(header), data), "capset")
-    _check(LIBC.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
-
-
-def _worker(spec, fds, run_worker):
+def _worker(spec, fds, run_worker, layers):
     """In W: become the worker and never return."""
     request_fd, response_fd, output_fd, status_fd = fds
     os.close(status_fd)  # only G may report W's end
@@ -98,34 +79,43 @@ def _worker(spec, fds, run_worker):
     os.environ.update(spec["env"])
     for which, soft, hard in spec["rlimits"]:
         resource.setrlimit(which, (soft, hard))
-    if not spec["confined"]:
+    if not spec["namespaces"]:
         # Orphans of the learner's children stay below the worker, where the grader
         # finds and kills them (a confined worker has its PID namespace for that).
         LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    _drop_privileges()
+    if spec.get("uid") is not None:
+        layers["privileges"].become(*spec["uid"])
+    layers["privileges"].drop_capabilities()
+    if spec.get("landlock") is not None:
+        rules = spec["landlock"]
+        layers["landlock"].restrict(rules["read"], rules["write"], rules["read_files"])
+    if spec.get("seccomp"):
+        layers["syscalls"].install()
+    if spec.get("probe") is not None:
+        exec(compile(spec["probe"], "<sandbox probe>", "exec"), {"__name__": "__probe__"})
+        os._exit(0)
     run_worker([str(request_fd), str(response_fd), spec["hidden_package"]])
     os._exit(0)
 
 
-def _namespace_init(spec, fds, run_worker):
-    """In G: mounts (when confined), then W; report W's end; never return."""
+def _namespace_init(spec, fds, run_worker, layers):
+    """In G: the new root (with namespaces), then W; report W's end; never return."""
     status_fd = fds[3]
-    if spec["confined"]:
-        setup = subprocess.run(
-            ["/bin/sh", "-c", spec["setup"], "grader-sandbox", *spec["setup_args"]],
-            cwd=spec["workdir"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-        )
-        if setup.returncode != 0:
-            os.write(fds[2], b"sandbox setup failed: " + setup.stderr[-2000:])
+    os.chdir(spec["workdir"])
+    if spec["namespaces"]:
+        try:
+            layers["mounts"].build_root(
+                spec["new_root"], spec["shown"], spec["hidden"], spec["cwd"], spec["scratch_mb"]
+            )
+        except OSError as error:
+            os.write(fds[2], f"sandbox setup failed: {error}".encode())
             os._exit(70)
     worker = os.fork()
     if worker == 0:
         try:
-            _worker(spec, fds, run_worker)
+            _worker(spec, fds, run_worker, layers)
+        except BaseException as error:
+            os.write(2, f"sandbox setup failed: {error!r}".encode())
         finally:
             os._exit(71)
     for fd in fds[:3]:
@@ -147,18 +137,20 @@ def _namespace_init(spec, fds, run_worker):
     os._exit(0)
 
 
-def _launcher(spec, fds, run_worker):
+def _launcher(spec, fds, run_worker, layers):
     """In L: a new session, the cgroup, the namespaces, then G; never return."""
     os.setsid()
     for procs in spec["cgroup_procs"]:
         with open(procs, "w") as handle:
             handle.write(str(os.getpid()))
-    if spec["confined"]:
-        _check(LIBC.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID), "unshare")
+    if spec["namespaces"]:
+        layers["namespaces"].enter(spec["user_namespace"])
     init = os.fork()
     if init == 0:
         try:
-            _namespace_init(spec, fds, run_worker)
+            _namespace_init(spec, fds, run_worker, layers)
+        except BaseException as error:
+            os.write(fds[2], f"sandbox setup failed: {error!r}".encode())
         finally:
             os._exit(73)
     for fd in fds:
@@ -172,6 +164,16 @@ def _launcher(spec, fds, run_worker):
     os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
 
 
+def _launch(spec, fds, run_worker, layers):
+    try:
+        _launcher(spec, fds, run_worker, layers)
+    except BaseException as error:
+        try:
+            os.write(fds[2], f"sandbox launch failed: {error!r}".encode())
+        finally:
+            os._exit(74)
+
+
 def _receive(control):
     fds = array.array("i")
     message, ancillary, _, _ = control.recvmsg(1 << 20, socket.CMSG_SPACE(MAX_FDS * fds.itemsize))
@@ -181,7 +183,7 @@ def _receive(control):
     return message, list(fds)
 
 
-def serve(control, run_worker):
+def serve(control, run_worker, layers):
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # zombies wait for "reap"
     while True:
         message, fds = _receive(control)
@@ -208,33 +210,51 @@ def serve(control, run_worker):
             control.sendall(json.dumps({"error": str(error)}).encode())
             continue
         if pid == 0:
-            try:
-                control.close()
-                _launcher(request, fds, run_worker)
-            except BaseException as error:
-                try:
-                    os.write(fds[2], f"sandbox launch failed: {error!r}".encode())
-                finally:
-                    os._exit(74)
+            control.close()
+            _launch(request, fds, run_worker, layers)
         for fd in fds:
             os.close(fd)
         control.sendall(json.dumps({"pid": pid}).encode())
 
 
+def _worker_program(source):
+    program = {"__name__": "grader_sandbox_worker"}
+    exec(compile(source, "<grader worker>", "exec"), program)
+    return program["main"]
+
+
+def _prepare(layers):
+    # libseccomp is found and loaded here, before any restriction, never in the worker.
+    if "syscalls" in layers:
+        layers["syscalls"].available()
+
+
 def zygote_main(argv):
     control = socket.socket(fileno=int(argv[0]))
     LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the grader
-    worker_program = {"__name__": "grader_sandbox_worker"}
-    exec(compile(argv[1], "<grader worker>", "exec"), worker_program)
+    run_worker = _worker_program(argv[1])
+    layers = load_layers(argv[3])
+    _prepare(layers)
     for name in filter(None, argv[2].split(",")):
         try:
             __import__(name)
         except Exception:
             pass
     control.sendall(b'{"ready": true}')
-    serve(control, worker_program["main"])
+    serve(control, run_worker, layers)
     os._exit(0)
 
 
+def once_main(argv):
+    spec = json.loads(argv[0])
+    layers = load_layers(argv[2])
+    _prepare(layers)
+    run_worker = _worker_program(argv[1]) if spec.get("probe") is None else None
+    _launch(spec, spec["fds"], run_worker, layers)
+
+
 if __name__ == "__main__":
-    zygote_main(sys.argv[1:])
+    if sys.argv[1] == "once":
+        once_main(sys.argv[2:])
+    else:
+        zygote_main(sys.argv[2:])

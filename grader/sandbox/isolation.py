@@ -1,16 +1,34 @@
-"""What kept learner code apart from the grader, stated honestly in every report."""
+"""What kept learner code apart from the grader, stated honestly in every report.
+
+`isolation_report` describes a worker's stack (confine.Stack) for this machine: the
+level, what is in force and what is missing (for the instructor), and one plain sentence
+for learners, which never says what their code could reach. `announcement` is the line
+`grade`, `check` and the Gradescope run print on stderr before grading.
+"""
 
 from __future__ import annotations
 
 import os
 
 from grader.results import Isolation
-from grader.sandbox import _process, cgroups, confine
-from grader.sandbox.confine import Confinement
+from grader.sandbox import cgroups, probe
+from grader.sandbox.confine import Confinement, Stack
 from grader.sandbox.limits import Limits
 
-LEVEL_NAMESPACES = "namespaces"  # PID, network and mount namespaces, no capabilities
-LEVEL_PROCESS = "process"  # a separate, limited process only
+LEVEL_NAMESPACES = "namespaces"
+LEVEL_LANDLOCK = "landlock"
+LEVEL_PROCESS = "process"
+
+
+def stack_of(confinement: Confinement | None) -> Stack:
+    """The stack a Worker with this confinement runs under on this machine."""
+    if confinement is None:
+        return Stack(LEVEL_PROCESS)
+    if confinement.stack is not None:
+        return confinement.stack
+    stack = probe.best().stack
+    assert stack is not None
+    return stack
 
 
 def isolation_report(
@@ -19,11 +37,9 @@ def isolation_report(
     warm: bool = False,
 ) -> Isolation:
     """The protections a Worker with these settings has in force on this machine, and
-    those it lacks. The same probe decides what the Worker does, so the two agree."""
+    those it lacks. The same stack decides what the Worker does, so the two agree."""
     limits = limits or Limits()
-    support = confine.probe()
-    namespaces = bool(confinement and confinement.namespaces and support.namespaces)
-    root = os.geteuid() == 0
+    stack = stack_of(confinement)
     in_force = [
         "a separate worker process per submission, run as `python -I` in a private copy of "
         "the submission: no PYTHONPATH, no user site, the grader's package not importable",
@@ -43,8 +59,8 @@ def isolation_report(
             "each worker is a fresh fork of a warm process that has loaded NumPy and "
             "scikit-learn and never runs learner code: nothing of one submission reaches another"
         )
-    if _process.PRCTL is not None:
-        in_force.append("no new privileges: setuid programs gain nothing")
+    if os.name == "posix" and os.uname().sysname == "Linux":
+        in_force.append("no capabilities and no new privileges: setuid programs gain nothing")
     controllers = cgroups.available()
     if "pids" in controllers:
         in_force.append(f"a pids cgroup: at most {limits.processes} processes, whoever runs them")
@@ -58,43 +74,124 @@ def isolation_report(
             f"a memory cgroup: the {limits.memory_mb} MB address-space limit holds per "
             "process, so a worker that forks can hold more in all"
         )
-    if namespaces:
+    in_force_more, missing_more = _layers(stack)
+    return Isolation(
+        level=stack.level,
+        in_force=(*in_force, *in_force_more),
+        missing=(*missing, *missing_more),
+        summary=learner_sentence(stack, limits),
+    )
+
+
+def _layers(stack: Stack) -> tuple[list[str], list[str]]:
+    in_force: list[str] = []
+    missing: list[str] = []
+    finding = probe.finding(stack.level) if stack.level != LEVEL_PROCESS else None
+    if stack.namespaces:
+        how = "through a user namespace (the grader is not root)" if stack.user_namespace else ""
         in_force += [
+            f"mount, network and PID namespaces {how}".strip(),
             "network namespace: no network at all, not even the machine's own loopback",
-            "mount namespace with a new root made of the system's and Python's folders, "
-            "read-only: the kit (solutions, grader, rubric), the output folder and the other "
-            "submissions are not there at all; /tmp, /var/tmp and /dev/shm are private and "
-            "thrown away; the only other writable folder is the submission's private copy",
+            "a new root made of the system's and Python's folders, read-only, and of /etc only "
+            "what Python reads: the kit (solutions, grader, rubric), the output folder, the "
+            "other submissions and the host's secrets are not there at all; /tmp, /var/tmp "
+            "and /dev/shm are private and thrown away; the only other writable folder is the "
+            "submission's private copy",
             "PID namespace: the learner's code sees only its own processes, and all of them "
             "(double-forked, setsid, signal-ignoring) die with the worker",
-            "no capabilities: the learner's code cannot remount, unmount or leave any of this",
         ]
     else:
-        reason = f" ({support.reason})" if support.reason and confinement else ""
-        if confinement is None or not confinement.namespaces:
-            reason = " (turned off)"
         missing += [
-            f"network namespace{reason}: the learner's code can reach the network",
-            "mount namespace: the learner's code can read any file the grader can, including "
-            "solutions/ and other submissions, and write wherever the grader can",
-            "PID namespace: the learner's code can see other processes (and their command "
-            "lines); a process that leaves the worker's session and outlives the worker itself "
-            "is not found and killed",
+            "network, mount and PID namespaces"
+            + (f" ({probe.finding(LEVEL_NAMESPACES).reason})" if _linux() else ""),
         ]
-    if root:
-        missing.append(
-            "unprivileged user: the learner's code runs as uid 0"
-            + (" without capabilities" if namespaces else ", which may raise its own limits")
-            + "; the kernel does not apply RLIMIT_NPROC to uid 0"
-            + (" (the pids cgroup does)" if "pids" in controllers else "")
+    if stack.landlock:
+        in_force.append(
+            f"Landlock (ABI {stack.landlock}): files can be read only in the system's and "
+            "Python's folders and written only in the private copy and a private scratch "
+            "folder" + ("; no TCP bind or connect" if stack.landlock >= 4 else "")
+            + ("; no signals or abstract sockets outside the worker" if stack.landlock >= 6 else "")
         )
-    elif not namespaces:
+    elif not stack.namespaces:
+        missing.append(
+            "a file-system barrier: the learner's code can read any file the grader can, "
+            "including solutions/ and other submissions, and write wherever the grader can"
+        )
+    if stack.seccomp:
+        in_force.append(
+            "a seccomp filter: no Internet, packet or netlink sockets, no ptrace, mount, "
+            "namespaces, bpf, perf_event_open or keyring calls"
+        )
+    if not stack.namespaces and not (stack.landlock >= 4 or stack.seccomp):
+        missing.append("network isolation: the learner's code can reach the network")
+    if not stack.namespaces:
+        missing.append(
+            "a PID namespace: the learner's code can see other processes (and their command "
+            "lines); a process that leaves the worker's session and outlives it is found "
+            "only while the worker lives"
+        )
+    root = _linux() and os.geteuid() == 0
+    if stack.drop_uid:
+        in_force.append("an unprivileged user: the learner's code runs as uid/gid 65534")
+    elif stack.user_namespace:
+        in_force.append(
+            "the grader's own unprivileged uid (uid 0 inside the user namespace only)"
+        )
+    elif root:
+        missing.append(
+            "an unprivileged user: the learner's code runs as uid 0 without capabilities"
+        )
+    elif not stack.namespaces and not stack.landlock:
         missing.append(
             "a separate user: the learner's code runs as the grader's user and can write "
             "wherever the grader can"
         )
-    return Isolation(
-        level=LEVEL_NAMESPACES if namespaces else LEVEL_PROCESS,
-        in_force=tuple(in_force),
-        missing=tuple(missing),
-    )
+    if finding is not None:
+        missing += list(finding.left_out)
+    return in_force, missing
+
+
+def _linux() -> bool:
+    return os.name == "posix" and os.uname().sysname == "Linux"
+
+
+def learner_sentence(stack: Stack, limits: Limits) -> str:
+    """One plain sentence for learners: what their code ran in, never what it could reach."""
+    if stack.namespaces or stack.landlock >= 4 or stack.seccomp:
+        where = "a sandbox without network"
+    elif stack.landlock:
+        where = "a sandbox"
+    else:
+        where = "a separate process"
+    return f"Your code ran in {where}, with a {limits.call_timeout_s:g} s limit per call."
+
+
+def announcement(found: probe.Finding, requested: str) -> str:
+    """What `grade`, `check` and the Gradescope run print on stderr before grading: the
+    level in force and, below the strongest this OS could give, what is missing and why."""
+    stack = found.stack
+    assert stack is not None
+    layers = []
+    if stack.user_namespace:
+        layers.append("user namespace")
+    if stack.landlock:
+        layers.append(f"Landlock ABI {stack.landlock}")
+    if stack.seccomp:
+        layers.append("seccomp")
+    if stack.drop_uid:
+        layers.append("uid 65534")
+    line = f"isolation: {stack.level}" + (f" ({', '.join(layers)})" if layers else "")
+    notes = list(found.left_out)
+    if stack.level != probe.LEVELS[0]:
+        strongest = probe.finding(probe.LEVELS[0])
+        reason = strongest.reason or "not available"
+        if requested == "best":
+            notes.insert(0, f"namespaces unavailable: {reason}")
+        else:
+            notes.insert(0, f"chosen with --isolation={requested}")
+    if stack.level == LEVEL_PROCESS:
+        notes.append(
+            "WARNING: learner code can read any file you can (solutions, other submissions) "
+            "and reach the network"
+        )
+    return line + ("; " + "; ".join(notes) if notes else "")

@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import _process, cgroups, confine
+from grader.sandbox import _process, cgroups, confine, probe
 from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
@@ -37,7 +37,7 @@ from grader.sandbox._bootstrap import (
     encode_value,
     load_message,
 )
-from grader.sandbox.confine import Confinement
+from grader.sandbox.confine import Confinement, Stack
 from grader.sandbox.errors import (
     Failure,
     FailureKind,
@@ -47,7 +47,7 @@ from grader.sandbox.errors import (
     format_traceback,
 )
 from grader.sandbox.limits import Limits
-from grader.sandbox.zygote import Zygote
+from grader.sandbox.zygote import Zygote, launch_once
 
 # Only these can come from the worker itself; the rest the grader sees for itself.
 _REPORTED_BY_WORKER = {
@@ -108,60 +108,48 @@ class _Process:
         output_path: Path,
         limits: Limits,
         confinement: Confinement | None,
-        zygote: Zygote | None = None,
-        new_root: Path | None = None,
+        zygote: Zygote | None,
+        new_root: Path,
+        scratch: Path,
     ) -> None:
-        support = confine.probe()
-        self.confined = bool(
-            confinement and confinement.namespaces and support.namespaces and new_root
-        )
-        hidden = confinement.hidden if confinement and self.confined else ()
+        stack = (confinement.stack if confinement else None) or probe.best().stack
+        if confinement is None:
+            stack = Stack("process")
+        assert stack is not None
+        self.stack = stack
+        self.confined = stack.namespaces
+        hidden = confinement.hidden if confinement else ()
         self.cgroup: cgroups.WorkerCgroup | None = None
         if cgroups.available():
             with contextlib.suppress(OSError):
                 self.cgroup = cgroups.WorkerCgroup(limits)
         self.zygote = zygote
-        self.status_fd: int | None = None
         self.popen: subprocess.Popen | None = None
         request_read, self.request_fd = os.pipe()
         self.response_fd, response_write = os.pipe()
         output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
-        status_write = None
-        arguments = [str(request_read), str(response_write), HIDDEN_PACKAGE]
+        self.status_fd, status_write = os.pipe()
+        fds = (request_read, response_write, output_fd, status_write)
         try:
+            confine.hand_over(submission_dir, stack)
+            confine.hand_over(scratch, stack)
+            spec = confine.launch_spec(stack, submission_dir, scratch, new_root, hidden, limits)
+            spec["cgroup_procs"] = self.cgroup.procs if self.cgroup else []
+            spec["hidden_package"] = HIDDEN_PACKAGE
             if zygote is not None:
-                self.status_fd, status_write = os.pipe()
-                spec = confine.zygote_spec(
-                    submission_dir, new_root or submission_dir, hidden, limits, self.confined
-                )
-                spec["cgroup_procs"] = self.cgroup.procs if self.cgroup else []
-                spec["hidden_package"] = HIDDEN_PACKAGE
-                self.pid = zygote.spawn(
-                    spec, (request_read, response_write, output_fd, status_write)
-                )
+                self.pid = zygote.spawn(spec, fds)
             else:
-                self.popen = _process.spawn(
-                    bootstrap_source(),
-                    arguments,
-                    submission_dir,
-                    output_fd,
-                    (request_read, response_write),
-                    limits,
-                    confine.command_prefix(new_root, hidden) if new_root and self.confined else (),
-                    self.cgroup.join_from_child if self.cgroup else None,
-                )
+                self.popen = launch_once(spec, fds, bootstrap_source())
                 self.pid = self.popen.pid
         except BaseException:
             for fd in (self.request_fd, self.response_fd, self.status_fd):
-                if fd is not None:
-                    os.close(fd)
+                os.close(fd)
             if self.cgroup is not None:
                 self.cgroup.remove()
             raise
         finally:
-            for fd in (request_read, response_write, output_fd, status_write):
-                if fd is not None:
-                    os.close(fd)
+            for fd in fds:
+                os.close(fd)
         os.set_blocking(self.request_fd, False)
         os.set_blocking(self.response_fd, False)
         try:
@@ -287,22 +275,14 @@ class _Process:
         self.pidfd = None
 
     def _reap(self) -> None:
-        if self.popen is None:
-            self._reap_from_zygote()
-            return
-        try:
-            _, status, usage = os.wait4(self.pid, 0)
-        except ChildProcessError:
-            status, usage = 0, None
-        self.status = confine.exit_status(status, self.confined)
-        if usage is not None:
-            self.cpu_s = usage.ru_utime + usage.ru_stime
-        # Tell Popen, so that it never waits for (or signals) a pid that may be reused.
-        self.popen.returncode = os.waitstatus_to_exitcode(status)
-
-    def _reap_from_zygote(self) -> None:
         # The worker's init wrote the worker's wait status before it exited; nothing there
         # means the tree was killed (a timeout, or the end of the submission).
+        if self.popen is not None:
+            status = 0
+            with contextlib.suppress(ChildProcessError):
+                _, status = os.waitpid(self.pid, 0)
+            # Tell Popen, so that it never waits for (or signals) a pid that may be reused.
+            self.popen.returncode = os.waitstatus_to_exitcode(status)
         report = b""
         if self.status_fd is not None:
             with contextlib.suppress(OSError):
@@ -374,6 +354,8 @@ class Worker:
         self._output_path = self._scratch / "output.txt"
         self._new_root = self._scratch / "root"  # a mount point, inside the namespaces only
         self._new_root.mkdir()
+        self._tmp = self._scratch / "tmp"  # the learner's TMPDIR without namespaces
+        self._tmp.mkdir()
         self._output_fd = os.open(
             self._output_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600
         )
@@ -562,6 +544,7 @@ class Worker:
             self.confinement,
             self.zygote,
             self._new_root,
+            self._tmp,
         )
         self._holder.process = process
         return process

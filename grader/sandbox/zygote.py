@@ -19,6 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from grader.sandbox import layers
 from grader.sandbox._process import worker_environment
 
 # What learner files import at the top (ex4, ex6): imported once in the zygote, not in
@@ -36,6 +37,33 @@ def zygote_source() -> str:
     return Path(__file__).with_name("_zygote.py").read_text(encoding="utf-8")
 
 
+def launch_once(
+    spec: dict[str, Any], fds: tuple[int, int, int, int], bootstrap_source: str = ""
+) -> subprocess.Popen:
+    """The cold path: a fresh interpreter that becomes the launcher of one worker tree
+    (the same code as a zygote's fork, without the warm-up). Its output goes to fds[2]."""
+    spec = {**spec, "fds": list(fds)}
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-B",
+            "-c",
+            zygote_source(),
+            "once",
+            json.dumps(spec),
+            bootstrap_source,
+            json.dumps(layers.sources()),
+        ],
+        env=worker_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=fds[2],
+        stderr=fds[2],
+        pass_fds=fds,
+        close_fds=True,
+    )
+
+
 class Zygote:
     def __init__(self, bootstrap_source: str, preload: tuple[str, ...] = PRELOAD) -> None:
         if not hasattr(os, "pidfd_open") or not sys.platform.startswith("linux"):
@@ -50,9 +78,11 @@ class Zygote:
                     "-B",
                     "-c",
                     zygote_source(),
+                    "serve",
                     str(theirs.fileno()),
                     bootstrap_source,
                     ",".join(preload),
+                    json.dumps(layers.sources()),
                 ],
                 env=worker_environment(),
                 stdin=subprocess.DEVNULL,
