@@ -611,7 +611,7 @@ def test_stdin_is_at_end_of_file(submit: Submit) -> None:
     assert error.kind is FailureKind.EXCEPTION and error.exception_type == "EOFError"
 
 
-def test_environment_is_empty_but_for_thread_counts_and_locale(submit: Submit) -> None:
+def test_environment_is_empty_but_for_thread_counts_locale_and_scratch(submit: Submit) -> None:
     worker = submit(
         m="""
         import os, sys
@@ -622,7 +622,8 @@ def test_environment_is_empty_but_for_thread_counts_and_locale(submit: Submit) -
         """
     )
     names = set(worker.call("m", "environment").value)
-    assert names <= set(BASE_ENVIRONMENT) | set(COPIED_FROM_PARENT)
+    # TMPDIR: the worker's private scratch folder where no namespace gives it a /tmp
+    assert names <= set(BASE_ENVIRONMENT) | set(COPIED_FROM_PARENT) | {"TMPDIR"}
     assert {"OPENBLAS_NUM_THREADS", "LC_ALL"} <= names
     cwd, first_path, isolated = worker.call("m", "paths").value
     assert cwd == first_path == os.path.realpath(worker.submission_dir) and isolated == 1

@@ -1,12 +1,17 @@
-"""The Linux namespaces and the pids cgroup around a worker (grader/sandbox/confine.py).
+"""The Linux namespaces and the pids cgroup around a worker (grader/sandbox/layers/).
 
-Skipped, with the probe's reason, where the kernel or the tools do not allow them; the
-report then says so (test_sandbox.py pins the process-level protections every platform
-has). Each test states what learner code must not be able to do, and tries it.
+Every test runs at the namespaces level twice: as the probe found it (as root: plain
+namespaces and a uid drop to 65534) and through a user namespace (what a grader that is
+not root gets; forced here, so that CI as root exercises that path too), each with
+Landlock and seccomp where the kernel has them. Skipped, with the probe's reason, where
+the kernel does not allow namespaces; the report then says so (test_sandbox.py pins the
+process-level protections every platform has, test_sandbox_layers.py the Landlock level).
+Each test states what learner code must not be able to do, and tries it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import textwrap
@@ -24,21 +29,32 @@ from grader.sandbox import (
     cgroups,
     confine,
     isolation_report,
+    probe,
 )
-from grader.sandbox.confine import Confinement
+from grader.sandbox.confine import Confinement, Stack
 from grader.sandbox.zygote import Zygote
 
-SUPPORT = confine.probe()
+FOUND = probe.finding("namespaces")
 pytestmark = pytest.mark.skipif(
-    not SUPPORT.namespaces, reason=f"namespaces unavailable here: {SUPPORT.reason}"
+    FOUND.stack is None, reason=f"namespaces unavailable here: {FOUND.reason}"
 )
+STACKS = {"as-probed": FOUND.stack}
+if FOUND.stack is not None and not FOUND.stack.user_namespace:
+    # A uid drop needs uids mapped: through a user namespace the worker keeps the
+    # grader's own (unprivileged, outside root) uid.
+    STACKS["user-namespace"] = dataclasses.replace(FOUND.stack, user_namespace=True, drop_uid=False)
 FAST = Limits(call_timeout_s=3.0, memory_mb=1024, cpu_s=60, processes=32)
 
 Submit = Callable[..., Worker]
 
 
+@pytest.fixture(params=sorted(STACKS))
+def stack(request: pytest.FixtureRequest) -> Stack:
+    return STACKS[request.param]
+
+
 @pytest.fixture()
-def submit(tmp_path: Path, launcher: Zygote | None) -> Iterator[Submit]:
+def submit(tmp_path: Path, launcher: Zygote | None, stack: Stack) -> Iterator[Submit]:
     workers: list[Worker] = []
     folder = tmp_path / "submission"
     folder.mkdir()
@@ -46,7 +62,7 @@ def submit(tmp_path: Path, launcher: Zygote | None) -> Iterator[Submit]:
     def make(hidden: tuple[Path, ...] = (), limits: Limits = FAST, **files: str) -> Worker:
         for name, source in files.items():
             (folder / f"{name}.py").write_text(textwrap.dedent(source), encoding="utf-8")
-        worker = Worker(folder, limits, Confinement(hidden), zygote=launcher)
+        worker = Worker(folder, limits, Confinement(hidden, stack), zygote=launcher)
         workers.append(worker)
         return worker
 
@@ -258,13 +274,16 @@ def test_a_timeout_in_a_confined_worker_is_reported_and_recovered(submit: Submit
     assert worker.call("m", "fine").value == 2
 
 
-def test_the_report_names_the_namespaces_in_force() -> None:
-    report = isolation_report(Limits(), Confinement())
+def test_the_report_names_the_namespaces_in_force(stack: Stack) -> None:
+    report = isolation_report(Limits(), Confinement(stack=stack))
     assert report.level == "namespaces"
     in_force = " ".join(report.in_force)
-    for namespace in ("network namespace", "mount namespace", "PID namespace"):
+    for namespace in ("network namespace", "mount, network and PID namespaces", "PID namespace"):
         assert namespace in in_force
     assert not any("namespace" in item for item in report.missing)
+    assert (
+        report.summary == "Your code ran in a sandbox without network, with a 10 s limit per call."
+    )
 
 
 @pytest.mark.skipif("pids" not in cgroups.available(), reason="no writable pids cgroup here")

@@ -131,8 +131,15 @@ def _limit_hit(failure: Failure, limits: Limits) -> str:
         return f" (the open-files limit: {limits.open_files})"
     if "Read-only file system" in text or "[Errno 30]" in text:
         return " (only the submission's own folder and /tmp can be written to)"
-    if "Network is unreachable" in text or "[Errno 101]" in text:
+    if any(sign in text for sign in ("Network is unreachable", "[Errno 101]", "[Errno 97]")):
         return " (learner code has no network)"
+    if "Permission denied" in text or "[Errno 13]" in text:
+        return (
+            " (your code may read only its own folder and Python's files, and write only in "
+            "its own folder and the temporary folder)"
+        )
+    if "Operation not permitted" in text or "[Errno 1]" in text:
+        return " (the sandbox does not allow this operation)"
     return ""
 
 

@@ -101,10 +101,11 @@ def _layers(stack: Stack) -> tuple[list[str], list[str]]:
             "(double-forked, setsid, signal-ignoring) die with the worker",
         ]
     else:
-        missing += [
-            "network, mount and PID namespaces"
-            + (f" ({probe.finding(LEVEL_NAMESPACES).reason})" if _linux() else ""),
-        ]
+        reason = probe.finding(LEVEL_NAMESPACES).reason if _linux() else "not Linux"
+        missing.append(
+            "a network namespace, a mount namespace and a PID namespace"
+            + (f" ({reason})" if reason else " (not chosen)")
+        )
     if stack.landlock:
         in_force.append(
             f"Landlock (ABI {stack.landlock}): files can be read only in the system's and "
@@ -139,7 +140,9 @@ def _layers(stack: Stack) -> tuple[list[str], list[str]]:
         )
     elif root:
         missing.append(
-            "an unprivileged user: the learner's code runs as uid 0 without capabilities"
+            "an unprivileged user: the learner's code runs as uid 0 without capabilities; the "
+            "kernel does not apply RLIMIT_NPROC to uid 0"
+            + (" (the pids cgroup does)" if "pids" in cgroups.available() else "")
         )
     elif not stack.namespaces and not stack.landlock:
         missing.append(
