@@ -193,6 +193,63 @@ def _touches(calls: tuple[str, ...], targets: list[str]) -> bool:
 
 @pytest.mark.parametrize("scenario", HOSTILE)
 def test_hostile_scenario(scenario: str, base_context: GradingContext, tmp_path: Path):
+    run_scenario(scenario, base_context, tmp_path)
+
+
+# Scenarios that attack the isolation itself (hostile.yaml `needs_isolation:`); the others
+# attack the grader's comparisons and channel, which do not depend on the level.
+ESCAPES = [
+    scenario for scenario in HOSTILE if hostile_spec(FIXTURES / scenario).get("needs_isolation")
+]
+
+
+def _level_contexts() -> dict[str, GradingContext | str]:
+    """Every level this machine gives, forced through the same option as `--isolation`,
+    and the namespaces level through a user namespace (what a grader that is not root
+    gets); a level the machine lacks maps to the reason."""
+    from grader.sandbox import probe
+
+    levels: dict[str, GradingContext | str] = {}
+    for level in probe.LEVELS:
+        found = probe.finding(level)
+        levels[level] = found.reason if found.stack is None else level
+    found = probe.finding("namespaces")
+    if found.stack is not None and not found.stack.user_namespace:
+        levels["namespaces-through-user-namespace"] = "namespaces-userns"
+    return levels
+
+
+LEVELS = _level_contexts()
+
+
+@pytest.fixture(scope="module", params=sorted(LEVELS))
+def level_context(request: pytest.FixtureRequest) -> GradingContext:
+    chosen = LEVELS[request.param]
+    if chosen not in ("namespaces", "landlock", "process", "namespaces-userns"):
+        pytest.skip(f"isolation level {request.param} is not available here: {chosen}")
+    level = "namespaces" if chosen == "namespaces-userns" else chosen
+    options = GradingOptions(kit_root=KitPaths.discover().root, base_seed=7, isolation=level)
+    context = GradingContext.build(options)
+    if chosen == "namespaces-userns":
+        stack = dataclasses.replace(context.stack, user_namespace=True, drop_uid=False)
+        context = dataclasses.replace(context, stack=stack)
+    yield context
+    context.warm.close()
+
+
+@pytest.mark.parametrize("scenario", ESCAPES)
+def test_escape_attempts_are_contained_at_every_level(
+    scenario: str, level_context: GradingContext, tmp_path: Path
+):
+    needs = hostile_spec(FIXTURES / scenario)["needs_isolation"]
+    if level_context.stack.level == "process":
+        # Marked, not silent: the process level has no file-system, network or PID
+        # barrier, and running the attack would let it write into the checkout.
+        pytest.skip(f"needs isolation ({needs}): the process level does not contain it")
+    run_scenario(scenario, level_context, tmp_path)
+
+
+def run_scenario(scenario: str, base_context: GradingContext, tmp_path: Path) -> None:
     spec = hostile_spec(FIXTURES / scenario)
     marker = spec.get("marker", "")
     places = {**hostile_places(base_context.kit.root, tmp_path, marker), "scenario": scenario}

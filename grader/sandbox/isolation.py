@@ -110,7 +110,8 @@ def _layers(stack: Stack) -> tuple[list[str], list[str]]:
         in_force.append(
             f"Landlock (ABI {stack.landlock}): files can be read only in the system's and "
             "Python's folders and written only in the private copy and a private scratch "
-            "folder" + ("; no TCP bind or connect" if stack.landlock >= 4 else "")
+            "folder"
+            + ("; no TCP bind or connect" if stack.landlock >= 4 else "")
             + ("; no signals or abstract sockets outside the worker" if stack.landlock >= 6 else "")
         )
     elif not stack.namespaces:
@@ -135,9 +136,7 @@ def _layers(stack: Stack) -> tuple[list[str], list[str]]:
     if stack.drop_uid:
         in_force.append("an unprivileged user: the learner's code runs as uid/gid 65534")
     elif stack.user_namespace:
-        in_force.append(
-            "the grader's own unprivileged uid (uid 0 inside the user namespace only)"
-        )
+        in_force.append("the grader's own unprivileged uid (uid 0 inside the user namespace only)")
     elif root:
         missing.append(
             "an unprivileged user: the learner's code runs as uid 0 without capabilities; the "

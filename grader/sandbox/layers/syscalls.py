@@ -1,8 +1,9 @@
 """A seccomp filter against the system calls that leave a sandbox or reach out of it
 (standard library plus libseccomp through `pyseccomp`: see layers/__init__.py).
 
-Everything is allowed but: sockets of the Internet, packet and netlink families (Unix
-sockets stay: Python's multiprocessing needs them); ptrace and reading or writing another
+Everything is allowed but: new sockets of the Unix, Internet, packet and netlink families
+(socketpair stays: Python's multiprocessing needs it; a named Unix socket in a shared
+folder would reach whoever listens there, which Landlock does not cover); ptrace and reading or writing another
 process's memory; mount, unmount, pivot_root, chroot; new namespaces (unshare, setns,
 clone with a CLONE_NEW* flag; clone3, whose flags a filter cannot read, answers ENOSYS
 so that libc falls back to clone, as Docker's and Chromium's filters do); bpf,
@@ -44,7 +45,7 @@ DENIED = (
     "move_mount",
     "open_tree",
 )
-SOCKET_FAMILIES = (socket.AF_INET, socket.AF_INET6, 17, 16)  # AF_PACKET, AF_NETLINK
+SOCKET_FAMILIES = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, 17, 16)  # PACKET, NETLINK
 NAMESPACE_FLAGS = (
     0x00020000,  # CLONE_NEWNS
     0x02000000,  # CLONE_NEWCGROUP
