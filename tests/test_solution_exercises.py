@@ -301,11 +301,14 @@ def test_ex3_functions_leave_their_inputs_unchanged():
 
 def test_ex3_functions_accept_lists():
     y, p = _queue_scores(n=40)
-    assert ex3.sweep_thresholds(y.tolist(), p.tolist(), [0.5]) == pytest.approx(
-        ex3.sweep_thresholds(y, p, [0.5])
+    # Rows of numbers compared as arrays: pytest.approx takes no nested data (pytest >= 9.2).
+    np.testing.assert_allclose(
+        np.array(ex3.sweep_thresholds(y.tolist(), p.tolist(), [0.5]), dtype=float),
+        np.array(ex3.sweep_thresholds(y, p, [0.5]), dtype=float),
     )
-    assert ex3.min_cost_threshold(list(y), list(p), (0.3, 0.5)) == pytest.approx(
-        ex3.min_cost_threshold(y, p, np.array([0.3, 0.5]))
+    np.testing.assert_allclose(
+        np.array(ex3.min_cost_threshold(list(y), list(p), (0.3, 0.5)), dtype=float),
+        np.array(ex3.min_cost_threshold(y, p, np.array([0.3, 0.5])), dtype=float),
     )
 
 

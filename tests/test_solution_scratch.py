@@ -323,8 +323,9 @@ def test_roc_points_follow_the_threshold_order_with_fpr_first():
     # t=0.7: FP=1 of 4, TP=1 of 2; t=0: all; t=0.5: FP=2, TP=2 (0.5 >= 0.5); t=1.1: none.
     expected = [(0.25, 0.5), (1.0, 1.0), (0.5, 1.0), (0.0, 0.0)]
     assert len(got) == len(thresholds)
-    assert [tuple(map(float, pt)) for pt in got] == pytest.approx(expected), (
-        f"expected (fpr, tpr) pairs {expected}, got {got}"
+    # As an array: pytest.approx takes no nested data (pytest >= 9.2).
+    np.testing.assert_allclose(
+        np.array(got, dtype=float), np.array(expected), err_msg=f"expected (fpr, tpr) {expected}"
     )
 
 

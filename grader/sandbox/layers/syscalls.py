@@ -1,15 +1,17 @@
 """A seccomp filter against the system calls that leave a sandbox or reach out of it
 (standard library plus libseccomp through `pyseccomp`: see layers/__init__.py).
 
-Everything is allowed but: new sockets of the Unix, Internet, packet and netlink families
-(socketpair stays: Python's multiprocessing needs it; a named Unix socket in a shared
-folder would reach whoever listens there, which Landlock does not cover); ptrace and reading or writing another
-process's memory; mount, unmount, pivot_root, chroot; new namespaces (unshare, setns,
-clone with a CLONE_NEW* flag; clone3, whose flags a filter cannot read, answers ENOSYS
-so that libc falls back to clone, as Docker's and Chromium's filters do); bpf,
-perf_event_open, userfaultfd, io_uring; the kernel keyring; loading kernel modules or
-kernels. Refused calls fail with EPERM (EAFNOSUPPORT for sockets), never kill: the
-learner's code gets an ordinary OSError that the grader can name.
+Everything is allowed but:
+- new sockets of the Unix, Internet, packet and netlink families (socketpair stays, for
+  Python's multiprocessing; a named Unix socket in a shared folder would reach whoever
+  listens there, which Landlock does not cover);
+- ptrace, and reading or writing another process's memory;
+- mount, unmount, pivot_root, chroot, and new namespaces: unshare, setns, clone with a
+  CLONE_NEW* flag; clone3, whose flags a filter cannot read, answers ENOSYS so that libc
+  falls back to clone, as Docker's and Chromium's filters do;
+- bpf, perf_event_open, userfaultfd, io_uring, the kernel keyring, kernel modules.
+Refused calls fail with EPERM (EAFNOSUPPORT for sockets), never kill: the learner's code
+gets an ordinary OSError that the grader can name.
 """
 
 from __future__ import annotations
