@@ -57,26 +57,12 @@ def _add_isolation(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _announce_isolation(requested: str) -> str:
-    """Resolve the isolation level once, before grading, and say it on stderr."""
-    from grader.sandbox import probe
-    from grader.sandbox.isolation import announcement
-
-    try:
-        found = probe.resolve(requested)
-    except probe.IsolationUnavailable as error:
-        raise UsageError(str(error)) from None
-    print(announcement(found, requested), file=sys.stderr, flush=True)
-    return requested
-
-
 def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.grade import GradeRequest, grade_command
 
     missing = [path for path in args.submissions if not path.exists()]
     if missing:
         raise UsageError(f"no such submission: {missing[0]}")
-    isolation = _announce_isolation(args.isolation)
     from grader.instructor.late import LatePolicyError
     from grader.instructor.overrides import OverrideError
     from grader.render.canvas import RosterError
@@ -90,7 +76,7 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         junit=args.junit,
         canvas=args.canvas,
         roster=args.roster,
-        isolation=isolation,
+        isolation=args.isolation,
     )
     try:
         return grade_command(kit, args.submissions, request)
@@ -112,8 +98,7 @@ def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
     folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
     if not folder.exists():
         raise UsageError(f"no such folder: {folder}")
-    isolation = _announce_isolation(args.isolation)
-    return check_command(kit, folder, report_dir=args.report_dir, isolation=isolation)
+    return check_command(kit, folder, report_dir=args.report_dir, isolation=args.isolation)
 
 
 def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
@@ -228,10 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse has printed its own one-line message
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
     from grader.rubric import RubricError
+    from grader.sandbox.probe import IsolationUnavailable
 
     try:
         return args.run(args, KitPaths.discover())
-    except (UsageError, RubricError) as error:
+    except (UsageError, RubricError, IsolationUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -136,3 +136,65 @@ def build_submission(scenario, kit, tmp_path):
             info.external_attr = 0o120777 << 16  # a symbolic link, as Info-ZIP stores one
             handle.writestr(info, target.format(**places))
     return zip_path
+
+
+# --- the checkout stays as it was ----------------------------------------------------------
+
+_CHECKOUT_BEFORE: dict[str, object] = {}
+
+
+def _checkout_state() -> tuple[str, frozenset[str]] | None:
+    """git's view of the checkout (changed and untracked files, ignored ones too outside
+    caches) and every file under solutions/ and exercises/; None outside a git checkout."""
+    import subprocess
+
+    try:
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--ignored"],
+            cwd=KIT.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if status.returncode != 0:
+        return None
+    caches = ("__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".egg-info")
+    lines = [
+        line for line in status.stdout.splitlines() if not any(cache in line for cache in caches)
+    ]
+    files = frozenset(
+        str(path.relative_to(KIT.root))
+        for folder in (KIT.solutions, KIT.exercises)
+        for path in folder.rglob("*")
+        if "__pycache__" not in path.parts
+    )
+    return "\n".join(sorted(lines)), files
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = _checkout_state()
+    if state is not None:
+        _CHECKOUT_BEFORE["state"] = state
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Tests write only in their temporary folders: a run that changed the checkout (a
+    hostile scenario's file in solutions/, a report at the top) fails, naming the change."""
+    before = _CHECKOUT_BEFORE.get("state")
+    after = _checkout_state() if before is not None else None
+    if before is None or after is None or after == before:
+        return
+    status_before, files_before = before  # type: ignore[misc]
+    status_after, files_after = after
+    changed = sorted(set(status_after.splitlines()) - set(status_before.splitlines()))
+    changed += sorted(f"new file {name}" for name in files_after - files_before)
+    changed += sorted(f"removed {name}" for name in files_before - files_after)
+    if not changed:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = "the test run changed the checkout:\n  " + "\n  ".join(changed[:20])
+    if reporter is not None:
+        reporter.write_line(f"FAILED (checkout changed): {message}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

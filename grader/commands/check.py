@@ -19,6 +19,7 @@ from grader.pipeline.grade import GradingContext, GradingOptions, grade_submissi
 from grader.render._shared import points_text
 from grader.render.terminal import render_self_check
 from grader.results import GradedSubmission
+from grader.sandbox.isolation import announce
 
 #: Environment variables of a GitHub Actions runner that `check` honours when set.
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -36,7 +37,9 @@ def check_command(
     options = GradingOptions(
         kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0, isolation=isolation
     )
-    result = grade_submission(folder, GradingContext.build(options))
+    context = GradingContext.build(options)
+    announce(isolation)
+    result = grade_submission(folder, context)
     print(render_self_check(result), end="")
     if report_dir is not None:
         from grader.render import write_submission_reports

@@ -12,6 +12,7 @@ from grader.pipeline.batch import expand_class_folders, grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.render.canvas import load_roster, write_canvas
 from grader.render.junit import write_junit
+from grader.sandbox.isolation import announce
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +34,7 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     """Grade; raises the instructor files' errors (one line each) before grading starts."""
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
+    announce(request.isolation)
     sources = expand_class_folders(submissions)
     names = [item.name for item in plan_batch(sources)]
     if request.overrides:

@@ -9,6 +9,7 @@ for learners, which never says what their code could reach. `announcement` is th
 from __future__ import annotations
 
 import os
+import sys
 
 from grader.results import Isolation
 from grader.sandbox import cgroups, probe
@@ -168,13 +169,18 @@ def learner_sentence(stack: Stack, limits: Limits) -> str:
     return f"Your code ran in {where}, with a {limits.call_timeout_s:g} s limit per call."
 
 
+def announce(requested: str) -> None:
+    """Print the announcement for the level `requested` resolves to, once, on stderr."""
+    print(announcement(probe.resolve(requested), requested), file=sys.stderr, flush=True)
+
+
 def announcement(found: probe.Finding, requested: str) -> str:
     """What `grade`, `check` and the Gradescope run print on stderr before grading: the
     level in force and, below the strongest this OS could give, what is missing and why."""
     stack = found.stack
     assert stack is not None
     layers = []
-    if stack.user_namespace:
+    if stack.user_namespace and stack.namespaces:
         layers.append("user namespace")
     if stack.landlock:
         layers.append(f"Landlock ABI {stack.landlock}")

@@ -29,8 +29,8 @@ def _unshare(flags: int) -> None:
 
 
 def _write(path: str, text: str) -> None:
-    with open(path, "w", encoding="ascii") as handle:
-        handle.write(text)
+    with open(path, "wb") as handle:  # bytes: no codec to import
+        handle.write(text.encode())
 
 
 def enter(user_namespace: bool) -> None:

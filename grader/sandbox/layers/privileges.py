@@ -62,8 +62,8 @@ def drop_capabilities() -> None:
 
 def capabilities_left() -> int:
     """The effective capability mask of this process (0 once dropped), from /proc."""
-    with open("/proc/self/status", encoding="ascii") as handle:
+    with open("/proc/self/status", "rb") as handle:  # bytes: no codec to import
         for line in handle:
-            if line.startswith("CapEff:"):
+            if line.startswith(b"CapEff:"):
                 return int(line.split()[1], 16)
     return 0
