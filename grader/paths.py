@@ -64,3 +64,24 @@ class KitPaths:
     @property
     def rubric(self) -> Path:
         return self.root / "rubric.yaml"
+
+
+def shipped_files(folder: Path) -> list[Path] | None:
+    """The files of `folder` that git tracks, sorted; None where it is not in a git
+    checkout (an installed or unpacked kit ships what it holds). What a test or a hostile
+    submission left lying in solutions/ is never tracked, so it is never shipped."""
+    import subprocess
+
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--", "."],
+            cwd=folder,
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if listed.returncode != 0:
+        return None
+    names = [name for name in listed.stdout.decode("utf-8", "replace").split("\0") if name]
+    return sorted(folder / name for name in names if (folder / name).is_file())

@@ -23,6 +23,8 @@ import shutil
 import tokenize
 from pathlib import Path
 
+from grader.paths import shipped_files
+
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 LINE_MARKER = "# SOLUTION"
@@ -181,7 +183,8 @@ def _char_offset(text: str, byte_offset: int) -> int:
 def stub_tree(solutions: Path) -> dict[Path, bytes]:
     """What exercises/ must hold: relative path -> content, for every file of solutions/."""
     tree: dict[Path, bytes] = {}
-    for path in sorted(solutions.rglob("*")):
+    tracked = shipped_files(solutions)
+    for path in tracked if tracked is not None else sorted(solutions.rglob("*")):
         relative = path.relative_to(solutions)
         if not path.is_file() or _IGNORED_NAMES.intersection(relative.parts):
             continue

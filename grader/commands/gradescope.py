@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.paths import EXERCISE_ORDER, EXERCISES, SOLUTIONS, KitPaths
+from grader.paths import EXERCISE_ORDER, EXERCISES, SOLUTIONS, KitPaths, shipped_files
 
 ASSETS = Path(__file__).with_name("gradescope_assets")
 SCRIPTS = ("setup.sh", "run_autograder")
@@ -91,6 +91,9 @@ def _script_texts(kit: KitPaths) -> list[tuple[str, str]]:
 def _kit_files(part: Path) -> list[Path]:
     if part.is_file():
         return [part]
+    tracked = shipped_files(part)
+    if tracked is not None:
+        return [path for path in tracked if not _SKIPPED & set(path.relative_to(part).parts)]
     return sorted(
         path
         for path in part.rglob("*")
