@@ -70,8 +70,8 @@ def _summary(result: GradedSubmission) -> str:
     isolation = result.isolation
     lines = [
         f"Score: {points_text(result.score)} / {points_text(result.max_score)}",
-        f"Isolation: {isolation.level} (in force: {', '.join(isolation.in_force) or 'none'}; "
-        f"missing: {', '.join(isolation.missing) or 'none'})",
+        # Learners read this: one plain sentence; the detail is in extra_data (instructors).
+        isolation.summary or f"Isolation: {isolation.level}.",
         f"Seed: {result.seed}",
         f"Grader version: {result.grader_version}",
     ]

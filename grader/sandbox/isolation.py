@@ -87,7 +87,7 @@ def isolation_report(
 def _layers(stack: Stack) -> tuple[list[str], list[str]]:
     in_force: list[str] = []
     missing: list[str] = []
-    finding = probe.finding(stack.level) if stack.level != LEVEL_PROCESS else None
+    finding = probe.finding(stack.level)
     if stack.namespaces:
         how = "through a user namespace (the grader is not root)" if stack.user_namespace else ""
         in_force += [
@@ -149,8 +149,7 @@ def _layers(stack: Stack) -> tuple[list[str], list[str]]:
             "a separate user: the learner's code runs as the grader's user and can write "
             "wherever the grader can"
         )
-    if finding is not None:
-        missing += list(finding.left_out)
+    missing += [item for item in finding.left_out if not item.startswith("an unprivileged uid")]
     return in_force, missing
 
 
