@@ -173,3 +173,48 @@ def test_a_level_the_machine_cannot_give_exits_2_with_one_line(
     assert main(["check", str(submission)]) == 0
     first = capsys.readouterr().err.splitlines()[0]
     assert first.startswith("isolation: ") and "namespaces unavailable: unshare" in first
+
+
+@pytest.mark.skipif(
+    not LINUX or bool(syscalls.available()) or landlock.abi_version() < 1,
+    reason="needs seccomp and Landlock to stand in for a container",
+)
+def test_in_a_container_that_refuses_namespaces_landlock_is_best_and_said(
+    kit, tmp_path: Path
+) -> None:
+    """Docker's default seccomp profile refuses unshare and mount: the grader, started
+    under such a filter (ours stands in for it), falls to the landlock level, says why on
+    stderr, and still grades correct code to full marks."""
+    learner = tmp_path / "learner"
+    learner.mkdir()
+    for path in kit.solutions.glob("*.py"):
+        if path.name != "tickets.py":
+            (learner / path.name).write_bytes(path.read_bytes())
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import ctypes, sys
+                from grader.sandbox.layers import syscalls
+                ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)
+                syscalls.install()
+                from grader.cli import main
+                sys.exit(main(["check", sys.argv[1], "--report-dir", sys.argv[2]]))
+                """
+            ),
+            str(learner),
+            str(tmp_path / "report"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    first = done.stderr.splitlines()[0]
+    assert first.startswith("isolation: landlock (Landlock ABI"), first
+    assert "namespaces unavailable: " in first and "Operation not permitted" in first
+    results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
+    statuses = {test["name"]: test["status"] for test in results["tests"]}
+    assert statuses and set(statuses.values()) == {"passed"}, statuses
