@@ -202,8 +202,3 @@ def hand_over(folder: Path, stack: Stack) -> None:
         info = parent.stat()
         if info.st_uid == os.geteuid() and not info.st_mode & 0o001:
             os.chmod(parent, info.st_mode | 0o001)
-
-
-def exit_status(status: int) -> int:
-    """The worker's own wait status (as its init reported it)."""
-    return status
