@@ -196,11 +196,10 @@ LEARNER_COMMANDS = frozenset({"check"})
 
 
 def _learner_only(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The parser without the instructor's commands, for a learner's --help and usage."""
+    """The parser with a learner's --help: only the commands a learner's bundle can run.
+    The others still parse, and say they need the instructor's kit."""
     for action in parser._subparsers._group_actions:  # argparse keeps no public handle
         if isinstance(action, argparse._SubParsersAction):
-            for name in [name for name in action.choices if name not in LEARNER_COMMANDS]:
-                del action.choices[name]
             action._choices_actions = [
                 choice for choice in action._choices_actions if choice.dest in LEARNER_COMMANDS
             ]

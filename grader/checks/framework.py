@@ -203,10 +203,11 @@ def show(value: Any, digits: int = 6) -> str:
             return f"an array of shape {array.shape}"
         if array.ndim == 0:  # "4518", not "4518." (a sentence's full stop follows)
             return show(float(array), digits)
-        if np.all(np.isfinite(array)) and np.all(array == np.round(array)):
-            array = array.astype(np.int64)  # counts read as counts: [[3, 1], [0, 4]]
-        text = np.array2string(array, precision=digits, separator=", ", suppress_small=False)
-        return " ".join(text.split())  # one line, even for a matrix
+        # Each number as a number reads ("3", "0.25", not "3." or "0.  "), on one line.
+        text = np.array2string(
+            array, separator=", ", formatter={"float_kind": lambda v: f"{v:.{digits}g}"}
+        )
+        return " ".join(text.split())
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return _describe(value)

@@ -132,6 +132,7 @@ class StubView:
     function: str  # "sigmoid()"
     where: str  # "logistic_scratch.py, line 34" (where the stub raises)
     check_ids: tuple[str, ...]
+    anchor: str = ""  # the element id in the HTML report: "stub-<module>-<function>"
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,12 @@ def exercise_view(
         exercise=exercise,
         checks=tuple(checks),
         stubs=tuple(
-            StubView(f"{function}()", where[(module, function)], tuple(ids))
+            StubView(
+                f"{function}()",
+                where[(module, function)],
+                tuple(ids),
+                f"stub-{module}-{function}",
+            )
             for (module, function), ids in sorted(stubs.items(), key=lambda kv: _line(where[kv[0]]))
         ),
         file_note=file_note,
