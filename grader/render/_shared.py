@@ -325,6 +325,17 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
         detail = cause.detail or f"{first.exercise}.py could not be imported"
         return f"{detail.rstrip('.')}.", f"exercise-{first.exercise}"
     if cause and cause.kind is CauseKind.NOT_WRITTEN:
+        # The stub that comes first in its file (the file's order is the chapter's).
+        cause = min(
+            (
+                o.cause
+                for o in failed
+                if o.cause
+                and o.cause.kind is CauseKind.NOT_WRITTEN
+                and o.cause.module == cause.module
+            ),
+            key=lambda c: _line(c.detail),
+        )
         line = f", {cause.detail}" if cause.detail else ""
         return (
             f"write {cause.function}() in {cause.module}.py (see its TODO{line}).",
