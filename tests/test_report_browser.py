@@ -172,7 +172,10 @@ def test_the_plots_are_drawn(tmp_path: Path, figures: FeedbackFigures) -> None:
 # A measuring script, added to a copy of the page for this test only (the report itself has
 # no script, and its policy forbids one): bounding boxes and computed colours, as JSON.
 MEASURE = """<script>
-const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+const box = e => {
+  const b = e.getBoundingClientRect();
+  return [b.left, b.top, b.right, b.bottom];
+};
 const style = q => getComputedStyle(document.querySelector(q));
 const row = q => [style(q).borderLeftColor, style(q).backgroundColor, style(q + ' .status').color];
 const out = {
