@@ -99,8 +99,17 @@ def _visible_rubric(kit: KitPaths) -> str:
         if not kept:
             continue
         share = sum(kept.values()) / sum(weights.values())
+        # The self-check runs no held-out data: its criteria must not say it does.
+        description = str(criterion.get("description", "")).replace(
+            " and on held-out data", "; held-out data is checked when you submit"
+        )
         criteria.append(
-            {**criterion, "points": round(criterion["points"] * share, 4), "checks": kept}
+            {
+                **criterion,
+                "description": description,
+                "points": round(criterion["points"] * share, 4),
+                "checks": kept,
+            }
         )
     raw["criteria"] = criteria
     raw["total_points"] = sum(c["points"] for c in criteria)
