@@ -234,6 +234,8 @@ def _passed_message(spec: CheckSpec) -> str:
 def learner_message(error: StudentCodeError) -> str:
     """The failure of the learner's code, as the learner should read it."""
     if error.kind is FailureKind.EXCEPTION and "NotImplementedError" in error.learner_message:
+        if NOT_WRITTEN in error.learner_message:  # the stub's own words already say it
+            return error.learner_message
         return f"{error.learner_message} (this part is {NOT_WRITTEN})"
     message = error.learner_message
     if error.output:
