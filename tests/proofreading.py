@@ -15,6 +15,8 @@ from pathlib import Path
 _DOUBLED = re.compile(r"(?<!\.)\.\.(?!\.)|[,;:!?]\s*[.,;:](?!\.)|\.\s+\.(?!\.)")
 # "expected X, got Y" up to the end of the clause
 _EXPECTED_GOT = re.compile(r"expected (?P<expected>.+?), got (?P<got>.+?)(?=[.;]\s|[.;]?$)")
+# Quoted text (a file name, a path, code) is the learner's or Python's, not prose.
+_QUOTED = re.compile(r"'[^']*'|`[^`]*`|\"[^\"]*\"")
 _REPLACED = re.compile(r"Your (?P<file>.+?) was replaced by the kit's copy")
 
 
@@ -23,7 +25,7 @@ def proofread(texts: Iterable[str]) -> list[str]:
     problems = []
     for text in texts:
         for line in text.splitlines():
-            for found in _DOUBLED.finditer(line):
+            for found in _DOUBLED.finditer(_QUOTED.sub("''", line)):
                 problems.append(f"doubled punctuation {found.group(0)!r} in: {line.strip()}")
             for found in _EXPECTED_GOT.finditer(line):
                 if found.group("expected").strip() == found.group("got").strip():

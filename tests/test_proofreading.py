@@ -29,6 +29,7 @@ def test_what_the_issue_found_is_caught(text: str) -> None:
         "expected [0, 1, 1], got [0, 0, 1]. Use p >= t.",
         "gradient(X, y, w=[-1.0, 0.3, 0.2]): expected shape (3,), got shape (2,). Fix.",
         "20 of 28 values differ, the first at index (0, 1): expected 0.239852, got 0.259109.",
+        "Refused zip entry '../../hx-zip-climb': it leaves the folder.",
     ],
 )
 def test_good_text_passes(text: str) -> None:
