@@ -179,8 +179,11 @@ def test_gradescope_top_level_schema(document: dict[str, Any]) -> None:
     assert document["stdout_visibility"] == "hidden"
     assert document["execution_time"] == pytest.approx(12.345)
     output = document["output"]
-    for expected in ["/ 100", "namespaces", "271828182845", "9.8.7", "Ignored notes.txt"]:
+    for expected in ["/ 100", "271828182845", "9.8.7", "Ignored notes.txt"]:
         assert expected in output
+    # learners read this output: the sandbox in one sentence (extra_data has the detail)
+    assert "Your code ran in a sandbox without network." in output
+    assert "seccomp filter" not in output
 
 
 def test_gradescope_tests_schema(document: dict[str, Any]) -> None:
@@ -539,3 +542,19 @@ def test_status_colours_differ_and_meet_wcag_aa() -> None:
     # the rows' colours win over the generic row rule (the old bug: both bars grey)
     for kind in kinds:
         assert f"ul.checks > li.{kind} {{ border-left-color: var(--{kind})" in page
+
+
+def test_the_sentence_reads_the_isolation_the_sandbox_reports() -> None:
+    from grader.render._shared import sandbox_sentence
+    from grader.sandbox import Limits, isolation_report
+
+    for namespaces in (True, False):
+        from grader.sandbox.confine import Confinement
+
+        isolation = isolation_report(Limits(call_timeout_s=7), Confinement(namespaces=namespaces))
+        sentence = sandbox_sentence(isolation)
+        assert sentence.endswith(", with a 7 s limit per call."), sentence
+        if isolation.level == "namespaces":
+            assert "without network" in sentence
+        else:
+            assert "network" not in sentence

@@ -19,6 +19,7 @@ from grader.render._shared import (
     explain_misconception,
     grader_error_notice,
     points_text,
+    sandbox_sentence,
 )
 from grader.render.fallback import RESULTS_JSON, write_fallback_results
 from grader.results import CheckOutcome, GradedSubmission, ScoredCheck, Status
@@ -75,8 +76,8 @@ def _summary(result: GradedSubmission) -> str:
     isolation = result.isolation
     lines = [
         f"Score: {points_text(result.score)} / {points_text(result.max_score)}",
-        f"Isolation: {isolation.level} (in force: {', '.join(isolation.in_force) or 'none'}; "
-        f"missing: {', '.join(isolation.missing) or 'none'})",
+        # Learners read this: one plain sentence; the detail is in extra_data.isolation.
+        sandbox_sentence(isolation),
         f"Seed: {result.seed}",
         f"Grader version: {result.grader_version}",
     ]
