@@ -93,3 +93,18 @@ def test_grading_reports_each_file_in_the_chapters_order(kit, tmp_path) -> None:
         ("done", "logistic_scratch", str(counts["logistic_scratch"]))
     )
     assert ("call", "logistic_scratch", "sigmoid") in recorder.events[:first_done]
+
+
+def test_an_unreadable_submission_is_said_once() -> None:
+    from test_render import make_result, scored
+
+    why = "The submission could not be read: sub.zip is not a readable .zip file."
+    checks = [
+        scored(f"check_{index}", exercise, "numpy_implementation", Status.FAILED, 1.0, message=why)
+        for index, exercise in enumerate(["logistic_scratch", "logistic_scratch", "ex2_lr"])
+    ]
+    out = io.StringIO()
+    StreamedCheck(out, live=False).finish(make_result(*checks, notices=(why,)))
+    assert out.getvalue().count("could not be read") == 2  # the note, and "Fix first"
+    assert f"Fix first: {why}" in out.getvalue()
+    assert "check_0" not in out.getvalue()

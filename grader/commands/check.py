@@ -148,9 +148,12 @@ class StreamedCheck(Progress):
         with self._lock:
             self._clear()
         outcomes = [item.outcome for item in result.checks]
-        for exercise in dict.fromkeys(outcome.exercise for outcome in outcomes):
-            if exercise not in self.written:
-                mine = [outcome for outcome in outcomes if outcome.exercise == exercise]
+        left = [outcome for outcome in outcomes if outcome.exercise not in self.written]
+        # Nothing ran (the submission could not be read): its note says why, once.
+        said_once = not self.written and len({outcome.message for outcome in left}) == 1
+        for exercise in dict.fromkeys(outcome.exercise for outcome in left):
+            if not said_once or left[0].message not in result.notices:
+                mine = [outcome for outcome in left if outcome.exercise == exercise]
                 self.out.write(render_exercise(exercise, mine, outcomes))
         self.out.write(notices_text(result.notices))
         self.out.write(self_check_footer(result))

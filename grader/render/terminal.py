@@ -72,6 +72,9 @@ def self_check_footer(result: GradedSubmission) -> str:
     automatic = [item.outcome for item in result.checks if not item.outcome.manual]
     passed = sum(1 for outcome in automatic if outcome.status is Status.PASSED)
     first, _ = fix_first([item.outcome for item in result.checks])
+    messages = {item.outcome.message for item in result.checks}
+    if len(messages) == 1 and messages <= set(result.notices):  # nothing could run
+        first = messages.pop()
     lines = [""]
     if first:
         lines.append(f"Fix first: {first}")
