@@ -93,12 +93,13 @@ def _cmd_demo(args: argparse.Namespace, kit: KitPaths) -> int:
 
 
 def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
-    from grader.commands.check import check_command
+    from grader.commands.check import CheckArgumentError, check_command
 
     folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
-    if not folder.exists():
-        raise UsageError(f"no such folder: {folder}")
-    return check_command(kit, folder, report_dir=args.report_dir, isolation=args.isolation)
+    try:
+        return check_command(kit, folder, report_dir=args.report_dir, isolation=args.isolation)
+    except CheckArgumentError as error:
+        raise UsageError(str(error)) from None
 
 
 def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
@@ -206,8 +207,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: What a learner's bundle (no solutions/) offers; the other commands need the kit.
+LEARNER_COMMANDS = frozenset({"check"})
+
+
+def _learner_only(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The parser with a learner's --help: only the commands a learner's bundle can run.
+    The others still parse, and say they need the instructor's kit."""
+    for action in parser._subparsers._group_actions:  # argparse keeps no public handle
+        if isinstance(action, argparse._SubParsersAction):
+            action._choices_actions = [
+                choice for choice in action._choices_actions if choice.dest in LEARNER_COMMANDS
+            ]
+    parser.description = "Self-check your exercises for 'Logistic Regression and Metrics'."
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
+    if not KitPaths.discover().solutions.is_dir():
+        parser = _learner_only(parser)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse has printed its own one-line message

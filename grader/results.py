@@ -21,6 +21,23 @@ class Status(str, Enum):
     ERROR = "error"
 
 
+class CauseKind(str, Enum):
+    """Why a check could not judge the learner's answer at all: said once, where it is."""
+
+    NOT_WRITTEN = "not-written"  # the learner's function still raises NotImplementedError
+    BROKEN_FILE = "broken-file"  # the learner's file does not parse or import
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One cause shared by several failed checks (renderers group the checks under it)."""
+
+    kind: CauseKind
+    module: str  # the exercise file's stem the failing call went to, e.g. "logistic_scratch"
+    function: str = ""  # NOT_WRITTEN: the function, e.g. "sigmoid"
+    detail: str = ""  # learner-facing: "logistic_scratch.py has a syntax error on line 31: ..."
+
+
 @dataclass(frozen=True)
 class CheckOutcome:
     """What one check found, before any points are attached."""
@@ -37,6 +54,7 @@ class CheckOutcome:
     learner_calls: tuple[str, ...] = ()  # "module.function" the check called, in order
     # "module.function"s this check's exercise uses that failed their own checks
     upstream_failures: tuple[str, ...] = ()
+    cause: Cause | None = None  # a stub or a broken file that failed this check for it
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.cli import main
 from grader.commands.release import write_release
@@ -106,7 +107,19 @@ def test_release_has_no_solutions_hidden_checks_or_answers(bundle, kit):
     assert "BEGIN SOLUTION" not in everything
     for line in _solution_lines(kit):
         assert line not in everything, f"solution code in the bundle: {line!r}"
+    # complete for a learner: the notes the README points to, a .gitignore, and the
+    # self-check's misconceptions as recorded values, with no variant code
+    assert "docs/chapter-notes.md" in files and ".gitignore" in files
+    assert "egg-info" in texts[".gitignore"]
+    assert "visible_variants.json" in files
+    shipped_variants = texts["grader/checks/variants.py"]
+    kit_variants = (kit.root / "grader" / "checks" / "variants.py").read_text(encoding="utf-8")
+    assert shipped_variants != kit_variants and "np.exp" not in shipped_variants
+    assert "def gradient_variants" not in shipped_variants
+    criteria = yaml.safe_load(texts["rubric.yaml"])["criteria"]
+    assert not any("on held-out data" in c["description"] for c in criteria)
     recorded = _numbers(json.loads(texts["visible_expected.json"]))
+    recorded += _numbers(json.loads(texts["visible_variants.json"]))
     for value in _answer_numbers(kit):
         assert not any(abs(value - number) < 1e-9 for number in recorded), value
 
@@ -190,7 +203,7 @@ def test_self_check_in_the_bundle_needs_no_solutions(bundle, tmp_path):
         check=False,
         cwd=learner,
     )
-    assert "PASS   check_sigmoid_stable" in done.stdout, done.stdout
+    assert "logistic_scratch.py: all 21 checks pass" in done.stdout, done.stdout
     assert "Not checked here" not in done.stdout
     refused = subprocess.run(
         [sys.executable, "-m", "grader", "validate"],

@@ -18,10 +18,13 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import build_submission
+from proofreading import proofread, unchanged_file_notes
 
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
 from grader.render.gradescope import to_gradescope
+from grader.render.markdown import render_markdown
+from grader.render.terminal import render_self_check
 from grader.results import GradedSubmission, Status
 from grader.samples import SAMPLE_FILE
 
@@ -84,6 +87,13 @@ def _summary(result: GradedSubmission) -> dict:
 
 
 def _grade(scenario_name: str, context: GradingContext, tmp_path: Path) -> GradedSubmission:
+    return _graded(scenario_name, context, tmp_path)[0]
+
+
+def _graded(
+    scenario_name: str, context: GradingContext, tmp_path: Path
+) -> tuple[GradedSubmission, Path]:
+    """The result, and the submission as graded (to compare the learner's files with)."""
     scenario = FIXTURES / scenario_name
     overrides = _limits_override(scenario)
     if overrides:
@@ -94,12 +104,12 @@ def _grade(scenario_name: str, context: GradingContext, tmp_path: Path) -> Grade
     before = _digest(submission)
     result = grade_submission(submission, context, name=scenario_name)
     assert _digest(submission) == before, "grading changed the submission folder"
-    return result
+    return result, submission
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_scenario_matches_its_golden_outcome(scenario: str, context, tmp_path):
-    result = _grade(scenario, context, tmp_path)
+    result, submission = _graded(scenario, context, tmp_path)
     summary = _summary(result)
     expected_path = FIXTURES / scenario / EXPECTED
     if os.environ.get("UPDATE_GOLDEN"):
@@ -115,6 +125,12 @@ def test_scenario_matches_its_golden_outcome(scenario: str, context, tmp_path):
     report = "\n".join(test["output"] for test in feedback["tests"])
     for text in REPORT_TEXT.get(scenario, []):
         assert text in report, f"{scenario}: the report does not say {text!r}"
+    # Every message as learners read it, proofread; no note about a file they left alone.
+    rendered = [report, render_self_check(result), render_markdown(result)]
+    problems = proofread(rendered) + unchanged_file_notes(
+        result.notices, submission, context.kit.exercises
+    )
+    assert not problems, f"{scenario}: " + "\n".join(problems)
     # Whatever the scenario, the results are valid, strict JSON and no check is a grader error.
     text = json.dumps(feedback, allow_nan=False)
     assert json.loads(text)["max_score"] == 100

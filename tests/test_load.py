@@ -52,6 +52,21 @@ def test_folder_is_copied_with_kit_support_files_and_left_unchanged(tmp_path, su
     assert not loaded.workdir.exists()
 
 
+def test_an_unchanged_copy_of_a_kit_file_gets_no_note(tmp_path, support):
+    submission = tmp_path / "stubs"
+    (submission / "data").mkdir(parents=True)
+    (submission / "logistic_scratch.py").write_text("MINE = 1\n")
+    (submission / "tickets.py").write_text("KIT = True\n")  # the kit's own bytes
+    (submission / "data" / "eight_tickets.csv").write_text("changed\n")
+    loaded = load_submission(submission, support, set(EXERCISE_FILES))
+    try:
+        assert loaded.notices == [
+            f"Your {Path('data') / 'eight_tickets.csv'} was replaced by the kit's copy."
+        ]
+    finally:
+        loaded.close()
+
+
 def test_symlinks_are_refused_not_followed(tmp_path, support):
     secret = tmp_path / "secret.py"
     secret.write_text("ANSWER = 42\n")

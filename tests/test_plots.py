@@ -294,3 +294,51 @@ def test_grading_puts_the_figures_in_the_result(kit: KitPaths, tmp_path: Path) -
     kinds = [figure.kind for figure in result.figures.figures]
     assert kinds == [FigureKind.ROC, FigureKind.RELIABILITY, FigureKind.LOSS]
     assert all(len(figure.series) in (2, 4) for figure in result.figures.figures)
+
+
+def _shifted_loss(figures: FeedbackFigures, label: str) -> Figure:
+    """The loss figure with the learner's curve at `label` moved off the reference's."""
+    loss = _figure(figures, FigureKind.LOSS)
+    series = tuple(
+        replace(item, y=tuple(v * 1.5 for v in item.y))
+        if item.from_learner and item.label == label
+        else item
+        for item in loss.series
+    )
+    return replace(loss, series=series)
+
+
+def test_the_loss_caption_names_the_failed_check_behind_a_different_curve(
+    solution_figures: FeedbackFigures,
+) -> None:
+    from grader.render.plots import explanation
+    from grader.results import CheckOutcome, Status
+
+    loss = _figure(solution_figures, FigureKind.LOSS)
+    assert explanation(loss, ()) == ""  # the same curves: nothing to explain
+    shifted = _shifted_loss(solution_figures, "lr = 0.2")
+    failed = CheckOutcome(
+        "check_loss_history_stable",
+        "ex2_learning_rate",
+        Status.FAILED,
+        learner_calls=("ex2_learning_rate.loss_history",),
+    )
+    gradient = CheckOutcome(
+        "check_gradient_values",
+        "logistic_scratch",
+        Status.FAILED,
+        learner_calls=("logistic_scratch.gradient",),
+    )
+    text = explanation(shifted, [failed])
+    assert text == (
+        "Your curve differs from the reference's at lr = 0.2: the failed check "
+        "check_loss_history_stable (loss_history()) explains it."
+    )
+    # a failed core function comes first: it is what to fix
+    assert "check_gradient_values (gradient())" in explanation(shifted, [failed, gradient])
+    assert "no failed check explains it" in explanation(shifted, [])
+    # above 2/L two correct codes drift apart: not called a mistake
+    wild = explanation(_shifted_loss(solution_figures, "lr = 2.0"), [])
+    assert "above the bound" in wild and "no failed check points to a mistake" in wild
+    views = plots.plot_views(FeedbackFigures((shifted,)), [failed])
+    assert views[0].description.endswith("check_loss_history_stable (loss_history()) explains it.")

@@ -18,7 +18,10 @@ from grader.render.gradebook import GradebookRow, write_gradebook
 from grader.render.gradescope import to_gradescope, write_fallback_results, write_results_json
 from grader.render.html import render_html
 from grader.render.markdown import render_markdown
+from grader.render.terminal import render_self_check
 from grader.results import (
+    Cause,
+    CauseKind,
     CheckOutcome,
     CriterionScore,
     GradedSubmission,
@@ -176,8 +179,11 @@ def test_gradescope_top_level_schema(document: dict[str, Any]) -> None:
     assert document["stdout_visibility"] == "hidden"
     assert document["execution_time"] == pytest.approx(12.345)
     output = document["output"]
-    for expected in ["/ 100", "namespaces", "271828182845", "9.8.7", "Ignored notes.txt"]:
+    for expected in ["/ 100", "271828182845", "9.8.7", "Ignored notes.txt"]:
         assert expected in output
+    # learners read this output: the sandbox in one sentence (extra_data has the detail)
+    assert "Your code ran in a sandbox without network." in output
+    assert "seccomp filter" not in output
 
 
 def test_gradescope_tests_schema(document: dict[str, Any]) -> None:
@@ -289,14 +295,17 @@ def test_reports_state_score_criteria_and_run(render: Any) -> None:
     assert "6.67 / 100" in text
     for _, title, _ in CRITERIA:
         assert title in text
-    for expected in ["namespaces", "no network", "seccomp filter", "271828182845", "9.8.7"]:
-        assert expected in text
-    assert "2026-03-01T12:00:00+00:00" in text and "12.3 s" in text
+    assert "Your code ran in a sandbox without network." in text
     assert "(held-out data)" in text
     assert "awaiting instructor review" in text
     assert "not your fault" in text
     assert CATALOG["M09"].fix in text.replace("&gt;", ">").replace("\\>", ">")
     assert "Traceback" not in text  # grader errors are for the instructor
+    # The instructor's copy has the isolation in full, and what reproduces the run.
+    detailed = render(make_result(), detail=True)
+    for expected in ["namespaces", "no network", "seccomp filter", "271828182845", "9.8.7"]:
+        assert expected in detailed
+    assert "2026-03-01T12:00:00+00:00" in detailed and "12.3 s" in detailed
 
 
 def test_markdown_layout() -> None:
@@ -332,9 +341,14 @@ def test_html_is_self_contained_and_accessible() -> None:
     assert "<caption>" in page and "<h1>" in page and "<h2" in page
     assert "http://" not in page and "https://" not in page and "<link" not in page
     assert "<script" not in page
-    # Each status has words next to its colour and emoji.
+    # Each status has words next to its colour and its icon, an inline SVG (no emoji font).
     for label in ["passed", "failed", "grader error", "awaiting instructor review"]:
-        assert f"</span> {label}</span>" in page
+        assert re.search(
+            rf'<span class="status"><svg class="icon"[^>]*>.*?</svg> {label}</span>',
+            page,
+            re.DOTALL,
+        ), label
+    assert not any(emoji in page for emoji in "✅❌⚠⏳⏸✏")
 
 
 def test_write_submission_reports(tmp_path: Path) -> None:
@@ -382,3 +396,165 @@ def test_gradebook_accepts_results_and_a_column_order(tmp_path: Path) -> None:
         ["name", "score", "max_score", "diagnosis", "by_hand"],
         ["alice", "6.67", "100.00", "0.00", "6.67"],
     ]
+
+
+# --- one cause said once; what to fix first; the page at a glance --------------------------
+
+REAL_ISOLATION = Isolation(
+    "namespaces",
+    (
+        "a wall-clock limit of 10 s per call, enforced with SIGKILL",
+        "resource limits: 2048 MB of address space, 256 processes, no core dumps",
+        "a pids cgroup: at most 256 processes, whoever runs them",
+        "network namespace: no network at all, not even the machine's own loopback",
+    ),
+    (
+        "unprivileged user: the learner's code runs as uid 0; the kernel does not apply "
+        "RLIMIT_NPROC to uid 0 (the pids cgroup does)",
+    ),
+)
+
+
+def _stub(check_id: str, function: str, line: int, exercise: str = "logistic_scratch"):
+    cause = Cause(CauseKind.NOT_WRITTEN, exercise, function, f"line {line}")
+    return scored(
+        check_id,
+        exercise,
+        "numpy_implementation",
+        Status.FAILED,
+        1.0,
+        message=f"{function}() raised NotImplementedError",
+        cause=cause,
+    )
+
+
+def causes_result() -> GradedSubmission:
+    broken = Cause(
+        CauseKind.BROKEN_FILE,
+        "ex2_learning_rate",
+        detail="ex2_learning_rate.py has a syntax error on line 7: invalid syntax",
+    )
+    return make_result(
+        _stub("check_scratch_imports_numpy_only", "sigmoid", 34),
+        _stub("check_add_intercept", "add_intercept", 23),
+        _stub("check_sigmoid_values", "sigmoid", 34),
+        scored(
+            "check_log_loss_values", "logistic_scratch", "numpy_implementation", Status.PASSED, 1.0
+        ),
+        *(
+            scored(
+                check_id,
+                "ex2_learning_rate",
+                "numpy_implementation",
+                Status.FAILED,
+                1.0,
+                message=broken.detail,
+                cause=broken,
+            )
+            for check_id in ("check_loss_history_stable", "check_classify_run")
+        ),
+        isolation=REAL_ISOLATION,
+    )
+
+
+def test_the_learners_about_is_one_plain_sentence() -> None:
+    for text in (render_html(causes_result()), render_markdown(causes_result())):
+        about = text.split("About this run")[-1] if "About this run" in text else text
+        assert "Your code ran in a sandbox without network, with a 10 s limit per call." in text
+        for jargon in ("RLIMIT_NPROC", "uid 0", "cgroup", "SIGKILL", "namespace"):
+            assert jargon not in about, jargon
+    detailed = render_html(causes_result(), detail=True)
+    assert "RLIMIT_NPROC" in detailed and "pids cgroup" in detailed
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html, render_self_check])
+def test_a_stub_is_one_entry_with_its_checks_under_it(render: Any) -> None:
+    text = render(causes_result())
+    assert text.count("sigmoid()") == 1
+    assert "NotImplementedError" not in text  # the entry says it; no message per check
+    if render is render_self_check:
+        assert "TODO  add_intercept() is not written yet (logistic_scratch.py, line 23)" in text
+        assert "check_scratch_imports_numpy_only, check_sigmoid_values" in text
+    # the stubs come in file order, whatever order their checks ran in
+    assert text.index("add_intercept()") < text.index("sigmoid()")
+
+
+@pytest.mark.parametrize("render", [render_markdown, render_html, render_self_check])
+def test_a_broken_file_is_noted_once_and_its_checks_not_run(render: Any) -> None:
+    text = render(causes_result())
+    assert text.count("syntax error on line 7") == 1  # the file's note, not once per check
+    assert "not run" in text.lower()
+
+
+def test_fix_first_names_the_earliest_failing_function_and_links_to_it() -> None:
+    page = render_html(causes_result())
+    summary = re.search(r'<nav class="summary".*?</nav>', page, re.DOTALL).group(0)
+    assert "Fix first:" in summary and "write add_intercept() in logistic_scratch.py" in summary
+    anchor = re.search(r'href="#([^"]+)"', summary).group(1)
+    assert f'id="{anchor}"' in page
+    assert re.search(r"\.summary \{[^}]*position: sticky; top: 0", page)
+    text = render_self_check(causes_result())
+    assert (
+        "Fix first: write add_intercept() in logistic_scratch.py (see its TODO, line 23)." in text
+    )
+
+
+def test_the_terminal_block_of_an_untouched_file_is_one_line() -> None:
+    result = make_result(
+        _stub("check_flip_label", "flip_label", 15, "ex5_label_flip"),
+        _stub("check_label_flip_experiment", "label_flip_experiment", 26, "ex5_label_flip"),
+    )
+    block = [line for line in render_self_check(result).splitlines() if line.startswith("ex5")]
+    assert block == [
+        "ex5_label_flip.py: not started: flip_label(), label_flip_experiment() not written "
+        "yet (2 checks wait)"
+    ]
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_can_fail() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") < 4.5  # a grey that fails AA
+
+
+def test_status_colours_differ_and_meet_wcag_aa() -> None:
+    page = render_html(causes_result())
+    colours = dict(re.findall(r"--([a-z-]+): (#[0-9a-f]{6})", page))
+    kinds = ("passed", "failed", "error", "review", "not-run", "todo")
+    for kind in kinds:
+        for background in ("#ffffff", colours[f"{kind}-tint"]):
+            assert contrast(colours[kind], background) >= 4.5, (kind, background)
+        # the page's ordinary and muted text on each row's tint
+        assert contrast("#1f2328", colours[f"{kind}-tint"]) >= 4.5, kind
+        assert contrast("#57606a", colours[f"{kind}-tint"]) >= 4.5, kind
+    assert len({colours[kind] for kind in kinds}) == len(kinds)
+    # the rows' colours win over the generic row rule (the old bug: both bars grey)
+    for kind in kinds:
+        assert f"ul.checks > li.{kind} {{ border-left-color: var(--{kind})" in page
+
+
+def test_the_sentence_reads_the_isolation_the_sandbox_reports() -> None:
+    from grader.render._shared import sandbox_sentence
+    from grader.sandbox import Limits, isolation_report
+
+    for namespaces in (True, False):
+        from grader.sandbox.confine import Confinement
+
+        isolation = isolation_report(Limits(call_timeout_s=7), Confinement(namespaces=namespaces))
+        sentence = sandbox_sentence(isolation)
+        assert sentence.endswith(", with a 7 s limit per call."), sentence
+        if isolation.level == "namespaces":
+            assert "without network" in sentence
+        else:
+            assert "network" not in sentence

@@ -148,7 +148,7 @@ def test_the_page_loads_with_score_and_plots(tmp_path: Path, figures: FeedbackFi
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
     assert "Score: 42.5 / 100" in dom
-    assert len(re.findall(r"<svg\b", dom)) == 3
+    assert len(re.findall(r"<svg\b[^>]*role=\"img\"", dom)) == 3  # the plots, not icons
     assert dom.count('<title id="plot-') == 3
     assert "Your ROC curve (AUC 0.838)" in dom
     # The page asked for nothing the policy had to block (no remote loads, no scripts).
@@ -167,3 +167,64 @@ def test_the_plots_are_drawn(tmp_path: Path, figures: FeedbackFigures) -> None:
     # The same report without figures has none of the plots' colours: the test can tell.
     bare = _screenshot(tmp_path, _write(tmp_path, _result(FeedbackFigures())), "bare.png")
     assert _near(bare, RATE_COLOURS[0]) == 0
+
+
+# A measuring script, added to a copy of the page for this test only (the report itself has
+# no script, and its policy forbids one): bounding boxes and computed colours, as JSON.
+MEASURE = """<script>
+const box = e => {
+  const b = e.getBoundingClientRect();
+  return [b.left, b.top, b.right, b.bottom];
+};
+const style = q => getComputedStyle(document.querySelector(q));
+const row = q => [style(q).borderLeftColor, style(q).backgroundColor, style(q + ' .status').color];
+const out = {
+  passed: row('li.passed'), failed: row('li.failed'),
+  icon: box(document.querySelector('li.failed .status svg.icon')),
+  legend: box(document.getElementById('plot-loss-legend_1')),
+  plot_area: box(document.getElementById('plot-loss-patch_2')),
+  curves: [...document.querySelectorAll('#plot-loss-axes_1 > g[id^="plot-loss-line2d"]')].map(box),
+};
+const pre = document.createElement('pre');
+pre.id = 'measured';
+pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script>
+"""
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_overlap_helper_can_fail() -> None:
+    assert _overlap([0, 0, 10, 10], [5, 5, 20, 20])
+    assert not _overlap([0, 0, 10, 10], [0, 11, 10, 20])
+
+
+def test_status_colours_differ_and_the_legend_leaves_the_curves_free(
+    tmp_path: Path, figures: FeedbackFigures
+) -> None:
+    import json
+
+    html = render_html(_result(figures))
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    page = tmp_path / "measured.html"
+    page.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    done = _chromium(page, tmp_path / "profile-measure", "--dump-dom", "--window-size=1200,3000")
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout, re.DOTALL)
+    assert found, done.stdout[-2000:]
+    measured = json.loads(found.group(1).replace("&quot;", '"'))
+    passed, failed = measured["passed"], measured["failed"]
+    for index, what in enumerate(("bar", "background", "label")):
+        assert passed[index] != failed[index], what
+    left, top, right, bottom = measured["icon"]
+    assert right - left > 5 and bottom - top > 5  # the icon is drawn, without any font
+    curves = measured["curves"]
+    assert len(curves) == 4  # yours and the reference's, at two step sizes
+    legend = measured["legend"]
+    assert legend[2] - legend[0] > 50 and legend[3] - legend[1] > 10
+    for curve in curves:
+        assert not _overlap(legend, curve), (legend, curve)
+    assert not _overlap(legend, measured["plot_area"])

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
-from grader.pipeline.upstream import core_names_used, note_upstream_failures
-from grader.results import CheckOutcome, Status
+from grader.pipeline.upstream import core_names_used, note_upstream_failures, upstream_sentence
+from grader.results import Cause, CauseKind, CheckOutcome, Status
 from grader.samples import Edit, Sample, compose_sample
 
 
@@ -45,6 +45,12 @@ def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
         _outcome("check_loss_history_stable", "ex2_learning_rate", Status.FAILED),
         _outcome("check_classify_run", "ex2_learning_rate", Status.PASSED),
         _outcome("check_sweep_thresholds", "ex3_threshold_sweep", Status.FAILED),
+        CheckOutcome(
+            "check_stable_lr_bound",
+            "ex2_learning_rate",
+            Status.FAILED,
+            cause=Cause(CauseKind.NOT_WRITTEN, "ex2_learning_rate", "stable_lr_bound"),
+        ),
     ]
     sources = {
         "ex2_learning_rate": "from logistic_scratch import gradient, log_loss\n",
@@ -53,8 +59,11 @@ def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
     noted = {item.check_id: item for item in note_upstream_failures(outcomes, sources)}
     flagged = noted["check_loss_history_stable"]
     assert flagged.upstream_failures == ("logistic_scratch.gradient",)
-    assert "gradient()" in flagged.message and "check_gradient_values" in flagged.message
-    assert flagged.message.startswith("wrong")
+    assert flagged.message == "wrong"  # the note is said once per exercise, by the renderers
+    sentence = upstream_sentence(flagged, list(noted.values()))
+    assert "gradient() (it failed check_gradient_values)" in sentence
+    # a stub of this exercise's own is what to fix: no upstream note
+    assert noted["check_stable_lr_bound"].upstream_failures == ()
     # a passing check, and a failure whose file uses only passing functions, stay as they are
     assert noted["check_classify_run"].upstream_failures == ()
     assert noted["check_sweep_thresholds"] == outcomes[4]
@@ -95,7 +104,9 @@ def test_a_broken_fit_logistic_is_named_in_the_label_flip_and_sklearn_checks(
     assert dependents, "an off-by-one fit should fail some ex5/ex6 checks"
     for outcome in dependents:
         assert "logistic_scratch.fit_logistic" in outcome.upstream_failures
-        assert "Fix logistic_scratch.py first" in outcome.message
+        assert "fit_logistic() (it failed check_fit_logistic_stable)" in upstream_sentence(
+            outcome, [item.outcome for item in result.checks]
+        )
 
 
 def test_a_function_built_on_a_hung_core_function_gets_a_short_limit(tmp_path, monkeypatch):

@@ -201,7 +201,13 @@ def show(value: Any, digits: int = 6) -> str:
         array = np.asarray(value, dtype=float)
         if array.size > 12:
             return f"an array of shape {array.shape}"
-        return np.array2string(array, precision=digits, separator=", ", suppress_small=False)
+        if array.ndim == 0:  # "4518", not "4518." (a sentence's full stop follows)
+            return show(float(array), digits)
+        # Each number as a number reads ("3", "0.25", not "3." or "0.  "), on one line.
+        text = np.array2string(
+            array, separator=", ", formatter={"float_kind": lambda v: f"{v:.{digits}g}"}
+        )
+        return " ".join(text.split())
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     return _describe(value)
@@ -279,10 +285,10 @@ def expect_close(
     tags = _matching(actual_array, variants, rtol, atol)
     if hidden:
         detail = f"your result differs from the expected one (beyond rtol {rtol:g})"
+    elif expected_array.size > 12:  # too long to show: where it differs, not "an array"
+        detail = _first_difference(actual_array, expected_array, rtol, atol)
     else:
         detail = f"expected {show(expected_array)}, got {show(actual_array)}"
-        if expected_array.size > 12:
-            detail += _first_difference(actual_array, expected_array, rtol, atol)
     raise CheckFailure(f"{what}: {detail}. {fix}", tags)
 
 
@@ -292,7 +298,7 @@ def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, ato
     index = tuple(int(i) for i in np.argwhere(differs)[0])
     where = index[0] if len(index) == 1 else index
     return (
-        f"; {int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
+        f"{int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
         f"expected {show(float(expected[index]))}, got {show(float(actual[index]))}"
     )
 
@@ -353,12 +359,27 @@ def expect_equal(
     tags = misconception_ids(
         [m for m, wrong in (variants or {}).items() if _exactly(actual, _safely(wrong))]
     )
-    detail = (
-        "your result differs from the expected one"
-        if hidden
-        else f"expected {show(expected)}, got {show(actual)}"
-    )
+    if hidden:
+        detail = "your result differs from the expected one"
+    elif expected_array.size > 12 and _same_shape(actual, expected_array):
+        got = np.asarray(actual)
+        differs = got != expected_array
+        index = tuple(int(i) for i in np.argwhere(differs)[0])
+        where = index[0] if len(index) == 1 else index
+        detail = (
+            f"{int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
+            f"expected {show(expected_array[index].item())}, got {show(got[index].item())}"
+        )
+    else:
+        detail = f"expected {show(expected)}, got {show(actual)}"
     raise CheckFailure(f"{what}: {detail}. {fix}", tags)
+
+
+def _same_shape(actual: Any, expected: np.ndarray) -> bool:
+    try:
+        return np.asarray(actual).shape == expected.shape
+    except (TypeError, ValueError):
+        return False
 
 
 def _exactly(actual: Any, wrong: Any) -> bool:

@@ -1,29 +1,49 @@
 """`check [FOLDER] [--report-dir DIR]`: a learner's self-check of the visible checks.
 
-Needs no solutions/. Besides the per-check text it prints `Points X/Y` on a line of its
-own (the form GitHub Classroom reads from a job's log). With --report-dir it also writes
-report.md, report.html and results.json there. Inside a GitHub Actions job it appends the
-Markdown report to the job summary ($GITHUB_STEP_SUMMARY) and sets the step outputs
-`points` and `max-points` ($GITHUB_OUTPUT).
+Needs no solutions/. It streams: a block per exercise file as soon as that file's checks
+end, and on a terminal a live line while one call into the learner's code has run for
+more than LIVE_AFTER_S. Then what to fix first, and `Points X/Y` on a line of its own (the
+form GitHub Classroom reads from a job's log). With --report-dir it also writes report.md,
+report.html and results.json there. Inside a GitHub Actions job it appends the Markdown
+report to the job summary ($GITHUB_STEP_SUMMARY) and sets the step outputs `points` and
+`max-points` ($GITHUB_OUTPUT).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from grader.checks.catalog import Category
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+from grader.pipeline.load import submission_name
+from grader.pipeline.run import Progress
 from grader.render._shared import points_text
-from grader.render.terminal import render_self_check
-from grader.results import GradedSubmission
+from grader.render.terminal import (
+    notices_text,
+    render_exercise,
+    self_check_footer,
+    self_check_header,
+)
+from grader.results import CheckOutcome, GradedSubmission
 from grader.sandbox.isolation import announce
 
 #: Environment variables of a GitHub Actions runner that `check` honours when set.
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
 STEP_OUTPUT_ENV = "GITHUB_OUTPUT"
+#: A call running longer than this gets a live line (on a terminal only).
+LIVE_AFTER_S = 2.0
+TICK_S = 0.5
+
+
+class CheckArgumentError(ValueError):
+    """The folder or the report folder cannot be used; the message is one line."""
 
 
 def points_line(result: GradedSubmission) -> str:
@@ -31,24 +51,157 @@ def points_line(result: GradedSubmission) -> str:
     return f"Points {points_text(result.score)}/{points_text(result.max_score)}"
 
 
+def validate_arguments(folder: Path, report_dir: Path | None) -> None:
+    """Raise CheckArgumentError for a folder that is not one, or a report folder that is a
+    file, before any grading starts."""
+    if not folder.exists():
+        raise CheckArgumentError(f"no such folder: {folder}")
+    if not folder.is_dir() and folder.suffix.lower() != ".zip":
+        parent = folder.parent if str(folder.parent) not in {"", "."} else Path(".")
+        raise CheckArgumentError(
+            f"{folder} is a file; check takes the folder that holds your exercise files "
+            f"(python -m grader check {parent})"
+        )
+    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
+        raise CheckArgumentError(f"--report-dir {report_dir} is a file, not a folder")
+
+
 def check_command(
     kit: KitPaths, folder: Path, report_dir: Path | None = None, isolation: str = "best"
 ) -> int:
+    validate_arguments(folder, report_dir)
     options = GradingOptions(
         kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0, isolation=isolation
     )
     context = GradingContext.build(options)
     announce(isolation)
-    result = grade_submission(folder, context)
-    print(render_self_check(result), end="")
+    out = sys.stdout
+    out.write(self_check_header(submission_name(folder)))
+    out.flush()
+    stream = StreamedCheck(out, live=_is_terminal(out))
+    with stream.ticking():
+        result = grade_submission(folder, context, progress=stream)
+    stream.finish(result)
     if report_dir is not None:
         from grader.render import write_submission_reports
 
-        write_submission_reports(result, report_dir)
+        try:
+            write_submission_reports(result, report_dir)
+        except OSError as error:
+            raise CheckArgumentError(
+                f"could not write the reports to {report_dir}: {error.strerror or error}"
+            ) from None
         print(f"Reports written to {report_dir}")
     _github_actions(result, report_dir)
     print(points_line(result), flush=True)
     return 0
+
+
+class StreamedCheck(Progress):
+    """Writes each exercise file's block as its checks end, and a live line (on a
+    terminal) while a call has run for more than LIVE_AFTER_S.
+
+    `tick` is called every TICK_S by a thread while grading runs; the clock can be
+    replaced, so that the live line is tested without waiting."""
+
+    def __init__(
+        self, out: TextIO, live: bool, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.out = out
+        self.live = live
+        self.clock = clock
+        self.seen: list[CheckOutcome] = []
+        self.written: set[str] = set()
+        self._lock = threading.Lock()
+        self._running: tuple[str, float] | None = None  # (function, started at)
+        self._showing = False
+
+    def call_started(self, module: str, function: str) -> None:
+        with self._lock:
+            self._running = (function, self.clock())
+
+    def call_ended(self) -> None:
+        with self._lock:
+            self._running = None
+            self._clear()
+
+    def exercise_done(self, outcomes: list[CheckOutcome]) -> None:
+        if not outcomes:
+            return
+        with self._lock:
+            self._clear()
+            self.seen.extend(outcomes)
+            exercise = outcomes[0].exercise
+            self.written.add(exercise)
+            self.out.write(render_exercise(exercise, outcomes, self.seen))
+            self.out.flush()
+
+    def tick(self) -> None:
+        with self._lock:
+            if not self.live or self._running is None:
+                return
+            function, started = self._running
+            elapsed = self.clock() - started
+            if elapsed <= LIVE_AFTER_S:
+                return
+            self.out.write(f"\r  ... {function}() has been running for {elapsed:.0f} s\x1b[K")
+            self.out.flush()
+            self._showing = True
+
+    def finish(self, result: GradedSubmission) -> None:
+        """The files whose checks did not stream (an unreadable submission), the notes on
+        the submission, and the footer."""
+        with self._lock:
+            self._clear()
+        outcomes = [item.outcome for item in result.checks]
+        left = [outcome for outcome in outcomes if outcome.exercise not in self.written]
+        # Nothing ran (the submission could not be read): its note says why, once.
+        said_once = not self.written and len({outcome.message for outcome in left}) == 1
+        for exercise in dict.fromkeys(outcome.exercise for outcome in left):
+            if not said_once or left[0].message not in result.notices:
+                mine = [outcome for outcome in left if outcome.exercise == exercise]
+                self.out.write(render_exercise(exercise, mine, outcomes))
+        self.out.write(notices_text(result.notices))
+        self.out.write(self_check_footer(result))
+        self.out.flush()
+
+    def ticking(self) -> _Ticker:
+        return _Ticker(self)
+
+    def _clear(self) -> None:
+        if self._showing:
+            self.out.write("\r\x1b[K")
+            self._showing = False
+
+
+class _Ticker:
+    """A daemon thread calling StreamedCheck.tick while the `with` block runs."""
+
+    def __init__(self, stream: StreamedCheck) -> None:
+        self.stream = stream
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="check-live-line", daemon=True)
+
+    def __enter__(self) -> _Ticker:
+        if self.stream.live:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+    def _run(self) -> None:
+        while not self.stop.wait(TICK_S):
+            self.stream.tick()
+
+
+def _is_terminal(out: TextIO) -> bool:
+    try:
+        return out.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _github_actions(result: GradedSubmission, report_dir: Path | None) -> None:

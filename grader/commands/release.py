@@ -2,8 +2,9 @@
 
 It holds the stubs and data, the grader without answer and hidden checks, a rubric cut
 down to the visible checks, the visible checks' expected values recorded from the
-solutions (replayed by `check`), a learner README and a CI workflow. No solution code,
-no hidden check, no answer.
+solutions and the values known wrong variants give on the same inputs (both replayed by
+`check`, which so names misconceptions), the chapter notes, a learner README, a
+.gitignore and a CI workflow. No solution code, no variant code, no hidden check.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 
 from grader.checks.catalog import Category
 from grader.checks.reference import RecordingReference, SolutionReference
+from grader.commands.release_variants import VARIANTS_RECORDING, dump_variants, recording_variants
 from grader.paths import EXERCISES, KitPaths
 from grader.pipeline.grade import RECORDING, GradingContext, GradingOptions, grade_submission
 from grader.results import Status
@@ -29,6 +31,7 @@ WITHHELD = (
     "commands/release_assets",
     "commands/gradescope.py",  # the instructor's autograder: needs solutions/
     "commands/gradescope_assets",
+    "commands/release_variants.py",  # records the variants at release: needs their code
 )
 
 
@@ -45,19 +48,24 @@ def release_command(kit: KitPaths, out: Path) -> int:
 def write_release(kit: KitPaths, out: Path) -> list[Path]:
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} exists and is not empty")
-    recording = _record_visible_expectations(kit)
+    with recording_variants() as wrong:  # what each known mistake gives on the same inputs
+        recording = _record_visible_expectations(kit)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(kit.exercises, out / EXERCISES, ignore=_ignore_caches)
     package = Path(__file__).resolve().parents[1]
     shutil.copytree(package, out / "grader", ignore=_ignore_withheld(package))
     shutil.copyfile(ASSETS / "variants.py", out / "grader" / "checks" / "variants.py")
     recording.dump(out / RECORDING)
+    dump_variants(wrong, out / VARIANTS_RECORDING)
     (out / "rubric.yaml").write_text(_visible_rubric(kit), encoding="utf-8")
     shutil.copyfile(ASSETS / "README.md", out / "README.md")
     workflow = out / ".github" / "workflows" / "grade.yml"
     workflow.parent.mkdir(parents=True)
     shutil.copyfile(ASSETS / "grade.yml", workflow)
     shutil.copyfile(kit.root / "pyproject.toml", out / "pyproject.toml")
+    (out / "docs").mkdir()
+    shutil.copyfile(kit.docs / "chapter-notes.md", out / "docs" / "chapter-notes.md")
+    shutil.copyfile(ASSETS / "gitignore", out / ".gitignore")
     return [path for path in out.rglob("*") if path.is_file()]
 
 
@@ -91,8 +99,17 @@ def _visible_rubric(kit: KitPaths) -> str:
         if not kept:
             continue
         share = sum(kept.values()) / sum(weights.values())
+        # The self-check runs no held-out data: its criteria must not say it does.
+        description = str(criterion.get("description", "")).replace(
+            " and on held-out data", "; held-out data is checked when you submit"
+        )
         criteria.append(
-            {**criterion, "points": round(criterion["points"] * share, 4), "checks": kept}
+            {
+                **criterion,
+                "description": description,
+                "points": round(criterion["points"] * share, 4),
+                "checks": kept,
+            }
         )
     raw["criteria"] = criteria
     raw["total_points"] = sum(c["points"] for c in criteria)

@@ -24,7 +24,7 @@ from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
-from grader.pipeline.run import RunSettings, run_checks
+from grader.pipeline.run import Progress, RunSettings, run_checks
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
 from grader.results import CheckOutcome, GradedSubmission, Status
@@ -105,9 +105,12 @@ class GradingContext:
 
 
 def grade_submission(
-    path: Path, context: GradingContext, name: str | None = None
+    path: Path, context: GradingContext, name: str | None = None, progress: Progress | None = None
 ) -> GradedSubmission:
-    """Grade one submission folder or zip; never raises for anything the submission does."""
+    """Grade one submission folder or zip; never raises for anything the submission does.
+
+    `progress`, if given, hears each learner call and each exercise file's outcomes (upstream
+    failures noted) as its checks end."""
     started = time.perf_counter()
     name = name or submission_name(path)
     seed = context.seed_for(name)
@@ -140,6 +143,7 @@ def grade_submission(
                 settings,
                 context.warm.zygote(),
                 after_checks=figures,
+                progress=progress and _Upstream(progress, _learner_sources(loaded.workdir)),
             )
             grader_errors.extend(figures.problems)
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
@@ -170,6 +174,25 @@ def grade_submission(
     )
     late = context.rubric.late_policy
     return adjust(result, context.options.overrides, late, _submitted_at(path, name, context))
+
+
+class _Upstream(Progress):
+    """Passes progress on, each exercise's outcomes with their upstream failures noted (the
+    core module's checks run first, so what they need is known by then)."""
+
+    def __init__(self, inner: Progress, sources: dict[str, str | None]) -> None:
+        self.inner, self.sources, self.seen = inner, sources, []
+
+    def call_started(self, module: str, function: str) -> None:
+        self.inner.call_started(module, function)
+
+    def call_ended(self) -> None:
+        self.inner.call_ended()
+
+    def exercise_done(self, outcomes: list[CheckOutcome]) -> None:
+        self.seen.extend(outcomes)
+        noted = note_upstream_failures(self.seen, self.sources)[-len(outcomes) :]
+        self.inner.exercise_done(noted if outcomes else [])
 
 
 def _submitted_at(path: Path, name: str, context: GradingContext) -> datetime | None:

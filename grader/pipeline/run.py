@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
+import re
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -24,13 +25,92 @@ import pytest
 from grader.checks.catalog import Category, CheckSpec, category_folder
 from grader.checks.framework import CheckFailure, CheckSkipped, Learner, Reference, seed_for
 from grader.paths import EXERCISE_ORDER
-from grader.results import CheckOutcome, Status
+from grader.results import Cause, CauseKind, CheckOutcome, Status
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
 from grader.sandbox.zygote import Zygote
 from grader.tickets import TicketData
 
 NOT_WRITTEN = "not written yet"
+
+
+class Progress:
+    """What a caller may want to hear while the checks run (the self-check streams it).
+
+    Every method is optional to override; the default hears nothing. Called from the
+    grading thread, so an implementation must be quick and must not raise."""
+
+    def call_started(self, module: str, function: str) -> None:
+        """A call into the learner's code begins."""
+
+    def call_ended(self) -> None:
+        """That call returned, raised or ran out of time."""
+
+    def exercise_done(self, outcomes: list[CheckOutcome]) -> None:
+        """Every check of one exercise file has ended (in the chapter's order)."""
+
+
+class _WatchedWorker:
+    """The worker as the checks reach it, noting each failure of the learner's code (to
+    find a shared cause) and telling `progress` when a call starts and ends."""
+
+    def __init__(self, worker: Worker, progress: Progress) -> None:
+        self.worker = worker
+        self.progress = progress
+        self.errors: list[tuple[str, str, StudentCodeError]] = []
+
+    @property
+    def limits(self) -> Limits:
+        return self.worker.limits
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self._watch(module, function, self.worker.call, *args, **kwargs)
+
+    def get(self, module: str, name: str) -> Any:
+        return self._watch(module, name, self.worker.get)
+
+    def given_up(self) -> set[str]:
+        return self.worker.given_up()
+
+    def _watch(self, module: str, name: str, ask: Callable[..., Any], *args: Any, **kwargs: Any):
+        self.progress.call_started(module, name)
+        try:
+            return ask(module, name, *args, **kwargs)
+        except StudentCodeError as error:
+            self.errors.append((module, name, error))
+            raise
+        finally:
+            self.progress.call_ended()
+
+
+# "(logistic_scratch.py, line 54, in gradient)": where an exception was raised
+_WHERE = re.compile(r"\((?P<file>[^(),]+)\.py, line (?P<line>\d+)(?:, in (?P<function>\w+))?\)")
+
+
+def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | None:
+    """The cause several checks share, from the learner's failures during one check: a
+    file that does not parse or import, else the first function that is still a stub."""
+    for module, _, error in errors:
+        if error.kind in (FailureKind.SYNTAX_ERROR, FailureKind.IMPORT_ERROR):
+            detail = error.learner_message.splitlines()[0] if error.learner_message else ""
+            return Cause(CauseKind.BROKEN_FILE, module, detail=detail)
+    for module, function, error in errors:
+        if error.kind is FailureKind.EXCEPTION and error.exception_type == "NotImplementedError":
+            first = error.learner_message.splitlines()[0] if error.learner_message else ""
+            found = list(_WHERE.finditer(first))
+            if found and found[-1].group("function"):
+                # The innermost frame: the stub itself, even when reached through another
+                # function the learner did write.
+                where = found[-1]
+                stem = where.group("file").rsplit("/", 1)[-1]
+                return Cause(
+                    CauseKind.NOT_WRITTEN,
+                    stem,
+                    where.group("function"),
+                    f"line {where.group('line')}",
+                )
+            return Cause(CauseKind.NOT_WRITTEN, module, function)
+    return None
 
 
 @dataclass(frozen=True)
@@ -51,8 +131,11 @@ class CheckPlugin:
         tickets: TicketData,
         specs: dict[str, CheckSpec],
         seed: int,
+        watched: _WatchedWorker | None = None,
     ) -> None:
         self._learner = learner
+        self._watched = watched
+        self._first_error: dict[str, int] = {}
         self._reference = reference
         self._tickets = tickets
         self._specs = specs
@@ -81,6 +164,7 @@ class CheckPlugin:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.name] = time.perf_counter()
         self._first_call[item.name] = len(self._learner.calls)
+        self._first_error[item.name] = len(self._watched.errors) if self._watched else 0
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
@@ -93,9 +177,22 @@ class CheckPlugin:
             elapsed = time.perf_counter() - self._started.get(item.name, time.perf_counter())
             calls = self._learner.calls[self._first_call.get(item.name, 0) :]
             outcome = _outcome(spec, call, elapsed)
+            cause = None
+            if outcome.status is Status.FAILED and self._watched is not None:
+                cause = shared_cause(self._watched.errors[self._first_error.get(item.name, 0) :])
             self.outcomes[item.name] = dataclasses.replace(
-                outcome, learner_calls=tuple(dict.fromkeys(calls))
+                outcome, learner_calls=tuple(dict.fromkeys(calls)), cause=cause
             )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator:
+        yield
+        spec, following = self._specs.get(item.name), self._specs.get(getattr(nextitem, "name", ""))
+        if self._watched is None or spec is None:
+            return
+        if following is None or following.exercise != spec.exercise:
+            done = [o for o in self.outcomes.values() if o.exercise == spec.exercise]
+            self._watched.progress.exercise_done(done)
 
 
 def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOutcome:
@@ -137,6 +234,8 @@ def _passed_message(spec: CheckSpec) -> str:
 def learner_message(error: StudentCodeError) -> str:
     """The failure of the learner's code, as the learner should read it."""
     if error.kind is FailureKind.EXCEPTION and "NotImplementedError" in error.learner_message:
+        if NOT_WRITTEN in error.learner_message:  # the stub's own words already say it
+            return error.learner_message
         return f"{error.learner_message} (this part is {NOT_WRITTEN})"
     message = error.learner_message
     if error.output:
@@ -153,16 +252,19 @@ def run_checks(
     settings: RunSettings,
     zygote: Zygote | None = None,
     after_checks: Callable[[Learner], None] | None = None,
+    progress: Progress | None = None,
 ) -> tuple[list[CheckOutcome], float]:
     """Run every check of settings.categories; return the outcomes in catalog order and the
     time spent inside learner code. after_checks, if given, then gets the learner while its
-    worker is still alive (the report's figures)."""
+    worker is still alive (the report's figures); `progress` hears each learner call and
+    each exercise file as its checks end."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
     with Worker(submission_dir, settings.limits, settings.confinement, zygote) as worker:
         worker.prestart()  # starts while pytest configures itself and collects
-        learner = Learner(worker=worker, submission_dir=submission_dir)
-        plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed)
+        watched = _WatchedWorker(worker, progress or Progress())
+        learner = Learner(worker=watched, submission_dir=submission_dir)
+        plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed, watched)
         # File by file, in the chapter's order: logistic_scratch's checks run first, so a
         # core function known to hang shortens the wait of the exercises built on it.
         paths = [

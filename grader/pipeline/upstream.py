@@ -1,5 +1,5 @@
 """Stage "upstream": a failed check that may come from a failed logistic_scratch function
-says so.
+is marked so (the renderers say it once per exercise).
 
 ex2, ex3, ex5 and ex6 build on the learner's own logistic_scratch.py. When one of its
 functions fails its own checks, the later exercises that use it fail too, and the
@@ -33,7 +33,8 @@ def note_upstream_failures(
     outcomes: list[CheckOutcome], sources: Mapping[str, str | None]
 ) -> list[CheckOutcome]:
     """Each failed check of another exercise whose file uses a failed logistic_scratch
-    function gets `upstream_failures` and a sentence saying where to start.
+    function gets `upstream_failures`; a check failed by a cause of its own (a stub, a
+    broken file) does not: that cause is what to fix.
 
     `sources` maps an exercise stem to the learner's file text (None when missing)."""
     failed = failed_core_functions(outcomes)
@@ -43,18 +44,31 @@ def note_upstream_failures(
     noted = []
     for outcome in outcomes:
         suspects = sorted(uses.get(outcome.exercise, set()) & set(failed))
-        if outcome.exercise == CORE_MODULE or outcome.status is not Status.FAILED or not suspects:
+        if (
+            outcome.exercise == CORE_MODULE
+            or outcome.status is not Status.FAILED
+            or outcome.cause is not None
+            or not suspects
+        ):
             noted.append(outcome)
             continue
-        checks = sorted({check for name in suspects for check in failed[name]})
-        names = ", ".join(f"{name.split('.')[-1]}()" for name in suspects)
-        note = (
-            f"This may not be this exercise's fault: {outcome.exercise}.py uses {names} from "
-            f"{CORE_MODULE}.py, which failed its own checks ({', '.join(checks)}). Fix "
-            f"{CORE_MODULE}.py first; this check may pass once it does."
-        )
-        message = f"{outcome.message}\n{note}" if outcome.message else note
-        noted.append(
-            dataclasses.replace(outcome, message=message, upstream_failures=tuple(suspects))
-        )
+        noted.append(dataclasses.replace(outcome, upstream_failures=tuple(suspects)))
     return noted
+
+
+def upstream_sentence(outcome: CheckOutcome, outcomes: list[CheckOutcome]) -> str:
+    """Where to start instead, for a check with upstream failures ("" without): the
+    functions of logistic_scratch.py it depends on and the first check each failed."""
+    if not outcome.upstream_failures:
+        return ""
+    failed = failed_core_functions(outcomes)
+    parts = []
+    for name in outcome.upstream_failures:
+        checks = failed.get(name, [])
+        first = f" (it failed {checks[0]})" if checks else ""
+        parts.append(f"{name.split('.')[-1]}(){first}")
+    return (
+        f"{outcome.exercise}.py uses {', '.join(parts)} from {CORE_MODULE}.py: fix "
+        f"{'that' if len(parts) == 1 else 'those'} first; these checks may pass once "
+        f"{'it does' if len(parts) == 1 else 'they do'}."
+    )

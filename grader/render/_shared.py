@@ -10,15 +10,28 @@ import contextlib
 import json
 import math
 import os
+import re
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from grader.checks.dependencies import CORE_MODULE
 from grader.checks.misconceptions import CATALOG
-from grader.results import Adjustment, AdjustmentKind, GradedSubmission, ScoredCheck, Status
+from grader.pipeline.upstream import upstream_sentence
+from grader.results import (
+    Adjustment,
+    AdjustmentKind,
+    CauseKind,
+    CheckOutcome,
+    GradedSubmission,
+    Isolation,
+    ScoredCheck,
+    Status,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -101,20 +114,45 @@ def grader_error_notice(result: GradedSubmission) -> str:
 @dataclass(frozen=True)
 class CheckView:
     check_id: str
-    kind: str  # passed | failed | error | review: the CSS class and the test hook
-    mark: str  # an emoji, always next to `label`: status is never told by colour alone
+    kind: str  # passed | failed | error | review | not-run: the CSS class and the test hook
+    mark: str  # an emoji for Markdown, always next to `label`: never colour or icon alone
     label: str
-    points: str  # "1.2 / 1.2 points", or "instructor-graded"
+    points: str  # "1.2 / 1.2 points", "instructor-graded", or "" when not scored yet
     hidden: bool
     manual: bool
     message: str
     misconceptions: tuple[MisconceptionView, ...]
+    anchor: str = ""  # the element id in the HTML report: "check-<id>"
+
+
+@dataclass(frozen=True)
+class StubView:
+    """A function not written yet, and the checks that wait for it: said once."""
+
+    function: str  # "sigmoid()"
+    where: str  # "logistic_scratch.py, line 34" (where the stub raises)
+    check_ids: tuple[str, ...]
+    anchor: str = ""  # the element id in the HTML report: "stub-<module>-<function>"
 
 
 @dataclass(frozen=True)
 class ExerciseView:
     exercise: str
-    checks: tuple[CheckView, ...]
+    checks: tuple[CheckView, ...]  # every check not listed under a stub, in order
+    stubs: tuple[StubView, ...] = ()
+    file_note: str = ""  # the file does not parse or import: file, line and message
+    upstream_note: str = ""  # failed core functions this file uses, once for the file
+    passed: int = 0
+    total: int = 0  # automatic checks (manual items are not counted)
+
+    @property
+    def untouched(self) -> bool:
+        """Nothing written yet: every automatic check waits for a stub."""
+        return (
+            bool(self.stubs)
+            and not self.passed
+            and not any(check.kind in {"failed", "not-run"} for check in self.checks)
+        )
 
 
 @dataclass(frozen=True)
@@ -145,10 +183,15 @@ class ReportView:
     graded_at: str
     duration: str
     adjustments: tuple[str, ...] = ()  # overrides and late penalties, as sentences
+    fix_first: str = ""  # the earliest failing function in dependency order, as a sentence
+    fix_first_anchor: str = ""  # where the report explains it
+    sandbox: str = ""  # "About this run" for learners: one plain sentence
+    passed: int = 0
+    total: int = 0
 
 
-def _check_view(item: ScoredCheck) -> CheckView:
-    outcome = item.outcome
+def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
+    outcome = item.outcome if isinstance(item, ScoredCheck) else item
     if outcome.status is Status.ERROR:
         kind, mark, label = "error", "⚠️", "grader error"
         # The pipeline's own error messages already say it is not the learner's fault;
@@ -167,11 +210,12 @@ def _check_view(item: ScoredCheck) -> CheckView:
         kind, mark, label, message = "passed", "✅", "passed", outcome.message
     else:
         kind, mark, label, message = "failed", "❌", "failed", outcome.message
-    points = (
-        "instructor-graded"
-        if outcome.manual
-        else f"{points_text(item.points)} / {points_text(item.max_points)} points"
-    )
+    if not isinstance(item, ScoredCheck):
+        points = ""
+    elif outcome.manual:
+        points = "instructor-graded"
+    else:
+        points = f"{points_text(item.points)} / {points_text(item.max_points)} points"
     return CheckView(
         check_id=outcome.check_id,
         kind=kind,
@@ -182,14 +226,165 @@ def _check_view(item: ScoredCheck) -> CheckView:
         manual=outcome.manual,
         message=message,
         misconceptions=tuple(misconception_view(m) for m in outcome.misconceptions),
+        anchor=f"check-{outcome.check_id}",
     )
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.strip().rstrip(".") == b.strip().rstrip(".")
+
+
+def exercise_view(
+    exercise: str,
+    items: Sequence[ScoredCheck | CheckOutcome],
+    outcomes: Sequence[CheckOutcome] = (),
+) -> ExerciseView:
+    """One exercise file's checks, each cause said once: a file that does not parse or
+    import (a note; its checks "not run"), a function not written yet (one entry, its
+    checks under it), failed core functions this file builds on (one note).
+
+    `outcomes` are all the submission's outcomes so far (the core module's included)."""
+    mine = [item.outcome if isinstance(item, ScoredCheck) else item for item in items]
+    broken = next(
+        (o.cause for o in mine if o.cause and o.cause.kind is CauseKind.BROKEN_FILE), None
+    )
+    file_note = ""
+    if broken:
+        file_note = (broken.detail or f"{exercise}.py could not be imported").rstrip(".") + "."
+    stubs: dict[tuple[str, str], list[str]] = {}
+    where: dict[tuple[str, str], str] = {}
+    checks = []
+    for item, outcome in zip(items, mine, strict=True):
+        cause = outcome.cause
+        if outcome.status is Status.FAILED and cause and cause.kind is CauseKind.NOT_WRITTEN:
+            key = (cause.module, cause.function)
+            stubs.setdefault(key, []).append(outcome.check_id)
+            where[key] = f"{cause.module}.py" + (f", {cause.detail}" if cause.detail else "")
+            continue
+        view = _check_view(item)
+        if (
+            file_note
+            and outcome.status is Status.FAILED
+            and (cause is not None or _same_text(outcome.message, broken.detail if broken else ""))
+        ):
+            view = replace(view, kind="not-run", mark="⏸️", label="not run", message="")
+            view = replace(view, misconceptions=())
+        checks.append(view)
+    flagged = [o for o in mine if o.upstream_failures]
+    if all(_names_its_upstream(o) for o in flagged):  # the checks' own messages say it
+        flagged = []
+    upstream = ""
+    if flagged:
+        names = tuple(dict.fromkeys(name for o in flagged for name in o.upstream_failures))
+        upstream = upstream_sentence(
+            replace(flagged[0], upstream_failures=names), list(outcomes) or mine
+        )
+    automatic = [o for o in mine if not o.manual]
+    return ExerciseView(
+        exercise=exercise,
+        checks=tuple(checks),
+        stubs=tuple(
+            StubView(
+                f"{function}()",
+                where[(module, function)],
+                tuple(ids),
+                f"stub-{module}-{function}",
+            )
+            for (module, function), ids in sorted(stubs.items(), key=lambda kv: _line(where[kv[0]]))
+        ),
+        file_note=file_note,
+        upstream_note=upstream,
+        passed=sum(1 for o in automatic if o.status is Status.PASSED),
+        total=len(automatic),
+    )
+
+
+def _line(where: str) -> int:
+    """The line number in "logistic_scratch.py, line 34" (stubs listed in file order)."""
+    found = re.search(r"line (\d+)", where)
+    return int(found.group(1)) if found else 0
+
+
+def _names_its_upstream(outcome: CheckOutcome) -> bool:
+    return all(
+        f"{name.split('.')[-1]}() from {CORE_MODULE}.py" in outcome.message
+        for name in outcome.upstream_failures
+    )
+
+
+def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
+    """The earliest failing function in dependency order (the core file first, then the
+    chapter's order), as a sentence, and the report's anchor for it; ("", "") when none."""
+    failed = [o for o in outcomes if o.status is Status.FAILED and not o.manual]
+    failed.sort(key=lambda o: o.exercise != CORE_MODULE)  # stable: keeps the chapter's order
+    if not failed:
+        return "", ""
+    first = failed[0]
+    # A file that does not parse comes before any check of it (some read the file itself).
+    first = next(
+        (
+            o
+            for o in failed
+            if o.exercise == first.exercise and o.cause and o.cause.kind is CauseKind.BROKEN_FILE
+        ),
+        first,
+    )
+    cause = first.cause
+    if cause and cause.kind is CauseKind.BROKEN_FILE:
+        detail = cause.detail or f"{first.exercise}.py could not be imported"
+        return f"{detail.rstrip('.')}.", f"exercise-{first.exercise}"
+    if cause and cause.kind is CauseKind.NOT_WRITTEN:
+        # The stub that comes first in its file (the file's order is the chapter's).
+        cause = min(
+            (
+                o.cause
+                for o in failed
+                if o.cause
+                and o.cause.kind is CauseKind.NOT_WRITTEN
+                and o.cause.module == cause.module
+            ),
+            key=lambda c: _line(c.detail),
+        )
+        line = f", {cause.detail}" if cause.detail else ""
+        return (
+            f"write {cause.function}() in {cause.module}.py (see its TODO{line}).",
+            f"stub-{cause.module}-{cause.function}",
+        )
+    function = next(
+        (name.split(".")[-1] for name in first.learner_calls if name.startswith(first.exercise)),
+        "",
+    )
+    subject = f"{function}() in {first.exercise}.py" if function else f"{first.exercise}.py"
+    text = f"{subject}: {first.check_id} fails"
+    known = [CATALOG[m] for m in first.misconceptions if m in CATALOG]
+    if known:
+        text += f" (recognized mistake {known[0].misconception_id}: {known[0].title})"
+    return f"{text}.", f"check-{first.check_id}"
+
+
+def sandbox_sentence(isolation: Isolation) -> str:
+    """What a learner needs to know of the isolation, in one plain sentence; the full
+    detail (what is in force, what is missing) is for the instructor's report. The sandbox
+    writes it (Isolation.summary); older results.json files are read from in_force."""
+    if isolation.summary:
+        return isolation.summary
+    texts = " ".join(isolation.in_force).lower()
+    limit = _CALL_LIMIT.search(texts)
+    per_call = f", with a {limit.group(1)} s limit per call" if limit else ""
+    if "network namespace" in texts or "no network" in texts:
+        return f"Your code ran in a sandbox without network{per_call}."
+    return f"Your code ran in a separate, limited process{per_call}."
+
+
+_CALL_LIMIT = re.compile(r"limit of ([0-9.]+) s per call")
 
 
 def build_view(result: GradedSubmission) -> ReportView:
     """The whole report, format-free, in the order of the result's checks."""
-    by_exercise: dict[str, list[CheckView]] = {}
+    by_exercise: dict[str, list[ScoredCheck]] = {}
     for item in result.checks:
-        by_exercise.setdefault(item.outcome.exercise, []).append(_check_view(item))
+        by_exercise.setdefault(item.outcome.exercise, []).append(item)
+    outcomes = [item.outcome for item in result.checks]
     criteria = []
     for criterion in result.criteria:
         mine = [
@@ -208,6 +403,10 @@ def build_view(result: GradedSubmission) -> ReportView:
                 total=len(mine),
             )
         )
+    first, anchor = fix_first(outcomes)
+    exercises = tuple(
+        exercise_view(exercise, items, outcomes) for exercise, items in by_exercise.items()
+    )
     return ReportView(
         name=result.name,
         score=points_text(result.score),
@@ -215,9 +414,7 @@ def build_view(result: GradedSubmission) -> ReportView:
         notices=result.notices,
         error_notice=grader_error_notice(result),
         criteria=tuple(criteria),
-        exercises=tuple(
-            ExerciseView(exercise, tuple(checks)) for exercise, checks in by_exercise.items()
-        ),
+        exercises=exercises,
         isolation_level=result.isolation.level,
         in_force=result.isolation.in_force,
         missing=result.isolation.missing,
@@ -226,6 +423,11 @@ def build_view(result: GradedSubmission) -> ReportView:
         graded_at=result.graded_at,
         duration=duration_text(result.duration_s),
         adjustments=tuple(adjustment_text(item) for item in result.adjustments),
+        fix_first=first,
+        fix_first_anchor=anchor,
+        sandbox=sandbox_sentence(result.isolation),
+        passed=sum(view.passed for view in exercises),
+        total=sum(view.total for view in exercises),
     )
 
 

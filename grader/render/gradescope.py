@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from grader.pipeline.upstream import upstream_sentence
 from grader.render._shared import (
     GRADER_ERROR_TEXT,
     adjustment_text,
@@ -18,9 +19,10 @@ from grader.render._shared import (
     explain_misconception,
     grader_error_notice,
     points_text,
+    sandbox_sentence,
 )
 from grader.render.fallback import RESULTS_JSON, write_fallback_results
-from grader.results import GradedSubmission, ScoredCheck, Status
+from grader.results import CheckOutcome, GradedSubmission, ScoredCheck, Status
 
 
 class _Numbers:
@@ -51,7 +53,7 @@ def _tags(item: ScoredCheck) -> list[str]:
     return list(dict.fromkeys(tags))  # no duplicates, order kept
 
 
-def _test_output(item: ScoredCheck) -> str:
+def _test_output(item: ScoredCheck, outcomes: list[CheckOutcome] | None = None) -> str:
     """The learner message, then one paragraph per recognized misconception.
 
     For hidden checks the message is already free of inputs and expected values, and the
@@ -63,6 +65,10 @@ def _test_output(item: ScoredCheck) -> str:
         message = f"{GRADER_ERROR_TEXT}\n{message}".strip()
     paragraphs = [message] if message else []
     paragraphs += [explain_misconception(m) for m in outcome.misconceptions]
+    # Each test is read alone here: where to start instead goes with it.
+    upstream = upstream_sentence(outcome, outcomes or [outcome])
+    if upstream:
+        paragraphs.append(upstream)
     return "\n\n".join(paragraphs)
 
 
@@ -70,8 +76,8 @@ def _summary(result: GradedSubmission) -> str:
     isolation = result.isolation
     lines = [
         f"Score: {points_text(result.score)} / {points_text(result.max_score)}",
-        # Learners read this: one plain sentence; the detail is in extra_data (instructors).
-        isolation.summary or f"Isolation: {isolation.level}.",
+        # Learners read this: one plain sentence; the detail is in extra_data.isolation.
+        sandbox_sentence(isolation),
         f"Seed: {result.seed}",
         f"Grader version: {result.grader_version}",
     ]
@@ -97,7 +103,7 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
                 "max_score": number(item.max_points, f"{check_id}: max_score"),
                 # Gradescope knows only passed/failed; a grader error is "failed" + a tag.
                 "status": "passed" if outcome.status is Status.PASSED else "failed",
-                "output": _test_output(item),
+                "output": _test_output(item, [check.outcome for check in result.checks]),
                 # Visible even for hidden checks: their messages hold no inputs and no
                 # expected values, and learners should see which property failed.
                 "visibility": "visible",

@@ -15,11 +15,15 @@ from grader.results import GradedSubmission
 TEMPLATE = "report.html.j2"
 
 
-def render_html(result: GradedSubmission) -> str:
-    """The learner's report as a standalone HTML page."""
+def render_html(result: GradedSubmission, detail: bool = False) -> str:
+    """The learner's report as a standalone HTML page.
+
+    "About this run" is one plain sentence about the sandbox; `detail` (for an instructor)
+    adds what was in force and what was missing, the seed, version and timing."""
     env = template_environment(autoescape=True)
+    outcomes = [item.outcome for item in result.checks]
     return env.get_template(TEMPLATE).render(
-        view=build_view(result), plots=plot_views(result.figures)
+        view=build_view(result), plots=plot_views(result.figures, outcomes), detail=detail
     )
 
 

@@ -75,9 +75,9 @@ def _environment() -> Environment:
     return env
 
 
-def render_markdown(result: GradedSubmission) -> str:
-    """The learner's report as Markdown."""
-    return _environment().get_template(TEMPLATE).render(view=build_view(result))
+def render_markdown(result: GradedSubmission, detail: bool = False) -> str:
+    """The learner's report as Markdown; `detail` adds the isolation in full (instructors)."""
+    return _environment().get_template(TEMPLATE).render(view=build_view(result), detail=detail)
 
 
 __all__ = ["render_markdown"]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from markupsafe import Markup
 
-from grader.results import FeedbackFigures, Figure, FigureKind, Series
+from grader.results import CheckOutcome, FeedbackFigures, Figure, FigureKind, Series, Status
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -34,6 +34,22 @@ TITLES = {
 YOURS, REFERENCE = "#0969da", "#6e7781"  # blue; grey
 RATE_COLOURS = ("#bc4c00", "#0969da")  # orange, blue: the loss curves at each step size
 NOT_DRAWN = "The plot could not be drawn; the sentence above says what it would show."
+#: The learner functions a figure's curves come from, the core ones first (dependency order):
+#: a failed check that called one of them explains a curve that differs.
+DRAWN_FROM = {
+    FigureKind.ROC: ("logistic_scratch.roc_points", "logistic_scratch.roc_auc"),
+    FigureKind.RELIABILITY: (
+        "logistic_scratch.reliability_bins",
+        "logistic_scratch.expected_calibration_error",
+    ),
+    FigureKind.LOSS: (
+        "logistic_scratch.sigmoid",
+        "logistic_scratch.log_loss",
+        "logistic_scratch.gradient",
+        "logistic_scratch.predict_proba",
+        "ex2_learning_rate.loss_history",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,11 @@ class PlotView:
     svg: Markup | None  # None when matplotlib could not draw it
 
 
-def plot_views(figures: FeedbackFigures) -> tuple[PlotView, ...]:
+def plot_views(
+    figures: FeedbackFigures, outcomes: Sequence[CheckOutcome] = ()
+) -> tuple[PlotView, ...]:
+    """Each figure drawn and put in words; `outcomes` (the checks) name the failed check
+    that explains a curve of the learner's that differs from the reference's."""
     views = []
     for figure in figures.figures:
         element_id = f"plot-{figure.kind.value}"
@@ -57,8 +77,45 @@ def plot_views(figures: FeedbackFigures) -> tuple[PlotView, ...]:
             svg: Markup | None = Markup(inline_svg(draw_svg(figure), element_id, title))
         except Exception:  # no matplotlib, or a drawing bug: the words still stand
             svg, notes = None, (*notes, NOT_DRAWN)
-        views.append(PlotView(element_id, title, describe(figure), notes, svg))
+        words = describe(figure)
+        explained = explanation(figure, outcomes)
+        views.append(PlotView(element_id, title, f"{words} {explained}".strip(), notes, svg))
     return tuple(views)
+
+
+def explanation(figure: Figure, outcomes: Sequence[CheckOutcome]) -> str:
+    """Where the learner's curve differs from the reference's: which failed check explains
+    it ("" where the curves agree, or where the learner has none)."""
+    differing = []
+    for label in dict.fromkeys(series.label for series in figure.series):
+        yours = _pick(figure.series, True, label)
+        reference = _pick(figure.series, False, label)
+        if yours and reference:
+            gap = _largest_gap(yours, reference)
+            if gap is None or gap > 1e-6 * max(1.0, max(abs(v) for v in reference.y)):
+                differing.append(label)
+    if not differing:
+        return ""
+    where = "" if figure.kind is not FigureKind.LOSS else f" at {' and '.join(differing)}"
+    drawn_from = DRAWN_FROM[figure.kind]
+    failed = [o for o in outcomes if o.status is Status.FAILED and not o.manual]
+    for function in drawn_from:
+        culprit = next((o for o in failed if function in o.learner_calls), None)
+        if culprit is not None:
+            name = function.split(".")[-1]
+            return (
+                f"Your curve differs from the reference's{where}: the failed check "
+                f"{culprit.check_id} ({name}()) explains it."
+            )
+    above = [
+        label for label in differing if _side(label, figure.lr_bound).strip() == "above the bound"
+    ]
+    if figure.kind is FigureKind.LOSS and above == differing:
+        return (
+            f"Your curve differs from the reference's{where}, above the bound: there small "
+            "differences in rounding grow, and no failed check points to a mistake."
+        )
+    return f"Your curve differs from the reference's{where}; no failed check explains it."
 
 
 # --- words ----------------------------------------------------------------------------------
@@ -171,10 +228,11 @@ def draw_svg(figure: Figure) -> str:
             }
         )
         wide = figure.kind is FigureKind.LOSS
-        canvas = MplFigure(figsize=(7.5, 4.2) if wide else (5.0, 4.6))
-        # Fixed margins: a layout engine would double the drawing time.
+        canvas = MplFigure(figsize=(7.5, 4.8) if wide else (5.0, 4.6))
+        # Fixed margins: a layout engine would double the drawing time. The loss plot keeps
+        # room below the axes for its legend, which must not hide the curves.
         if wide:
-            canvas.subplots_adjust(left=0.09, right=0.98, bottom=0.12, top=0.92)
+            canvas.subplots_adjust(left=0.09, right=0.98, bottom=0.30, top=0.93)
         else:
             canvas.subplots_adjust(left=0.14, right=0.97, bottom=0.11, top=0.93)
         axes = canvas.subplots()
@@ -231,7 +289,8 @@ def _draw_loss(axes: Axes, figure: Figure) -> None:
         title += f"; bound 2/L = {bound:.3f}"
     axes.set_title(title)
     axes.grid(True, color="#eaeef2", linewidth=0.8)
-    axes.legend(loc="upper right", frameon=False, ncols=2)
+    # Below the axes, outside every curve (the lr = 2.0 curves fill the upper right).
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, ncols=2)
 
 
 def _reference_first(series: Sequence[Series]) -> list[Series]:

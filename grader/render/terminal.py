@@ -1,43 +1,102 @@
-"""Plain-text rendering for a terminal: the learner's self-check and the demo table."""
+"""Plain-text rendering for a terminal: the learner's self-check, file by file.
+
+Each exercise file is one block, written as soon as its checks end (`check` streams them):
+a count, then each cause once: a file that does not parse (its checks not run), a
+function not written yet (its checks under it), a failed check with its message, and
+failed core functions the file builds on.
+"""
 
 from __future__ import annotations
 
-from grader.checks.misconceptions import CATALOG
-from grader.results import GradedSubmission, Status
+from collections.abc import Sequence
 
-MARKS = {Status.PASSED: "PASS", Status.FAILED: "FAIL", Status.ERROR: "ERROR"}
+from grader.checks.misconceptions import CATALOG
+from grader.render._shared import ExerciseView, exercise_view, fix_first, sandbox_sentence
+from grader.results import CheckOutcome, GradedSubmission, Status
+
+MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "review": "REVIEW"}
+INDENT, DEEPER = "  ", "        "
+
+
+def self_check_header(name: str) -> str:
+    return f"Self-check of {name} (visible checks only)\n\n"
+
+
+def render_exercise(
+    exercise: str, outcomes: Sequence[CheckOutcome], everything: Sequence[CheckOutcome] = ()
+) -> str:
+    """One exercise file's block. `everything`: all outcomes so far (for upstream notes)."""
+    return "\n".join(_block(exercise_view(exercise, outcomes, everything))) + "\n"
+
+
+def _block(view: ExerciseView) -> list[str]:
+    name = f"{view.exercise}.py"
+    if view.untouched:
+        functions = ", ".join(stub.function for stub in view.stubs)
+        waiting = sum(len(stub.check_ids) for stub in view.stubs)
+        checks = "check waits" if waiting == 1 else "checks wait"
+        return [f"{name}: not started: {functions} not written yet ({waiting} {checks})"]
+    if view.total and view.passed == view.total and not view.stubs:
+        lines = [
+            f"{name}: {'the check passes' if view.total == 1 else f'all {view.total} checks pass'}"
+        ]
+    else:
+        lines = [f"{name}: {view.passed} of {view.total} checks pass"]
+    if view.file_note:
+        not_run = [check.check_id for check in view.checks if check.kind == "not-run"]
+        lines.append(f"{INDENT}NOT RUN {view.file_note}")
+        lines.append(f"{DEEPER}{', '.join(not_run)}")
+    for stub in view.stubs:
+        lines.append(f"{INDENT}TODO  {stub.function} is not written yet ({stub.where})")
+        lines.append(f"{DEEPER}{', '.join(stub.check_ids)}")
+    for check in view.checks:
+        if check.kind in {"passed", "not-run"}:
+            continue
+        lines.append(f"{INDENT}{MARKS[check.kind]:<5} {check.check_id}")
+        if check.kind != "review":
+            lines += [f"{DEEPER}{line}" for line in check.message.splitlines()]
+        for mistake in check.misconceptions:
+            entry = CATALOG.get(mistake.misconception_id)
+            if entry:
+                lines.append(
+                    f"{DEEPER}Recognized mistake {entry.misconception_id}: {entry.title}. "
+                    f"Fix: {entry.fix}."
+                )
+    if view.upstream_note:
+        lines.append(f"{INDENT}NOTE  {view.upstream_note}")
+    return lines
+
+
+def self_check_footer(result: GradedSubmission) -> str:
+    """The count, what to fix first, and the one sentence about the sandbox."""
+    automatic = [item.outcome for item in result.checks if not item.outcome.manual]
+    passed = sum(1 for outcome in automatic if outcome.status is Status.PASSED)
+    first, _ = fix_first([item.outcome for item in result.checks])
+    messages = {item.outcome.message for item in result.checks}
+    if len(messages) == 1 and messages <= set(result.notices):  # nothing could run
+        first = messages.pop()
+    lines = [""]
+    if first:
+        lines.append(f"Fix first: {first}")
+    lines += [
+        f"{passed} of {len(automatic)} visible checks pass. Answers worked by hand, the quiz "
+        "and the checks on held-out data are graded when you submit.",
+        sandbox_sentence(result.isolation),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def render_self_check(result: GradedSubmission) -> str:
-    """One line per check, the message under each failure, and a closing count."""
-    lines = [f"Self-check of {result.name} (visible checks only)", ""]
-    lines += [f"note: {notice}" for notice in result.notices]
-    exercise = None
-    for item in result.checks:
-        outcome = item.outcome
-        if outcome.exercise != exercise:
-            exercise = outcome.exercise
-            lines.append(f"{exercise}.py")
-        mark = (
-            "REVIEW"
-            if outcome.manual and outcome.status is Status.PASSED
-            else MARKS[outcome.status]
-        )
-        lines.append(f"  {mark:<6} {outcome.check_id}")
-        if outcome.status is not Status.PASSED:
-            lines += [f"         {line}" for line in outcome.message.splitlines()]
-            for misconception_id in outcome.misconceptions:
-                entry = CATALOG.get(misconception_id)
-                if entry:
-                    lines.append(
-                        f"         Recognized mistake {entry.misconception_id}: "
-                        f"{entry.title}. Fix: {entry.fix}."
-                    )
-    passed = sum(1 for item in result.checks if item.outcome.status is Status.PASSED)
-    lines += [
-        "",
-        f"{passed} of {len(result.checks)} visible checks pass. Answers worked by hand, the "
-        "quiz and the checks on held-out data are graded when you submit.",
-        f"Isolation: {result.isolation.level}. Grader {result.grader_version}.",
-    ]
-    return "\n".join(lines) + "\n"
+    """The whole self-check at once: header, notes, a block per file, footer."""
+    outcomes = [item.outcome for item in result.checks]
+    text = self_check_header(result.name) + notices_text(result.notices)
+    by_exercise: dict[str, list[CheckOutcome]] = {}
+    for outcome in outcomes:
+        by_exercise.setdefault(outcome.exercise, []).append(outcome)
+    for exercise, mine in by_exercise.items():
+        text += render_exercise(exercise, mine, outcomes)
+    return text + self_check_footer(result)
+
+
+def notices_text(notices: Sequence[str]) -> str:
+    return "".join(f"note: {notice}\n" for notice in notices)
