@@ -546,15 +546,14 @@ def test_status_colours_differ_and_meet_wcag_aa() -> None:
 
 def test_the_sentence_reads_the_isolation_the_sandbox_reports() -> None:
     from grader.render._shared import sandbox_sentence
-    from grader.sandbox import Limits, isolation_report
+    from grader.sandbox import Limits, isolation_report, probe
+    from grader.sandbox.confine import Confinement, Stack
 
-    for namespaces in (True, False):
-        from grader.sandbox.confine import Confinement
-
-        isolation = isolation_report(Limits(call_timeout_s=7), Confinement(namespaces=namespaces))
+    for stack in (probe.best().stack, Stack("process")):
+        isolation = isolation_report(Limits(call_timeout_s=7), Confinement(stack=stack))
         sentence = sandbox_sentence(isolation)
         assert sentence.endswith(", with a 7 s limit per call."), sentence
-        if isolation.level == "namespaces":
+        if isolation.level in ("namespaces", "landlock"):
             assert "without network" in sentence
         else:
             assert "network" not in sentence

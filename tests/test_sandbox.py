@@ -957,3 +957,12 @@ def test_a_function_that_hung_twice_is_not_called_again(submit: Submit) -> None:
     assert caught.value.kind is FailureKind.TIMEOUT
     assert "not called again" in caught.value.learner_message
     assert worker.call("m", "fine").value == 3
+
+
+def test_descendants_of_the_launchers_session_members_are_members_too() -> None:
+    """The launcher L (pid 10) has its children in its session; a grandchild that left the
+    session below one of them is still L's (what the pids cgroup hid as root)."""
+    from grader.sandbox._process import _members
+
+    table = {10: (1, 10, 10), 11: (10, 10, 10), 12: (11, 10, 10), 13: (12, 13, 13), 99: (1, 99, 99)}
+    assert _members(10, table) == {11, 12, 13}

@@ -86,7 +86,9 @@ def _members(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
         children.setdefault(ppid, []).append(pid)
         if root in (pgrp, session):
             found.add(pid)
-    stack = [root]
+    # Walk below the root and below every member of its group or session: the launcher's
+    # children share its session, and their children may not.
+    stack = [root, *found]
     while stack:
         for child in children.get(stack.pop(), ()):
             if child not in found:
