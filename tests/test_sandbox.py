@@ -965,4 +965,4 @@ def test_descendants_of_the_launchers_session_members_are_members_too() -> None:
     from grader.sandbox._process import _members
 
     table = {10: (1, 10, 10), 11: (10, 10, 10), 12: (11, 10, 10), 13: (12, 13, 13), 99: (1, 99, 99)}
-    assert _members(10, table) == {11, 12, 13}
+    assert _members(10, table) == {10, 11, 12, 13}
