@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.instructor.files import InstructorFileError, read_text
 from grader.rubric import Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
@@ -41,12 +42,15 @@ class Override:
 
 
 def load_overrides(path: Path, rubric: Rubric) -> tuple[Override, ...]:
+    """Read and check overrides.yaml (utf-8-sig, CRLF accepted); OverrideError if wrong."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise OverrideError(f"{path}: cannot be read ({error.strerror})") from None
-    except yaml.YAMLError:
-        raise OverrideError(f"{path}: not valid YAML") from None
+        raw = yaml.safe_load(read_text(Path(path)))
+    except InstructorFileError as error:
+        raise OverrideError(str(error)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f": line {mark.line + 1}" if mark else ""
+        raise OverrideError(f"{path}{where}: not valid YAML") from None
     return parse_overrides(raw or [], rubric, str(path))
 
 
@@ -89,8 +93,14 @@ def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> t
         points = entry.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)):
             raise OverrideError(f"{where}: 'points' must be a number")
-        if check:  # a manual item (weight 0) may be given up to its criterion's points
-            maximum = checks[check].check_points(check) or checks[check].points
+        if check:  # a manual item has its own points in the rubric, inside its criterion's
+            maximum = checks[check].check_points(check)
+            if maximum == 0 and check in checks[check].manual_points:
+                raise OverrideError(
+                    f"{where}: '{check}' has no points of its own in the rubric; give it some "
+                    f"under criterion '{checks[check].criterion_id}' (they come out of that "
+                    "criterion's points), or override the criterion"
+                )
         else:
             maximum = criteria[criterion].points
         if not 0 <= points <= maximum + 1e-9:

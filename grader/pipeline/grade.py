@@ -7,6 +7,7 @@ check as a grader error, never as the learner's failure.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 import traceback
@@ -103,6 +104,25 @@ def grade_submission(
     path: Path, context: GradingContext, name: str | None = None
 ) -> GradedSubmission:
     """Grade one submission folder or zip; never raises for anything the submission does."""
+    automatic = grade_automatic(path, context, name)
+    return apply_adjustments(automatic, context)
+
+
+def apply_adjustments(automatic: GradedSubmission, context: GradingContext) -> GradedSubmission:
+    """The instructor's overrides and the late policy on an automatic result (regrade
+    calls this on stored results, without running any learner code)."""
+    submitted = parse_time(automatic.submitted_at) if automatic.submitted_at else None
+    given = dict(context.options.submitted_at).get(automatic.name)
+    if given is not None:
+        submitted = parse_time(given)
+    return adjust(automatic, context.options.overrides, context.rubric.late_policy, submitted)
+
+
+def grade_automatic(
+    path: Path, context: GradingContext, name: str | None = None
+) -> GradedSubmission:
+    """The automatic result, before any instructor adjustment, with the hand-in time
+    (the newest file's) recorded; never raises for anything the submission does."""
     started = time.perf_counter()
     name = name or submission_name(path)
     seed = context.seed_for(name)
@@ -163,16 +183,13 @@ def grade_submission(
         learner_time_s=learner_time_s,
         figures=figures.figures,
     )
-    late = context.rubric.late_policy
-    return adjust(result, context.options.overrides, late, _submitted_at(path, name, context))
+    handed_in = _newest_file_time(path)
+    if handed_in is None:
+        return result
+    return dataclasses.replace(result, submitted_at=handed_in.isoformat(timespec="seconds"))
 
 
-def _submitted_at(path: Path, name: str, context: GradingContext) -> datetime | None:
-    if context.rubric.late_policy is None:
-        return None
-    given = dict(context.options.submitted_at).get(name)
-    if given is not None:
-        return parse_time(given)
+def _newest_file_time(path: Path) -> datetime | None:
     try:
         return newest_file_time(path)
     except OSError:

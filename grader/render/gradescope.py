@@ -20,7 +20,7 @@ from grader.render._shared import (
     points_text,
 )
 from grader.render.fallback import RESULTS_JSON, write_fallback_results
-from grader.results import GradedSubmission, ScoredCheck, Status
+from grader.results import AdjustmentKind, GradedSubmission, ScoredCheck, Status
 
 
 class _Numbers:
@@ -83,6 +83,34 @@ def _summary(result: GradedSubmission) -> str:
     return "\n".join(lines)
 
 
+def _adjustment_tests(result: GradedSubmission, number: _Numbers) -> list[dict[str, Any]]:
+    """A test per change that no check carries (a criterion override, a late penalty), so
+    that the tests always add up to the score; each has max_score 0 and the tag
+    "adjustment"."""
+    criteria = {criterion.criterion_id for criterion in result.criteria}
+    tests = []
+    for item in result.adjustments:
+        if item.kind is AdjustmentKind.OVERRIDE and item.target in criteria:
+            name, tags = f"instructor_override_{item.target}", ["adjustment", item.target]
+        elif item.kind is AdjustmentKind.LATE:
+            name, tags = "late_penalty", ["adjustment", "late"]
+        else:
+            continue
+        delta = number(item.points_after - item.points_before, name)
+        tests.append(
+            {
+                "name": name,
+                "score": delta,
+                "max_score": 0.0,
+                "status": "passed" if delta >= 0 else "failed",
+                "output": adjustment_text(item),
+                "visibility": "visible",
+                "tags": tags,
+            }
+        )
+    return tests
+
+
 def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
     """The result as a Gradescope results.json document (plain, JSON-ready values)."""
     number = _Numbers()
@@ -104,6 +132,7 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
                 "tags": _tags(item),
             }
         )
+    tests += _adjustment_tests(result, number)
     check_errors = {
         item.outcome.check_id: item.outcome.grader_error
         for item in result.checks
@@ -156,6 +185,8 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
         ],
         "submitted_at": result.submitted_at,
         "days_late": result.days_late,
+        "input_hash": result.input_hash,
+        "notices": list(result.notices),
         # Instructor-facing: whole-run problems, then any number the renderer had to replace.
         "grader_errors": [*result.grader_errors, *number.problems],
         "check_errors": check_errors,
