@@ -25,11 +25,18 @@ LOCK = ".grader.lock"
 CLASS_FILES = ("gradebook.csv", "class.html", "class.md", "class.json")
 
 
+# One FileLock object per folder and process: a FileLock is reentrant, two objects on one
+# file in one process would wait for each other.
+_LOCKS: dict[Path, FileLock] = {}
+
+
 @contextlib.contextmanager
 def class_lock(out: Path) -> Iterator[None]:
-    """Hold OUT's lock (a file lock, released when the process dies)."""
+    """Hold OUT's lock (a file lock, released when the process dies); reentrant."""
     out.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(out / LOCK)):
+    path = (out / LOCK).resolve()
+    lock = _LOCKS.setdefault(path, FileLock(str(path)))
+    with lock:
         yield
 
 
