@@ -266,10 +266,17 @@ def _descendants(root: int) -> list[int]:
 
 
 def kill_descendants() -> None:
-    """SIGKILL every process below this one (pool processes, zygotes, learner workers)."""
+    """SIGKILL every process below this one (pool processes, zygotes, learner workers),
+    except multiprocessing's resource tracker, which must outlive them to clean up."""
     if not sys.platform.startswith("linux"):
         return
     for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if b"multiprocessing.resource_tracker" in handle.read():
+                    continue
+        except OSError:
+            continue
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
 

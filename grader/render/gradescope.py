@@ -37,6 +37,14 @@ class _Numbers:
             return 0.0
         return round(number, 4)
 
+    def raw(self, value: float, where: str) -> float:
+        """A finite float, unrounded (for values rounded together later)."""
+        number = float(value)
+        if not math.isfinite(number):
+            self.problems.append(f"{where} was {number!r}; written as 0")
+            return 0.0
+        return number
+
 
 def _tags(item: ScoredCheck) -> list[str]:
     outcome = item.outcome
@@ -83,6 +91,21 @@ def _summary(result: GradedSubmission) -> str:
     return "\n".join(lines)
 
 
+def _round_to_total(tests: list[dict[str, Any]], key: str, total: float) -> None:
+    """Round tests[i][key] to 4 decimals so that they add up to `total` (itself rounded),
+    the largest remainders rounded up (Hamilton's method); left alone where the unrounded
+    values do not add up to the total (a grader bug shows rather than hides)."""
+    raw = [float(test[key]) for test in tests]
+    if not tests or abs(sum(raw) - total) > 1e-6:
+        return
+    units = [value * 10_000 for value in raw]
+    floors = [math.floor(unit) for unit in units]
+    missing = round(total * 10_000) - sum(floors)
+    order = sorted(range(len(units)), key=lambda i: floors[i] - units[i])
+    for rank, index in enumerate(order):
+        tests[index][key] = (floors[index] + (1 if rank < missing else 0)) / 10_000
+
+
 def _adjustment_tests(result: GradedSubmission, number: _Numbers) -> list[dict[str, Any]]:
     """A test per change that no check carries (a criterion override, a late penalty), so
     that the tests always add up to the score; each has max_score 0 and the tag
@@ -96,7 +119,7 @@ def _adjustment_tests(result: GradedSubmission, number: _Numbers) -> list[dict[s
             name, tags = "late_penalty", ["adjustment", "late"]
         else:
             continue
-        delta = number(item.points_after - item.points_before, name)
+        delta = number.raw(item.points_after - item.points_before, name)
         tests.append(
             {
                 "name": name,
@@ -121,8 +144,8 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
         tests.append(
             {
                 "name": check_id,
-                "score": number(item.points, f"{check_id}: score"),
-                "max_score": number(item.max_points, f"{check_id}: max_score"),
+                "score": number.raw(item.points, f"{check_id}: score"),
+                "max_score": number.raw(item.max_points, f"{check_id}: max_score"),
                 # Gradescope knows only passed/failed; a grader error is "failed" + a tag.
                 "status": "passed" if outcome.status is Status.PASSED else "failed",
                 "output": _test_output(item),
@@ -133,6 +156,9 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
             }
         )
     tests += _adjustment_tests(result, number)
+    # Rounded so that the tests add up to the document's score and maximum exactly.
+    _round_to_total(tests, "score", number(result.score, "score"))
+    _round_to_total(tests, "max_score", number(result.max_score, "max_score"))
     check_errors = {
         item.outcome.check_id: item.outcome.grader_error
         for item in result.checks
