@@ -6,6 +6,7 @@ the instructor's inputs before any grading."""
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import re
@@ -440,3 +441,78 @@ def test_read_class_counts_an_unreadable_results_json_as_a_grader_error(tmp_path
     (stored,) = read_class(tmp_path)
     assert stored.grader_errors and not stored.tests
     assert math.isclose(stored.score, 0.0)
+
+
+def test_the_rubric_is_read_as_people_save_it(kit, tmp_path) -> None:
+    from grader.checks.catalog import discover_checks
+    from grader.rubric import RubricError, load_rubric
+
+    text = kit.rubric.read_text(encoding="utf-8")
+    saved = tmp_path / "rubric.yaml"
+    saved.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert load_rubric(saved, discover_checks()).total_points == 100
+    saved.write_bytes(b"# bar\xe8me\n" + text.encode())
+    with pytest.raises(RubricError, match=r"line 1, byte 5"):
+        load_rubric(saved, discover_checks())
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _outcome(name: str, skipped: bool = False) -> batch.BatchOutcome:
+    from grader.render.gradebook import GradebookRow
+
+    item = batch.BatchItem(Path(name), name)
+    return batch.BatchOutcome(item, GradebookRow(name, 50.0, 100.0), 1.5, skipped=skipped)
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log() -> None:
+    from grader.instructor.progress import Progress
+
+    terminal = _Terminal()
+    bar = Progress(2, terminal)
+    bar(_outcome("alice"), 1, 2)
+    bar(_outcome("bob", skipped=True), 2, 2)
+    bar.close()
+    shown = terminal.getvalue()
+    assert "2/2" in shown and "submission" in shown and "\r" in shown  # tqdm's bar
+    log = io.StringIO()
+    lines = Progress(2, log)
+    lines(_outcome("alice"), 1, 2)
+    lines(_outcome("bob", skipped=True), 2, 2)
+    assert log.getvalue().splitlines() == [
+        "[1/2] alice: 50.00/100 in 1.5 s",
+        "[2/2] bob: 50.00/100, unchanged since its results (not run again; --force to regrade)",
+    ]
+
+
+def test_the_demo_leaves_nothing_in_the_temporary_folder(kit, tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    from grader.commands import demo
+
+    def fake_batch(folders, out, options, jobs=1):
+        out.mkdir(parents=True)
+        (out / "written.txt").write_text("a report")
+        return [_outcome(folder.name) for folder in folders]
+
+    monkeypatch.setattr(demo, "grade_batch", fake_batch)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert demo.demo_command(kit, None) == 0
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_input_hash_follows_content_but_never_links(tmp_path) -> None:
+    options = GradingOptions(kit_root=tmp_path, base_seed=1)
+    folder = tmp_path / "alice"
+    folder.mkdir()
+    (folder / "ex7_diagnosis.py").write_text("ANSWERS = {}\n")
+    (folder / "everything").symlink_to("/")  # hashing must not walk the file system
+    first = batch.input_hash(folder, options)
+    assert batch.input_hash(folder, options) == first
+    (folder / "ex7_diagnosis.py").write_text("ANSWERS = {'Q1': 'b'}\n")
+    assert batch.input_hash(folder, options) != first
+    other_seed = GradingOptions(kit_root=tmp_path, base_seed=2)
+    assert batch.input_hash(folder, other_seed) != batch.input_hash(folder, options)

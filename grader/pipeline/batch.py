@@ -143,16 +143,28 @@ def input_hash(source: Path, options: GradingOptions) -> str:
     with contextlib.suppress(OSError):
         digest.update((Path(options.kit_root) / "rubric.yaml").read_bytes())
     source = Path(source)
-    files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
-    for path in files:
+    for path in _walk(source) if source.is_dir() and not source.is_symlink() else [source]:
         digest.update(b"\0" + path.relative_to(source).as_posix().encode() + b"\0")
         try:
+            if path.is_symlink():  # never followed: a link may point anywhere
+                digest.update(b"link:" + os.fsencode(os.readlink(path)))
+                continue
             with path.open("rb") as handle:
                 for block in iter(lambda h=handle: h.read(1 << 20), b""):
                     digest.update(block)
         except OSError as error:
             digest.update(f"unreadable {error.errno}".encode())
     return digest.hexdigest()
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every file and symbolic link below folder, sorted; links to folders not followed."""
+    found = []
+    for root, folders, files in os.walk(folder, followlinks=False):
+        base = Path(root)
+        found += [base / name for name in files]
+        found += [base / name for name in folders if (base / name).is_symlink()]
+    return sorted(found)
 
 
 def stored_hash(folder: Path) -> str:
@@ -327,6 +339,33 @@ def grade_batch(
     report = progress or (lambda outcome, done, total: None)
     outcomes: dict[str, BatchOutcome] = {}
     pending: list[tuple[BatchItem, str]] = []
+    scratch = tempfile.mkdtemp(prefix="grader-batch-")
+    try:
+        with stop_on_signals():
+            try:
+                _skip_unchanged(items, out, options, force, rubric, outcomes, pending, report)
+                for outcome in _run(pending, out, options, jobs, scratch):
+                    outcomes[outcome.item.name] = outcome
+                    report(outcome, len(outcomes), len(items))
+            except BatchInterrupted as interrupted:
+                interrupted.finished = len(outcomes)
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [outcomes[item.name] for item in items]
+
+
+def _skip_unchanged(
+    items: list[BatchItem],
+    out: Path,
+    options: GradingOptions,
+    force: bool,
+    rubric: Rubric | None,
+    outcomes: dict[str, BatchOutcome],
+    pending: list[tuple[BatchItem, str]],
+    report: Callable[[BatchOutcome, int, int], None],
+) -> None:
+    """Readjust the items whose stored result has their input hash; queue the others."""
     for item in items:
         digest = input_hash(item.source, options)
         folder = out / item.name
@@ -344,19 +383,6 @@ def grade_batch(
             report(outcomes[item.name], len(outcomes), len(items))
             continue
         pending.append((item, digest))
-    scratch = tempfile.mkdtemp(prefix="grader-batch-")
-    try:
-        with stop_on_signals():
-            try:
-                for outcome in _run(pending, out, options, jobs, scratch):
-                    outcomes[outcome.item.name] = outcome
-                    report(outcome, len(outcomes), len(items))
-            except BatchInterrupted as interrupted:
-                interrupted.finished = len(outcomes)
-                raise
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return [outcomes[item.name] for item in items]
 
 
 def _run(
