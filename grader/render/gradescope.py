@@ -93,10 +93,12 @@ def _summary(result: GradedSubmission) -> str:
 
 def _round_to_total(tests: list[dict[str, Any]], key: str, total: float) -> None:
     """Round tests[i][key] to 4 decimals so that they add up to `total` (itself rounded),
-    the largest remainders rounded up (Hamilton's method); left alone where the unrounded
-    values do not add up to the total (a grader bug shows rather than hides)."""
+    the largest remainders rounded up (Hamilton's method); each rounded on its own where
+    the unrounded values do not add up to the total (a grader bug shows, never hides)."""
     raw = [float(test[key]) for test in tests]
-    if not tests or abs(sum(raw) - total) > 1e-6:
+    if abs(sum(raw) - total) > 1e-6:
+        for test in tests:
+            test[key] = round(float(test[key]), 4)
         return
     units = [value * 10_000 for value in raw]
     floors = [math.floor(unit) for unit in units]
@@ -156,17 +158,18 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
             }
         )
     tests += _adjustment_tests(result, number)
+    score, max_score = number(result.score, "score"), number(result.max_score, "max_score")
     # Rounded so that the tests add up to the document's score and maximum exactly.
-    _round_to_total(tests, "score", number(result.score, "score"))
-    _round_to_total(tests, "max_score", number(result.max_score, "max_score"))
+    _round_to_total(tests, "score", score)
+    _round_to_total(tests, "max_score", max_score)
     check_errors = {
         item.outcome.check_id: item.outcome.grader_error
         for item in result.checks
         if item.outcome.status is Status.ERROR
     }
     document: dict[str, Any] = {
-        "score": number(result.score, "score"),
-        "max_score": number(result.max_score, "max_score"),
+        "score": score,
+        "max_score": max_score,
         "execution_time": number(result.duration_s, "execution_time"),
         "output": _summary(result),
         # Plain text everywhere: a learner's message must never be interpreted as HTML.
