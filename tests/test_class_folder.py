@@ -516,3 +516,15 @@ def test_the_input_hash_follows_content_but_never_links(tmp_path) -> None:
     assert batch.input_hash(folder, options) != first
     other_seed = GradingOptions(kit_root=tmp_path, base_seed=2)
     assert batch.input_hash(folder, other_seed) != batch.input_hash(folder, options)
+
+
+def test_a_bad_override_names_its_line(kit, tmp_path) -> None:
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_bytes(
+        b"# week 3\r\n- submission: alice\r\n  criterion: diagnosis\r\n  points: 5\r\n"
+        b"- submission: bob\r\n  criterion: diagnosis\r\n  points: 500\r\n"
+    )
+    context = GradingContext.build(GradingOptions(kit_root=kit.root))
+    with pytest.raises(OverrideError) as caught:
+        load_overrides(overrides, context.rubric)
+    assert str(caught.value) == f"{overrides}: line 5: entry 2: points 500 outside 0..20"

@@ -44,17 +44,26 @@ class Override:
 def load_overrides(path: Path, rubric: Rubric) -> tuple[Override, ...]:
     """Read and check overrides.yaml (utf-8-sig, CRLF accepted); OverrideError if wrong."""
     try:
-        raw = yaml.safe_load(read_text(Path(path)))
+        text = read_text(Path(path))
+        raw = yaml.safe_load(text)
+        node = yaml.compose(text)
     except InstructorFileError as error:
         raise OverrideError(str(error)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f": line {mark.line + 1}" if mark else ""
         raise OverrideError(f"{path}{where}: not valid YAML") from None
-    return parse_overrides(raw or [], rubric, str(path))
+    lines: tuple[int, ...] = ()
+    if isinstance(node, yaml.SequenceNode):  # where each entry starts, for the messages
+        lines = tuple(item.start_mark.line + 1 for item in node.value)
+    return parse_overrides(raw or [], rubric, str(path), lines)
 
 
-def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> tuple[Override, ...]:
+def parse_overrides(
+    raw: object, rubric: Rubric, source: str = "overrides", lines: tuple[int, ...] = ()
+) -> tuple[Override, ...]:
+    """Check every entry against the rubric; OverrideError names the entry (and its line
+    when `lines`, each entry's first line, are known)."""
     if not isinstance(raw, list):
         raise OverrideError(f"{source}: must be a list of entries")
     checks = {check_id: c for c in rubric.criteria for check_id in c.weights}
@@ -62,6 +71,8 @@ def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> t
     parsed = []
     for index, entry in enumerate(raw):
         where = f"{source}: entry {index + 1}"
+        if index < len(lines):
+            where = f"{source}: line {lines[index]}: entry {index + 1}"
         if not isinstance(entry, dict):
             raise OverrideError(f"{where}: must be a mapping")
         unknown = set(entry) - {
