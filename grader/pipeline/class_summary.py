@@ -16,9 +16,9 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from grader.checks.misconceptions import CATALOG, Misconception
 from grader.instructor.classfolder import StoredResult, StoredTest
 from grader.instructor.similarity import SimilarPair
-from grader.render._shared import misconception_view
 
 EASY, HARD, WEAK = 0.95, 0.05, 0.1  # the flags' thresholds on p and discrimination
 BINS = 10  # score histogram: tenths of the maximum
@@ -246,14 +246,15 @@ def _misconceptions(results: Sequence[StoredResult]) -> tuple[MisconceptionCount
                 learners.setdefault(misconception, set()).add(result.name)
     counts = []
     for misconception_id, names in learners.items():
-        view = misconception_view(misconception_id)
+        # an id the catalog lacks is still counted, with nothing to explain
+        entry = CATALOG.get(misconception_id) or Misconception(misconception_id, "", "", "", "")
         counts.append(
             MisconceptionCount(
                 misconception_id,
-                view.title,
-                view.symptom,
-                view.cause,
-                view.fix,
+                entry.title,
+                entry.symptom,
+                entry.cause,
+                entry.fix,
                 tuple(sorted(names, key=str.lower)),
             )
         )

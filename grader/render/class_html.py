@@ -8,6 +8,8 @@ also told in words and tables, so the page reads as well without them.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
@@ -15,10 +17,15 @@ from grader.pipeline.class_summary import EASY, HARD, WEAK, ClassSummary
 from grader.render._shared import points_text, template_environment
 from grader.render.plots import inline_svg
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+Draw = Callable[["Axes"], None]
+
 TEMPLATE = "class.html.j2"
 
 
-def _svg(draw, element_id: str, title: str, salt: str) -> Markup | None:
+def _svg(draw: Draw, element_id: str, title: str, salt: str) -> Markup | None:
     """Draw with matplotlib's defaults (deterministic bytes) and inline the SVG."""
     try:
         import matplotlib
@@ -45,8 +52,8 @@ def _svg(draw, element_id: str, title: str, salt: str) -> Markup | None:
         return None
 
 
-def _histogram(summary: ClassSummary):
-    def draw(axes) -> None:
+def _histogram(summary: ClassSummary) -> Draw:
+    def draw(axes: Axes) -> None:
         bins = summary.distribution
         axes.bar(
             [b.low for b in bins],
@@ -64,8 +71,8 @@ def _histogram(summary: ClassSummary):
     return draw
 
 
-def _items(summary: ClassSummary):
-    def draw(axes) -> None:
+def _items(summary: ClassSummary) -> Draw:
+    def draw(axes: Axes) -> None:
         points = [c for c in summary.checks if c.discrimination is not None]
         flagged = [c for c in points if c.flags]
         fine = [c for c in points if not c.flags]
