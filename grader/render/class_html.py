@@ -43,7 +43,7 @@ def _svg(draw: Draw, element_id: str, title: str, salt: str) -> Markup | None:
                 }
             )
             canvas = Figure(figsize=(6.5, 3.4))
-            canvas.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.93)
+            canvas.subplots_adjust(left=0.13, right=0.97, bottom=0.16, top=0.93)
             draw(canvas.subplots())
             buffer = io.StringIO()
             canvas.savefig(buffer, format="svg", metadata={"Date": None})
