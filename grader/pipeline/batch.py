@@ -51,8 +51,10 @@ from grader.pipeline.grade import (
 )
 from grader.pipeline.load import load_submission, submission_name
 from grader.render import write_submission_reports
+from grader.render._shared import dumps_strict
+from grader.render.fallback import RESULTS_JSON
 from grader.render.gradebook import GradebookRow
-from grader.render.gradescope import write_fallback_results
+from grader.render.gradescope import to_gradescope, write_fallback_results
 from grader.results import GradedSubmission
 from grader.rubric import Rubric
 
@@ -243,15 +245,23 @@ def _grade_and_write(item: BatchItem, out: Path, digest: str) -> BatchOutcome:
 def readjust_stored(
     folder: Path, options: GradingOptions, late: LatePolicy | None
 ) -> GradedSubmission:
-    """Folder's stored automatic result with the current overrides and late policy,
-    its reports rewritten; no learner code runs. Raises StoredResultError."""
+    """Folder's stored automatic result with the current overrides and late policy, its
+    reports rewritten where that changed them; no learner code runs. Raises
+    StoredResultError."""
     automatic = read_automatic(folder)
     submitted = parse_time(automatic.submitted_at) if automatic.submitted_at else None
     given = dict(options.submitted_at).get(automatic.name)
     if given is not None:
         submitted = parse_time(given)
     result = adjust(automatic, options.overrides, late, submitted)
-    write_submission_reports(result, folder)
+    # The reports are a function of the result: rewritten only where it changed (drawing
+    # report.html's plots is most of a regrade's time).
+    try:
+        current = (folder / RESULTS_JSON).read_text(encoding="utf-8")
+    except OSError:
+        current = ""
+    if current != dumps_strict(to_gradescope(result)):
+        write_submission_reports(result, folder)
     return result
 
 
