@@ -166,8 +166,10 @@ def _item_analysis(results: Sequence[StoredResult]) -> tuple[CheckStatistics, ..
             order.setdefault(test.name, test)
     statistics_ = []
     for check_id, first in order.items():
+        # The rest of the score: the other checks' points (no late penalty, no criterion
+        # override: those say nothing about this check).
         rows = [
-            (test.passed, result.score - test.score)
+            (test.passed, sum(t.score for t in result.checks) - test.score)
             for result in graded
             for test in result.checks
             if test.name == check_id
