@@ -33,7 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from grader import __version__
-from grader.instructor.late import LatePolicy, parse_time
+from grader.instructor.late import LatePolicy
 from grader.instructor.stored import (
     AUTOMATIC,
     CODE,
@@ -42,10 +42,10 @@ from grader.instructor.stored import (
     write_automatic,
 )
 from grader.paths import EXERCISE_FILES
-from grader.pipeline.adjust import adjust
 from grader.pipeline.grade import (
     GradingContext,
     GradingOptions,
+    adjust_with,
     apply_adjustments,
     grade_automatic,
 )
@@ -248,12 +248,7 @@ def readjust_stored(
     """Folder's stored automatic result with the current overrides and late policy, its
     reports rewritten where that changed them; no learner code runs. Raises
     StoredResultError."""
-    automatic = read_automatic(folder)
-    submitted = parse_time(automatic.submitted_at) if automatic.submitted_at else None
-    given = dict(options.submitted_at).get(automatic.name)
-    if given is not None:
-        submitted = parse_time(given)
-    result = adjust(automatic, options.overrides, late, submitted)
+    result = adjust_with(read_automatic(folder), options, late)
     # The reports are a function of the result: rewritten only where it changed (drawing
     # report.html's plots is most of a regrade's time).
     try:

@@ -19,7 +19,7 @@ from grader import __version__
 from grader.checks.catalog import Category, CheckSpec, discover_checks
 from grader.checks.framework import Reference, seed_for
 from grader.checks.reference import ReplayReference, SolutionReference
-from grader.instructor.late import newest_file_time, parse_time
+from grader.instructor.late import LatePolicy, newest_file_time, parse_time
 from grader.instructor.overrides import Override
 from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
@@ -109,13 +109,21 @@ def grade_submission(
 
 
 def apply_adjustments(automatic: GradedSubmission, context: GradingContext) -> GradedSubmission:
-    """The instructor's overrides and the late policy on an automatic result (regrade
-    calls this on stored results, without running any learner code)."""
+    """The instructor's overrides and the late policy on an automatic result."""
+    return adjust_with(automatic, context.options, context.rubric.late_policy)
+
+
+def adjust_with(
+    automatic: GradedSubmission, options: GradingOptions, late: LatePolicy | None
+) -> GradedSubmission:
+    """options' overrides and hand-in times, and the late policy, on an automatic result
+    (regrade calls this on stored results, without running any learner code). A hand-in
+    time from --timestamps wins over the one recorded when grading."""
     submitted = parse_time(automatic.submitted_at) if automatic.submitted_at else None
-    given = dict(context.options.submitted_at).get(automatic.name)
+    given = dict(options.submitted_at).get(automatic.name)
     if given is not None:
         submitted = parse_time(given)
-    return adjust(automatic, context.options.overrides, context.rubric.late_policy, submitted)
+    return adjust(automatic, options.overrides, late, submitted)
 
 
 def grade_automatic(
