@@ -3,9 +3,10 @@
 Item analysis uses the field's terms (as PrairieLearn's question statistics and Moodle's
 quiz statistics do): a check's difficulty is p, the share of submissions that passed it;
 its discrimination is the point-biserial correlation of passing it with the rest of the
-score (the other checks' points, so that a check is not correlated with itself); the whole assessment's reliability is KR-20 (Cronbach's alpha for pass/fail
-items). A check is flagged when p > 0.95, p < 0.05 or discrimination < 0.1. Only results
-with checks count in the item analysis: a submission whose grading failed has no checks.
+score (the other checks' points, so that a check is not correlated with itself); the
+whole assessment's reliability is KR-20 (Cronbach's alpha for pass/fail items). A check
+is flagged when p > 0.95, p < 0.05 or discrimination < 0.1. Only results with checks
+count in the item analysis: a submission whose grading failed has none.
 """
 
 from __future__ import annotations
