@@ -21,6 +21,7 @@ from grader.paths import KitPaths
 from grader.pipeline.batch import BatchInterrupted, expand_class_folders, grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.render.canvas import Student, load_roster
+from grader.rubric import Rubric
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +51,7 @@ class InstructorInputs:
 
 def read_instructor_inputs(
     options: GradingOptions,
-    rubric: object,
+    rubric: Rubric,
     names: list[str],
     overrides: Path | None,
     timestamps: Path | None,
@@ -60,7 +61,7 @@ def read_instructor_inputs(
     warning per name that matches no submission (or submission no roster row names)."""
     warnings: list[str] = []
     if overrides:
-        loaded = load_overrides(overrides, rubric)  # type: ignore[arg-type]
+        loaded = load_overrides(overrides, rubric)
         check_submissions(loaded, names)
         options = dataclasses.replace(options, overrides=loaded)
     if timestamps:

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from grader.paths import EXERCISE_ORDER
 
 NOISE_TOKENS = 25  # copydetect's defaults: matches shorter than this are noise,
@@ -54,12 +56,11 @@ def find_similar(
     """Pairs of submissions (name -> folder of their exercise files) that share at least
     `threshold` of one side's code and `min_tokens` tokens, most similar first, at most
     MAX_PAIRS. Files that cannot be read or tokenized are left out."""
-    import numpy as np
     from copydetect import CodeFingerprint, compare_files
 
     window = GUARANTEE_TOKENS - NOISE_TOKENS + 1
 
-    def fingerprint(path: Path, boilerplate: object) -> CodeFingerprint | None:
+    def fingerprint(path: Path, boilerplate: np.ndarray | None) -> CodeFingerprint | None:
         try:
             # copydetect logs through the root logger; its warnings are not ours to print
             with contextlib.redirect_stderr(io.StringIO()):
@@ -127,13 +128,13 @@ def find_similar(
 
 
 def _fragments(
-    file_name: str, code_a: str, code_b: str, slices_a: object, slices_b: object
+    file_name: str, code_a: str, code_b: str, slices_a: np.ndarray, slices_b: np.ndarray
 ) -> list[tuple[int, SharedFragment]]:
     """The copied slices of both files, paired in order, longest first (chars)."""
     found = []
     try:
-        starts_a, ends_a = slices_a[0], slices_a[1]  # type: ignore[index]
-        starts_b, ends_b = slices_b[0], slices_b[1]  # type: ignore[index]
+        starts_a, ends_a = slices_a[0], slices_a[1]
+        starts_b, ends_b = slices_b[0], slices_b[1]
         count = min(len(starts_a), len(starts_b))
     except (TypeError, IndexError):
         return []
