@@ -60,7 +60,12 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
         written = [out / GRADEBOOK]
         write_gradebook(rows, out / GRADEBOOK, late_policy=request.late_policy)
         code = {r.name: r.folder / CODE for r in results if (r.folder / CODE).is_dir()}
-        similar = find_similar(code, request.stub_folder) if request.similarity else None
+        similar = None
+        if request.similarity:
+            try:
+                similar = find_similar(code, request.stub_folder)
+            except ImportError:  # copydetect missing (a learner's install): not searched
+                similar = None
         has_code = {name: _has_exercise_file(folder) for name, folder in code.items()}
         summary = summarize_class(results, similar, has_code)
         generated = (
