@@ -8,8 +8,13 @@
       late_penalty: waive
       comment: extension granted
 
-Every entry is checked against the rubric when the file is read: an unknown check or
-criterion, points outside 0..max, or a missing field is a one-line error naming the entry.
+A check's points go from 0 to its maximum in the rubric; a manual item's maximum is the
+points rubric.yaml gives it (inside its criterion's), so an instructor's points always
+count in full. A criterion override replaces that criterion's total.
+
+Every entry is checked against the rubric when the file is read (utf-8-sig, CRLF
+accepted): an unknown check or criterion, points outside 0..max, or a missing field is a
+one-line error naming the file, the entry and its line.
 Unknown submission names are checked against the batch (see check_submissions).
 """
 
