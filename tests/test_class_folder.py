@@ -171,18 +171,26 @@ def _golden_class(out: Path, scenarios: list[str]) -> dict[str, dict]:
     return expectations
 
 
-GOLDEN = [
-    "correct-loops-and-lists",
-    "misconception-M02-sigmoid-sign-flipped",
-    "misconception-M05-log-loss-summed",
-    "misconception-M09-strict-threshold",
-    "misconception-M12-f1-arithmetic-mean",
-    "mistake-strict-threshold",
-    "infinite-loop",
-]
+# A class of golden scenarios: correct code, an endless loop and several misconceptions
+# (M09 twice: the misconception fixture and the older "mistake" one).
+GOLDEN = sorted(
+    path.parent.name
+    for path in FIXTURES.glob("*/expected.json")
+    if path.parent.name
+    in {
+        "correct-loops-and-lists",
+        "infinite-loop",
+        "mistake-strict-threshold",
+        "misconception-M02-sigmoid-sign-flipped",
+        "misconception-M05-log-loss-summed",
+        "misconception-M09-strict-threshold",
+        "misconception-M12-f1-arithmetic-mean",
+    }
+)
 
 
 def test_the_class_report_shows_pass_rates_and_misconception_counts(tmp_path) -> None:
+    assert len(GOLDEN) >= 5  # the scenarios are there
     out = tmp_path / "out"
     expectations = _golden_class(out, GOLDEN)
     views = rebuild_views(out, ViewRequest(similarity=False))
