@@ -536,3 +536,20 @@ def test_a_bad_override_names_its_line(kit, tmp_path) -> None:
     with pytest.raises(OverrideError) as caught:
         load_overrides(overrides, context.rubric)
     assert str(caught.value) == f"{overrides}: line 5: entry 2: points 500 outside 0..20"
+
+
+def test_learner_names_and_code_are_shown_literally(tmp_path) -> None:
+    from grader.instructor.similarity import SharedFragment, SimilarPair
+    from grader.render.class_html import render_class_html
+    from grader.render.class_markdown import render_class_markdown
+
+    name = "<img src=x onerror=alert(1)>|*x*"
+    results = [_stored(name, {"c1": True}), _stored("b", {"c1": False})]
+    code = "x = '</pre><script>alert(1)</script>'\n```\nprint(1)"
+    pair = SimilarPair(name, "b", 0.9, 200, (SharedFragment("ex1_hand_gradient.py", code, code),))
+    summary = summarize_class(results, [pair])
+    page = render_class_html(summary)
+    assert "<img" not in page and "<script>" not in page and "&lt;img" in page
+    markdown = render_class_markdown(summary)
+    assert "\\<img" in markdown and "\\|" in markdown
+    assert "````python" in markdown  # a fence longer than the code's own ```
