@@ -3,6 +3,8 @@ finished submission otherwise (CI logs, files)."""
 
 from __future__ import annotations
 
+import io
+import os
 import sys
 from typing import TextIO
 
@@ -13,7 +15,7 @@ class Progress:
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.bar = None
-        if total and self.stream.isatty():
+        if total and self.stream.isatty() and _columns(self.stream) != 0:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, file=self.stream, unit="submission", dynamic_ncols=True)
@@ -31,6 +33,15 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def _columns(stream: TextIO) -> int | None:
+    """The terminal's width; 0 for a pseudo-terminal without a size (`script`, some CI
+    runners), where tqdm would draw nothing at all; None when it cannot be asked."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
 
 
 def describe(outcome: BatchOutcome) -> str:
