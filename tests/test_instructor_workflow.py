@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -294,3 +295,12 @@ def test_grade_a_class_with_overrides_junit_and_canvas(tmp_path: Path, kit) -> N
     assert main(["grade", str(class_folder), "--out", str(tmp_path / "o2"),
                  "--overrides", str(tmp_path / "bad.yaml")]) == 2  # fmt: skip
     assert not (tmp_path / "o2").exists()
+
+
+def test_validate_counts_only_automatic_points_as_due(graded) -> None:
+    from grader.commands.validate import _not_full
+
+    _, result = graded  # the solutions, with 4 manual points pending
+    assert _not_full(result, "solutions") == []
+    short = dataclasses.replace(result, score=result.score - 1)
+    assert "automatic points" in _not_full(short, "solutions")[0]
