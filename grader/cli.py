@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,16 +56,23 @@ def _add_isolation(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _instructor_errors() -> tuple[type[Exception], ...]:
+    """The one-line errors of the instructor's own inputs (exit status 2)."""
+    from grader.instructor.files import InstructorFileError
+    from grader.instructor.late import LatePolicyError
+    from grader.instructor.overrides import OverrideError
+    from grader.instructor.preflight import PreflightError
+    from grader.render.canvas import RosterError
+
+    return (OverrideError, LatePolicyError, RosterError, PreflightError, InstructorFileError)
+
+
 def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.grade import GradeRequest, grade_command
 
     missing = [path for path in args.submissions if not path.exists()]
     if missing:
         raise UsageError(f"no such submission: {missing[0]}")
-    from grader.instructor.late import LatePolicyError
-    from grader.instructor.overrides import OverrideError
-    from grader.render.canvas import RosterError
-
     request = GradeRequest(
         out=args.out,
         jobs=args.jobs,
@@ -77,10 +83,30 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         canvas=args.canvas,
         roster=args.roster,
         isolation=args.isolation,
+        force=args.force,
+        similarity=not args.no_similarity,
     )
     try:
         return grade_command(kit, args.submissions, request)
-    except (OverrideError, LatePolicyError, RosterError) as error:
+    except _instructor_errors() as error:
+        raise UsageError(str(error)) from None
+
+
+def _cmd_regrade(args: argparse.Namespace, kit: KitPaths) -> int:
+    from grader.commands.regrade import RegradeRequest, regrade_command
+
+    request = RegradeRequest(
+        out=args.out,
+        overrides=args.overrides,
+        timestamps=args.timestamps,
+        junit=args.junit,
+        canvas=args.canvas,
+        roster=args.roster,
+        similarity=not args.no_similarity,
+    )
+    try:
+        return regrade_command(kit, request)
+    except _instructor_errors() as error:
         raise UsageError(str(error)) from None
 
 
@@ -88,8 +114,7 @@ def _cmd_demo(args: argparse.Namespace, kit: KitPaths) -> int:
     _require_solutions(kit, "demo")
     from grader.commands.demo import demo_command
 
-    out = args.out or Path(tempfile.mkdtemp(prefix="grader-demo-"))
-    return demo_command(kit, out, jobs=args.jobs, seed=args.seed)
+    return demo_command(kit, args.out, jobs=args.jobs, seed=args.seed)
 
 
 def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
@@ -167,7 +192,28 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     grade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
     _add_isolation(grade)
+    grade.add_argument(
+        "--force", action="store_true", help="grade again submissions unchanged since their results"
+    )
+    grade.add_argument(
+        "--no-similarity", action="store_true", help="skip the search for similar submissions"
+    )
     grade.set_defaults(run=_cmd_grade)
+
+    regrade = commands.add_parser(
+        "regrade",
+        help="re-apply overrides and the late policy to graded results (no learner code runs)",
+    )
+    regrade.add_argument("out", type=Path, metavar="OUT", help="the folder `grade --out` wrote")
+    regrade.add_argument("--overrides", type=Path, help="an instructor's points (YAML)")
+    regrade.add_argument("--timestamps", type=Path, help="CSV name,submitted_at")
+    regrade.add_argument("--junit", type=Path, help="also write JUnit XML")
+    regrade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
+    regrade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
+    regrade.add_argument(
+        "--no-similarity", action="store_true", help="skip the search for similar submissions"
+    )
+    regrade.set_defaults(run=_cmd_regrade)
 
     demo = commands.add_parser("demo", help="grade the sample submissions and print a table")
     demo.add_argument("--out", type=Path, help="folder for the results (default: a temp folder)")

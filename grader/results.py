@@ -154,5 +154,8 @@ class GradedSubmission:
     learner_time_s: float = 0.0  # time spent inside the learner's functions (worker-side)
     figures: FeedbackFigures = field(default_factory=FeedbackFigures)  # the report's plots
     adjustments: tuple[Adjustment, ...] = ()  # overrides and late penalties, in order
-    submitted_at: str = ""  # ISO 8601, where a late policy needed it
+    submitted_at: str = ""  # ISO 8601 hand-in time (--timestamps, else the newest file)
     days_late: int = 0
+    # sha256 of what the grading read (the submission's bytes, the rubric, the grader's
+    # version, a fixed seed): a re-run skips a submission whose hash is unchanged
+    input_hash: str = ""

@@ -29,11 +29,18 @@ class Criterion:
     title: str
     description: str
     points: float
-    weights: dict[str, float]  # check id -> weight within this criterion
+    weights: dict[str, float]  # check id -> weight within this criterion (0: a manual item)
+    # manual item's check id -> its own points, taken out of this criterion's points
+    manual_points: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def check_points(self, check_id: str) -> float:
+        """The most a check can earn: a manual item's own points, else its weight's share
+        of what the manual items leave of the criterion's points."""
+        if check_id in self.manual_points:
+            return self.manual_points[check_id]
         total = sum(self.weights.values())
-        return self.points * self.weights[check_id] / total if total else 0.0
+        automatic = self.points - sum(self.manual_points.values())
+        return automatic * self.weights[check_id] / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,12 @@ class Rubric:
 
 def load_rubric(path: Path, checks: Iterable[CheckSpec]) -> Rubric:
     """Read and validate rubric.yaml against the checks that exist."""
+    from grader.instructor.files import InstructorFileError, read_text
+
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RubricError(f"{path.name}: cannot be read ({error.strerror})") from None
+        raw = yaml.safe_load(read_text(path))
+    except InstructorFileError as error:
+        raise RubricError(str(error)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -96,7 +105,8 @@ def parse_rubric(raw: Any, checks: dict[str, CheckSpec], source: str = "rubric.y
         weights = entry["checks"]
         if not isinstance(weights, dict) or not weights:
             raise fail(f"{key}.checks", "must map check ids to weights")
-        parsed = {}
+        parsed: dict[str, float] = {}
+        manual: dict[str, float] = {}
         for check_id, weight in weights.items():
             check_key = f"{key}.checks.{check_id}"
             spec = checks.get(str(check_id))
@@ -106,16 +116,34 @@ def parse_rubric(raw: Any, checks: dict[str, CheckSpec], source: str = "rubric.y
                 raise fail(check_key, f"already counted in criterion '{seen_checks[check_id]}'")
             if isinstance(weight, bool) or not isinstance(weight, (int, float)):
                 raise fail(check_key, "the weight must be a number")
-            if spec.manual and weight != 0:
-                raise fail(check_key, "an instructor-graded check must have weight 0")
+            if spec.manual and not weight >= 0:
+                raise fail(check_key, "an instructor-graded item's points must be >= 0")
             if not spec.manual and not weight > 0:
                 raise fail(check_key, "the weight must be above 0")
             seen_checks[check_id] = criterion_id
-            parsed[str(check_id)] = float(weight)
-        if points > 0 and not any(parsed.values()):
+            if spec.manual:  # its number is its own points, not a weight
+                manual[str(check_id)] = float(weight)
+                parsed[str(check_id)] = 0.0
+            else:
+                parsed[str(check_id)] = float(weight)
+        automatic = points - sum(manual.values())
+        if automatic < -1e-9:
+            raise fail(
+                f"{key}.checks",
+                f"the instructor-graded items' {sum(manual.values()):g} points exceed the "
+                f"criterion's {points:g}",
+            )
+        if automatic > 1e-9 and not any(parsed.values()):
             raise fail(f"{key}.checks", "no automatic check carries this criterion's points")
         criteria.append(
-            Criterion(criterion_id, str(entry["title"]), str(entry["description"]), points, parsed)
+            Criterion(
+                criterion_id,
+                str(entry["title"]),
+                str(entry["description"]),
+                points,
+                parsed,
+                manual,
+            )
         )
 
     missing = [check_id for check_id in checks if check_id not in seen_checks]

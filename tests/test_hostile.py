@@ -371,14 +371,20 @@ def test_hostile_and_correct_submissions_in_one_batch(kit, tmp_path):
         }
         assert scores["correct"] == pytest.approx(100)
         assert all(scores[name] < 100 for name in BATCH_HOSTILE), scores
-        expected = {"gradebook.csv", *BATCH_HOSTILE, "correct"}
+        views = {"gradebook.csv", "class.html", "class.md", "class.json", ".grader.lock"}
+        expected = {*views, *BATCH_HOSTILE, "correct"}
         assert {path.name for path in out.iterdir()} == expected
         for name in (*BATCH_HOSTILE, "correct"):
+            # the reports, the automatic result (for regrade) and the graded files (for
+            # the similarity search), all written by the grader
             assert {path.name for path in (out / name).iterdir()} == {
                 "results.json",
                 "report.html",
                 "report.md",
+                "automatic.json",
+                "code",
             }
+            assert all(p.suffix == ".py" for p in (out / name / "code").iterdir())
         assert all(_digest(source) == digest for source, digest in digests.items())
     finally:
         for marker in filter(None, markers):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import shutil
@@ -13,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 
 from grader.cli import main
 from grader.instructor.late import LatePolicy, parse_late_policy
@@ -26,16 +28,30 @@ from grader.render.gradescope import to_gradescope
 from grader.render.junit import junit_suite, junit_text
 from grader.render.markdown import render_markdown
 from grader.results import AdjustmentKind
-from grader.rubric import RubricError
+from grader.rubric import Rubric, RubricError, parse_rubric
 
 MANUAL = "check_why_lr_2_misbehaves"
 DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
 
 
+def rubric_with_manual_points(context: GradingContext, points: float) -> Rubric:
+    """The kit's rubric with the manual item worth `points` of the diagnosis criterion."""
+    raw = yaml.safe_load(context.kit.rubric.read_text(encoding="utf-8"))
+    diagnosis = next(c for c in raw["criteria"] if c["id"] == "diagnosis")
+    diagnosis["checks"][MANUAL] = points
+    return parse_rubric(raw, {spec.check_id: spec for spec in context.specs})
+
+
 @pytest.fixture(scope="module")
 def graded(kit):
+    """The solutions graded under a rubric that gives the manual item 4 of its 20 points."""
     context = GradingContext.build(GradingOptions(kit_root=kit.root, base_seed=5))
+    context.rubric = rubric_with_manual_points(context, 4)
     return context, grade_submission(kit.solutions, context, name="alice")
+
+
+def _tests_sum(result) -> float:
+    return sum(test["score"] for test in to_gradescope(result)["tests"])
 
 
 def test_overrides_are_checked_against_the_rubric(graded) -> None:
@@ -59,6 +75,91 @@ def test_overrides_are_checked_against_the_rubric(graded) -> None:
         assert "entry 1" in str(caught.value) and "\n" not in str(caught.value)
 
 
+def test_a_manual_item_has_its_own_points_inside_its_criterion(graded) -> None:
+    _, result = graded
+    # Correct code earns every automatic point; the 4 manual points await review.
+    assert result.score == pytest.approx(96)
+    item = next(i for i in result.checks if i.outcome.check_id == MANUAL)
+    assert (item.points, item.max_points) == (0, 4)
+    assert sum(i.max_points for i in result.checks) == pytest.approx(result.max_score)
+    diagnosis = next(c for c in result.criteria if c.criterion_id == "diagnosis")
+    assert (diagnosis.points, diagnosis.max_points) == (pytest.approx(16), 20)
+
+
+def test_an_override_of_a_manual_item_never_vanishes_under_a_cap(graded) -> None:
+    """The issue's case: 4 points to two learners both showed 100/100 before."""
+    context, result = graded
+    for points in (4, 2.5, 0):
+        overrides = parse_overrides(
+            [{"submission": "alice", "check": MANUAL, "points": points}], context.rubric
+        )
+        adjusted = adjust(result, overrides)
+        assert adjusted.score == pytest.approx(96 + points)
+        assert _tests_sum(adjusted) == pytest.approx(adjusted.score, abs=1e-3)
+    # a learner who lost diagnosis points elsewhere gets the 4 in full too
+    weaker = adjust(
+        result,
+        parse_overrides(
+            [{"submission": "alice", "check": "check_lr_2_behaviour", "points": 0}],
+            context.rubric,
+        ),
+    )
+    both = adjust(
+        result,
+        parse_overrides(
+            [
+                {"submission": "alice", "check": "check_lr_2_behaviour", "points": 0},
+                {"submission": "alice", "check": MANUAL, "points": 4},
+            ],
+            context.rubric,
+        ),
+    )
+    assert both.score == pytest.approx(weaker.score + 4)
+
+
+def test_the_tests_of_results_json_always_add_up_to_its_score(graded) -> None:
+    context, result = graded
+    policy = LatePolicy(DEADLINE, percent_per_day=10)
+    late = DEADLINE + timedelta(hours=30)
+    cases = {
+        "automatic": ((), None, None),
+        "criterion override": (
+            [{"submission": "alice", "criterion": "diagnosis", "points": 7.5}],
+            None,
+            None,
+        ),
+        "late": ((), policy, late),
+        "everything": (
+            [
+                {"submission": "alice", "check": MANUAL, "points": 3},
+                {"submission": "alice", "criterion": "by_hand", "points": 12},
+            ],
+            policy,
+            late,
+        ),
+        "waived": ([{"submission": "alice", "late_penalty": "waive"}], policy, late),
+    }
+    for label, (entries, late_policy, submitted) in cases.items():
+        overrides = parse_overrides(list(entries), context.rubric)
+        adjusted = adjust(result, overrides, late_policy, submitted)
+        document = to_gradescope(adjusted)
+        total = sum(test["score"] for test in document["tests"])
+        assert total == pytest.approx(document["score"], abs=1e-3), label
+        assert sum(t["max_score"] for t in document["tests"]) == pytest.approx(100), label
+
+
+def test_an_override_of_a_manual_item_without_points_is_a_one_line_error(kit) -> None:
+    context = GradingContext.build(GradingOptions(kit_root=kit.root))
+    zero = rubric_with_manual_points(context, 0)
+    with pytest.raises(OverrideError, match="no points of its own") as caught:
+        parse_overrides([{"submission": "alice", "check": MANUAL, "points": 1}], zero)
+    assert "\n" not in str(caught.value)
+    too_many = yaml.safe_load(kit.rubric.read_text(encoding="utf-8"))
+    next(c for c in too_many["criteria"] if c["id"] == "diagnosis")["checks"][MANUAL] = 21
+    with pytest.raises(RubricError, match="exceed"):
+        parse_rubric(too_many, {spec.check_id: spec for spec in context.specs})
+
+
 def test_a_manual_item_graded_by_the_instructor_counts_everywhere(graded) -> None:
     context, result = graded
     overrides = parse_overrides(
@@ -77,7 +178,7 @@ def test_a_manual_item_graded_by_the_instructor_counts_everywhere(graded) -> Non
         [{"submission": "alice", "criterion": "diagnosis", "points": 10}], context.rubric
     )
     lowered = adjust(result, overrides)
-    assert lowered.score == pytest.approx(result.score - 10)
+    assert lowered.score == pytest.approx(result.score - 16 + 10)
     assert GradebookRow.from_result(lowered).criteria["diagnosis"] == 10
     # someone else's override changes nothing
     other = parse_overrides(
@@ -97,7 +198,7 @@ def test_the_late_policy_takes_its_percent_per_started_day(graded) -> None:
     row = GradebookRow.from_result(late)
     assert (row.late_days, round(row.penalty, 6)) == (2, round(result.score * 0.2, 6))
     header = gradebook_text([row]).splitlines()[0]
-    assert header.endswith("late_days,penalty")
+    assert "late_days,penalty" in header
     waived = adjust(
         result,
         parse_overrides([{"submission": "alice", "late_penalty": "waive"}], _rubric(graded)),
@@ -172,7 +273,7 @@ def test_grade_a_class_with_overrides_junit_and_canvas(tmp_path: Path, kit) -> N
     shutil.copytree(kit.solutions, class_folder / "alice")
     (class_folder / "bob").mkdir()
     (tmp_path / "overrides.yaml").write_text(
-        f"- submission: alice\n  check: {MANUAL}\n  points: 2\n  comment: partly right\n"
+        "- submission: alice\n  criterion: diagnosis\n  points: 18\n  comment: partly right\n"
     )
     out = tmp_path / "out"
     code = main(
@@ -187,10 +288,19 @@ def test_grade_a_class_with_overrides_junit_and_canvas(tmp_path: Path, kit) -> N
     assert alice["extra_data"]["adjustments"][0]["comment"] == "partly right"
     suites = ET.parse(tmp_path / "junit.xml").getroot().findall("testsuite")
     assert [suite.get("name") for suite in suites] == ["alice", "bob"]
-    canvas = list(csv.reader((tmp_path / "canvas.csv").open()))
+    canvas = list(csv.reader((tmp_path / "canvas.csv").open(encoding="utf-8-sig")))
     assert [row[3] for row in canvas[2:]] == ["alice", "bob"]
     # a bad overrides file stops before grading, with one line and exit status 2
     (tmp_path / "bad.yaml").write_text("- submission: zed\n  criterion: diagnosis\n  points: 1\n")
     assert main(["grade", str(class_folder), "--out", str(tmp_path / "o2"),
                  "--overrides", str(tmp_path / "bad.yaml")]) == 2  # fmt: skip
     assert not (tmp_path / "o2").exists()
+
+
+def test_validate_counts_only_automatic_points_as_due(graded) -> None:
+    from grader.commands.validate import _not_full
+
+    _, result = graded  # the solutions, with 4 manual points pending
+    assert _not_full(result, "solutions") == []
+    short = dataclasses.replace(result, score=result.score - 1)
+    assert "automatic points" in _not_full(short, "solutions")[0]

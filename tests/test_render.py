@@ -372,7 +372,8 @@ def test_gradebook_round_trips(tmp_path: Path) -> None:
     rows.append(GradebookRow.empty(names[3], max_score=100))
     path = tmp_path / "gradebook.csv"
     write_gradebook(rows, path)
-    with path.open(encoding="utf-8", newline="") as handle:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads UTF-8
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         table = list(csv.reader(handle))
     assert table[0] == [
         "name",
@@ -381,17 +382,20 @@ def test_gradebook_round_trips(tmp_path: Path) -> None:
         "by_hand",
         "numpy_implementation",
         "diagnosis",
+        "submitted_at",
+        "overrides",
+        "late_waived",
     ]
     assert [row[0] for row in table[1:]] == [*names[:3], "'=HYPERLINK(1)"]
-    assert table[1][1:] == ["6.67", "100.00", "6.67", "0.00", "0.00"]
-    assert table[4][1:] == ["0.00", "100.00", "", "", ""]
+    assert table[1][1:6] == ["6.67", "100.00", "6.67", "0.00", "0.00"]
+    assert table[4][1:6] == ["0.00", "100.00", "", "", ""]
 
 
 def test_gradebook_accepts_results_and_a_column_order(tmp_path: Path) -> None:
     path = tmp_path / "gradebook.csv"
     write_gradebook([make_result()], path, criteria=["diagnosis", "by_hand"])
-    with path.open(encoding="utf-8", newline="") as handle:
-        table = list(csv.reader(handle))
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        table = [row[:5] for row in csv.reader(handle)]
     assert table == [
         ["name", "score", "max_score", "diagnosis", "by_hand"],
         ["alice", "6.67", "100.00", "0.00", "6.67"],

@@ -6,19 +6,25 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from grader.instructor.views import ViewRequest, rebuild_views
 from grader.paths import KitPaths
 from grader.pipeline.batch import grade_batch
 from grader.pipeline.grade import GradingOptions
 from grader.samples import compose_sample, list_samples
 
 
-def demo_command(kit: KitPaths, out: Path, jobs: int = 2, seed: int = 2026) -> int:
+def demo_command(kit: KitPaths, out: Path | None, jobs: int = 2, seed: int = 2026) -> int:
+    """Grade the samples into `out` and keep it; with out None, into a temporary folder
+    that is removed afterwards (nothing is left in the system's temp folder)."""
     samples = list_samples(kit.samples)
-    scratch = Path(tempfile.mkdtemp(prefix="grader-samples-"))
+    scratch = Path(tempfile.mkdtemp(prefix="grader-demo-"))
+    target = out or scratch / "out"
     try:
         folders = [compose_sample(s, kit.solutions, scratch / s.name) for s in samples]
         options = GradingOptions(kit_root=kit.root, base_seed=seed)
-        outcomes = grade_batch(folders, out, options, jobs=jobs, progress=lambda line: None)
+        outcomes = grade_batch(folders, target, options, jobs=jobs)
+        if out is not None:
+            rebuild_views(out, ViewRequest(similarity=False, stub_folder=kit.exercises))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     width = max(len(s.name) for s in samples)
@@ -26,5 +32,8 @@ def demo_command(kit: KitPaths, out: Path, jobs: int = 2, seed: int = 2026) -> i
     for sample, outcome in zip(samples, outcomes, strict=True):
         score = f"{outcome.row.score:.1f}/{outcome.row.max_score:g}"
         print(f"{sample.name:<{width}}  {score:>12}  {sample.description}")
-    print(f"\nreports: {out}/<sample>/report.html, gradebook: {out}/gradebook.csv")
+    if out is not None:
+        print(f"\nreports: {out}/<sample>/report.html, class report: {out}/class.html")
+    else:
+        print("\n(reports not kept: run `demo --out DIR` to keep them)")
     return 0

@@ -1,17 +1,27 @@
-"""`grade SUBMISSION... --out DIR [--jobs N] [--seed N] [instructor options]`."""
+"""`grade SUBMISSION... --out DIR [--jobs N] [--seed N] [instructor options]`.
+
+OUT is the class's folder: after the run (an interrupted one too) every view in it is
+rebuilt from every results.json there, so runs into the same OUT add up.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import signal
+import sys
 from pathlib import Path
 
+from grader.instructor.classfolder import result_folders
 from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
+from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
+from grader.instructor.progress import Progress
+from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
-from grader.pipeline.batch import expand_class_folders, grade_batch, plan_batch
+from grader.pipeline.batch import BatchInterrupted, expand_class_folders, grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
-from grader.render.canvas import load_roster, write_canvas
-from grader.render.junit import write_junit
+from grader.render.canvas import Student, load_roster
+from grader.rubric import Rubric
 from grader.sandbox.isolation import announce
 
 
@@ -28,30 +38,108 @@ class GradeRequest:
     canvas: Path | None = None
     roster: Path | None = None
     isolation: str = "best"  # a level of grader/sandbox/probe.py, or the strongest
+    force: bool = False  # grade again even where the inputs are unchanged
+    similarity: bool = True  # search for similar submissions
+
+
+@dataclasses.dataclass(frozen=True)
+class InstructorInputs:
+    """The instructor's files, read and checked against the names before any grading."""
+
+    options: GradingOptions
+    roster: dict[str, Student] | None
+    warnings: tuple[str, ...]
+
+
+def read_instructor_inputs(
+    options: GradingOptions,
+    rubric: Rubric,
+    names: list[str],
+    overrides: Path | None,
+    timestamps: Path | None,
+    roster: Path | None = None,
+) -> InstructorInputs:
+    """Read overrides, timestamps and roster; raise their one-line errors, and return a
+    warning per name that matches no submission (or submission no roster row names)."""
+    warnings: list[str] = []
+    if overrides:
+        loaded = load_overrides(overrides, rubric)
+        check_submissions(loaded, names)
+        options = dataclasses.replace(options, overrides=loaded)
+    if timestamps:
+        pairs = load_timestamps(timestamps)
+        warnings += unmatched((n for n, _ in pairs), names, str(timestamps), "submission")
+        options = dataclasses.replace(options, submitted_at=pairs)
+    students = load_roster(roster) if roster else None
+    if students is not None:
+        warnings += unmatched(students, names, str(roster), "submission")
+        warnings += unmatched(names, students, "roster", f"row of {roster}")
+    return InstructorInputs(options, students, tuple(warnings))
 
 
 def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest) -> int:
-    """Grade; raises the instructor files' errors (one line each) before grading starts."""
+    """Grade; raises the instructor inputs' errors (one line each) before grading starts.
+
+    Returns 0, or 130/143 when Ctrl-C/SIGTERM stopped the batch (the views of what
+    finished are written all the same)."""
+    check_out_folder(request.out)
+    for option, path in (("--junit", request.junit), ("--canvas", request.canvas)):
+        if path is not None:
+            check_output_file(path, option)
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
     announce(request.isolation)
     sources = expand_class_folders(submissions)
-    names = [item.name for item in plan_batch(sources)]
-    if request.overrides:
-        overrides = load_overrides(request.overrides, context.rubric)
-        check_submissions(overrides, names)
-        options = dataclasses.replace(options, overrides=overrides)
-    if request.timestamps:
-        options = dataclasses.replace(options, submitted_at=load_timestamps(request.timestamps))
-    roster = load_roster(request.roster) if request.roster else None
-    outcomes = grade_batch(sources, request.out, options, jobs=request.jobs)
-    errors = sum(1 for outcome in outcomes if outcome.grader_error)
-    if request.junit:
-        write_junit([(o.item.name, request.out / o.item.name) for o in outcomes], request.junit)
-    if request.canvas:
-        write_canvas([o.row for o in outcomes], request.canvas, roster)
-    print(
-        f"graded {len(outcomes)} submission(s) into {request.out}"
-        + (f"; {errors} had a grader error" if errors else "")
+    batch_names = [item.name for item in plan_batch(sources)]
+    known = batch_names + [folder.name for folder in result_folders(request.out)]
+    inputs = read_instructor_inputs(
+        options, context.rubric, known, request.overrides, request.timestamps, request.roster
     )
-    return 0
+    for line in inputs.warnings:
+        print(line, file=sys.stderr)
+    progress = Progress(len(sources))
+    status = 0
+    try:
+        outcomes = grade_batch(
+            sources,
+            request.out,
+            inputs.options,
+            jobs=request.jobs,
+            progress=progress,
+            force=request.force,
+            rubric=context.rubric,
+        )
+    except BatchInterrupted as stop:
+        progress.close()
+        name = signal.Signals(stop.signal_number).name
+        print(
+            f"stopped by {name}: {stop.finished} of {len(sources)} submission(s) finished; "
+            "run the same command again to grade the rest",
+            file=sys.stderr,
+        )
+        outcomes, status = [], stop.exit_status
+    finally:
+        progress.close()
+    views = rebuild_views(
+        request.out,
+        ViewRequest(
+            late_policy=context.rubric.late_policy is not None,
+            junit=request.junit,
+            canvas=request.canvas,
+            roster=inputs.roster,
+            similarity=request.similarity,
+            stub_folder=kit.exercises,
+        ),
+    )
+    if not status:
+        errors = sum(1 for outcome in outcomes if outcome.grader_error)
+        skipped = sum(1 for outcome in outcomes if outcome.skipped)
+        print(
+            f"graded {len(outcomes) - skipped} submission(s) into {request.out}"
+            + (f", {skipped} unchanged since their results" if skipped else "")
+            + (f"; {errors} had a grader error" if errors else "")
+        )
+    for line in summary_lines(views.summary):
+        print(line)
+    print("wrote: " + ", ".join(str(path) for path in views.written))
+    return status

@@ -47,8 +47,10 @@ def _not_full(result: GradedSubmission, label: str) -> list[str]:
         for item in result.checks
         if item.outcome.status is not Status.PASSED
     ]
-    if not problems and abs(result.score - result.max_score) > 1e-9:
-        problems.append(f"{label}: scored {result.score} of {result.max_score}")
+    # Manual items' own points (rubric.yaml) await an instructor: never automatic.
+    automatic = result.max_score - sum(i.max_points for i in result.checks if i.outcome.manual)
+    if not problems and abs(result.score - automatic) > 1e-9:
+        problems.append(f"{label}: scored {result.score} of {automatic} automatic points")
     return problems
 
 

@@ -9,12 +9,13 @@ late_policy:
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+
+from grader.instructor.files import InstructorFileError, read_csv
 
 
 class LatePolicyError(ValueError):
@@ -88,18 +89,19 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def load_timestamps(path: Path) -> tuple[tuple[str, str], ...]:
-    """A CSV with the columns name,submitted_at (ISO 8601 with offset)."""
+    """A CSV with the columns name,submitted_at (ISO 8601 with offset); utf-8-sig, CRLF
+    and Excel's separators accepted. Raises LatePolicyError (one line, file and line)."""
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as error:
-        raise LatePolicyError(f"{path}: cannot be read ({error.strerror})") from None
+        rows = read_csv(path, ("name", "submitted_at"))
+    except InstructorFileError as error:
+        raise LatePolicyError(str(error)) from None
     pairs = []
-    for number, row in enumerate(rows, start=2):
-        name, stamp = (row.get("name") or "").strip(), (row.get("submitted_at") or "").strip()
+    for row in rows:
+        name, stamp = row.values["name"], row.values["submitted_at"]
         if not name or parse_time(stamp) is None:
             raise LatePolicyError(
-                f"{path}: line {number}: needs a name and an ISO 8601 submitted_at with offset"
+                f"{path}: line {row.line}: needs a name and an ISO 8601 submitted_at with "
+                f"its UTC offset (got {stamp!r})"
             )
         pairs.append((name, stamp))
     return tuple(pairs)

@@ -8,8 +8,13 @@
       late_penalty: waive
       comment: extension granted
 
-Every entry is checked against the rubric when the file is read: an unknown check or
-criterion, points outside 0..max, or a missing field is a one-line error naming the entry.
+A check's points go from 0 to its maximum in the rubric; a manual item's maximum is the
+points rubric.yaml gives it (inside its criterion's), so an instructor's points always
+count in full. A criterion override replaces that criterion's total.
+
+Every entry is checked against the rubric when the file is read (utf-8-sig, CRLF
+accepted): an unknown check or criterion, points outside 0..max, or a missing field is a
+one-line error naming the file, the entry and its line.
 Unknown submission names are checked against the batch (see check_submissions).
 """
 
@@ -21,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.instructor.files import InstructorFileError, read_text
 from grader.rubric import Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
@@ -41,16 +47,28 @@ class Override:
 
 
 def load_overrides(path: Path, rubric: Rubric) -> tuple[Override, ...]:
+    """Read and check overrides.yaml (utf-8-sig, CRLF accepted); OverrideError if wrong."""
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise OverrideError(f"{path}: cannot be read ({error.strerror})") from None
-    except yaml.YAMLError:
-        raise OverrideError(f"{path}: not valid YAML") from None
-    return parse_overrides(raw or [], rubric, str(path))
+        text = read_text(Path(path))
+        raw = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except InstructorFileError as error:
+        raise OverrideError(str(error)) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f": line {mark.line + 1}" if mark else ""
+        raise OverrideError(f"{path}{where}: not valid YAML") from None
+    lines: tuple[int, ...] = ()
+    if isinstance(node, yaml.SequenceNode):  # where each entry starts, for the messages
+        lines = tuple(item.start_mark.line + 1 for item in node.value)
+    return parse_overrides(raw or [], rubric, str(path), lines)
 
 
-def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> tuple[Override, ...]:
+def parse_overrides(
+    raw: object, rubric: Rubric, source: str = "overrides", lines: tuple[int, ...] = ()
+) -> tuple[Override, ...]:
+    """Check every entry against the rubric; OverrideError names the entry (and its line
+    when `lines`, each entry's first line, are known)."""
     if not isinstance(raw, list):
         raise OverrideError(f"{source}: must be a list of entries")
     checks = {check_id: c for c in rubric.criteria for check_id in c.weights}
@@ -58,6 +76,8 @@ def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> t
     parsed = []
     for index, entry in enumerate(raw):
         where = f"{source}: entry {index + 1}"
+        if index < len(lines):
+            where = f"{source}: line {lines[index]}: entry {index + 1}"
         if not isinstance(entry, dict):
             raise OverrideError(f"{where}: must be a mapping")
         unknown = set(entry) - {
@@ -89,8 +109,14 @@ def parse_overrides(raw: object, rubric: Rubric, source: str = "overrides") -> t
         points = entry.get("points")
         if isinstance(points, bool) or not isinstance(points, (int, float)):
             raise OverrideError(f"{where}: 'points' must be a number")
-        if check:  # a manual item (weight 0) may be given up to its criterion's points
-            maximum = checks[check].check_points(check) or checks[check].points
+        if check:  # a manual item has its own points in the rubric, inside its criterion's
+            maximum = checks[check].check_points(check)
+            if maximum == 0 and check in checks[check].manual_points:
+                raise OverrideError(
+                    f"{where}: '{check}' has no points of its own in the rubric; give it some "
+                    f"under criterion '{checks[check].criterion_id}' (they come out of that "
+                    "criterion's points), or override the criterion"
+                )
         else:
             maximum = criteria[criterion].points
         if not 0 <= points <= maximum + 1e-9:

@@ -27,6 +27,14 @@ def adjust(
     late: LatePolicy | None = None,
     submitted_at: datetime | None = None,
 ) -> GradedSubmission:
+    """The result with this submission's overrides, then the late policy, applied.
+
+    `result` must be the automatic result (no adjustments yet): regrade re-applies new
+    overrides to the stored automatic result. A check override sets that check's points
+    (within its maximum, checked when the overrides were read), so it always counts in
+    full; a criterion override replaces the criterion's total. The hand-in time is kept
+    whenever it is known, late or not.
+    """
     mine = [item for item in overrides if item.submission == result.name]
     checks = list(result.checks)
     adjustments: list[Adjustment] = []
@@ -60,7 +68,7 @@ def adjust(
                 criteria[index] = dataclasses.replace(criterion, points=points)
     score = sum(criterion.points for criterion in criteria)
     days = late.days_late(submitted_at) if late and submitted_at else 0
-    if days:
+    if days and late is not None:
         penalty = score * late.penalty_fraction(days)
         waiver = next((item for item in mine if item.waive_late), None)
         policy = f"{days} day(s) late: -{late.penalty_fraction(days) * 100:g} % of the points"
@@ -72,7 +80,8 @@ def adjust(
                 Adjustment(AdjustmentKind.LATE, "score", score, score - penalty, policy)
             )
             score -= penalty
-    if not adjustments and not days:
+    stamp = submitted_at.isoformat(timespec="seconds") if submitted_at else result.submitted_at
+    if not adjustments and not days and stamp == result.submitted_at:
         return result
     return dataclasses.replace(
         result,
@@ -80,7 +89,7 @@ def adjust(
         criteria=tuple(criteria),
         score=max(0.0, score),
         adjustments=tuple(adjustments),
-        submitted_at=submitted_at.isoformat(timespec="seconds") if submitted_at else "",
+        submitted_at=stamp,
         days_late=days,
     )
 
@@ -92,10 +101,12 @@ def _override_check(scored: ScoredCheck, override: Override) -> ScoredCheck:
     )
     message = f"{scored.outcome.message}\n{note}" if scored.outcome.message else note
     outcome = dataclasses.replace(scored.outcome, message=message)
-    maximum = max(scored.max_points, points)  # a manual item's points come from here
-    return dataclasses.replace(scored, outcome=outcome, points=points, max_points=maximum)
+    # The maximum stays the rubric's: a manual item's own points, inside its criterion.
+    return dataclasses.replace(scored, outcome=outcome, points=min(points, scored.max_points))
 
 
 def _recount(criterion: CriterionScore, checks: list[ScoredCheck]) -> CriterionScore:
+    # No cap here: every check's points are within its maximum, and the maxima add up to
+    # the criterion's, so a cap could only ever swallow an instructor's points.
     earned = sum(item.points for item in checks if item.criterion_id == criterion.criterion_id)
-    return dataclasses.replace(criterion, points=min(earned, criterion.max_points))
+    return dataclasses.replace(criterion, points=earned)

@@ -1,28 +1,62 @@
-"""A class at once: grade many submissions in parallel and write every output.
+"""A class at once: grade many submissions in parallel into OUT/NAME/ folders.
 
-Each grading process builds its context once and then grades submission after
-submission; each submission has its own learner worker. Whatever happens, every
-submission gets a results folder and a gradebook row.
+Grading runs in pool processes (one for --jobs 1 too), each building its context once;
+each submission has its own learner worker. The parent only plans, shows progress and
+waits, so Ctrl-C and SIGTERM are always heard: the parent kills every process below it,
+removes the batch's temporary folder (every grading process writes its temporary files
+there) and raises BatchInterrupted; what finished is on disk. Whatever happens to a
+submission, it gets a results folder.
+
+A submission whose inputs (its bytes, the rubric, the grader's version, a fixed seed) are
+unchanged since its stored result is not graded again unless `force`: its stored
+automatic result gets the current overrides and late policy (no learner code runs).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import hashlib
 import multiprocessing
+import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
+from grader import __version__
+from grader.instructor.late import LatePolicy
+from grader.instructor.stored import (
+    AUTOMATIC,
+    CODE,
+    StoredResultError,
+    read_automatic,
+    write_automatic,
+)
 from grader.paths import EXERCISE_FILES
-from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
-from grader.pipeline.load import submission_name
+from grader.pipeline.grade import (
+    GradingContext,
+    GradingOptions,
+    adjust_with,
+    apply_adjustments,
+    grade_automatic,
+)
+from grader.pipeline.load import load_submission, submission_name
 from grader.render import write_submission_reports
-from grader.render.gradebook import GradebookRow, write_gradebook
-from grader.render.gradescope import write_fallback_results
+from grader.render._shared import dumps_strict
+from grader.render.fallback import RESULTS_JSON
+from grader.render.gradebook import GradebookRow
+from grader.render.gradescope import to_gradescope, write_fallback_results
+from grader.results import GradedSubmission
+from grader.rubric import Rubric
 
 GRADEBOOK = "gradebook.csv"
 
@@ -39,6 +73,22 @@ class BatchOutcome:
     row: GradebookRow
     duration_s: float
     grader_error: str = ""
+    skipped: bool = False  # inputs unchanged since its results: not graded again
+
+
+class BatchInterrupted(BaseException):
+    """Ctrl-C or SIGTERM stopped the batch; `signal_number` says which. What finished
+    before is in OUT. A BaseException, like KeyboardInterrupt, so that no `except
+    Exception` on the way swallows it."""
+
+    def __init__(self, signal_number: int, finished: int = 0) -> None:
+        super().__init__(signal_number)
+        self.signal_number = signal_number
+        self.finished = finished
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signal_number  # the shell's convention: 130 for SIGINT, 143 TERM
 
 
 def expand_class_folders(paths: list[Path]) -> list[Path]:
@@ -85,12 +135,63 @@ def plan_batch(sources: list[Path]) -> list[BatchItem]:
     return items
 
 
+def input_hash(source: Path, options: GradingOptions) -> str:
+    """sha256 of everything grading reads besides the kit's code: the submission's files
+    (names and bytes; a zip's bytes), the rubric, the grader's version, a fixed seed and
+    the categories of checks. Unreadable parts hash as such (the result says why)."""
+    digest = hashlib.sha256()
+    for part in (__version__, repr(options.base_seed), repr([c.value for c in options.categories])):
+        digest.update(part.encode() + b"\0")
+    with contextlib.suppress(OSError):
+        digest.update((Path(options.kit_root) / "rubric.yaml").read_bytes())
+    source = Path(source)
+    for path in _walk(source) if source.is_dir() and not source.is_symlink() else [source]:
+        digest.update(b"\0" + path.relative_to(source).as_posix().encode() + b"\0")
+        try:
+            if path.is_symlink():  # never followed: a link may point anywhere
+                digest.update(b"link:" + os.fsencode(os.readlink(path)))
+                continue
+            with path.open("rb") as handle:
+                for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError as error:
+            digest.update(f"unreadable {error.errno}".encode())
+    return digest.hexdigest()
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Every file and symbolic link below folder, sorted; links to folders not followed."""
+    found = []
+    for root, folders, files in os.walk(folder, followlinks=False):
+        base = Path(root)
+        found += [base / name for name in files]
+        found += [base / name for name in folders if (base / name).is_symlink()]
+    return sorted(found)
+
+
+def stored_hash(folder: Path) -> str:
+    """The input hash of the automatic result stored in folder ("" when there is none)."""
+    import json
+
+    try:
+        stored = json.loads((folder / AUTOMATIC).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(stored.get("input_hash") or "") if isinstance(stored, dict) else ""
+
+
 # Per-process state of the pool's workers: built by the initializer, read by the task.
 _process_context: GradingContext | None = None
 
 
-def _init_process(options: GradingOptions) -> None:
+def _init_process(options: GradingOptions, scratch: str) -> None:
     global _process_context
+    # The parent handles Ctrl-C for the whole batch (the terminal sends it to us too).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Every temporary folder of this process lands in the batch's, which the parent
+    # removes whatever happens (a killed process cannot clean up after itself).
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
     # One BLAS thread per grading process: the pool already uses every core, and
     # oversubscribed BLAS threads slow the small reference computations down.
     from threadpoolctl import threadpool_limits
@@ -99,20 +200,124 @@ def _init_process(options: GradingOptions) -> None:
     _process_context = GradingContext.build(options)
 
 
-def _grade_and_write(item: BatchItem, out: Path, options: GradingOptions) -> BatchOutcome:
+def _copy_code(source: Path, folder: Path) -> None:
+    """Keep the graded exercise files (and notebooks) in OUT/NAME/code/ for the
+    similarity search of later runs; learner code is read here, never run."""
+    target = folder / CODE
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    try:
+        loaded = load_submission(source, None, set(EXERCISE_FILES))
+    except Exception:  # an unreadable submission has no code to keep
+        return
+    try:
+        for path in sorted(loaded.workdir.iterdir()):
+            stem_known = path.with_suffix(".py").name in EXERCISE_FILES
+            if path.is_file() and stem_known and path.suffix in (".py", ".ipynb"):
+                shutil.copyfile(path, target / path.name)
+    finally:
+        loaded.close()
+
+
+def _grade_and_write(item: BatchItem, out: Path, digest: str) -> BatchOutcome:
     started = time.perf_counter()
     folder = out / item.name
     try:
-        context = _process_context or GradingContext.build(options)
-        result = grade_submission(item.source, context, name=item.name)
-        write_submission_reports(result, folder)
+        context = _process_context
+        assert context is not None, "the pool's initializer builds the context"
+        automatic = grade_automatic(item.source, context, name=item.name)
+        automatic = dataclasses.replace(automatic, input_hash=digest)
+        result = apply_adjustments(automatic, context)
+        _copy_code(item.source, folder)
+        write_automatic(automatic, folder)
+        write_submission_reports(result, folder)  # results.json last: it marks "graded"
         return BatchOutcome(item, GradebookRow.from_result(result), time.perf_counter() - started)
     except Exception:  # the outermost boundary: still write a valid result
         detail = traceback.format_exc()
+        with contextlib.suppress(OSError):
+            (folder / AUTOMATIC).unlink()  # the next run grades it again
         write_fallback_results(folder, item.name, detail)
         return BatchOutcome(
             item, GradebookRow.empty(item.name), time.perf_counter() - started, detail
         )
+
+
+def readjust_stored(
+    folder: Path, options: GradingOptions, late: LatePolicy | None
+) -> GradedSubmission:
+    """Folder's stored automatic result with the current overrides and late policy, its
+    reports rewritten where that changed them; no learner code runs. Raises
+    StoredResultError."""
+    result = adjust_with(read_automatic(folder), options, late)
+    # The reports are a function of the result: rewritten only where it changed (drawing
+    # report.html's plots is most of a regrade's time).
+    try:
+        current = (folder / RESULTS_JSON).read_text(encoding="utf-8")
+    except OSError:
+        current = ""
+    if current != dumps_strict(to_gradescope(result)):
+        write_submission_reports(result, folder)
+    return result
+
+
+def _descendants(root: int) -> list[int]:
+    """Every live process below `root`, read from /proc (children before grandchildren)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name may hold spaces or parentheses: fields follow the last ')'.
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    found, queue = [], [root]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def kill_descendants() -> None:
+    """SIGKILL every process below this one (pool processes, zygotes, learner workers),
+    except multiprocessing's resource tracker, which must outlive them to clean up."""
+    if not sys.platform.startswith("linux"):
+        return
+    for pid in _descendants(os.getpid()):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if b"multiprocessing.resource_tracker" in handle.read():
+                    continue
+        except OSError:
+            continue
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """While inside: SIGINT or SIGTERM kills every process below this one and raises
+    BatchInterrupted in the main thread. Outside the main thread: nothing is installed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(number: int, frame: FrameType | None) -> None:
+        kill_descendants()
+        raise BatchInterrupted(number)
+
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    for number in previous:
+        signal.signal(number, handler)
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
 def grade_batch(
@@ -120,44 +325,121 @@ def grade_batch(
     out: Path,
     options: GradingOptions,
     jobs: int = 1,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[BatchOutcome, int, int], None] | None = None,
+    force: bool = False,
+    rubric: Rubric | None = None,
 ) -> list[BatchOutcome]:
-    """Grade every source into out/NAME/ and write out/gradebook.csv; rows in input order."""
+    """Grade every source into out/NAME/; outcomes in input order.
+
+    `progress(outcome, done, total)` is called as each submission finishes. A source
+    whose input hash matches its stored result is skipped (readjusted) unless `force`;
+    `rubric` (the loaded Rubric) is needed for that. Raises BatchInterrupted on Ctrl-C or
+    SIGTERM, after killing the workers and removing the batch's temporary folder. The
+    class-wide views are the caller's (grader/instructor/views.py).
+    """
     out.mkdir(parents=True, exist_ok=True)
     # Learner code must not learn the output folder, let alone read other results there.
     options = dataclasses.replace(options, private_paths=(*options.private_paths, out))
     items = plan_batch(sources)
-    report = progress or (lambda line: print(line, file=sys.stderr, flush=True))
+    report = progress or (lambda outcome, done, total: None)
     outcomes: dict[str, BatchOutcome] = {}
-    for done, outcome in enumerate(_run(items, out, options, jobs), start=1):
-        outcomes[outcome.item.name] = outcome
-        status = " (grader error)" if outcome.grader_error else ""
-        report(
-            f"[{done}/{len(items)}] {outcome.item.name}: {outcome.row.score:.2f}/"
-            f"{outcome.row.max_score:g} in {outcome.duration_s:.1f} s{status}"
-        )
-    ordered = [outcomes[item.name] for item in items]
-    write_gradebook([outcome.row for outcome in ordered], out / GRADEBOOK)
-    return ordered
+    pending: list[tuple[BatchItem, str]] = []
+    scratch = tempfile.mkdtemp(prefix="grader-batch-")
+    try:
+        with stop_on_signals():
+            try:
+                _skip_unchanged(items, out, options, force, rubric, outcomes, pending, report)
+                for outcome in _run(pending, out, options, jobs, scratch):
+                    outcomes[outcome.item.name] = outcome
+                    report(outcome, len(outcomes), len(items))
+            except BatchInterrupted as interrupted:
+                interrupted.finished = len(outcomes)
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return [outcomes[item.name] for item in items]
+
+
+def _skip_unchanged(
+    items: list[BatchItem],
+    out: Path,
+    options: GradingOptions,
+    force: bool,
+    rubric: Rubric | None,
+    outcomes: dict[str, BatchOutcome],
+    pending: list[tuple[BatchItem, str]],
+    report: Callable[[BatchOutcome, int, int], None],
+) -> None:
+    """Readjust the items whose stored result has their input hash; queue the others."""
+    for item in items:
+        digest = input_hash(item.source, options)
+        folder = out / item.name
+        if not force and rubric is not None and digest == stored_hash(folder):
+            started = time.perf_counter()
+            try:
+                result = readjust_stored(folder, options, rubric.late_policy)
+            except StoredResultError:
+                pending.append((item, digest))
+                continue
+            row = GradebookRow.from_result(result)
+            outcomes[item.name] = BatchOutcome(
+                item, row, time.perf_counter() - started, skipped=True
+            )
+            report(outcomes[item.name], len(outcomes), len(items))
+            continue
+        pending.append((item, digest))
 
 
 def _run(
-    items: list[BatchItem], out: Path, options: GradingOptions, jobs: int
+    pending: list[tuple[BatchItem, str]],
+    out: Path,
+    options: GradingOptions,
+    jobs: int,
+    scratch: str,
 ) -> Iterator[BatchOutcome]:
-    if jobs <= 1 or len(items) <= 1:
-        _init_process(options)
-        try:
-            for item in items:
-                yield _grade_and_write(item, out, options)
-        finally:
-            if _process_context is not None:
-                _process_context.warm.close()
+    if not pending:
         return
     # forkserver: pool processes start clean, without the parent's threads or state.
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_process, initargs=(options,)
-    ) as pool:
-        futures = [pool.submit(_grade_and_write, item, out, options) for item in items]
-        for future in as_completed(futures):
-            yield future.result()
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(pending)),
+        mp_context=context,
+        initializer=_init_process,
+        initargs=(options, scratch),
+    )
+    interrupted = False
+    try:
+        started = time.perf_counter()
+        items = {pool.submit(_grade_and_write, item, out, digest): item for item, digest in pending}
+        futures: set[Future[BatchOutcome]] = set(items)
+        while futures:
+            # A timeout, so that the main thread returns to Python now and then: a signal's
+            # handler runs there and nowhere else.
+            done, futures = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                try:
+                    yield future.result()
+                except Exception:  # a grading process died (the OOM killer, say)
+                    item, detail = items[future], traceback.format_exc()
+                    write_fallback_results(out / item.name, item.name, detail)
+                    row = GradebookRow.empty(item.name)
+                    yield BatchOutcome(item, row, time.perf_counter() - started, detail)
+    except BaseException:
+        interrupted = True
+        raise
+    finally:
+        if interrupted:
+            kill_descendants()
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
+
+
+__all__ = [
+    "GRADEBOOK",
+    "BatchInterrupted",
+    "BatchItem",
+    "BatchOutcome",
+    "expand_class_folders",
+    "grade_batch",
+    "input_hash",
+    "plan_batch",
+]

@@ -7,6 +7,7 @@ check as a grader error, never as the learner's failure.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import time
 import traceback
@@ -18,7 +19,7 @@ from grader import __version__
 from grader.checks.catalog import Category, CheckSpec, discover_checks
 from grader.checks.framework import Reference, seed_for
 from grader.checks.reference import ReplayReference, SolutionReference
-from grader.instructor.late import newest_file_time, parse_time
+from grader.instructor.late import LatePolicy, newest_file_time, parse_time
 from grader.instructor.overrides import Override
 from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
@@ -111,6 +112,33 @@ def grade_submission(
 
     `progress`, if given, hears each learner call and each exercise file's outcomes (upstream
     failures noted) as its checks end."""
+    automatic = grade_automatic(path, context, name, progress)
+    return apply_adjustments(automatic, context)
+
+
+def apply_adjustments(automatic: GradedSubmission, context: GradingContext) -> GradedSubmission:
+    """The instructor's overrides and the late policy on an automatic result."""
+    return adjust_with(automatic, context.options, context.rubric.late_policy)
+
+
+def adjust_with(
+    automatic: GradedSubmission, options: GradingOptions, late: LatePolicy | None
+) -> GradedSubmission:
+    """options' overrides and hand-in times, and the late policy, on an automatic result
+    (regrade calls this on stored results, without running any learner code). A hand-in
+    time from --timestamps wins over the one recorded when grading."""
+    submitted = parse_time(automatic.submitted_at) if automatic.submitted_at else None
+    given = dict(options.submitted_at).get(automatic.name)
+    if given is not None:
+        submitted = parse_time(given)
+    return adjust(automatic, options.overrides, late, submitted)
+
+
+def grade_automatic(
+    path: Path, context: GradingContext, name: str | None = None, progress: Progress | None = None
+) -> GradedSubmission:
+    """The automatic result, before any instructor adjustment, with the hand-in time
+    (the newest file's) recorded; never raises for anything the submission does."""
     started = time.perf_counter()
     name = name or submission_name(path)
     seed = context.seed_for(name)
@@ -172,8 +200,10 @@ def grade_submission(
         learner_time_s=learner_time_s,
         figures=figures.figures,
     )
-    late = context.rubric.late_policy
-    return adjust(result, context.options.overrides, late, _submitted_at(path, name, context))
+    handed_in = _newest_file_time(path)
+    if handed_in is None:
+        return result
+    return dataclasses.replace(result, submitted_at=handed_in.isoformat(timespec="seconds"))
 
 
 class _Upstream(Progress):
@@ -195,12 +225,7 @@ class _Upstream(Progress):
         self.inner.exercise_done(noted if outcomes else [])
 
 
-def _submitted_at(path: Path, name: str, context: GradingContext) -> datetime | None:
-    if context.rubric.late_policy is None:
-        return None
-    given = dict(context.options.submitted_at).get(name)
-    if given is not None:
-        return parse_time(given)
+def _newest_file_time(path: Path) -> datetime | None:
     try:
         return newest_file_time(path)
     except OSError:

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.instructor.files import InstructorFileError, read_csv
 from grader.render._shared import atomic_write_text
-from grader.render.gradebook import GradebookRow, number_cell, safe_cell
+from grader.render.gradebook import BOM, GradebookRow, number_cell, safe_cell
 
 ASSIGNMENT = "Logistic Regression and Metrics"
 
@@ -36,20 +37,23 @@ class Student:
 
 
 def load_roster(path: Path) -> dict[str, Student]:
+    """roster.csv (column `name`, optional student, id, sis_user_id, sis_login_id,
+    section); utf-8-sig, CRLF and Excel's separators accepted. RosterError if wrong."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as error:
-        raise RosterError(f"{path}: cannot be read ({error.strerror})") from None
+        rows = read_csv(path, ("name",))
+    except InstructorFileError as error:
+        raise RosterError(str(error)) from None
     roster = {}
-    for number, row in enumerate(rows, start=2):
-        name = (row.get("name") or "").strip()
+    for row in rows:
+        name = row.values["name"]
         if not name:
-            raise RosterError(f"{path}: line {number}: the column 'name' is empty or missing")
+            raise RosterError(f"{path}: line {row.line}: the column 'name' is empty")
+        if name in roster:
+            raise RosterError(f"{path}: line {row.line}: '{name}' is listed twice")
         roster[name] = Student(
-            *(str(row.get(key) or "").strip() for key in ("student", "id", "sis_user_id")),
-            sis_login_id=(row.get("sis_login_id") or "").strip(),
-            section=(row.get("section") or "").strip(),
+            *(row.values.get(key, "") for key in ("student", "id", "sis_user_id")),
+            sis_login_id=row.values.get("sis_login_id", ""),
+            section=row.values.get("section", ""),
         )
     return roster
 
@@ -82,7 +86,7 @@ def canvas_text(
 def write_canvas(
     rows: Iterable[GradebookRow], path: Path, roster: dict[str, Student] | None = None
 ) -> None:
-    atomic_write_text(Path(path), canvas_text(rows, roster))
+    atomic_write_text(Path(path), BOM + canvas_text(rows, roster))
 
 
 __all__ = ["ASSIGNMENT", "RosterError", "canvas_text", "load_roster", "write_canvas"]

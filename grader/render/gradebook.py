@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.instructor.classfolder import StoredResult
 from grader.render._shared import atomic_write_text
 from grader.results import AdjustmentKind, GradedSubmission
 
@@ -29,6 +30,9 @@ class GradebookRow:
     criteria: dict[str, float] = field(default_factory=dict)  # criterion id -> points
     late_days: int | None = None  # set where the rubric has a late policy
     penalty: float | None = None  # points the late policy took
+    submitted_at: str = ""  # ISO 8601 hand-in time, late or not
+    overrides: str = ""  # "target=points; ..." of the instructor's overrides
+    waived: bool = False  # a late penalty the instructor waived
 
     @classmethod
     def from_result(cls, result: GradedSubmission) -> GradebookRow:
@@ -42,12 +46,45 @@ class GradebookRow:
             penalty=sum(item.points_before - item.points_after for item in late)
             if result.submitted_at
             else None,
+            submitted_at=result.submitted_at,
+            overrides=_overrides_cell(
+                (item.target, item.points_after)
+                for item in result.adjustments
+                if item.kind is AdjustmentKind.OVERRIDE
+            ),
+            waived=any(item.kind is AdjustmentKind.WAIVED for item in result.adjustments),
+        )
+
+    @classmethod
+    def from_stored(cls, stored: StoredResult) -> GradebookRow:
+        """The row of a results.json read back from the class's folder."""
+        late = [item for item in stored.adjustments if item.kind == "late"]
+        return cls(
+            name=stored.name,
+            score=stored.score,
+            max_score=stored.max_score,
+            criteria={c.criterion_id: c.points for c in stored.criteria},
+            late_days=stored.days_late if stored.submitted_at else None,
+            penalty=sum(item.points_before - item.points_after for item in late)
+            if stored.submitted_at
+            else None,
+            submitted_at=stored.submitted_at,
+            overrides=_overrides_cell(
+                (item.target, item.points_after)
+                for item in stored.adjustments
+                if item.kind == "override"
+            ),
+            waived=any(item.kind == "waived" for item in stored.adjustments),
         )
 
     @classmethod
     def empty(cls, name: str, max_score: float = 0.0) -> GradebookRow:
         """The row of a submission that could not be graded: 0 points, criteria left blank."""
         return cls(name=name, score=0.0, max_score=max_score)
+
+
+def _overrides_cell(pairs: Iterable[tuple[str, float]]) -> str:
+    return "; ".join(f"{target}={number_cell(points)}" for target, points in pairs)
 
 
 def number_cell(value: float | None) -> str:
@@ -60,42 +97,70 @@ def safe_cell(name: str) -> str:
     return f"'{name}" if name.startswith(_FORMULA_START) else name
 
 
-def gradebook_text(rows: Iterable[GradebookRow], criteria: Sequence[str] | None = None) -> str:
+def gradebook_text(
+    rows: Iterable[GradebookRow],
+    criteria: Sequence[str] | None = None,
+    late_policy: bool = False,
+) -> str:
     """The CSV text; columns follow `criteria`, else the rows' criteria in first-seen order.
 
     Rows built from results list their criteria in rubric order, so the first-seen order
-    is the rubric's; rows of failed submissions (no criteria) get blank cells.
+    is the rubric's; rows of failed submissions (no criteria) get blank cells. The columns:
+    name, score, max_score, a column per criterion, submitted_at, late_days and penalty
+    (whenever there is a late policy or a row was judged by one), overrides, late_waived.
     """
     rows = list(rows)
     if criteria is None:
         criteria = list(dict.fromkeys(cid for row in rows for cid in row.criteria))
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # quoting of commas, quotes and newlines is the module's job
-    late = any(row.late_days is not None for row in rows)
-    writer.writerow(["name", "score", "max_score", *criteria, *(["late_days", "penalty"] * late)])
+    late = late_policy or any(row.late_days is not None and row.late_days for row in rows)
+    writer.writerow(
+        [
+            "name",
+            "score",
+            "max_score",
+            *criteria,
+            "submitted_at",
+            *(["late_days", "penalty"] * late),
+            "overrides",
+            "late_waived",
+        ]
+    )
     for row in rows:
         cells = [
             safe_cell(row.name),
             number_cell(row.score),
             number_cell(row.max_score),
             *(number_cell(row.criteria.get(cid)) for cid in criteria),
+            row.submitted_at,
         ]
         if late:
-            cells += ["" if row.late_days is None else str(row.late_days), number_cell(row.penalty)]
+            cells += [
+                "" if row.late_days is None else str(row.late_days),
+                number_cell(row.penalty if row.penalty is not None else None),
+            ]
+        cells += [safe_cell(row.overrides), "yes" if row.waived else ""]
         writer.writerow(cells)
     return buffer.getvalue()
+
+
+#: Spreadsheets (Excel above all) read a CSV as UTF-8 only when it starts with a BOM; our
+#: own readers open CSVs as utf-8-sig, which drops it.
+BOM = "\ufeff"
 
 
 def write_gradebook(
     rows: Iterable[GradebookRow | GradedSubmission],
     path: Path,
     criteria: Sequence[str] | None = None,
+    late_policy: bool = False,
 ) -> None:
-    """Write gradebook.csv (UTF-8) atomically; results are turned into rows first."""
+    """Write gradebook.csv (UTF-8 with a BOM) atomically; results become rows first."""
     small = [
         row if isinstance(row, GradebookRow) else GradebookRow.from_result(row) for row in rows
     ]
-    atomic_write_text(Path(path), gradebook_text(small, criteria))
+    atomic_write_text(Path(path), BOM + gradebook_text(small, criteria, late_policy))
 
 
-__all__ = ["GradebookRow", "gradebook_text", "write_gradebook"]
+__all__ = ["BOM", "GradebookRow", "gradebook_text", "write_gradebook"]

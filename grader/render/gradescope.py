@@ -22,7 +22,7 @@ from grader.render._shared import (
     sandbox_sentence,
 )
 from grader.render.fallback import RESULTS_JSON, write_fallback_results
-from grader.results import CheckOutcome, GradedSubmission, ScoredCheck, Status
+from grader.results import AdjustmentKind, CheckOutcome, GradedSubmission, ScoredCheck, Status
 
 
 class _Numbers:
@@ -38,6 +38,14 @@ class _Numbers:
             self.problems.append(f"{where} was {number!r}; written as 0")
             return 0.0
         return round(number, 4)
+
+    def raw(self, value: float, where: str) -> float:
+        """A finite float, unrounded (for values rounded together later)."""
+        number = float(value)
+        if not math.isfinite(number):
+            self.problems.append(f"{where} was {number!r}; written as 0")
+            return 0.0
+        return number
 
 
 def _tags(item: ScoredCheck) -> list[str]:
@@ -89,6 +97,51 @@ def _summary(result: GradedSubmission) -> str:
     return "\n".join(lines)
 
 
+def _round_to_total(tests: list[dict[str, Any]], key: str, total: float) -> None:
+    """Round tests[i][key] to 4 decimals so that they add up to `total` (itself rounded),
+    the largest remainders rounded up (Hamilton's method); each rounded on its own where
+    the unrounded values do not add up to the total (a grader bug shows, never hides)."""
+    raw = [float(test[key]) for test in tests]
+    if abs(sum(raw) - total) > 1e-6:
+        for test in tests:
+            test[key] = round(float(test[key]), 4)
+        return
+    units = [value * 10_000 for value in raw]
+    floors = [math.floor(unit) for unit in units]
+    missing = round(total * 10_000) - sum(floors)
+    order = sorted(range(len(units)), key=lambda i: floors[i] - units[i])
+    for rank, index in enumerate(order):
+        tests[index][key] = (floors[index] + (1 if rank < missing else 0)) / 10_000
+
+
+def _adjustment_tests(result: GradedSubmission, number: _Numbers) -> list[dict[str, Any]]:
+    """A test per change that no check carries (a criterion override, a late penalty), so
+    that the tests always add up to the score; each has max_score 0 and the tag
+    "adjustment"."""
+    criteria = {criterion.criterion_id for criterion in result.criteria}
+    tests = []
+    for item in result.adjustments:
+        if item.kind is AdjustmentKind.OVERRIDE and item.target in criteria:
+            name, tags = f"instructor_override_{item.target}", ["adjustment", item.target]
+        elif item.kind is AdjustmentKind.LATE:
+            name, tags = "late_penalty", ["adjustment", "late"]
+        else:
+            continue
+        delta = number.raw(item.points_after - item.points_before, name)
+        tests.append(
+            {
+                "name": name,
+                "score": delta,
+                "max_score": 0.0,
+                "status": "passed" if delta >= 0 else "failed",
+                "output": adjustment_text(item),
+                "visibility": "visible",
+                "tags": tags,
+            }
+        )
+    return tests
+
+
 def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
     """The result as a Gradescope results.json document (plain, JSON-ready values)."""
     number = _Numbers()
@@ -99,8 +152,8 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
         tests.append(
             {
                 "name": check_id,
-                "score": number(item.points, f"{check_id}: score"),
-                "max_score": number(item.max_points, f"{check_id}: max_score"),
+                "score": number.raw(item.points, f"{check_id}: score"),
+                "max_score": number.raw(item.max_points, f"{check_id}: max_score"),
                 # Gradescope knows only passed/failed; a grader error is "failed" + a tag.
                 "status": "passed" if outcome.status is Status.PASSED else "failed",
                 "output": _test_output(item, [check.outcome for check in result.checks]),
@@ -110,14 +163,19 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
                 "tags": _tags(item),
             }
         )
+    tests += _adjustment_tests(result, number)
+    score, max_score = number(result.score, "score"), number(result.max_score, "max_score")
+    # Rounded so that the tests add up to the document's score and maximum exactly.
+    _round_to_total(tests, "score", score)
+    _round_to_total(tests, "max_score", max_score)
     check_errors = {
         item.outcome.check_id: item.outcome.grader_error
         for item in result.checks
         if item.outcome.status is Status.ERROR
     }
     document: dict[str, Any] = {
-        "score": number(result.score, "score"),
-        "max_score": number(result.max_score, "max_score"),
+        "score": score,
+        "max_score": max_score,
         "execution_time": number(result.duration_s, "execution_time"),
         "output": _summary(result),
         # Plain text everywhere: a learner's message must never be interpreted as HTML.
@@ -162,6 +220,8 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
         ],
         "submitted_at": result.submitted_at,
         "days_late": result.days_late,
+        "input_hash": result.input_hash,
+        "notices": list(result.notices),
         # Instructor-facing: whole-run problems, then any number the renderer had to replace.
         "grader_errors": [*result.grader_errors, *number.problems],
         "check_errors": check_errors,

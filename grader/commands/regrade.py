@@ -1,0 +1,91 @@
+"""`regrade OUT [--overrides F] [--timestamps F]`: re-apply the instructor's overrides and
+the late policy to the graded results in OUT, without running any learner code, and
+rebuild every report and export (seconds for a class).
+
+Each OUT/NAME/automatic.json (written by `grade`) holds the automatic result; the new
+adjustments replace the old ones. A folder without one (a result written by an older
+grader, or a grading that failed) is left as it is, with a line saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+from grader.instructor.classfolder import class_lock, result_folders
+from grader.instructor.preflight import PreflightError, check_output_file
+from grader.instructor.stored import StoredResultError
+from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
+from grader.paths import KitPaths
+from grader.pipeline.batch import readjust_stored
+from grader.pipeline.grade import GradingOptions
+
+
+@dataclasses.dataclass(frozen=True)
+class RegradeRequest:
+    out: Path
+    overrides: Path | None = None
+    timestamps: Path | None = None
+    junit: Path | None = None
+    canvas: Path | None = None
+    roster: Path | None = None
+    similarity: bool = True
+
+
+def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
+    """Readjust every stored result in OUT; one-line errors raise before any file changes."""
+    from grader.checks.catalog import discover_checks
+    from grader.commands.grade import read_instructor_inputs
+    from grader.rubric import load_rubric
+
+    if not request.out.is_dir():
+        raise PreflightError(f"{request.out}: no such folder of graded results")
+    folders = result_folders(request.out)
+    if not folders:
+        raise PreflightError(f"{request.out}: holds no results.json to regrade")
+    for option, path in (("--junit", request.junit), ("--canvas", request.canvas)):
+        if path is not None:
+            check_output_file(path, option)
+    rubric = load_rubric(kit.rubric, discover_checks())
+    names = [folder.name for folder in folders]
+    inputs = read_instructor_inputs(
+        GradingOptions(kit_root=kit.root),
+        rubric,
+        names,
+        request.overrides,
+        request.timestamps,
+        request.roster,
+    )
+    for line in inputs.warnings:
+        print(line, file=sys.stderr)
+    changed = 0
+    with class_lock(request.out):  # no other run rewrites these folders meanwhile
+        for folder in folders:
+            try:
+                result = readjust_stored(folder, inputs.options, rubric.late_policy)
+            except StoredResultError:
+                print(
+                    f"warning: {folder.name}: no automatic.json (graded by an older grader, or "
+                    "its grading failed); left as it is: grade it again with --force",
+                    file=sys.stderr,
+                )
+                continue
+            changed += 1
+            print(f"{folder.name}: {result.score:.2f}/{result.max_score:g}", file=sys.stderr)
+    views = rebuild_views(
+        request.out,
+        ViewRequest(
+            late_policy=rubric.late_policy is not None,
+            junit=request.junit,
+            canvas=request.canvas,
+            roster=inputs.roster,
+            similarity=request.similarity,
+            stub_folder=kit.exercises,
+        ),
+    )
+    print(f"regraded {changed} of {len(folders)} submission(s) in {request.out}")
+    for line in summary_lines(views.summary):
+        print(line)
+    print("wrote: " + ", ".join(str(path) for path in views.written))
+    return 0

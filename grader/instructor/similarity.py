@@ -1,0 +1,156 @@
+"""Similar submissions: pairs whose exercise files share long fragments of code.
+
+Fingerprinting by winnowing (Schleimer, Wilkerson and Aiken's MOSS algorithm) as the
+maintained `copydetect` package does it: code is tokenized with identifiers and literals
+normalized, so renamed variables still match; fingerprints of the stub (the kit's
+exercises/, in every submission) are given as boilerplate and never count. The result is
+a lead for a person to read, never a verdict: correct solutions of short functions look
+alike, so only pairs that share most of their own code are listed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from grader.paths import EXERCISE_ORDER
+
+NOISE_TOKENS = 25  # copydetect's defaults: matches shorter than this are noise,
+GUARANTEE_TOKENS = 30  # and any match this long is found
+THRESHOLD = 0.8  # share of one side's code found in the other
+MIN_TOKENS = 150  # shared tokens, at least: a couple of one-line functions are not a lead
+MAX_PAIRS = 50
+MAX_FRAGMENTS = 3
+MAX_FRAGMENT_CHARS = 1500
+
+
+@dataclass(frozen=True)
+class SharedFragment:
+    file_name: str  # e.g. "logistic_scratch.py"
+    first: str  # the code as it reads in the first submission
+    second: str  # and in the second
+
+
+@dataclass(frozen=True)
+class SimilarPair:
+    first: str
+    second: str
+    similarity: float  # the larger of the two sides' shares of shared code, in [0, 1]
+    shared_tokens: int
+    fragments: tuple[SharedFragment, ...]
+
+
+def find_similar(
+    code_folders: Mapping[str, Path],
+    stub_folder: Path | None,
+    threshold: float = THRESHOLD,
+    min_tokens: int = MIN_TOKENS,
+) -> tuple[SimilarPair, ...]:
+    """Pairs of submissions (name -> folder of their exercise files) that share at least
+    `threshold` of one side's code and `min_tokens` tokens, most similar first, at most
+    MAX_PAIRS. Files that cannot be read or tokenized are left out."""
+    from copydetect import CodeFingerprint, compare_files
+
+    window = GUARANTEE_TOKENS - NOISE_TOKENS + 1
+
+    def fingerprint(path: Path, boilerplate: np.ndarray | None) -> CodeFingerprint | None:
+        try:
+            # copydetect logs through the root logger; its warnings are not ours to print
+            with contextlib.redirect_stderr(io.StringIO()):
+                return CodeFingerprint(
+                    str(path), NOISE_TOKENS, window, boilerplate=boilerplate, encoding="utf-8-sig"
+                )
+        except (OSError, UnicodeDecodeError, ValueError):
+            return None
+
+    logging.getLogger("copydetect").setLevel(logging.ERROR)
+    prints: dict[str, dict[str, CodeFingerprint]] = {name: {} for name in code_folders}
+    for file_name in EXERCISE_ORDER:
+        stub = stub_folder / file_name if stub_folder else None
+        boilerplate = np.array([], dtype=np.int64)
+        if stub is not None and stub.is_file():
+            stub_print = fingerprint(stub, None)
+            if stub_print is not None:
+                boilerplate = np.unique(np.array(sorted(stub_print.hashes), dtype=np.int64))
+        for name, folder in code_folders.items():
+            path = folder / file_name
+            if path.is_file():
+                found = fingerprint(path, boilerplate)
+                if found is not None and found.hashes:
+                    prints[name][file_name] = found
+
+    pairs = []
+    for first, second in itertools.combinations(sorted(code_folders, key=str.lower), 2):
+        shared = covered_first = covered_second = 0
+        overlap_first = overlap_second = 0
+        fragments: list[tuple[int, SharedFragment]] = []
+        for file_name in EXERCISE_ORDER:
+            a, b = prints[first].get(file_name), prints[second].get(file_name)
+            for side in (a, b):
+                if side is not None:
+                    if side is a:
+                        covered_first += side.token_coverage
+                    else:
+                        covered_second += side.token_coverage
+            if a is None or b is None or not (a.hashes & b.hashes):
+                continue
+            tokens, (share_a, share_b), (slices_a, slices_b) = compare_files(a, b)
+            shared += int(tokens)
+            overlap_first += round(float(share_a) * a.token_coverage)
+            overlap_second += round(float(share_b) * b.token_coverage)
+            fragments += _fragments(file_name, a.raw_code, b.raw_code, slices_a, slices_b)
+        if not shared:
+            continue
+        share = max(
+            overlap_first / covered_first if covered_first else 0.0,
+            overlap_second / covered_second if covered_second else 0.0,
+        )
+        if share >= threshold and shared >= min_tokens:
+            fragments.sort(key=lambda item: -item[0])
+            pairs.append(
+                SimilarPair(
+                    first,
+                    second,
+                    min(1.0, share),
+                    shared,
+                    tuple(f for _, f in fragments[:MAX_FRAGMENTS]),
+                )
+            )
+    pairs.sort(key=lambda pair: (-pair.similarity, pair.first.lower(), pair.second.lower()))
+    return tuple(pairs[:MAX_PAIRS])
+
+
+def _fragments(
+    file_name: str, code_a: str, code_b: str, slices_a: np.ndarray, slices_b: np.ndarray
+) -> list[tuple[int, SharedFragment]]:
+    """The copied slices of both files, paired in order, longest first (chars)."""
+    found = []
+    try:
+        starts_a, ends_a = slices_a[0], slices_a[1]
+        starts_b, ends_b = slices_b[0], slices_b[1]
+        count = min(len(starts_a), len(starts_b))
+    except (TypeError, IndexError):
+        return []
+    for i in range(count):
+        text_a = _whole_lines(code_a, int(starts_a[i]), int(ends_a[i]))
+        text_b = _whole_lines(code_b, int(starts_b[i]), int(ends_b[i]))
+        if text_a.strip() and text_b.strip():
+            found.append((len(text_a), SharedFragment(file_name, text_a, text_b)))
+    return found
+
+
+def _whole_lines(code: str, start: int, end: int) -> str:
+    """The slice widened to whole lines (copydetect's offsets may cut a token)."""
+    start = code.rfind("\n", 0, max(0, start)) + 1
+    stop = code.find("\n", max(start, end))
+    return code[start : len(code) if stop < 0 else stop].strip("\n")[:MAX_FRAGMENT_CHARS]
+
+
+__all__ = ["SharedFragment", "SimilarPair", "find_similar"]

@@ -1,0 +1,124 @@
+"""What a batch keeps in each OUT/NAME/ besides the reports, so that later runs need no
+learner code: the automatic result (before any instructor adjustment) for `regrade`, and
+a copy of the graded exercise files for the similarity search.
+
+    OUT/NAME/automatic.json   the typed GradedSubmission, as plain JSON (never pickle)
+    OUT/NAME/code/*.py        the exercise files that were graded
+
+Reading checks every field's type against the dataclasses, so a hand-edited or foreign
+file is refused (StoredResultError) rather than half-read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from grader.render._shared import atomic_write_text
+from grader.results import GradedSubmission
+
+AUTOMATIC = "automatic.json"
+CODE = "code"
+
+
+class StoredResultError(ValueError):
+    """An automatic.json that does not hold a GradedSubmission of this grader: one line."""
+
+
+def to_plain(value: Any) -> Any:
+    """A dataclass tree as JSON-ready values: dataclasses to dicts, enums to their values,
+    tuples to lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (list, tuple)):
+        return [to_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): to_plain(item) for key, item in value.items()}
+    return value
+
+
+def from_plain(kind: Any, value: Any, where: str = "") -> Any:
+    """The inverse of to_plain for the annotation `kind`; StoredResultError on a mismatch."""
+    origin = typing.get_origin(kind)
+    if dataclasses.is_dataclass(kind):
+        if not isinstance(value, dict):
+            raise StoredResultError(f"{where or kind.__name__}: expected an object")
+        hints = typing.get_type_hints(kind)
+        known = {f.name for f in dataclasses.fields(kind)}
+        return kind(
+            **{
+                name: from_plain(hints[name], item, f"{where}.{name}")
+                for name, item in value.items()
+                if name in known
+            }
+        )
+    if origin in (typing.Union, types.UnionType):
+        options = typing.get_args(kind)
+        if value is None and type(None) in options:
+            return None
+        for option in (o for o in options if o is not type(None)):
+            return from_plain(option, value, where)
+    if origin is tuple:
+        args = typing.get_args(kind)
+        if not isinstance(value, list):
+            raise StoredResultError(f"{where}: expected a list")
+        item_kind = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        if item_kind is None:
+            return tuple(from_plain(a, v, where) for a, v in zip(args, value, strict=True))
+        return tuple(from_plain(item_kind, v, where) for v in value)
+    if origin is dict:
+        _, item_kind = typing.get_args(kind)
+        if not isinstance(value, dict):
+            raise StoredResultError(f"{where}: expected an object")
+        return {str(k): from_plain(item_kind, v, where) for k, v in value.items()}
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        try:
+            return kind(value)
+        except ValueError:
+            raise StoredResultError(f"{where}: unknown value {value!r}") from None
+    if kind is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise StoredResultError(f"{where}: expected a number")
+        return float(value)
+    if kind in (int, str, bool):
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise StoredResultError(f"{where}: expected {kind.__name__}")
+        return value
+    return value
+
+
+def write_automatic(result: GradedSubmission, folder: Path) -> None:
+    """Write OUT/NAME/automatic.json atomically."""
+    text = json.dumps(to_plain(result), ensure_ascii=False, indent=1)
+    atomic_write_text(Path(folder) / AUTOMATIC, text + "\n")
+
+
+def read_automatic(folder: Path) -> GradedSubmission:
+    """The automatic result stored in folder; StoredResultError if missing or foreign."""
+    path = Path(folder) / AUTOMATIC
+    try:
+        plain = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StoredResultError(f"{path}: cannot be read ({error})") from None
+    try:
+        return from_plain(GradedSubmission, plain, "automatic")
+    except (TypeError, ValueError) as error:
+        raise StoredResultError(f"{path}: {error}") from None
+
+
+__all__ = [
+    "AUTOMATIC",
+    "CODE",
+    "StoredResultError",
+    "from_plain",
+    "read_automatic",
+    "to_plain",
+    "write_automatic",
+]

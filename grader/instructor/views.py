@@ -1,0 +1,112 @@
+"""Rebuild every class-wide view of OUT from the results.json files in it, under OUT's lock:
+gradebook.csv, class.html, class.md, class.json, and the JUnit and Canvas files asked for.
+
+Called after every `grade` and `regrade` (also an interrupted one), so grading one learner
+again, or two sections into one folder, keeps every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader.instructor.classfolder import class_lock, read_class
+from grader.instructor.similarity import find_similar
+from grader.instructor.stored import CODE
+from grader.paths import EXERCISE_FILES
+from grader.pipeline.class_summary import ClassSummary, summarize_class
+from grader.render._shared import atomic_write_text
+from grader.render.canvas import Student, write_canvas
+from grader.render.class_html import render_class_html
+from grader.render.class_json import render_class_json
+from grader.render.class_markdown import render_class_markdown
+from grader.render.gradebook import GradebookRow, write_gradebook
+from grader.render.junit import write_junit
+
+GRADEBOOK = "gradebook.csv"
+CLASS_HTML, CLASS_MD, CLASS_JSON = "class.html", "class.md", "class.json"
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """Which views besides gradebook.csv and class.* to write, and how."""
+
+    late_policy: bool = False  # the rubric has one: the late columns are always there
+    junit: Path | None = None
+    canvas: Path | None = None
+    roster: dict[str, Student] | None = None
+    similarity: bool = True
+    stub_folder: Path | None = None  # the kit's exercises/: lines every submission shares
+
+
+@dataclass(frozen=True)
+class Views:
+    summary: ClassSummary
+    written: tuple[Path, ...]
+
+
+def _has_exercise_file(folder: Path) -> bool:
+    return folder.is_dir() and any(
+        entry.name in EXERCISE_FILES or entry.suffix == ".ipynb" for entry in folder.iterdir()
+    )
+
+
+def rebuild_views(out: Path, request: ViewRequest) -> Views:
+    """Read every OUT/*/results.json and write every view; returns the paths written."""
+    with class_lock(out):
+        results = read_class(out)
+        rows = [GradebookRow.from_stored(result) for result in results]
+        written = [out / GRADEBOOK]
+        write_gradebook(rows, out / GRADEBOOK, late_policy=request.late_policy)
+        code = {r.name: r.folder / CODE for r in results if (r.folder / CODE).is_dir()}
+        similar = None
+        if request.similarity:
+            try:
+                similar = find_similar(code, request.stub_folder)
+            except ImportError:  # copydetect missing (a learner's install): not searched
+                similar = None
+        has_code = {name: _has_exercise_file(folder) for name, folder in code.items()}
+        summary = summarize_class(results, similar, has_code)
+        generated = (
+            f"Built {datetime.now(timezone.utc).isoformat(timespec='seconds')} from the "
+            f"{len(results)} results.json file(s) in this folder."
+        )
+        for name, text in (
+            (CLASS_HTML, render_class_html(summary, generated)),
+            (CLASS_MD, render_class_markdown(summary, generated)),
+            (CLASS_JSON, render_class_json(summary)),
+        ):
+            atomic_write_text(out / name, text)
+            written.append(out / name)
+        if request.junit:
+            write_junit([(r.name, r.folder) for r in results], request.junit)
+            written.append(request.junit)
+        if request.canvas:
+            write_canvas(rows, request.canvas, request.roster)
+            written.append(request.canvas)
+    return Views(summary, tuple(written))
+
+
+def summary_lines(summary: ClassSummary) -> list[str]:
+    """The terminal's five-line summary of a class."""
+    hardest = sorted(
+        (c for c in summary.checks if not c.manual), key=lambda c: (c.difficulty, c.check_id)
+    )[:3]
+    flagged = sum(1 for c in summary.checks if c.flags)
+    top = summary.misconceptions[:3]
+    return [
+        f"class: {summary.submissions} submission(s), mean {summary.mean:.1f}, median "
+        f"{summary.median:.1f} of {summary.max_score:g}",
+        "hardest checks: "
+        + (", ".join(f"{c.check_id} (p={c.difficulty:.2f})" for c in hardest) or "none"),
+        "misconceptions: "
+        + (", ".join(f"{m.misconception_id} x{m.count}" for m in top) or "none recognized"),
+        f"needs a human: {len(summary.attention)} submission(s); "
+        f"{flagged} check(s) flagged by item analysis",
+        "similar pairs: "
+        + (str(len(summary.similar)) if summary.similarity_checked else "not searched"),
+    ]
+
+
+__all__ = ["GRADEBOOK", "ViewRequest", "Views", "rebuild_views", "summary_lines"]

@@ -1,0 +1,54 @@
+"""class.md: the class report as GitHub-flavoured Markdown (a CI job summary, a wiki page).
+
+Every value is escaped like report.md's (names come from learners' file names); only the
+filters here produce Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from grader.pipeline.class_summary import ClassSummary
+from grader.render._shared import markdown_escape, points_text, template_environment
+from grader.render.markdown import Markdown
+
+TEMPLATE = "class.md.j2"
+
+
+def _finalize(value: Any) -> str:
+    if isinstance(value, Markdown):
+        return value
+    return markdown_escape("" if value is None else str(value))
+
+
+def _code(text: str) -> Markdown:
+    fence = "``" if "`" in text else "`"
+    padded = f" {text} " if fence == "``" else text
+    return Markdown(f"{fence}{padded}{fence}".replace("|", "\\|"))
+
+
+def _block(text: str) -> Markdown:
+    """A fenced code block whose fence is longer than any backtick run inside."""
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return Markdown(f"{fence}python\n{text}\n{fence}")
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
+def render_class_markdown(summary: ClassSummary, generated: str = "") -> str:
+    environment = template_environment(finalize=_finalize)
+    environment.filters.update(
+        code=_code, block=_block, points=points_text, ratio=_ratio, percent=_percent
+    )
+    return environment.get_template(TEMPLATE).render(s=summary, generated=generated)
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f} %"
+
+
+__all__ = ["render_class_markdown"]
