@@ -92,7 +92,7 @@ def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.release import ReleaseError, release_command
 
     try:
-        return release_command(kit, args.out)
+        return release_command(kit, args.out, notebooks=args.notebooks)
     except ReleaseError as error:
         raise UsageError(str(error)) from None
 
@@ -168,6 +168,9 @@ def _parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser("release", help="write the learners' bundle")
     release.add_argument("out", type=Path, metavar="OUT")
+    release.add_argument(
+        "--notebooks", action="store_true", help="write the exercises as Jupyter notebooks"
+    )
     release.set_defaults(run=_cmd_release)
 
     gradescope = commands.add_parser("gradescope", help="write the Gradescope autograder zip")

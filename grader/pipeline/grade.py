@@ -24,6 +24,7 @@ from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
+from grader.pipeline.notebooks import point_to_cells
 from grader.pipeline.run import RunSettings, run_checks
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
@@ -33,6 +34,7 @@ from grader.sandbox import isolation_report
 from grader.sandbox.confine import Confinement, hideable
 from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import WarmWorkers
+from grader.source_text import SourceDecodeError, read_source
 from grader.tickets import TicketData
 
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
@@ -96,6 +98,8 @@ class GradingContext:
         submission as handed in and the folder beside it (the other submissions)."""
         submission = submission.absolute()
         wanted = [self.kit.root, *self.options.private_paths, submission, submission.parent]
+        if submission.is_symlink():  # a class member given as a link: hide where it points
+            wanted += [submission.resolve(), submission.resolve().parent]
         return Confinement(hideable(wanted, workdir), namespaces=self.options.namespaces)
 
 
@@ -138,6 +142,7 @@ def grade_submission(
             )
             grader_errors.extend(figures.problems)
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
+            outcomes = point_to_cells(outcomes, loaded.notebooks)
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
             detail = traceback.format_exc()
             grader_errors.append(detail[-4000:])
@@ -184,8 +189,8 @@ def _learner_sources(workdir: Path) -> dict[str, str | None]:
     sources: dict[str, str | None] = {}
     for file_name in EXERCISE_FILES:
         try:
-            sources[Path(file_name).stem] = (workdir / file_name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            sources[Path(file_name).stem] = read_source(workdir / file_name)
+        except (OSError, SourceDecodeError):
             sources[Path(file_name).stem] = None
     return sources
 
