@@ -63,6 +63,7 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         junit=args.junit,
         canvas=args.canvas,
         roster=args.roster,
+        single=args.single,
     )
     try:
         return grade_command(kit, args.submissions, request)
@@ -151,6 +152,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, help="also write JUnit XML (GitLab, Jenkins)")
     grade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     grade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
+    grade.add_argument(
+        "--single",
+        action="store_true",
+        help="each SUBMISSION is one learner's, never a class folder (the Gradescope run)",
+    )
     grade.set_defaults(run=_cmd_grade)
 
     demo = commands.add_parser("demo", help="grade the sample submissions and print a table")

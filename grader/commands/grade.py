@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.paths import KitPaths
-from grader.pipeline.batch import expand_class_folders, grade_batch, plan_batch
+from grader.pipeline.batch import grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
+from grader.pipeline.members import find_submissions
 from grader.render.canvas import load_roster, write_canvas
 from grader.render.junit import write_junit
 
@@ -26,13 +28,17 @@ class GradeRequest:
     junit: Path | None = None
     canvas: Path | None = None
     roster: Path | None = None
+    single: bool = False  # every path is one submission: never expanded as a class
 
 
 def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest) -> int:
     """Grade; raises the instructor files' errors (one line each) before grading starts."""
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
-    sources = expand_class_folders(submissions)
+    found = find_submissions(submissions, out=request.out, single=request.single)
+    for line in found.skipped_lines():
+        print(f"note: {line}", file=sys.stderr)
+    sources = list(found.paths)
     names = [item.name for item in plan_batch(sources)]
     if request.overrides:
         overrides = load_overrides(request.overrides, context.rubric)

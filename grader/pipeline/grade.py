@@ -116,6 +116,7 @@ def grade_submission(
     confinement = Confinement(namespaces=context.options.namespaces)
     learner_time_s = 0.0
     figures = FigureCollector(context.reference, context.tickets)
+    printed: dict[str, int] = {}  # what printed past the output cap -> bytes printed
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
     except SubmissionError as error:
@@ -138,9 +139,10 @@ def grade_submission(
                 context.specs,
                 settings,
                 context.warm.zygote(),
-                after_checks=figures,
+                after_checks=lambda learner: (figures(learner), printed.update(_printed(learner))),
             )
             grader_errors.extend(figures.problems)
+            notices.extend(_printed_notice(printed))
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
             outcomes = point_to_cells(outcomes, loaded.notebooks)
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
@@ -193,6 +195,26 @@ def _learner_sources(workdir: Path) -> dict[str, str | None]:
         except (OSError, SourceDecodeError):
             sources[Path(file_name).stem] = None
     return sources
+
+
+def _printed(learner: object) -> dict[str, int]:
+    return dict(getattr(getattr(learner, "worker", None), "printed_too_much", {}) or {})
+
+
+def _printed_notice(printed: dict[str, int]) -> list[str]:
+    """One line on output that was cut: noisy code is not wrong code."""
+    if not printed:
+        return []
+    what = "; ".join(f"{_megabytes(size)} {doing}" for doing, size in list(printed.items())[:4])
+    return [
+        f"Your code printed a lot ({what}); the first and last 8 KB of each are shown where "
+        "its output is quoted. Printing costs no points, but remove debugging loops: they "
+        "slow your code down."
+    ]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
 
 
 def _failed(spec: CheckSpec, message: str) -> CheckOutcome:

@@ -206,7 +206,7 @@ def list_folder(folder: Path) -> Listing:
             rel = (relative / name).as_posix()
             if path.is_symlink():
                 refused.append(f"Ignored {rel}: a symbolic link (only files are graded).")
-            elif _is_litter(name) or (path / _VENV_MARKER).is_file():
+            elif is_litter(name) or (path / _VENV_MARKER).is_file():
                 skipped[rel] += _count_files(path)
             else:
                 kept.append(name)
@@ -214,7 +214,7 @@ def list_folder(folder: Path) -> Listing:
         for name in sorted(names):
             path = here / name
             rel = (relative / name).as_posix()
-            if _is_litter(name):
+            if is_litter(name):
                 skipped[rel] += 1
                 continue
             mode = path.lstat().st_mode
@@ -357,13 +357,14 @@ def _join(level: str, name: str) -> str:
     return f"{level}/{name}" if level else name
 
 
-def _is_litter(name: str) -> bool:
+def is_litter(name: str) -> bool:
+    """OS litter, a cache or an environment: never a learner's work."""
     return name in LITTER or name.startswith("._")  # ._name: macOS resource forks
 
 
 def _litter_prefix(parts: tuple[str, ...], venvs: set[tuple[str, ...]]) -> tuple[str, ...]:
     for depth in range(1, len(parts) + 1):
-        if _is_litter(parts[depth - 1]) or (depth < len(parts) and parts[:depth] in venvs):
+        if is_litter(parts[depth - 1]) or (depth < len(parts) and parts[:depth] in venvs):
             return parts[:depth]
     return ()
 

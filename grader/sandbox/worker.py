@@ -370,6 +370,8 @@ class Worker:
         self.zygote = zygote
         self.time_in_student_code_s = 0.0
         self.restarts = 0  # workers started after the first
+        # "importing x.py" / "x.f()" -> bytes printed, where the worker cut the output
+        self.printed_too_much: dict[str, int] = {}
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._output_path = self._scratch / "output.txt"
         self._new_root = self._scratch / "root"  # a mount point, inside the namespaces only
@@ -530,6 +532,7 @@ class Worker:
         else:
             failure = None
             self.time_in_student_code_s += _reported_duration(reply, timeout)
+            self._note_printed(reply, target)
             try:
                 result = self._parse(reply, expect_value)
             except ProtocolError as error:
@@ -626,6 +629,14 @@ class Worker:
         )
 
     # Output ----------------------------------------------------------------------------
+
+    def _note_printed(self, reply: Any, target: Target) -> None:
+        # The worker cut this request's output (it keeps the first and last 8 KB): only
+        # for the learner's notice; a forged count costs nothing but that notice.
+        printed = reply.get("printed_bytes") if type(reply) is dict else None
+        if type(printed) is int and printed > 0:
+            what = f"{target.doing} ({target.file})" if target.op == "call" else target.doing
+            self.printed_too_much[what] = max(printed, self.printed_too_much.get(what, 0))
 
     def _take_output(self) -> str:
         """What the request printed (head and tail beyond output_kb); then start afresh.
