@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -30,6 +31,7 @@ from grader.sandbox import _process, cgroups, confine
 from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
+    OUTPUT_HEAD_BYTES,
     ProtocolError,
     ValueRefused,
     decode_value,
@@ -653,9 +655,7 @@ class Worker:
             if size <= cap:
                 data = os.pread(fd, size, 0)
             else:
-                half = cap // 2
-                cut = f"\n[... {size - 2 * half} bytes of output left out ...]\n".encode()
-                data = os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half)
+                data = _cut(fd, size, cap // 2)
             os.ftruncate(fd, 0)
         except OSError:
             return ""
@@ -667,6 +667,29 @@ class Worker:
             if needle in text:
                 text = text.replace(needle, replacement)
         return text
+
+
+# The note the worker writes where it cut a request's output (_bootstrap._OutputBudget).
+_WORKER_CUT = re.compile(
+    rb"\n\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes); the first and last "
+    rb"[0-9]+ KB are shown \.\.\.\]\n"
+)
+
+
+def _cut(fd: int, size: int, half: int) -> bytes:
+    """The first and last `half` bytes of the output file, and a note between them; the
+    worker's own note, when it cut the output already, keeps its count of what was printed."""
+    start = os.pread(fd, min(size, OUTPUT_HEAD_BYTES + 256), 0)
+    found = _WORKER_CUT.search(start)
+    if found is None:
+        cut = f"\n[... {size - 2 * half} bytes of output left out ...]\n".encode()
+        return os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half)
+    shown = f"{half // 1024} KB" if half >= 1024 else f"{half} bytes"
+    printed = found[1].decode()
+    note = f"\n[... your code printed {printed}; the first and last {shown} are shown ...]\n"
+    tail_start = max(found.end(), size - half)
+    tail = os.pread(fd, size - tail_start, tail_start)
+    return start[: min(found.start(), half)] + note.encode() + tail
 
 
 def _scrub_pairs(submission: Path, scratch: Path) -> list[tuple[str, str]]:
