@@ -3,8 +3,8 @@
 `logistic_scratch.ipynb` is parsed with nbformat in the grading process (never run there:
 the worker imports the .py written from it, like any other submission). IPython's magics
 (`%matplotlib inline`, `%%time`) and shell escapes (`!pip install ...`) are not Python:
-each such line becomes `pass` at its indentation, so the cells keep their line numbers,
-and the learner is told. Messages that name a line of the written .py are turned back
+each such line becomes a comment (or `pass` inside a block), so the cells keep their line
+numbers, and the learner is told. Messages that name a line of the written .py are turned back
 into the notebook's cell and line (`point_to_cells`).
 """
 
@@ -103,7 +103,7 @@ def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
 
 
 def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:
-    """The cell's lines with IPython syntax replaced by `pass` (same count, same indent)."""
+    """The cell's lines with IPython syntax left out (same count, same indentation)."""
     first = next((line.strip() for line in lines if line.strip()), "")
     if first.startswith("%%"):
         magic = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
@@ -113,8 +113,10 @@ def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:
     in_string = False
     for line in lines:
         if not in_string and _IPYTHON_LINE.match(line):
+            # At the top level a comment (a `from __future__` import may follow); inside a
+            # block `pass`, which keeps the block's body a statement.
             indent = line[: len(line) - len(line.lstrip())]
-            kept.append(f"{indent}pass")
+            kept.append(f"{indent}pass" if indent else f"# {line}")
             dropped.append(line)
             continue
         kept.append(line)
