@@ -66,13 +66,16 @@ def chapter(eight_tickets):
 # --- hostile scenarios: tests/fixtures/<scenario>/hostile.yaml (see test_hostile.py) -------
 
 HOSTILE_FILE = "hostile.yaml"
+#: An honest scenario's way of arriving (a zip of a folder, notebooks, a BOM...): the same
+#: building keys as hostile.yaml, without its invariants (tests/test_submission_layouts.py).
+ARRIVES_FILE = "arrives.yaml"
 
 
-def hostile_spec(scenario) -> dict:
-    """The scenario's hostile.yaml as a mapping ({} when it has none)."""
+def hostile_spec(scenario, file_name: str = HOSTILE_FILE) -> dict:
+    """The scenario's hostile.yaml (or `file_name`) as a mapping ({} when it has none)."""
     import yaml
 
-    path = scenario / HOSTILE_FILE
+    path = scenario / file_name
     if not path.exists():
         return {}
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -104,11 +107,12 @@ def build_submission(scenario, kit, tmp_path):
 
     from grader.samples import SAMPLE_FILE, Sample, compose_sample
 
-    spec = hostile_spec(scenario)
+    spec = {**hostile_spec(scenario), **hostile_spec(scenario, ARRIVES_FILE)}
     if not (scenario / SAMPLE_FILE).exists():
         return scenario  # graded in place: the grader must leave it unchanged
     folder = compose_sample(Sample.read(scenario), kit.solutions, tmp_path / scenario.name)
     (folder / HOSTILE_FILE).unlink(missing_ok=True)
+    (folder / ARRIVES_FILE).unlink(missing_ok=True)
     places = hostile_places(kit.root, tmp_path, spec.get("marker", ""))
     for name, encoding in (spec.get("reencode") or {}).items():
         path = folder / name

@@ -66,7 +66,7 @@ def _is_a_submission(folder: Path) -> bool:
     try:
         return find_layout(folder, EXERCISE_FILES).found
     except (SubmissionError, OSError):
-        return True  # grading it will say what is wrong
+        return False  # a class, if it holds members; else graded, and its notice says why
 
 
 def _class_members(folder: Path, out: Path | None) -> tuple[list[Path], list[Skipped]]:
