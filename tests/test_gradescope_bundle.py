@@ -19,7 +19,7 @@ import yaml
 
 from grader.cli import main
 from grader.commands.gradescope import write_gradescope_zip
-from grader.paths import EXERCISE_ORDER, KitPaths
+from grader.paths import KitPaths
 
 SEED = "7"
 BUNDLED_VERSION = "0.0.0+bundled-copy"  # stamped into the unzipped kit: proves which ran
@@ -144,7 +144,8 @@ def test_zip_holds_scripts_and_the_kit_with_solutions_only(autograder_zip, kit, 
         if "EXERCISE_FILES=" in line or "MAX_SCORE=" in line
     )
     assert f'MAX_SCORE="{max_score!r}"' in run_autograder
-    assert " ".join(EXERCISE_ORDER) in run_autograder
+    # One learner's submission, laid out by the grader's own rule (layout.py), never a class.
+    assert 'grade "$SUBMISSION" --single' in run_autograder
 
 
 def test_gradescope_command_refuses_a_name_without_zip(tmp_path, capsys):

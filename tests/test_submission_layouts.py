@@ -155,6 +155,25 @@ def test_the_rule_on_names(paths, expected):
     assert decide(_listing(*paths), WANTED) == expected
 
 
+def test_an_empty_folder_counts_at_its_level(tmp_path):
+    listing = Listing((Entry("alice/ex7_diagnosis.py", "alice/ex7_diagnosis.py", 1),), (), ())
+    assert decide(listing, WANTED)[0] is Placement.FOLDER
+    with_bob = Listing(listing.files, folders=("alice", "bob"))
+    assert decide(with_bob, WANTED) == (Placement.NOWHERE, "", "")
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("alice/ex7_diagnosis.py", "ANSWERS = {}\n")
+        handle.writestr("bob/", "")
+        handle.writestr("venv/", "")
+        handle.writestr("venv/pyvenv.cfg", "")
+    assert find_layout(archive, WANTED).placement is Placement.NOWHERE
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "ex7_diagnosis.py").write_text("ANSWERS = {}\n")
+    (tmp_path / "a.zip").unlink()
+    assert [path.name for path in find_submissions([tmp_path]).paths] == ["alice", "bob"]
+
+
 def test_litter_is_skipped_before_the_limits_and_said(tmp_path):
     folder = tmp_path / "sub"
     (folder / "myenv" / "lib").mkdir(parents=True)

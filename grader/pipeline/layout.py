@@ -79,6 +79,7 @@ class Listing:
     files: tuple[Entry, ...]
     skipped: tuple[tuple[str, int], ...] = ()  # (top-most litter path, files in it)
     refused: tuple[str, ...] = ()  # learner-facing: symbolic links, escaping zip entries
+    folders: tuple[str, ...] = ()  # every folder, empty ones too (a level's count)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def find_layout(path: Path, exercise_files: Iterable[str]) -> SubmissionLayout:
         else:
             skipped = listing.skipped + inner.skipped
             refused = listing.refused + inner.refused
-            listing = Listing(inner.files, skipped, refused)
+            listing = Listing(inner.files, skipped, refused, inner.folders)
     return _finish(source, is_zip, listing, wanted, placement, root, inner_entry)
 
 
@@ -174,7 +175,7 @@ def decide(
 ) -> tuple[Placement, str, str]:
     """The rule on names only: (placement, root, inner zip's path or "")."""
     known = exercise_files | {_notebook_name(name) for name in exercise_files}
-    tree = _tree(listing.files)
+    tree = _tree(listing.files, listing.folders)
     level, placement = "", Placement.TOP
     while True:
         files, folders = tree.get(level, (set(), set()))
@@ -197,6 +198,7 @@ def list_folder(folder: Path) -> Listing:
     files: list[Entry] = []
     skipped: Counter[str] = Counter()
     refused: list[str] = []
+    seen_folders: list[str] = []
     for current, folders, names in os.walk(folder):
         here = Path(current)
         relative = here.relative_to(folder)
@@ -210,6 +212,7 @@ def list_folder(folder: Path) -> Listing:
                 skipped[rel] += _count_files(path)
             else:
                 kept.append(name)
+                seen_folders.append(rel)
         folders[:] = kept
         for name in sorted(names):
             path = here / name
@@ -226,7 +229,7 @@ def list_folder(folder: Path) -> Listing:
                 files.append(Entry(rel, rel, path.lstat().st_size))
         if len(files) > MAX_LISTED:
             raise SubmissionError(f"the submission has more than {MAX_LISTED} files")
-    return Listing(tuple(files), tuple(skipped.items()), tuple(refused))
+    return Listing(tuple(files), tuple(skipped.items()), tuple(refused), tuple(seen_folders))
 
 
 def list_zip(archive: zipfile.ZipFile) -> Listing:
@@ -239,10 +242,13 @@ def list_zip(archive: zipfile.ZipFile) -> Listing:
     files: list[Entry] = []
     skipped: Counter[str] = Counter()
     refused: list[str] = []
+    folders: list[str] = []
     for info, name in zip(infos, names, strict=True):
+        litter = _litter_prefix(name.parts, venvs) or (name.parts if name.parts in venvs else ())
         if info.is_dir():
+            if not litter and not name.is_absolute() and ".." not in name.parts and name.parts:
+                folders.append(name.as_posix())
             continue
-        litter = _litter_prefix(name.parts, venvs)
         if litter:
             skipped["/".join(litter)] += 1
         elif name.is_absolute() or ".." in name.parts or not name.parts:
@@ -251,7 +257,7 @@ def list_zip(archive: zipfile.ZipFile) -> Listing:
             refused.append(f"Refused zip entry {info.filename!r}: a symbolic link.")
         else:
             files.append(Entry(name.as_posix(), info.filename, info.file_size))
-    return Listing(tuple(files), tuple(skipped.items()), tuple(refused))
+    return Listing(tuple(files), tuple(skipped.items()), tuple(refused), tuple(folders))
 
 
 def open_inner_zip(source: Path, is_zip: bool, entry: Entry) -> zipfile.ZipFile:
@@ -320,9 +326,13 @@ def _finish(
     )
 
 
-def _tree(files: Iterable[Entry]) -> dict[str, tuple[set[str], set[str]]]:
-    """folder -> (its file names, its folder names), for every folder holding a file."""
+def _tree(files: Iterable[Entry], folders: Iterable[str]) -> dict[str, tuple[set[str], set[str]]]:
+    """folder -> (its file names, its folder names)."""
     tree: dict[str, tuple[set[str], set[str]]] = {}
+    for folder in folders:
+        parts = folder.split("/")
+        for depth in range(len(parts)):
+            tree.setdefault("/".join(parts[:depth]), (set(), set()))[1].add(parts[depth])
     for entry in files:
         parts = entry.path.split("/")
         for depth in range(len(parts)):
