@@ -4,7 +4,8 @@ The learner's code never runs in the grading process. A `Worker` starts
 ``python -I -B -c <_bootstrap.py's text>`` in the submission's private copy, under
 resource limits, with an empty environment and stdin from /dev/null; requests and
 replies travel over two extra pipes as length-prefixed JSON (see _bootstrap.py), and
-stdout/stderr go to a file the grader reads back, at most Limits.output_kb per request.
+stdout/stderr go to a file the grader reads back, at most Limits.output_kb per request
+(print() output past 8 KB a request is cut by the worker itself, never fatal).
 A request that runs past its time limit gets the whole process tree killed; the next
 request starts a fresh worker. Not thread-safe: one thread drives one Worker.
 """
