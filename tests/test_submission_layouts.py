@@ -38,7 +38,9 @@ from grader.pipeline.notebooks import (
     convert_notebook,
     point_to_cells,
 )
+from grader.pipeline.run import learner_message
 from grader.results import CheckOutcome, Status
+from grader.sandbox import FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, decode_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -396,3 +398,11 @@ def test_release_notebooks_writes_stubs_check_can_grade(kit, tmp_path):
 def test_arrives_specs_never_claim_hostile_invariants():
     for path in FIXTURES.glob("*/arrives.yaml"):
         assert not {"fails", "targets", "marker"} & set(hostile_spec(path.parent, path.name))
+
+
+def test_a_failing_call_says_how_much_it_printed():
+    output = "0 x\n[... your code printed 19.1 MB; the first and last 8 KB are shown ...]\nend\n"
+    error = StudentCodeError(FailureKind.EXCEPTION, "f() raised ValueError: bad", output)
+    message = learner_message(error)
+    assert message.startswith("f() raised ValueError: bad\nYour code printed 19.1 MB (the end")
+    assert message.endswith("end")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -80,7 +81,9 @@ def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
     except SourceDecodeError as error:
         raise NotebookError(error.learner_message) from None
     try:
-        document = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # old notebooks' missing cell ids: not the learner's
+            warnings.simplefilter("ignore")
+            document = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises JSON, validation and version errors alike
         raise NotebookError(
             f"{notebook} is not a readable Jupyter notebook ({type(error).__name__}: "
