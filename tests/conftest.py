@@ -144,8 +144,8 @@ def build_submission(scenario, kit, tmp_path):
 
 
 def arrange_submission(folder, spec: dict):
-    """How a submission arrives (hostile.yaml's layout keys, in this order): `notebooks`
-    turns the named .py files into notebooks (`magics` lines first in their first code
+    """How a submission arrives (hostile.yaml's layout keys, in this order): `crlf` gives
+    the named files Windows line endings; `notebooks` turns the named .py files into notebooks (`magics` lines first in their first code
     cell); `under` moves everything into that inner folder; `filler` adds generated
     files ({pattern with {n}: count}); `inner_zip` zips it all into one .zip of that name
     inside the submission."""
@@ -155,6 +155,9 @@ def arrange_submission(folder, spec: dict):
 
     from grader.authoring.notebooks import module_to_notebook
 
+    for name in spec.get("crlf") or []:
+        path = folder / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     for name in spec.get("notebooks") or []:
         path = folder / name
         document = json.loads(module_to_notebook(path.read_text(encoding="utf-8")))

@@ -57,6 +57,7 @@ ARRIVALS = {
     "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 1: %matplotlib",
     "prints-20-mb-at-import": "19.5 MB importing logistic_scratch.py",
     "zip-inside-the-submission": "Graded the files inside 'work.zip'",
+    "crlf-script-code-at-import-relative-data": None,
 }
 
 
