@@ -145,10 +145,10 @@ def build_submission(scenario, kit, tmp_path):
 
 def arrange_submission(folder, spec: dict):
     """How a submission arrives (hostile.yaml's layout keys, in this order): `crlf` gives
-    the named files Windows line endings; `notebooks` turns the named .py files into notebooks (`magics` lines first in their first code
-    cell); `under` moves everything into that inner folder; `filler` adds generated
-    files ({pattern with {n}: count}); `inner_zip` zips it all into one .zip of that name
-    inside the submission."""
+    the named files Windows line endings; `notebooks` turns the named .py files into
+    notebooks (`magics` lines first in their first code cell); `under` moves everything
+    into that inner folder; `filler` adds generated files ({pattern with {n}: count});
+    `inner_zip` zips it all into one .zip of that name inside the submission."""
     import json
     import shutil
     import zipfile
