@@ -85,6 +85,7 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         isolation=args.isolation,
         force=args.force,
         similarity=not args.no_similarity,
+        single=args.single,
     )
     try:
         return grade_command(kit, args.submissions, request)
@@ -132,7 +133,7 @@ def _cmd_release(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.release import ReleaseError, release_command
 
     try:
-        return release_command(kit, args.out)
+        return release_command(kit, args.out, notebooks=args.notebooks)
     except ReleaseError as error:
         raise UsageError(str(error)) from None
 
@@ -198,6 +199,11 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--no-similarity", action="store_true", help="skip the search for similar submissions"
     )
+    grade.add_argument(
+        "--single",
+        action="store_true",
+        help="each SUBMISSION is one learner's, never a class folder (the Gradescope run)",
+    )
     grade.set_defaults(run=_cmd_grade)
 
     regrade = commands.add_parser(
@@ -231,6 +237,9 @@ def _parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser("release", help="write the learners' bundle")
     release.add_argument("out", type=Path, metavar="OUT")
+    release.add_argument(
+        "--notebooks", action="store_true", help="write the exercises as Jupyter notebooks"
+    )
     release.set_defaults(run=_cmd_release)
 
     gradescope = commands.add_parser("gradescope", help="write the Gradescope autograder zip")

@@ -66,13 +66,16 @@ def chapter(eight_tickets):
 # --- hostile scenarios: tests/fixtures/<scenario>/hostile.yaml (see test_hostile.py) -------
 
 HOSTILE_FILE = "hostile.yaml"
+#: An honest scenario's way of arriving (a zip of a folder, notebooks, a BOM...): the same
+#: building keys as hostile.yaml, without its invariants (tests/test_submission_layouts.py).
+ARRIVES_FILE = "arrives.yaml"
 
 
-def hostile_spec(scenario) -> dict:
-    """The scenario's hostile.yaml as a mapping ({} when it has none)."""
+def hostile_spec(scenario, file_name: str = HOSTILE_FILE) -> dict:
+    """The scenario's hostile.yaml (or `file_name`) as a mapping ({} when it has none)."""
     import yaml
 
-    path = scenario / HOSTILE_FILE
+    path = scenario / file_name
     if not path.exists():
         return {}
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -104,11 +107,12 @@ def build_submission(scenario, kit, tmp_path):
 
     from grader.samples import SAMPLE_FILE, Sample, compose_sample
 
-    spec = hostile_spec(scenario)
+    spec = {**hostile_spec(scenario), **hostile_spec(scenario, ARRIVES_FILE)}
     if not (scenario / SAMPLE_FILE).exists():
         return scenario  # graded in place: the grader must leave it unchanged
     folder = compose_sample(Sample.read(scenario), kit.solutions, tmp_path / scenario.name)
     (folder / HOSTILE_FILE).unlink(missing_ok=True)
+    (folder / ARRIVES_FILE).unlink(missing_ok=True)
     places = hostile_places(kit.root, tmp_path, spec.get("marker", ""))
     for name, encoding in (spec.get("reencode") or {}).items():
         path = folder / name
@@ -118,6 +122,7 @@ def build_submission(scenario, kit, tmp_path):
     for name, target in (spec.get("symlinks") or {}).items():
         (folder / name).unlink(missing_ok=True)
         (folder / name).symlink_to(target.format(**places))
+    folder = arrange_submission(folder, spec)
     archive = spec.get("zip")
     if archive is None:
         return folder
@@ -136,6 +141,51 @@ def build_submission(scenario, kit, tmp_path):
             info.external_attr = 0o120777 << 16  # a symbolic link, as Info-ZIP stores one
             handle.writestr(info, target.format(**places))
     return zip_path
+
+
+def arrange_submission(folder, spec: dict):
+    """How a submission arrives (hostile.yaml's layout keys, in this order): `crlf` gives
+    the named files Windows line endings; `notebooks` turns the named .py files into
+    notebooks (`magics` lines first in their first code cell); `under` moves everything
+    into that inner folder; `filler` adds generated files ({pattern with {n}: count});
+    `inner_zip` zips it all into one .zip of that name inside the submission."""
+    import json
+    import shutil
+    import zipfile
+
+    from grader.authoring.notebooks import module_to_notebook
+
+    for name in spec.get("crlf") or []:
+        path = folder / name
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    for name in spec.get("notebooks") or []:
+        path = folder / name
+        document = json.loads(module_to_notebook(path.read_text(encoding="utf-8")))
+        code = next(cell for cell in document["cells"] if cell["cell_type"] == "code")
+        code["source"] = [f"{line}\n" for line in spec.get("magics") or []] + code["source"]
+        path.with_suffix(".ipynb").write_text(json.dumps(document, indent=1), encoding="utf-8")
+        path.unlink()
+    under = spec.get("under")
+    if under:
+        moved = folder.with_name(folder.name + ".arranged")
+        folder.rename(moved)
+        (folder / under).parent.mkdir(parents=True)
+        moved.rename(folder / under)
+    for pattern, count in (spec.get("filler") or {}).items():
+        for n in range(count):
+            path = folder / pattern.format(n=n)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"# generated file {n}\n", encoding="utf-8")
+    inner = spec.get("inner_zip")
+    if inner:
+        with zipfile.ZipFile(folder.with_name(inner), "w") as handle:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    handle.write(path, path.relative_to(folder).as_posix())
+        shutil.rmtree(folder)
+        folder.mkdir()
+        shutil.move(str(folder.with_name(inner)), folder / inner)
+    return folder
 
 
 # --- the checkout stays as it was ----------------------------------------------------------

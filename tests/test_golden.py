@@ -29,7 +29,11 @@ from grader.results import GradedSubmission, Status
 from grader.samples import SAMPLE_FILE
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SCENARIOS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())
+#: A class.yaml scenario is a class folder, not one submission (test_submission_layouts.py).
+CLASS_FILE = "class.yaml"
+SCENARIOS = sorted(
+    path.name for path in FIXTURES.iterdir() if path.is_dir() and not (path / CLASS_FILE).exists()
+)
 SEED = 7
 EXPECTED = "expected.json"
 #: What a learner must read in the feedback (results.json outputs) of a few scenarios.

@@ -17,9 +17,10 @@ import jsonschema
 import pytest
 import yaml
 
+from grader.authoring.notebooks import module_to_notebook
 from grader.cli import main
 from grader.commands.gradescope import write_gradescope_zip
-from grader.paths import EXERCISE_ORDER, KitPaths
+from grader.paths import KitPaths
 
 SEED = "7"
 BUNDLED_VERSION = "0.0.0+bundled-copy"  # stamped into the unzipped kit: proves which ran
@@ -144,7 +145,8 @@ def test_zip_holds_scripts_and_the_kit_with_solutions_only(autograder_zip, kit, 
         if "EXERCISE_FILES=" in line or "MAX_SCORE=" in line
     )
     assert f'MAX_SCORE="{max_score!r}"' in run_autograder
-    assert " ".join(EXERCISE_ORDER) in run_autograder
+    # One learner's submission, laid out by the grader's own rule (layout.py), never a class.
+    assert 'grade "$SUBMISSION" --single' in run_autograder
 
 
 def test_gradescope_command_refuses_a_name_without_zip(tmp_path, capsys):
@@ -221,13 +223,19 @@ def _put_solutions(kit: KitPaths, folder: Path) -> None:
             shutil.copyfile(path, folder / path.name)
 
 
-@pytest.mark.parametrize("layout", ["top", "one-folder", "repository"])
+@pytest.mark.parametrize("layout", ["top", "one-folder", "repository", "notebooks-in-a-zip"])
 def test_solutions_earn_every_point_from_the_bundled_kit(layout, root, tmp_path, kit, max_score):
     submission = root / "submission"
     if layout == "top":
         _put_solutions(kit, submission)
     elif layout == "one-folder":
         _put_solutions(kit, submission / "my work")
+    elif layout == "notebooks-in-a-zip":  # the grader's layout rule, as in `grade`
+        with zipfile.ZipFile(submission / "upload.zip", "w") as archive:
+            for path in kit.solutions.glob("*.py"):
+                if path.name != "tickets.py":
+                    notebook = module_to_notebook(path.read_text(encoding="utf-8"))
+                    archive.writestr(f"hw1/hw1/{path.stem}.ipynb", notebook)
     else:  # a submission from GitHub: the learner's whole repository
         _put_solutions(kit, submission / "exercises")
         (submission / "README.md").write_text("# my repository\n", encoding="utf-8")

@@ -568,24 +568,28 @@ def test_memory_bomb(submit: Submit) -> None:
     assert worker.restarts == 1
 
 
-def test_print_flood_is_capped(submit: Submit) -> None:
+def test_print_flood_is_cut_and_noted_never_fatal(submit: Submit) -> None:
     worker = submit(
         m="""
+        import sys
         def flood():
-            for _ in range(200_000):  # 200 MB
-                print("x" * 1000)
+            for i in range(20_000):  # 20 MB, past the 1 MB file-size limit
+                print(f"{i:05d} " + "x" * 994)
+            sys.stderr.write("the end\\n")
+            return 7
         def chatty():
             for i in range(100):
                 print(f"line {i:03d} " + "y" * 50)
             return 1
         """
     )
-    error = _failure(worker, "m", "flood")
-    assert error.kind is FailureKind.FILE_SIZE
-    assert error.learner_message == (
-        "flood() wrote more than 1 MB to its output or to a file (the file size limit)"
-    )
-    assert len(error.output) <= 4 * 1024 + 100
+    result = worker.call("m", "flood")
+    assert result.value == 7
+    assert result.output.startswith("00000 x")
+    assert "your code printed 19.1 MB; the first and last 2 KB are shown" in result.output
+    assert result.output.endswith("the end\n") and len(result.output) <= 4 * 1024 + 100
+    assert worker.printed_too_much == {"running flood() (m.py)": 20_000 * 1001 + 8}
+    assert worker.restarts == 0
     result = worker.call("m", "chatty")  # each call starts with an empty output file
     assert result.value == 1
     assert result.output.startswith("line 000") and result.output.endswith("y" * 50 + "\n")
@@ -594,6 +598,26 @@ def test_print_flood_is_capped(submit: Submit) -> None:
     assert all(path.stat().st_size <= 1 << 20 for path in scratch)
     worker.close()
     assert not worker._scratch.exists()
+
+
+def test_the_file_size_limit_still_holds_for_files_and_raw_writes(submit: Submit) -> None:
+    worker = submit(
+        m="""
+        import os
+        def big_file():
+            with open("big.bin", "wb") as handle:
+                handle.write(b"x" * (2 << 20))
+        def raw_flood():
+            for _ in range(2_000):
+                os.write(1, b"z" * 1000)
+        """
+    )
+    for function in ("big_file", "raw_flood"):
+        error = _failure(worker, "m", function)
+        assert error.kind is FailureKind.FILE_SIZE
+        assert error.learner_message == (
+            f"{function}() wrote more than 1 MB to its output or to a file (the file size limit)"
+        )
 
 
 def test_stdin_is_at_end_of_file(submit: Submit) -> None:

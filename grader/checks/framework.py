@@ -21,6 +21,7 @@ import numpy as np
 
 from grader.checks.dependencies import CORE_MODULE, core_names_used
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
+from grader.source_text import SourceDecodeError, read_source
 
 
 class CheckFailure(AssertionError):
@@ -114,7 +115,12 @@ class Learner:
         if module == CORE_MODULE:
             return set()
         given_up = self.worker.given_up()
-        return core_names_used(self.source(module)) & given_up if given_up else set()
+        if not given_up:
+            return set()
+        try:
+            return core_names_used(self.source(module)) & given_up
+        except CheckFailure:  # not decodable: its own checks say so
+            return set()
 
     @property
     def call_timeout_s(self) -> float:
@@ -122,12 +128,16 @@ class Learner:
         return self.worker.limits.call_timeout_s
 
     def source(self, module: str) -> str | None:
-        """The text of a learner file, or None when it is missing or not UTF-8."""
+        """The text of a learner file, decoded as Python decodes source (BOM, coding line),
+        or None when it is missing; CheckFailure naming the line and byte when Python
+        could not decode it either."""
         path = self.submission_dir / f"{module}.py"
         try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return read_source(path)
+        except OSError:
             return None
+        except SourceDecodeError as error:
+            raise CheckFailure(error.learner_message) from None
 
 
 def _changed_arguments(function: str, args: tuple, kwargs: dict, result: CallResult) -> str | None:

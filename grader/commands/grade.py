@@ -18,8 +18,9 @@ from grader.instructor.preflight import check_out_folder, check_output_file, unm
 from grader.instructor.progress import Progress
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
-from grader.pipeline.batch import BatchInterrupted, expand_class_folders, grade_batch, plan_batch
+from grader.pipeline.batch import BatchInterrupted, grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
+from grader.pipeline.members import find_submissions
 from grader.render.canvas import Student, load_roster
 from grader.rubric import Rubric
 from grader.sandbox.isolation import announce
@@ -75,6 +76,7 @@ def read_instructor_inputs(
         warnings += unmatched(students, names, str(roster), "submission")
         warnings += unmatched(names, students, "roster", f"row of {roster}")
     return InstructorInputs(options, students, tuple(warnings))
+    single: bool = False  # every path is one submission: never expanded as a class
 
 
 def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest) -> int:
@@ -89,7 +91,10 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
     announce(request.isolation)
-    sources = expand_class_folders(submissions)
+    found = find_submissions(submissions, out=request.out, single=request.single)
+    for line in found.skipped_lines():
+        print(f"note: {line}", file=sys.stderr)
+    sources = list(found.paths)
     batch_names = [item.name for item in plan_batch(sources)]
     known = batch_names + [folder.name for folder in result_folders(request.out)]
     inputs = read_instructor_inputs(

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from grader.paths import EXERCISE_ORDER, EXERCISES, SOLUTIONS, KitPaths, shipped_files
+from grader.paths import EXERCISES, SOLUTIONS, KitPaths, shipped_files
 
 ASSETS = Path(__file__).with_name("gradescope_assets")
 SCRIPTS = ("setup.sh", "run_autograder")
@@ -76,7 +76,6 @@ def _script_texts(kit: KitPaths) -> list[tuple[str, str]]:
     """setup.sh and run_autograder with the kit's facts filled in."""
     rubric = yaml.safe_load(kit.rubric.read_text(encoding="utf-8"))
     facts = {
-        "@EXERCISE_FILES@": " ".join(EXERCISE_ORDER),
         "@MAX_SCORE@": repr(float(rubric["total_points"])),
     }
     texts = []

@@ -18,7 +18,7 @@ import yaml
 from grader.checks.catalog import Category
 from grader.checks.reference import RecordingReference, SolutionReference
 from grader.commands.release_variants import VARIANTS_RECORDING, dump_variants, recording_variants
-from grader.paths import EXERCISES, KitPaths
+from grader.paths import EXERCISE_ORDER, EXERCISES, KitPaths
 from grader.pipeline.grade import RECORDING, GradingContext, GradingOptions, grade_submission
 from grader.results import Status
 
@@ -39,19 +39,23 @@ class ReleaseError(RuntimeError):
     """The bundle cannot be made (for instance, the solutions fail a visible check)."""
 
 
-def release_command(kit: KitPaths, out: Path) -> int:
-    written = write_release(kit, out)
+def release_command(kit: KitPaths, out: Path, notebooks: bool = False) -> int:
+    written = write_release(kit, out, notebooks=notebooks)
     print(f"wrote the learners' bundle to {out} ({len(written)} files)")
     return 0
 
 
-def write_release(kit: KitPaths, out: Path) -> list[Path]:
+def write_release(kit: KitPaths, out: Path, notebooks: bool = False) -> list[Path]:
+    """Write the bundle into `out` (new or empty); with `notebooks`, each exercise file is
+    a Jupyter notebook of the same stem instead of a .py (graded the same way)."""
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} exists and is not empty")
     with recording_variants() as wrong:  # what each known mistake gives on the same inputs
         recording = _record_visible_expectations(kit)
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(kit.exercises, out / EXERCISES, ignore=_ignore_caches)
+    if notebooks:
+        _exercises_as_notebooks(out / EXERCISES)
     package = Path(__file__).resolve().parents[1]
     shutil.copytree(package, out / "grader", ignore=_ignore_withheld(package))
     shutil.copyfile(ASSETS / "variants.py", out / "grader" / "checks" / "variants.py")
@@ -67,6 +71,16 @@ def write_release(kit: KitPaths, out: Path) -> list[Path]:
     shutil.copyfile(kit.docs / "chapter-notes.md", out / "docs" / "chapter-notes.md")
     shutil.copyfile(ASSETS / "gitignore", out / ".gitignore")
     return [path for path in out.rglob("*") if path.is_file()]
+
+
+def _exercises_as_notebooks(folder: Path) -> None:
+    from grader.authoring.notebooks import module_to_notebook
+
+    for name in EXERCISE_ORDER:
+        stub = folder / name
+        notebook = module_to_notebook(stub.read_text(encoding="utf-8"))
+        stub.with_suffix(".ipynb").write_text(notebook, encoding="utf-8")
+        stub.unlink()
 
 
 def _record_visible_expectations(kit: KitPaths) -> RecordingReference:

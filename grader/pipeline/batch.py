@@ -50,6 +50,7 @@ from grader.pipeline.grade import (
     grade_automatic,
 )
 from grader.pipeline.load import load_submission, submission_name
+from grader.pipeline.members import find_submissions
 from grader.render import write_submission_reports
 from grader.render._shared import dumps_strict
 from grader.render.fallback import RESULTS_JSON
@@ -92,34 +93,8 @@ class BatchInterrupted(BaseException):
 
 
 def expand_class_folders(paths: list[Path]) -> list[Path]:
-    """The usual layouts: a folder that is not itself a submission (no exercise file at
-    its top or in its one inner folder) but holds folders or zips is a class, one
-    submission per entry (hidden entries and loose files such as a README are skipped)."""
-    expanded: list[Path] = []
-    for path in paths:
-        entries = _visible_entries(path) if path.is_dir() else []
-        if path.is_dir() and not _looks_like_a_submission(path):
-            members = [e for e in entries if e.is_dir() or e.suffix.lower() == ".zip"]
-            if members:
-                expanded.extend(members)
-                continue
-        expanded.append(path)
-    return expanded
-
-
-def _visible_entries(folder: Path) -> list[Path]:
-    return sorted(entry for entry in folder.iterdir() if not entry.name.startswith((".", "_")))
-
-
-def _looks_like_a_submission(folder: Path) -> bool:
-    entries = _visible_entries(folder)
-    if any(entry.name in EXERCISE_FILES for entry in entries):
-        return True
-    inner = [entry for entry in entries if entry.is_dir()]
-    loose = [entry for entry in entries if entry.is_file() and entry.suffix == ".py"]
-    if len(inner) == 1 and not loose:
-        return any(entry.name in EXERCISE_FILES for entry in _visible_entries(inner[0]))
-    return bool(loose)
+    """The submissions among `paths`, class folders expanded (grader/pipeline/members.py)."""
+    return list(find_submissions(paths).paths)
 
 
 def plan_batch(sources: list[Path]) -> list[BatchItem]:

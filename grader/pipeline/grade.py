@@ -25,6 +25,7 @@ from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
 from grader.pipeline.load import SubmissionError, load_submission, submission_name
+from grader.pipeline.notebooks import point_to_cells
 from grader.pipeline.run import Progress, RunSettings, run_checks
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
@@ -34,6 +35,7 @@ from grader.sandbox import isolation_report, probe
 from grader.sandbox.confine import Confinement, Stack, hideable
 from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import WarmWorkers
+from grader.source_text import SourceDecodeError, read_source
 from grader.tickets import TicketData
 
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
@@ -102,6 +104,8 @@ class GradingContext:
         submission as handed in and the folder beside it (the other submissions)."""
         submission = submission.absolute()
         wanted = [self.kit.root, *self.options.private_paths, submission, submission.parent]
+        if submission.is_symlink():  # a class member given as a link: hide where it points
+            wanted += [submission.resolve(), submission.resolve().parent]
         return Confinement(hideable(wanted, workdir), stack=self.stack)
 
 
@@ -148,6 +152,7 @@ def grade_automatic(
     confinement = Confinement(stack=context.stack)
     learner_time_s = 0.0
     figures = FigureCollector(context.reference, context.tickets)
+    printed: dict[str, int] = {}  # what printed past the output cap -> bytes printed
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
     except SubmissionError as error:
@@ -170,11 +175,13 @@ def grade_automatic(
                 context.specs,
                 settings,
                 context.warm.zygote(),
-                after_checks=figures,
+                after_checks=lambda learner: (figures(learner), printed.update(_printed(learner))),
                 progress=progress and _Upstream(progress, _learner_sources(loaded.workdir)),
             )
             grader_errors.extend(figures.problems)
+            notices.extend(_printed_notice(printed))
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
+            outcomes = point_to_cells(outcomes, loaded.notebooks)
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
             detail = traceback.format_exc()
             grader_errors.append(detail[-4000:])
@@ -237,10 +244,30 @@ def _learner_sources(workdir: Path) -> dict[str, str | None]:
     sources: dict[str, str | None] = {}
     for file_name in EXERCISE_FILES:
         try:
-            sources[Path(file_name).stem] = (workdir / file_name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            sources[Path(file_name).stem] = read_source(workdir / file_name)
+        except (OSError, SourceDecodeError):
             sources[Path(file_name).stem] = None
     return sources
+
+
+def _printed(learner: object) -> dict[str, int]:
+    return dict(getattr(getattr(learner, "worker", None), "printed_too_much", {}) or {})
+
+
+def _printed_notice(printed: dict[str, int]) -> list[str]:
+    """One line on output that was cut: noisy code is not wrong code."""
+    if not printed:
+        return []
+    what = "; ".join(f"{_megabytes(size)} {doing}" for doing, size in list(printed.items())[:4])
+    return [
+        f"Your code printed a lot ({what}); the first and last 8 KB of each are shown where "
+        "its output is quoted. Printing costs no points, but remove debugging loops: they "
+        "slow your code down."
+    ]
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
 
 
 def _failed(spec: CheckSpec, message: str) -> CheckOutcome:

@@ -240,8 +240,13 @@ def learner_message(error: StudentCodeError) -> str:
     message = error.learner_message
     if error.output:
         excerpt = error.output.strip()[-600:]
-        message += f"\nYour code printed (the end of it):\n{excerpt}"
+        cut = _OUTPUT_CUT.search(error.output)  # the worker kept only its first and last KB
+        printed = f" {cut[1]}" if cut else ""
+        message += f"\nYour code printed{printed} (the end of it):\n{excerpt}"
     return message
+
+
+_OUTPUT_CUT = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")
 
 
 def run_checks(

@@ -624,16 +624,100 @@ def _flush_output() -> None:
             stream.flush()
 
 
+# What the learner's print() keeps of one request's output: noisy code is not wrong code,
+# so output never reaches the file-size limit through sys.stdout or sys.stderr.
+OUTPUT_HEAD_BYTES = 8 * 1024
+OUTPUT_TAIL_BYTES = 8 * 1024
+
+
+class _OutputBudget:
+    """One request's output, shared by stdout and stderr: the first OUTPUT_HEAD_BYTES go
+    to the output file as they come; after that only the last OUTPUT_TAIL_BYTES are kept
+    (in memory), and written with a note when the request ends."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.tail = bytearray()
+
+    def write(self, fd: int, data: bytes) -> None:
+        room = max(0, OUTPUT_HEAD_BYTES - self.total)
+        self.total += len(data)
+        if room:
+            _write_all(fd, data[:room])
+            data = data[room:]
+        if data:
+            self.tail += data[-OUTPUT_TAIL_BYTES:]
+            del self.tail[:-OUTPUT_TAIL_BYTES]
+
+    def end_request(self) -> int:
+        """Write the kept tail; return the bytes printed when some were left out, else 0."""
+        total, tail = self.total, bytes(self.tail)
+        self.total, self.tail = 0, bytearray()
+        if total <= OUTPUT_HEAD_BYTES:
+            return 0
+        note = (
+            f"\n[... your code printed {_bytes_text(total)}; the first and last "
+            f"{OUTPUT_HEAD_BYTES // 1024} KB are shown ...]\n"
+        ).encode()
+        with contextlib.suppress(OSError):
+            _write_all(1, note + tail)
+        return total
+
+
+class _CappedStream(io.RawIOBase):
+    """fd 1 or 2 as sys.stdout / sys.stderr write to it, through the request's budget."""
+
+    def __init__(self, fd: int, budget: _OutputBudget) -> None:
+        super().__init__()
+        self._fd = fd
+        self._budget = budget
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        data = bytes(data)
+        self._budget.write(self._fd, data)
+        return len(data)
+
+
+def _bytes_text(count: int) -> str:
+    for unit, size in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= size:
+            return f"{count / size:.1f} {unit}"
+    return f"{count} bytes"
+
+
+_ORIGINAL_STREAMS: list[Any] = []  # kept alive: collecting them would close fds 1 and 2
+
+
+def _capped_streams() -> _OutputBudget:
+    budget = _OutputBudget()
+    _ORIGINAL_STREAMS.extend((sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__))
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        # Line-buffered, so a call killed on timeout still leaves what it printed.
+        stream = io.TextIOWrapper(
+            io.BufferedWriter(_CappedStream(fd, budget)),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        )
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+    return budget
+
+
 def main(argv: list[str]) -> None:
     request_fd, response_fd = _move_high(int(argv[0])), _move_high(int(argv[1]))
     hidden_package = argv[2]
     root = os.path.realpath(os.getcwd())
     sys.argv = [""]
     sys.dont_write_bytecode = True
-    # Line-buffered, so a call killed on timeout still leaves what it printed.
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.reconfigure(encoding="utf-8", errors="backslashreplace", line_buffering=True)
+    _flush_output()
+    budget = _capped_streams()
     faulthandler.enable(file=sys.stderr)
     # Everything the worker uses was imported above, before the learner's folder goes on
     # the path: a learner's json.py or tokenize.py cannot replace it.
@@ -656,6 +740,9 @@ def main(argv: list[str]) -> None:
             if type(request) is dict:
                 response["id"] = request.get("id")
             _flush_output()
+            printed = budget.end_request()
+            if printed:
+                response["printed_bytes"] = printed
             try:
                 frame = dump_message(response)
             except (ValueError, MemoryError):  # an int too long for JSON, say

@@ -4,7 +4,8 @@ The learner's code never runs in the grading process. A `Worker` starts
 ``python -I -B -c <_bootstrap.py's text>`` in the submission's private copy, under
 resource limits, with an empty environment and stdin from /dev/null; requests and
 replies travel over two extra pipes as length-prefixed JSON (see _bootstrap.py), and
-stdout/stderr go to a file the grader reads back, at most Limits.output_kb per request.
+stdout/stderr go to a file the grader reads back, at most Limits.output_kb per request
+(print() output past 8 KB a request is cut by the worker itself, never fatal).
 A request that runs past its time limit gets the whole process tree killed; the next
 request starts a fresh worker. Not thread-safe: one thread drives one Worker.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -30,6 +32,7 @@ from grader.sandbox import _process, cgroups, confine, probe
 from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
+    OUTPUT_HEAD_BYTES,
     ProtocolError,
     ValueRefused,
     decode_value,
@@ -350,6 +353,8 @@ class Worker:
         self.zygote = zygote
         self.time_in_student_code_s = 0.0
         self.restarts = 0  # workers started after the first
+        # "importing x.py" / "x.f()" -> bytes printed, where the worker cut the output
+        self.printed_too_much: dict[str, int] = {}
         self._scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self._output_path = self._scratch / "output.txt"
         self._new_root = self._scratch / "root"  # a mount point, inside the namespaces only
@@ -512,6 +517,7 @@ class Worker:
         else:
             failure = None
             self.time_in_student_code_s += _reported_duration(reply, timeout)
+            self._note_printed(reply, target)
             try:
                 result = self._parse(reply, expect_value)
             except ProtocolError as error:
@@ -610,6 +616,14 @@ class Worker:
 
     # Output ----------------------------------------------------------------------------
 
+    def _note_printed(self, reply: Any, target: Target) -> None:
+        # The worker cut this request's output (it keeps the first and last 8 KB): only
+        # for the learner's notice; a forged count costs nothing but that notice.
+        printed = reply.get("printed_bytes") if type(reply) is dict else None
+        if type(printed) is int and printed > 0:
+            what = f"{target.doing} ({target.file})" if target.op == "call" else target.doing
+            self.printed_too_much[what] = max(printed, self.printed_too_much.get(what, 0))
+
     def _take_output(self) -> str:
         """What the request printed (head and tail beyond output_kb); then start afresh.
 
@@ -625,9 +639,7 @@ class Worker:
             if size <= cap:
                 data = os.pread(fd, size, 0)
             else:
-                half = cap // 2
-                cut = f"\n[... {size - 2 * half} bytes of output left out ...]\n".encode()
-                data = os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half)
+                data = _cut(fd, size, cap // 2)
             os.ftruncate(fd, 0)
         except OSError:
             return ""
@@ -639,6 +651,29 @@ class Worker:
             if needle in text:
                 text = text.replace(needle, replacement)
         return text
+
+
+# The note the worker writes where it cut a request's output (_bootstrap._OutputBudget).
+_WORKER_CUT = re.compile(
+    rb"\n\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes); the first and last "
+    rb"[0-9]+ KB are shown \.\.\.\]\n"
+)
+
+
+def _cut(fd: int, size: int, half: int) -> bytes:
+    """The first and last `half` bytes of the output file, and a note between them; the
+    worker's own note, when it cut the output already, keeps its count of what was printed."""
+    start = os.pread(fd, min(size, OUTPUT_HEAD_BYTES + 256), 0)
+    found = _WORKER_CUT.search(start)
+    if found is None:
+        cut = f"\n[... {size - 2 * half} bytes of output left out ...]\n".encode()
+        return os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half)
+    shown = f"{half // 1024} KB" if half >= 1024 else f"{half} bytes"
+    printed = found[1].decode()
+    note = f"\n[... your code printed {printed}; the first and last {shown} are shown ...]\n"
+    tail_start = max(found.end(), size - half)
+    tail = os.pread(fd, size - tail_start, tail_start)
+    return start[: min(found.start(), half)] + note.encode() + tail
 
 
 def _scrub_pairs(submission: Path, scratch: Path) -> list[tuple[str, str]]:

@@ -1,0 +1,388 @@
+"""Stage "layout": what a submission is, decided once for `grade`, `check` and Gradescope.
+
+A submission (a folder or a .zip) is listed, not read, and this rule says where its
+exercise files are. They are looked for
+
+1. at the top;
+2. in one inner folder, at any depth while each level holds a single folder (and no zip);
+3. in an `exercises/` folder at the top or at any of those levels (a cloned repository);
+4. inside a single inner .zip at any of those levels (laid out by the same rule).
+
+A file is an exercise file by its name (`logistic_scratch.py`), or a notebook of the
+same stem (`logistic_scratch.ipynb`) when no `.py` of that stem is beside it.
+
+OS litter (`__MACOSX/`, `.DS_Store`, `Thumbs.db`), caches and environments (`__pycache__`,
+`.git`, `venv`, `.venv`, `env`, `site-packages`, `node_modules`, `.ipynb_checkpoints`,
+any folder holding a `pyvenv.cfg`) are skipped before any limit is counted. When the rest
+is still over a limit, only the exercise files are kept: a limit never throws them away.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path, PurePosixPath
+
+MAX_FILES = 200
+MAX_TOTAL_BYTES = 50 * 1024 * 1024
+#: A listing stops here: a folder of a million files costs a bounded walk, never a copy.
+MAX_LISTED = 20_000
+NOTEBOOK_SUFFIX = ".ipynb"
+EXERCISES_FOLDER = "exercises"
+
+#: Folder or file names that are never a learner's work, in whatever folder they are.
+LITTER = frozenset(
+    {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", "__pycache__", ".git", "venv",
+     ".venv", "env", "site-packages", "node_modules", ".ipynb_checkpoints", ".pytest_cache",
+     ".mypy_cache", ".ruff_cache"}
+)  # fmt: skip
+#: Litter whose skipping is not worth a line to the learner (every macOS zip has some).
+_QUIET_LITTER = frozenset(
+    {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", "__pycache__", ".git",
+     ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+)  # fmt: skip
+_VENV_MARKER = "pyvenv.cfg"
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read at all (the learner's message says why)."""
+
+
+class Placement(str, Enum):
+    """Where the exercise files were found."""
+
+    TOP = "top"
+    FOLDER = "inner folder"  # a chain of single folders
+    EXERCISES = "exercises folder"
+    NOWHERE = "nowhere"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One regular file of a submission, as listed."""
+
+    path: str  # POSIX, relative to the graded root: where it lands in the working copy
+    member: str  # where it is in the source: a path below the folder, or a zip entry name
+    size: int  # bytes, as the file system or the zip's directory states it
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A submission's (or an inner zip's) files before any decision; paths relative to it."""
+
+    files: tuple[Entry, ...]
+    skipped: tuple[tuple[str, int], ...] = ()  # (top-most litter path, files in it)
+    refused: tuple[str, ...] = ()  # learner-facing: symbolic links, escaping zip entries
+    folders: tuple[str, ...] = ()  # every folder, empty ones too (a level's count)
+
+
+@dataclass(frozen=True)
+class SubmissionLayout:
+    """The decision about one submission: where its files are and what is left out.
+
+    `root` is relative to the submission, or to `inner_zip` when that is set; `files`
+    are the files to grade, with paths relative to root.
+    """
+
+    source: Path  # the folder or zip read (a symbolic link given is resolved)
+    is_zip: bool
+    placement: Placement
+    root: str = ""  # "" for the top, else e.g. "hw1/hw1" or "repo/exercises"
+    inner: Entry | None = None  # the .zip inside the submission that holds the files
+    files: tuple[Entry, ...] = ()
+    exercise_files: tuple[str, ...] = ()  # the exercise names found at root, .py or .ipynb
+    notebooks: tuple[str, ...] = ()  # .ipynb files graded as their .py
+    ignored_notebooks: tuple[str, ...] = ()  # .ipynb files a .py of the same stem replaces
+    skipped: tuple[tuple[str, int], ...] = ()  # litter: (top-most litter path, files in it)
+    left_out: tuple[str, ...] = ()  # files beyond the limits, not graded
+    over_limits: str = ""  # e.g. "has more than 200 files", when files were left out
+    refused: tuple[str, ...] = ()  # learner-facing: symbolic links, escaping zip entries
+    seen: tuple[str, ...] = ()  # what the submission holds, for the notice when NOWHERE
+
+    @property
+    def found(self) -> bool:
+        return self.placement is not Placement.NOWHERE
+
+    @property
+    def inner_zip(self) -> str:
+        return self.inner.path if self.inner is not None else ""
+
+    def notices(self) -> tuple[str, ...]:
+        """The learner-facing lines about the layout, most important last."""
+        lines = list(self.refused)
+        where = "/".join(part for part in (self.inner_zip, self.root) if part)
+        if self.found and where:
+            lines.append(f"Graded the files inside '{where}'.")
+        loud = [
+            (path, n) for path, n in self.skipped if PurePosixPath(path).name not in _QUIET_LITTER
+        ]
+        if loud:
+            listed = ", ".join(f"{path}/ ({n} files)" for path, n in loud[:5])
+            lines.append(
+                f"Skipped {listed}: environments and caches are never graded; hand in only "
+                "your own files."
+            )
+        if self.over_limits:
+            lines.append(
+                f"The submission {self.over_limits}, so only the exercise files were graded "
+                f"({len(self.left_out)} other files left out)."
+            )
+        for name in self.ignored_notebooks:
+            lines.append(f"{name} was not graded: {PurePosixPath(name).stem}.py beside it was.")
+        if not self.found:
+            lines.append(_nothing_found(self.seen))
+        return tuple(lines)
+
+
+def find_layout(path: Path, exercise_files: Iterable[str]) -> SubmissionLayout:
+    """Decide what the submission at `path` (a folder, a .zip, or a symbolic link to one)
+    is. Raises SubmissionError when it is neither or cannot be listed."""
+    wanted = frozenset(exercise_files)
+    source = path.resolve() if path.is_symlink() else path
+    if source.is_dir():
+        listing, is_zip = list_folder(source), False
+    elif source.is_file() and zipfile.is_zipfile(source):
+        with zipfile.ZipFile(source) as archive:
+            listing, is_zip = list_zip(archive), True
+    elif source.is_file() and source.suffix.lower() == ".zip":
+        raise SubmissionError(f"{path.name} is not a readable .zip file")
+    else:
+        raise SubmissionError(f"{path.name} is neither a folder nor a .zip file")
+    placement, root, inner_zip = decide(listing, wanted)
+    inner_entry = None
+    if inner_zip:
+        inner_entry = next(entry for entry in listing.files if entry.path == inner_zip)
+        with open_inner_zip(source, is_zip, inner_entry) as archive:
+            inner = list_zip(archive)
+        placement, root, _ = decide(inner, wanted, zips=False)
+        if placement is Placement.NOWHERE:
+            inner_entry = None
+        else:
+            skipped = listing.skipped + inner.skipped
+            refused = listing.refused + inner.refused
+            listing = Listing(inner.files, skipped, refused, inner.folders)
+    return _finish(source, is_zip, listing, wanted, placement, root, inner_entry)
+
+
+def decide(
+    listing: Listing, exercise_files: frozenset[str], zips: bool = True
+) -> tuple[Placement, str, str]:
+    """The rule on names only: (placement, root, inner zip's path or "")."""
+    known = exercise_files | {_notebook_name(name) for name in exercise_files}
+    tree = _tree(listing.files, listing.folders)
+    level, placement = "", Placement.TOP
+    while True:
+        files, folders = tree.get(level, (set(), set()))
+        if known & files:
+            return placement, level, ""
+        inner = _join(level, EXERCISES_FOLDER)
+        if EXERCISES_FOLDER in folders and known & tree.get(inner, (set(), set()))[0]:
+            return Placement.EXERCISES, inner, ""
+        archives = sorted(name for name in files if name.lower().endswith(".zip"))
+        if len(folders) == 1 and not archives:
+            level, placement = _join(level, next(iter(folders))), Placement.FOLDER
+            continue
+        if zips and len(archives) == 1 and not folders:
+            return Placement.NOWHERE, "", _join(level, archives[0])
+        return Placement.NOWHERE, "", ""
+
+
+def list_folder(folder: Path) -> Listing:
+    """Every regular file below `folder`, litter skipped and counted, links refused."""
+    files: list[Entry] = []
+    skipped: Counter[str] = Counter()
+    refused: list[str] = []
+    seen_folders: list[str] = []
+    for current, folders, names in os.walk(folder):
+        here = Path(current)
+        relative = here.relative_to(folder)
+        kept = []
+        for name in sorted(folders):
+            path = here / name
+            rel = (relative / name).as_posix()
+            if path.is_symlink():
+                refused.append(f"Ignored {rel}: a symbolic link (only files are graded).")
+            elif is_litter(name) or (path / _VENV_MARKER).is_file():
+                skipped[rel] += _count_files(path)
+            else:
+                kept.append(name)
+                seen_folders.append(rel)
+        folders[:] = kept
+        for name in sorted(names):
+            path = here / name
+            rel = (relative / name).as_posix()
+            if is_litter(name):
+                skipped[rel] += 1
+                continue
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                refused.append(f"Ignored {rel}: a symbolic link (only files are graded).")
+            elif not stat.S_ISREG(mode):
+                refused.append(f"Ignored {rel}: not a regular file.")
+            else:
+                files.append(Entry(rel, rel, path.lstat().st_size))
+        if len(files) > MAX_LISTED:
+            raise SubmissionError(f"the submission has more than {MAX_LISTED} files")
+    return Listing(tuple(files), tuple(skipped.items()), tuple(refused), tuple(seen_folders))
+
+
+def list_zip(archive: zipfile.ZipFile) -> Listing:
+    """Every file entry of `archive`, litter skipped and counted, unsafe entries refused."""
+    infos = archive.infolist()
+    if len(infos) > MAX_LISTED:
+        raise SubmissionError(f"the zip has more than {MAX_LISTED} entries")
+    names = [PurePosixPath(info.filename.replace("\\", "/")) for info in infos]
+    venvs = {name.parent.parts for name in names if name.name == _VENV_MARKER}
+    files: list[Entry] = []
+    skipped: Counter[str] = Counter()
+    refused: list[str] = []
+    folders: list[str] = []
+    for info, name in zip(infos, names, strict=True):
+        litter = _litter_prefix(name.parts, venvs) or (name.parts if name.parts in venvs else ())
+        if info.is_dir():
+            if not litter and not name.is_absolute() and ".." not in name.parts and name.parts:
+                folders.append(name.as_posix())
+            continue
+        if litter:
+            skipped["/".join(litter)] += 1
+        elif name.is_absolute() or ".." in name.parts or not name.parts:
+            refused.append(f"Refused zip entry {info.filename!r}: it leaves the folder.")
+        elif stat.S_ISLNK(info.external_attr >> 16):
+            refused.append(f"Refused zip entry {info.filename!r}: a symbolic link.")
+        else:
+            files.append(Entry(name.as_posix(), info.filename, info.file_size))
+    return Listing(tuple(files), tuple(skipped.items()), tuple(refused), tuple(folders))
+
+
+def open_inner_zip(source: Path, is_zip: bool, entry: Entry) -> zipfile.ZipFile:
+    """The zip inside the submission, read into memory (at most the size limit)."""
+    if entry.size > MAX_TOTAL_BYTES:
+        raise SubmissionError(f"{entry.path} is larger than {MAX_TOTAL_BYTES // 2**20} MB")
+    if is_zip:
+        with zipfile.ZipFile(source) as outer, outer.open(entry.member) as handle:
+            data = handle.read(MAX_TOTAL_BYTES + 1)
+    else:
+        with (source / entry.member).open("rb") as handle:
+            data = handle.read(MAX_TOTAL_BYTES + 1)
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SubmissionError(f"{entry.path} is not a readable .zip file") from None
+
+
+def _finish(
+    source: Path,
+    is_zip: bool,
+    listing: Listing,
+    wanted: frozenset[str],
+    placement: Placement,
+    root: str,
+    inner: Entry | None,
+) -> SubmissionLayout:
+    common = {"skipped": listing.skipped, "refused": listing.refused}
+    if placement is Placement.NOWHERE:
+        return SubmissionLayout(source, is_zip, placement, seen=_seen(listing), **common)
+    prefix = f"{root}/" if root else ""
+    graded = [
+        Entry(entry.path[len(prefix) :], entry.member, entry.size)
+        for entry in listing.files
+        if entry.path.startswith(prefix)
+    ]
+    top = {entry.path for entry in graded if "/" not in entry.path}
+    python = sorted(top & wanted)
+    notebooks = sorted(_notebook_name(name) for name in wanted - top if _notebook_name(name) in top)
+    ignored = sorted(_notebook_name(name) for name in python if _notebook_name(name) in top)
+    exercise = set(python) | set(notebooks)
+    over = ""
+    if len(graded) > MAX_FILES:
+        over = f"has more than {MAX_FILES} files"
+    elif sum(entry.size for entry in graded) > MAX_TOTAL_BYTES:
+        over = f"is larger than {MAX_TOTAL_BYTES // 2**20} MB"
+    left_out: list[str] = []
+    if over:
+        left_out = [entry.path for entry in graded if entry.path not in exercise]
+        graded = [entry for entry in graded if entry.path in exercise]
+        if sum(entry.size for entry in graded) > MAX_TOTAL_BYTES:
+            raise SubmissionError(f"the submission is larger than {MAX_TOTAL_BYTES // 2**20} MB")
+    return SubmissionLayout(
+        source,
+        is_zip,
+        placement,
+        root=root,
+        inner=inner,
+        files=tuple(graded),
+        exercise_files=tuple(sorted(exercise)),
+        notebooks=tuple(notebooks),
+        ignored_notebooks=tuple(ignored),
+        left_out=tuple(left_out),
+        over_limits=over,
+        **common,
+    )
+
+
+def _tree(files: Iterable[Entry], folders: Iterable[str]) -> dict[str, tuple[set[str], set[str]]]:
+    """folder -> (its file names, its folder names)."""
+    tree: dict[str, tuple[set[str], set[str]]] = {}
+    for folder in folders:
+        parts = folder.split("/")
+        for depth in range(len(parts)):
+            tree.setdefault("/".join(parts[:depth]), (set(), set()))[1].add(parts[depth])
+    for entry in files:
+        parts = entry.path.split("/")
+        for depth in range(len(parts)):
+            folder = "/".join(parts[:depth])
+            names = tree.setdefault(folder, (set(), set()))
+            (names[0] if depth == len(parts) - 1 else names[1]).add(parts[depth])
+    return tree
+
+
+def _seen(listing: Listing) -> tuple[str, ...]:
+    code = [e.path for e in listing.files if e.path.endswith((".py", NOTEBOOK_SUFFIX))]
+    if code:
+        return tuple(code[:6]) + (("...",) if len(code) > 6 else ())
+    top = sorted({e.path.split("/")[0] + ("/" if "/" in e.path else "") for e in listing.files})
+    return tuple(top[:6]) + (("...",) if len(top) > 6 else ())
+
+
+def _nothing_found(seen: tuple[str, ...]) -> str:
+    holds = f"It holds {', '.join(seen)}" if seen else "It holds no file"
+    return (
+        "No exercise file was found (expected names like logistic_scratch.py or "
+        "logistic_scratch.ipynb, at the top of the submission, in its one inner folder, in "
+        f"exercises/ or in one inner .zip). {holds}. Every check that needs one fails."
+    )
+
+
+def _notebook_name(name: str) -> str:
+    return str(PurePosixPath(name).with_suffix(NOTEBOOK_SUFFIX))
+
+
+def _join(level: str, name: str) -> str:
+    return f"{level}/{name}" if level else name
+
+
+def is_litter(name: str) -> bool:
+    """OS litter, a cache or an environment: never a learner's work."""
+    return name in LITTER or name.startswith("._")  # ._name: macOS resource forks
+
+
+def _litter_prefix(parts: tuple[str, ...], venvs: set[tuple[str, ...]]) -> tuple[str, ...]:
+    for depth in range(1, len(parts) + 1):
+        if is_litter(parts[depth - 1]) or (depth < len(parts) and parts[:depth] in venvs):
+            return parts[:depth]
+    return ()
+
+
+def _count_files(folder: Path) -> int:
+    count = 0
+    for _, _, names in os.walk(folder):
+        count += len(names)
+        if count > MAX_LISTED:
+            break
+    return count

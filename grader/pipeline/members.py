@@ -1,0 +1,102 @@
+"""Which submissions `grade` was given: a path is a submission, or a class of them.
+
+A folder is a submission when the layout rule (grader/pipeline/layout.py) finds exercise
+files in it. Otherwise, when it holds folders or .zip files (any mix of them), it is a
+class: each of those is one learner's submission. Symbolic links the instructor names,
+or that are entries of a class, count as what they point to. Nothing given or found in
+a class is dropped without a line saying so, except OS litter (.DS_Store, __MACOSX/, ...);
+the output folder, and folders the grader wrote (a gradebook, a results.json), are never
+taken for a learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.paths import EXERCISE_FILES
+from grader.pipeline.layout import SubmissionError, find_layout, is_litter
+
+#: Files only the grader writes together: in --out, and in each submission's results.
+_GRADER_OUTPUT = (("gradebook.csv",), ("class.json",), ("results.json", "report.html"))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: Path
+    reason: str  # e.g. "not a folder or a .zip file"
+
+
+@dataclass(frozen=True)
+class Submissions:
+    """What `grade` grades, in the order given (a class's members sorted by name)."""
+
+    paths: tuple[Path, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    def skipped_lines(self) -> list[str]:
+        return [f"skipped {item.path}: {item.reason}" for item in self.skipped]
+
+
+def find_submissions(
+    paths: Iterable[Path], out: Path | None = None, single: bool = False
+) -> Submissions:
+    """Expand class folders into their members (unless `single`: each path is one
+    submission); `out` (the results folder) is never taken for one."""
+    found: list[Path] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        reason = _not_a_learner(path, out)
+        if reason:
+            skipped.append(Skipped(path, reason))
+        elif path.is_dir() and not single and not _is_a_submission(path):
+            members, others = _class_members(path, out)
+            if members:
+                found.extend(members)
+                skipped.extend(others)
+            else:
+                found.append(path)  # graded all the same: its notice says what it holds
+        else:
+            found.append(path)
+    return Submissions(tuple(found), tuple(skipped))
+
+
+def _is_a_submission(folder: Path) -> bool:
+    try:
+        return find_layout(folder, EXERCISE_FILES).found
+    except (SubmissionError, OSError):
+        return False  # a class, if it holds members; else graded, and its notice says why
+
+
+def _class_members(folder: Path, out: Path | None) -> tuple[list[Path], list[Skipped]]:
+    members: list[Path] = []
+    others: list[Skipped] = []
+    for entry in sorted(folder.iterdir()):
+        if is_litter(entry.name):
+            continue
+        reason = _not_a_learner(entry, out)
+        if reason:
+            others.append(Skipped(entry, reason))
+        elif entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
+            members.append(entry)
+        elif entry.is_symlink() and not entry.exists():
+            others.append(Skipped(entry, "a symbolic link to nothing"))
+        else:
+            others.append(Skipped(entry, "not a folder or a .zip file"))
+    return members, others
+
+
+def _not_a_learner(path: Path, out: Path | None) -> str:
+    if out is not None and _same(path, out):
+        return "the output folder (--out)"
+    if path.is_dir() and any(all((path / n).is_file() for n in names) for names in _GRADER_OUTPUT):
+        return "written by the grader (it holds a gradebook or results)"
+    return ""
+
+
+def _same(path: Path, other: Path) -> bool:
+    try:
+        return path.resolve() == other.resolve()
+    except OSError:
+        return False

@@ -1,0 +1,162 @@
+"""Notebooks handed in for .py files: their code cells become the module that is graded.
+
+`logistic_scratch.ipynb` is parsed with nbformat in the grading process (never run there:
+the worker imports the .py written from it, like any other submission). IPython's magics
+(`%matplotlib inline`, `%%time`) and shell escapes (`!pip install ...`) are not Python:
+each such line becomes a comment (or `pass` inside a block), so the cells keep their line
+numbers, and the learner is told. Messages that name a line of the written .py are turned back
+into the notebook's cell and line (`point_to_cells`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from grader.results import CheckOutcome
+from grader.source_text import SourceDecodeError, decode_source
+
+#: Cell magics whose body is still Python (timed or captured): only their first line goes.
+_PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+# `%name ...`, `!cmd`, `x = !cmd`, `x = %who`, `name?` and `?name` (IPython help)
+_IPYTHON_LINE = re.compile(
+    r"^\s*(?:[%!?]|[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[%!]\w|[A-Za-z_][\w.]*\?\??\s*$)"
+)
+_TRIPLE_QUOTE = re.compile(r'"""|\'\'\'')
+
+
+class NotebookError(ValueError):
+    """A .ipynb file that is not a readable notebook (the message is learner-facing)."""
+
+
+@dataclass(frozen=True)
+class CellSpan:
+    """Where one code cell landed in the written .py."""
+
+    cell: int  # 1-based, counting the notebook's code cells only
+    first_line: int  # the .py's line of the cell's first line
+    lines: int
+
+
+@dataclass(frozen=True)
+class ConvertedNotebook:
+    """A notebook turned into a module: the .py text and the map back to its cells."""
+
+    notebook: str  # the .ipynb's path relative to the submission, e.g. "logistic_scratch.ipynb"
+    module_file: str  # the .py written beside it, e.g. "logistic_scratch.py"
+    source: str
+    cells: tuple[CellSpan, ...]
+    dropped: tuple[tuple[int, str], ...] = ()  # (cell, line) of IPython lines left out
+
+    def locate(self, line: int) -> tuple[int, int] | None:
+        """(cell, line in that cell) of a line of the written .py; None between cells."""
+        for span in self.cells:
+            if span.first_line <= line < span.first_line + span.lines:
+                return span.cell, line - span.first_line + 1
+        return None
+
+    def notices(self) -> tuple[str, ...]:
+        """The learner-facing line about left-out IPython lines, if any."""
+        if not self.dropped:
+            return ()
+        shown = "; ".join(f"cell {c}: {text.strip()[:60]}" for c, text in self.dropped[:4])
+        more = f" and {len(self.dropped) - 4} more" if len(self.dropped) > 4 else ""
+        return (
+            f"Left out {len(self.dropped)} IPython line(s) of {self.notebook} ({shown}{more}): "
+            "magics and shell commands are not Python, and the grader runs plain Python.",
+        )
+
+
+def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
+    """The module written from a notebook's bytes; raises NotebookError when they are not
+    a notebook. Only parses: nothing in the notebook runs here."""
+    import nbformat  # only where a notebook was handed in
+
+    try:
+        text = decode_source(data, notebook)
+    except SourceDecodeError as error:
+        raise NotebookError(error.learner_message) from None
+    try:
+        with warnings.catch_warnings():  # old notebooks' missing cell ids: not the learner's
+            warnings.simplefilter("ignore")
+            document = nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises JSON, validation and version errors alike
+        raise NotebookError(
+            f"{notebook} is not a readable Jupyter notebook ({type(error).__name__}: "
+            f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})"
+        ) from None
+    cells = [cell for cell in document.get("cells", []) if cell.get("cell_type") == "code"]
+    out: list[str] = []
+    spans: list[CellSpan] = []
+    dropped: list[tuple[int, str]] = []
+    for number, cell in enumerate(cells, start=1):
+        source = cell.get("source", "")
+        lines = ("".join(source) if isinstance(source, list) else str(source)).splitlines()
+        kept, left_out = _python_lines(lines)
+        dropped.extend((number, line) for line in left_out)
+        spans.append(CellSpan(number, len(out) + 1, len(kept)))
+        out.extend(kept)
+        out.append("")  # a blank line between cells, as Jupyter's own export writes
+    module_file = str(PurePosixPath(notebook).with_suffix(".py"))
+    return ConvertedNotebook(notebook, module_file, "\n".join(out), tuple(spans), tuple(dropped))
+
+
+def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The cell's lines with IPython syntax left out (same count, same indentation)."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if first.startswith("%%"):
+        magic = first[2:].split(maxsplit=1)[0] if first[2:].strip() else ""
+        if magic not in _PYTHON_CELL_MAGICS:  # %%bash, %%html, %%writefile: not Python
+            return [f"# {line}" if line.strip() else "" for line in lines], [first]
+    kept, dropped = [], []
+    in_string = False
+    for line in lines:
+        if not in_string and _IPYTHON_LINE.match(line):
+            # At the top level a comment (a `from __future__` import may follow); inside a
+            # block `pass`, which keeps the block's body a statement.
+            indent = line[: len(line) - len(line.lstrip())]
+            kept.append(f"{indent}pass" if indent else f"# {line}")
+            dropped.append(line)
+            continue
+        kept.append(line)
+        if len(_TRIPLE_QUOTE.findall(line)) % 2:
+            in_string = not in_string
+    return kept, dropped
+
+
+def point_to_cells(
+    outcomes: Iterable[CheckOutcome], notebooks: Iterable[ConvertedNotebook]
+) -> list[CheckOutcome]:
+    """The outcomes with every "<module>.py ... line N" of a converted notebook's module
+    rewritten as "<notebook>.ipynb ... cell C, line L"."""
+    rewrites = [(_line_pattern(nb.module_file), nb) for nb in notebooks]
+    if not rewrites:
+        return list(outcomes)
+    result = []
+    for outcome in outcomes:
+        message = outcome.message
+        for pattern, notebook in rewrites:
+            message = pattern.sub(lambda match, nb=notebook: _in_cell(match, nb), message)
+        result.append(
+            outcome if message == outcome.message else dataclasses.replace(outcome, message=message)
+        )
+    return result
+
+
+def _line_pattern(module_file: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\w.]){re.escape(module_file)}(?P<mid>\"?,? | has a syntax error on )line (?P<n>\d+)"
+    )
+
+
+def _in_cell(match: re.Match[str], notebook: ConvertedNotebook) -> str:
+    where = notebook.locate(int(match["n"]))
+    if where is None:
+        return match[0]
+    cell, line = where
+    mid = match["mid"].replace(" on ", " in ")
+    return f"{notebook.notebook}{mid}cell {cell}, line {line}"

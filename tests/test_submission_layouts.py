@@ -1,0 +1,409 @@
+"""Submissions as they really arrive (issue 11): layouts, classes, encodings, notebooks and
+noisy code. Each input of the issue is a scenario in tests/fixtures/<scenario>/ (its
+arrives.yaml says how it is built; a class.yaml makes it a class folder), graded with the
+marks a user expects: a correct submission earns 100 whatever its packaging."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import build_submission, hostile_spec
+
+from grader.authoring.notebooks import module_to_notebook
+from grader.cli import main
+from grader.paths import EXERCISE_FILES, EXERCISE_ORDER, KitPaths
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+from grader.pipeline.layout import (
+    MAX_FILES,
+    Entry,
+    Listing,
+    Placement,
+    SubmissionError,
+    decide,
+    find_layout,
+)
+from grader.pipeline.load import load_submission
+from grader.pipeline.members import find_submissions
+from grader.pipeline.notebooks import (
+    CellSpan,
+    ConvertedNotebook,
+    convert_notebook,
+    point_to_cells,
+)
+from grader.pipeline.run import learner_message
+from grader.results import CheckOutcome, Status
+from grader.sandbox import FailureKind, StudentCodeError
+from grader.source_text import SourceDecodeError, decode_source
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SEED = 7
+WANTED = frozenset(EXERCISE_FILES)
+
+#: scenario -> what the learner must read among the submission's notices
+ARRIVALS = {
+    "zip-with-folder-in-folder": "Graded the files inside 'hw1/hw1'",
+    "cloned-repository-exercises-folder": "Graded the files inside 'exercises'",
+    "venv-handed-in-by-mistake": "Skipped venv/ (250 files)",
+    "utf8-bom-from-windows-editor": None,
+    "coding-line-latin-1": None,
+    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 1: %matplotlib",
+    "prints-20-mb-at-import": "19.5 MB importing logistic_scratch.py",
+    "zip-inside-the-submission": "Graded the files inside 'work.zip'",
+    "crlf-script-code-at-import-relative-data": None,
+}
+
+
+@pytest.fixture(scope="module")
+def context() -> GradingContext:
+    return GradingContext.build(GradingOptions(kit_root=KitPaths.discover().root, base_seed=SEED))
+
+
+# --- each input of the issue, end to end ---------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario", sorted(ARRIVALS))
+def test_a_correct_submission_earns_100_however_it_arrives(scenario, context, kit, tmp_path):
+    submission = build_submission(FIXTURES / scenario, kit, tmp_path)
+    result = grade_submission(submission, context, name=scenario)
+    failing = {i.outcome.check_id: i.outcome.message for i in result.checks if i.points == 0}
+    assert result.score == pytest.approx(100), failing
+    expected = ARRIVALS[scenario]
+    if expected:
+        assert any(expected in notice for notice in result.notices), result.notices
+    else:
+        assert result.notices == ()
+
+
+def test_every_arrival_scenario_is_listed():
+    described = {p.parent.name for p in FIXTURES.glob("*/arrives.yaml")}
+    assert described <= set(ARRIVALS)
+
+
+def _build_class(scenario: Path, kit: KitPaths, tmp_path: Path) -> tuple[Path, dict]:
+    spec = yaml.safe_load((scenario / "class.yaml").read_text(encoding="utf-8"))
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for name, how in spec["members"].items():
+        work = tmp_path / "work" / Path(name).stem
+        target = work / how["under"] if how.get("under") else work
+        target.mkdir(parents=True)
+        for file_name in EXERCISE_ORDER:
+            shutil.copyfile(kit.solutions / file_name, target / file_name)
+        if how.get("readme"):
+            (work / "README.md").write_text("# my repository\n", encoding="utf-8")
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(folder / name, "w") as archive:
+                for path in sorted(work.rglob("*")):
+                    archive.write(path, path.relative_to(work).as_posix())
+        elif how.get("symlink"):
+            (folder / name).symlink_to(work, target_is_directory=True)
+        else:
+            shutil.move(str(work), folder / name)
+    for name, text in (spec.get("files") or {}).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder, spec
+
+
+@pytest.mark.parametrize("scenario", ["class-folder-and-zips", "class-of-cloned-repositories"])
+def test_every_learner_of_a_class_is_graded(scenario, kit, tmp_path, capsys):
+    folder, spec = _build_class(FIXTURES / scenario, kit, tmp_path)
+    out = folder / spec["out"] if spec.get("out") else tmp_path / "out"
+    out.mkdir()  # already there, inside the class: still never a learner
+    (folder / "old-results").mkdir()
+    (folder / "old-results" / "gradebook.csv").write_text("name,score\n", encoding="utf-8")
+    code = main(["grade", str(folder), "--out", str(out), "--seed", "3", "--jobs", "1"])
+    assert code == 0
+    with (out / "gradebook.csv").open(encoding="utf-8") as handle:
+        rows = {row["name"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert rows == pytest.approx(spec["expected"])
+    said = capsys.readouterr().err
+    for name in [*spec.get("skipped", []), "old-results"]:
+        assert f"skipped {folder / name}:" in said
+    if spec.get("out"):
+        assert f"skipped {out}: the output folder" in said
+
+
+# --- the layout rule alone -----------------------------------------------------------------
+
+
+def _listing(*paths: str) -> Listing:
+    return Listing(tuple(Entry(path, path, 10) for path in paths))
+
+
+@pytest.mark.parametrize(
+    ("paths", "expected"),
+    [
+        (["logistic_scratch.py", "hw1/ex1_hand_gradient.py"], (Placement.TOP, "", "")),
+        (["a/b/c/ex7_diagnosis.py", "a/notes.txt"], (Placement.FOLDER, "a/b/c", "")),
+        (["README.md", "exercises/ex5_label_flip.py"], (Placement.EXERCISES, "exercises", "")),
+        (["repo/README.md", "repo/exercises/ex5_label_flip.ipynb"],
+         (Placement.EXERCISES, "repo/exercises", "")),
+        (["hw/work.zip", "hw/notes.txt"], (Placement.NOWHERE, "", "hw/work.zip")),
+        # a folder beside zips is a class, never one learner's folder
+        (["learner1/logistic_scratch.py", "learner2.zip"], (Placement.NOWHERE, "", "")),
+        (["alice/logistic_scratch.py", "bob/logistic_scratch.py"], (Placement.NOWHERE, "", "")),
+        (["my_code.py"], (Placement.NOWHERE, "", "")),
+    ],
+)  # fmt: skip
+def test_the_rule_on_names(paths, expected):
+    assert decide(_listing(*paths), WANTED) == expected
+
+
+def test_an_empty_folder_counts_at_its_level(tmp_path):
+    listing = Listing((Entry("alice/ex7_diagnosis.py", "alice/ex7_diagnosis.py", 1),), (), ())
+    assert decide(listing, WANTED)[0] is Placement.FOLDER
+    with_bob = Listing(listing.files, folders=("alice", "bob"))
+    assert decide(with_bob, WANTED) == (Placement.NOWHERE, "", "")
+    archive = tmp_path / "a.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("alice/ex7_diagnosis.py", "ANSWERS = {}\n")
+        handle.writestr("bob/", "")
+        handle.writestr("venv/", "")
+        handle.writestr("venv/pyvenv.cfg", "")
+    assert find_layout(archive, WANTED).placement is Placement.NOWHERE
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "ex7_diagnosis.py").write_text("ANSWERS = {}\n")
+    (tmp_path / "a.zip").unlink()
+    assert [path.name for path in find_submissions([tmp_path]).paths] == ["alice", "bob"]
+
+
+def test_litter_is_skipped_before_the_limits_and_said(tmp_path):
+    folder = tmp_path / "sub"
+    (folder / "myenv" / "lib").mkdir(parents=True)
+    (folder / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
+    for n in range(MAX_FILES + 20):
+        (folder / "myenv" / "lib" / f"m{n}.py").write_text("")
+    for name in ("__pycache__", ".git", "node_modules", ".ipynb_checkpoints"):
+        (folder / name).mkdir()
+        (folder / name / "x").write_text("")
+    (folder / ".DS_Store").write_text("")
+    (folder / "logistic_scratch.py").write_text("X = 1\n")
+    layout = find_layout(folder, WANTED)
+    assert [entry.path for entry in layout.files] == ["logistic_scratch.py"]
+    assert dict(layout.skipped)["myenv"] == MAX_FILES + 21
+    notices = " ".join(layout.notices())
+    assert "Skipped myenv/ (221 files)" in notices and "node_modules/ (1 files)" in notices
+    assert "__pycache__" not in notices and ".DS_Store" not in notices  # litter said quietly
+
+
+def test_a_limit_still_exceeded_keeps_the_exercise_files(tmp_path, kit):
+    folder = tmp_path / "sub"
+    (folder / "data").mkdir(parents=True)
+    for n in range(MAX_FILES + 1):
+        (folder / "data" / f"plot{n}.png").write_bytes(b"png")
+    shutil.copyfile(kit.solutions / "ex7_diagnosis.py", folder / "ex7_diagnosis.py")
+    loaded = load_submission(folder, kit.exercises, set(EXERCISE_FILES))
+    try:
+        assert loaded.files == ["ex7_diagnosis.py"]
+        assert any(f"has more than {MAX_FILES} files" in n for n in loaded.notices)
+        assert (loaded.workdir / "ex7_diagnosis.py").read_bytes() == (
+            kit.solutions / "ex7_diagnosis.py"
+        ).read_bytes()
+    finally:
+        loaded.close()
+
+
+def test_when_nothing_is_found_the_notice_says_what_and_where(tmp_path):
+    folder = tmp_path / "sub"
+    (folder / "week1").mkdir(parents=True)
+    (folder / "week2").mkdir()
+    (folder / "week1" / "logistic.py").write_text("")
+    (folder / "week2" / "notes.txt").write_text("")
+    (notice,) = find_layout(folder, WANTED).notices()
+    assert notice.startswith("No exercise file was found")
+    assert "in exercises/ or in one inner .zip" in notice and "It holds week1/logistic.py" in notice
+
+
+def test_a_symlink_given_or_in_a_class_is_followed_but_never_inside(tmp_path, kit):
+    real = tmp_path / "store" / "12345"
+    real.mkdir(parents=True)
+    shutil.copyfile(kit.solutions / "ex7_diagnosis.py", real / "ex7_diagnosis.py")
+    (real / "linked.py").symlink_to(kit.solutions / "logistic_scratch.py")
+    link = tmp_path / "alice"
+    link.symlink_to(real, target_is_directory=True)
+    loaded = load_submission(link, None, set(EXERCISE_FILES))
+    try:
+        assert loaded.name == "alice" and loaded.files == ["ex7_diagnosis.py"]
+        assert any("linked.py: a symbolic link" in notice for notice in loaded.notices)
+    finally:
+        loaded.close()
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "alice").symlink_to(real, target_is_directory=True)
+    (course / "bob.zip").write_bytes(b"")
+    (course / "gone").symlink_to(tmp_path / "nowhere")
+    found = find_submissions([course])
+    assert [path.name for path in found.paths] == ["alice", "bob.zip"]
+    assert found.skipped_lines() == [f"skipped {course / 'gone'}: a symbolic link to nothing"]
+
+
+def test_single_never_expands_a_class(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b.zip").write_bytes(b"")
+    assert find_submissions([tmp_path], single=True).paths == (tmp_path,)
+    assert len(find_submissions([tmp_path]).paths) == 2
+
+
+def test_an_unreadable_zip_still_says_so(tmp_path):
+    fake = tmp_path / "x.zip"
+    fake.write_bytes(b"PK not really")
+    with pytest.raises(SubmissionError, match="not a readable"):
+        find_layout(fake, WANTED)
+
+
+# --- text decoded as Python decodes source -------------------------------------------------
+
+
+def test_bom_crlf_and_coding_lines_decode_as_python_does():
+    assert decode_source(b"\xef\xbb\xbfX = 1\r\nY = 2\r\n", "a.py") == "X = 1\nY = 2\n"
+    latin = "# -*- coding: latin-1 -*-\nS = 'é'\n".encode("latin-1")
+    assert decode_source(latin, "a.py").endswith("S = 'é'\n")
+
+
+def test_an_undecodable_file_is_named_with_its_line_and_byte():
+    with pytest.raises(SourceDecodeError) as raised:
+        decode_source("A = 1\nB = 'dé'\n".encode("cp1252"), "ex4_manual_ece.py")
+    message = raised.value.learner_message
+    assert message.startswith("ex4_manual_ece.py cannot be read as UTF-8 text: line 2")
+    assert "0xE9" in message and "missing" not in message
+    with pytest.raises(SourceDecodeError, match="unknown encoding"):
+        decode_source(b"# coding: klingon\nX = 1\n", "a.py")
+
+
+def test_the_from_scratch_check_reads_a_bom_file(context, kit, tmp_path):
+    folder = tmp_path / "bom"
+    folder.mkdir()
+    data = (kit.solutions / "logistic_scratch.py").read_bytes()
+    (folder / "logistic_scratch.py").write_bytes(b"\xef\xbb\xbf" + data)
+    result = grade_submission(folder, context)
+    by_id = {item.outcome.check_id: item.outcome for item in result.checks}
+    assert by_id["check_scratch_imports_numpy_only"].status is Status.PASSED
+
+
+# --- notebooks -----------------------------------------------------------------------------
+
+
+def _notebook(*cells: tuple[str, str]) -> bytes:
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {"cell_type": kind, "metadata": {}, "source": text, "id": f"c{n}"}
+                | ({"outputs": [], "execution_count": None} if kind == "code" else {})
+                for n, (kind, text) in enumerate(cells)
+            ],
+        }
+    ).encode()
+
+
+def test_magics_and_shell_escapes_are_dropped_line_for_line():
+    data = _notebook(
+        ("markdown", "# Notes"),
+        ("code", "%matplotlib inline\nimport numpy as np\n!pip install numpy"),
+        ("code", "def f(x):\n    %timeit x\n    return x\nfiles = !ls\nnp.mean?"),
+        ("code", "%%bash\necho hi"),
+        ("code", '%%time\nT = """\n%not a magic\n"""'),
+    )
+    converted = convert_notebook(data, "m.ipynb")
+    compile(converted.source, "m.py", "exec")  # plain Python now
+    assert [cell for cell, _ in converted.dropped] == [1, 1, 2, 2, 2, 3, 4]
+    assert "%not a magic" in converted.source  # inside a string: kept
+    assert converted.locate(5) == (2, 1)  # cell 2 starts after cell 1's 3 lines and a blank
+    assert "Left out 7 IPython line(s) of m.ipynb" in converted.notices()[0]
+
+
+def test_messages_point_to_the_notebook_cell(context, kit, tmp_path):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    data = _notebook(("code", "import numpy as np"), ("code", "def sigmoid(z):\n    return 1 /"))
+    (folder / "logistic_scratch.ipynb").write_bytes(data)
+    result = grade_submission(folder, context)
+    messages = [item.outcome.message for item in result.checks]
+    assert any("logistic_scratch.ipynb has a syntax error in cell 2, line 2" in m for m in messages)
+
+
+def test_point_to_cells_rewrites_traceback_lines_only_of_converted_modules():
+    spans = (CellSpan(1, 1, 1), CellSpan(2, 3, 2))
+    notebook = ConvertedNotebook("m.ipynb", "m.py", "x\n\ny\nz\n", cells=spans)
+    outcome = CheckOutcome(
+        "c", "m", Status.FAILED, message="f() raised KeyError (m.py, line 4 in f); other.py, line 4"
+    )
+    (rewritten,) = point_to_cells([outcome], [notebook])
+    assert (
+        rewritten.message == "f() raised KeyError (m.ipynb, cell 2, line 2 in f); other.py, line 4"
+    )
+
+
+def test_an_unreadable_notebook_is_said_not_missing(context, tmp_path):
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "ex7_diagnosis.ipynb").write_text("{not json", encoding="utf-8")
+    result = grade_submission(folder, context)
+    assert any(
+        "ex7_diagnosis.ipynb is not a readable Jupyter notebook" in n for n in result.notices
+    )
+
+
+def test_a_py_beside_its_notebook_wins_and_says_so(tmp_path):
+    (tmp_path / "ex7_diagnosis.py").write_text("ANSWERS = {}\n")
+    (tmp_path / "ex7_diagnosis.ipynb").write_bytes(_notebook(("code", "ANSWERS = None")))
+    layout = find_layout(tmp_path, WANTED)
+    assert layout.notebooks == ()
+    assert "ex7_diagnosis.ipynb was not graded: ex7_diagnosis.py beside it was." in layout.notices()
+
+
+def test_release_notebooks_writes_stubs_check_can_grade(kit, tmp_path):
+    out = tmp_path / "bundle"
+    assert main(["release", str(out), "--notebooks"]) == 0
+    exercises = out / "exercises"
+    assert sorted(p.name for p in exercises.glob("*.ipynb")) == sorted(
+        Path(name).with_suffix(".ipynb").name for name in EXERCISE_ORDER
+    )
+    assert not any((exercises / name).exists() for name in EXERCISE_ORDER)
+    notebook = json.loads((exercises / "ex2_learning_rate.ipynb").read_text(encoding="utf-8"))
+    markdown = ["".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown"]
+    assert any("**To do** in `classify_run()`" in text for text in markdown)
+    code = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    assert "# TODO" not in code
+
+    # From inside the bundle, its own grader (no solutions, no hidden checks) runs.
+    def check() -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "grader", "check", str(exercises)],
+            capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=300,
+            check=False, cwd=out,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    stubs = check()
+    assert "not written yet" in stubs and "No exercise file" not in stubs
+    # A learner who fills in the notebook sees its checks pass.
+    solved = module_to_notebook((kit.solutions / "logistic_scratch.py").read_text("utf-8"))
+    (exercises / "logistic_scratch.ipynb").write_text(solved, encoding="utf-8")
+    assert "PASS   check_sigmoid_stable" in check()
+
+
+def test_arrives_specs_never_claim_hostile_invariants():
+    for path in FIXTURES.glob("*/arrives.yaml"):
+        assert not {"fails", "targets", "marker"} & set(hostile_spec(path.parent, path.name))
+
+
+def test_a_failing_call_says_how_much_it_printed():
+    output = "0 x\n[... your code printed 19.1 MB; the first and last 8 KB are shown ...]\nend\n"
+    error = StudentCodeError(FailureKind.EXCEPTION, "f() raised ValueError: bad", output)
+    message = learner_message(error)
+    assert message.startswith("f() raised ValueError: bad\nYour code printed 19.1 MB (the end")
+    assert message.endswith("end")
