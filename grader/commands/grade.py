@@ -41,6 +41,7 @@ class GradeRequest:
     isolation: str = "best"  # a level of grader/sandbox/probe.py, or the strongest
     force: bool = False  # grade again even where the inputs are unchanged
     similarity: bool = True  # search for similar submissions
+    single: bool = False  # every path is one submission: never expanded as a class
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,7 +77,6 @@ def read_instructor_inputs(
         warnings += unmatched(students, names, str(roster), "submission")
         warnings += unmatched(names, students, "roster", f"row of {roster}")
     return InstructorInputs(options, students, tuple(warnings))
-    single: bool = False  # every path is one submission: never expanded as a class
 
 
 def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest) -> int:
