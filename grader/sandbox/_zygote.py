@@ -43,6 +43,30 @@ PR_SET_CHILD_SUBREAPER = 36
 MAX_FDS = 4
 
 LIBC = ctypes.CDLL(None, use_errno=True)
+LINUX = sys.platform.startswith("linux")
+
+
+def _close_all_but(keep):
+    """Close every descriptor not in `keep` (/proc on Linux, /dev/fd on macOS)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            fd = int(name)
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        return
+    for fd in range(3, 4096):
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
 def load_layers(sources_json):
@@ -68,24 +92,24 @@ def _worker(spec, fds, run_worker, layers):
         if fd > 2:
             os.close(fd)
     keep = {0, 1, 2, request_fd, response_fd}
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+    _close_all_but(keep)
     os.environ.clear()
     os.environ.update(spec["env"])
     for which, soft, hard in spec["rlimits"]:
-        resource.setrlimit(which, (soft, hard))
-    if not spec["namespaces"]:
+        try:
+            resource.setrlimit(which, (soft, hard))
+        except (ValueError, OSError):
+            if LINUX:
+                raise
+            # macOS refuses some limits (RLIMIT_AS): the others still hold, the report says
+    if LINUX and not spec["namespaces"]:
         # Orphans of the learner's children stay below the worker, where the grader
         # finds and kills them (a confined worker has its PID namespace for that).
         LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     if spec.get("uid") is not None:
         layers["privileges"].become(*spec["uid"])
-    layers["privileges"].drop_capabilities()
+    if LINUX:
+        layers["privileges"].drop_capabilities()
     if spec.get("landlock") is not None:
         rules = spec["landlock"]
         layers["landlock"].restrict(rules["read"], rules["write"], rules["read_files"])
@@ -231,7 +255,8 @@ def _prepare(layers):
 
 def zygote_main(argv):
     control = socket.socket(fileno=int(argv[0]))
-    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the grader
+    if LINUX:
+        LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the grader
     run_worker = _worker_program(argv[1])
     layers = load_layers(argv[3])
     _prepare(layers)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import sys
 
 CREATE_RULESET = 444
 ADD_RULE = 445
@@ -66,6 +67,8 @@ class _PathBeneath(ctypes.Structure):
 def abi_version() -> int:
     """The kernel's Landlock ABI version; 0 where there is none (old kernel, LSM not
     enabled, or a seccomp profile that refuses the call)."""
+    if not sys.platform.startswith("linux"):
+        return 0  # the system call numbers mean something else elsewhere
     version = _LIBC.syscall(CREATE_RULESET, None, ctypes.c_size_t(0), CREATE_RULESET_VERSION)
     return max(int(version), 0)
 
