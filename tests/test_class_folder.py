@@ -303,6 +303,17 @@ def test_item_analysis_uses_difficulty_point_biserial_and_kr20() -> None:
     assert sum(b.count for b in summary.distribution) == 30
 
 
+def test_too_small_a_class_flags_no_check() -> None:
+    """One learner's results would flag every check as passed by everybody or nobody."""
+    from grader.instructor.views import summary_lines
+
+    summary = summarize_class([_stored("alone", {"c0": True, "c1": False})])
+    assert all(not check.flags for check in summary.checks)
+    assert any(
+        "item analysis needs at least 5 submissions" in line for line in summary_lines(summary)
+    )
+
+
 def test_submissions_that_need_a_human_are_listed_with_the_reason() -> None:
     results = [
         _stored("fine", {"c1": True, "c2": False}),

@@ -15,7 +15,7 @@ from grader.instructor.classfolder import class_lock, read_class
 from grader.instructor.similarity import find_similar
 from grader.instructor.stored import CODE
 from grader.paths import EXERCISE_FILES
-from grader.pipeline.class_summary import ClassSummary, summarize_class
+from grader.pipeline.class_summary import MIN_FOR_FLAGS, ClassSummary, summarize_class
 from grader.render._shared import atomic_write_text
 from grader.render.canvas import Student, write_canvas
 from grader.render.class_html import render_class_html
@@ -103,7 +103,11 @@ def summary_lines(summary: ClassSummary) -> list[str]:
         "misconceptions: "
         + (", ".join(f"{m.misconception_id} x{m.count}" for m in top) or "none recognized"),
         f"needs a human: {len(summary.attention)} submission(s); "
-        f"{flagged} check(s) flagged by item analysis",
+        + (
+            f"{flagged} check(s) flagged by item analysis"
+            if summary.submissions >= MIN_FOR_FLAGS
+            else f"item analysis needs at least {MIN_FOR_FLAGS} submissions"
+        ),
         "similar pairs: "
         + (str(len(summary.similar)) if summary.similarity_checked else "not searched"),
     ]

@@ -5,7 +5,8 @@ quiz statistics do): a check's difficulty is p, the share of submissions that pa
 its discrimination is the point-biserial correlation of passing it with the rest of the
 score (the other checks' points, so that a check is not correlated with itself); the
 whole assessment's reliability is KR-20 (Cronbach's alpha for pass/fail items). A check
-is flagged when p > 0.95, p < 0.05 or discrimination < 0.1. Only results with checks
+is flagged when p > 0.95, p < 0.05 or discrimination < 0.1, once at least MIN_FOR_FLAGS
+submissions were graded (one learner's results flag every check). Only results with checks
 count in the item analysis: a submission whose grading failed has none.
 """
 
@@ -21,6 +22,8 @@ from grader.instructor.classfolder import StoredResult, StoredTest
 from grader.instructor.similarity import SimilarPair
 
 EASY, HARD, WEAK = 0.95, 0.05, 0.1  # the flags' thresholds on p and discrimination
+# Below this many graded submissions p and the correlation say nothing: no flags.
+MIN_FOR_FLAGS = 5
 BINS = 10  # score histogram: tenths of the maximum
 
 
@@ -179,7 +182,7 @@ def _item_analysis(results: Sequence[StoredResult]) -> tuple[CheckStatistics, ..
         manual = first.manual
         r = None if manual else _point_biserial(rows)
         flags = []
-        if not manual:
+        if not manual and len(rows) >= MIN_FOR_FLAGS:
             if p > EASY:
                 flags.append("everybody passes")
             elif p < HARD:
