@@ -193,7 +193,16 @@ def _touches(calls: tuple[str, ...], targets: list[str]) -> bool:
 
 @pytest.mark.parametrize("scenario", HOSTILE)
 def test_hostile_scenario(scenario: str, base_context: GradingContext, tmp_path: Path):
+    skip_where_uncontained(scenario, base_context)
     run_scenario(scenario, base_context, tmp_path)
+
+
+def skip_where_uncontained(scenario: str, context: GradingContext) -> None:
+    needs = hostile_spec(FIXTURES / scenario).get("needs_isolation")
+    if needs and context.stack.level == "process":
+        # Marked, not silent: the process level has no file-system, network or PID
+        # barrier, and running the attack would let it write into the checkout.
+        pytest.skip(f"needs isolation ({needs}): the process level does not contain it")
 
 
 # Scenarios that attack the isolation itself (hostile.yaml `needs_isolation:`); the others
@@ -241,11 +250,7 @@ def level_context(request: pytest.FixtureRequest) -> GradingContext:
 def test_escape_attempts_are_contained_at_every_level(
     scenario: str, level_context: GradingContext, tmp_path: Path
 ):
-    needs = hostile_spec(FIXTURES / scenario)["needs_isolation"]
-    if level_context.stack.level == "process":
-        # Marked, not silent: the process level has no file-system, network or PID
-        # barrier, and running the attack would let it write into the checkout.
-        pytest.skip(f"needs isolation ({needs}): the process level does not contain it")
+    skip_where_uncontained(scenario, level_context)
     run_scenario(scenario, level_context, tmp_path)
 
 
