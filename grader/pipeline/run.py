@@ -72,6 +72,11 @@ class _WatchedWorker:
     def given_up(self) -> set[str]:
         return self.worker.given_up()
 
+    @property
+    def printed_too_much(self) -> dict[str, int]:
+        """What the learner's code printed past the output cap (see Worker)."""
+        return getattr(self.worker, "printed_too_much", {})
+
     def _watch(self, module: str, name: str, ask: Callable[..., Any], *args: Any, **kwargs: Any):
         self.progress.call_started(module, name)
         try:
