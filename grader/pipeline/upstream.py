@@ -6,6 +6,11 @@ functions fails its own checks, the later exercises that use it fail too, and th
 learner should hear where to start. Which functions an exercise uses is read from the
 learner's file (its imports, parsed, never run); which functions failed, from the
 learner calls each failed logistic_scratch check made.
+
+Inside logistic_scratch.py too: a failed check of fit_logistic whose fit_logistic calls
+the learner's own gradient, when gradient failed its own checks, names gradient. (The
+checks themselves already probe such functions and say so in their message; this stage
+records the suspects for every report and adds the sentence where a check did not.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from grader.checks.dependencies import CORE_MODULE, core_names_used
+from grader.checks.source import same_file_dependencies
 from grader.results import CheckOutcome, Status
 
 
@@ -42,8 +48,11 @@ def note_upstream_failures(
     uses = {stem: core_names_used(text) for stem, text in sources.items()}
     noted = []
     for outcome in outcomes:
+        if outcome.exercise == CORE_MODULE:
+            noted.append(_note_same_file(outcome, failed, sources.get(CORE_MODULE)))
+            continue
         suspects = sorted(uses.get(outcome.exercise, set()) & set(failed))
-        if outcome.exercise == CORE_MODULE or outcome.status is not Status.FAILED or not suspects:
+        if outcome.status is not Status.FAILED or not suspects:
             noted.append(outcome)
             continue
         checks = sorted({check for name in suspects for check in failed[name]})
@@ -58,3 +67,32 @@ def note_upstream_failures(
             dataclasses.replace(outcome, message=message, upstream_failures=tuple(suspects))
         )
     return noted
+
+
+def _note_same_file(
+    outcome: CheckOutcome, failed: dict[str, list[str]], source: str | None
+) -> CheckOutcome:
+    """A failed logistic_scratch check whose functions use other functions of the file
+    that failed checks of their own (not this one)."""
+    if outcome.status is not Status.FAILED:
+        return outcome
+    own = [call for call in outcome.learner_calls if call.startswith(f"{CORE_MODULE}.")]
+    suspects: set[str] = set()
+    for call in own:
+        for name in same_file_dependencies(source, call.split(".", 1)[1]):
+            qualified = f"{CORE_MODULE}.{name}"
+            others = [check for check in failed.get(qualified, []) if check != outcome.check_id]
+            if qualified not in own and others:
+                suspects.add(qualified)
+    if not suspects:
+        return outcome
+    names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(suspects))
+    message = outcome.message
+    if not all(f"{name.split('.')[-1]}()" in message for name in suspects):
+        checks = sorted({c for name in suspects for c in failed[name] if c != outcome.check_id})
+        note = (
+            f"This may not be this function's fault: it uses {names}, which failed its own "
+            f"checks ({', '.join(checks)}). Fix that first; this check may pass once it does."
+        )
+        message = f"{message}\n{note}" if message else note
+    return dataclasses.replace(outcome, message=message, upstream_failures=tuple(sorted(suspects)))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
+from grader.checks.conditioning import loss_history_atol
 from grader.checks.framework import expect_close, expect_equal, normalized_word
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex2_learning_rate"
 
@@ -17,11 +19,12 @@ def check_hidden_loss_history(learner, reference, rng, tickets):
     data = _draw.tickets(rng, n_max=150)
     lr = float(np.round(0.5 * reference.call(MODULE, "stable_lr_bound", data.X), 4))
     epochs = int(rng.integers(20, 120))
-    l2 = float(rng.choice([0.0, 0.1]))
+    l2 = float(np.round(rng.uniform(0.02, 0.2), 3))  # always > 0: an ignored l2 shows
     expect_close(
         learner.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
         reference.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
         hidden=True,
+        atol=loss_history_atol(data.X, data.y, lr, epochs, l2),
         what="loss_history on held-out tickets",
         variants=answers(reference, tickets, MODULE, "loss_history"),
         fix="One value per epoch, the objective (loss + l2/2 ||w[1:]||^2) before each update.",
@@ -66,3 +69,6 @@ def check_hidden_classify_run(learner, reference, rng):
             fix="Apply the rules in order: not finite or last > first -> 'diverges'; a rise "
             "above 1e-12 -> 'oscillates'; else 'converges'.",
         )
+
+
+blame_in_module(globals())

@@ -9,6 +9,7 @@ import numpy as np
 from grader.checks.framework import CheckFailure, expect_close, expect_equal
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex5_label_flip"
 KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_after")
@@ -16,7 +17,12 @@ KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_aft
 
 def check_hidden_label_flip(learner, reference, rng, tickets):
     """flip_label and label_flip_experiment on held-out tickets."""
-    data = _draw.tickets(rng, n_min=10, n_max=80)
+    drawn = _draw.tickets(rng, n_min=10, n_max=80)
+    # A repeated ticket with the other label: the models' probabilities tie across classes,
+    # so an AUC that does not count ties as one half (M14) shows whatever the draw.
+    data = _draw.Tickets(
+        np.vstack([drawn.X_raw, drawn.X_raw[:1]]), np.append(drawn.y, 1 - drawn.y[0])
+    )
     index = int(rng.integers(0, len(data.y)))
     expect_equal(
         learner.call(MODULE, "flip_label", data.y, index),
@@ -45,3 +51,6 @@ def check_hidden_label_flip(learner, reference, rng, tickets):
             fix="Use the index, lr, epochs and n_bins you are given; retrain on the flipped "
             "labels; score each model against its own labels.",
         )
+
+
+blame_in_module(globals())

@@ -7,6 +7,7 @@ import numpy as np
 from grader.checks.framework import expect_close
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex6_sklearn_match"
 
@@ -39,3 +40,6 @@ def check_hidden_l2_for_C(learner, reference, rng, tickets):
         variants={"M23": 1.0 / C, **answers(reference, tickets, MODULE, "l2_for_C")},
         fix="l2 = 1 / (C * n).",
     )
+
+
+blame_in_module(globals())

@@ -13,6 +13,7 @@ from grader.checks.framework import (
     as_number,
     expect_close,
 )
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex6_sklearn_match"
 SLOW_CALL_FACTOR = 6  # a converged fit at a stable step takes many thousand epochs
@@ -77,3 +78,6 @@ def check_scratch_vs_sklearn_gap(learner, tickets):
             f"scratch_vs_sklearn_gap(X_raw, y, C=1) is {gap:.3g}; a converged fit gives at most "
             "1e-3. Fit at l2 = l2_for_C(C, n) with a step below 2/L and enough epochs.",
         )
+
+
+blame_in_module(globals())
