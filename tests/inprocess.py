@@ -32,7 +32,7 @@ from grader.sandbox import FailureKind, Limits, StudentCodeError
 from grader.sandbox.protocol import decode_value, encode_value
 from grader.sandbox.worker import CallResult
 
-LEARNER_MODULES = tuple(sorted(Path(name).stem for name in EXERCISE_FILES)) + ("tickets",)
+LEARNER_MODULES = (*tuple(sorted(Path(name).stem for name in EXERCISE_FILES)), "tickets")
 
 
 @contextlib.contextmanager
@@ -66,7 +66,7 @@ class InProcessWorker:
                     continue
                 try:
                     self.modules[name] = importlib.import_module(name)
-                except BaseException as error:  # noqa: BLE001 - the learner's import
+                except BaseException as error:
                     self.modules[name] = StudentCodeError(
                         FailureKind.IMPORT_ERROR,
                         f"{name}.py failed to import: {type(error).__name__}: {error}",
@@ -93,7 +93,7 @@ class InProcessWorker:
             warnings.simplefilter("always")
             try:
                 value = target(*args, **kwargs)
-            except Exception as error:  # noqa: BLE001 - the learner's code
+            except Exception as error:
                 text = f"{type(error).__name__}: {error}"
                 raise StudentCodeError(
                     FailureKind.EXCEPTION,
@@ -103,7 +103,7 @@ class InProcessWorker:
                 ) from None
         try:
             value = decode_value(encode_value(value))
-        except Exception as error:  # noqa: BLE001 - refused as a worker would
+        except Exception as error:
             raise StudentCodeError(
                 FailureKind.BAD_RETURN, f"{function}() returned {type(value).__name__}: {error}"
             ) from None
@@ -129,7 +129,7 @@ class InProcessWorker:
 def _plain(value: Any) -> Any:
     try:
         return decode_value(encode_value(value))
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 

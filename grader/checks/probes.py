@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.dependencies import CORE_MODULE
-from grader.checks.framework import CheckFailure, Learner, StudentCodeError
+from grader.checks.framework import CheckFailure, CheckSkipped, Learner, StudentCodeError
 from grader.checks.source import core_dependencies, same_file_dependencies
 
 _X = np.array([[1.0, 0.5, 2.0], [1.0, -1.0, 0.5], [1.0, 2.0, -0.5], [1.0, 0.0, 1.5]])
@@ -83,7 +83,10 @@ def _probe(learner: Learner, reference: Any, function: str) -> str | None:
             return f"fails{where} ({error.exception_type or error.kind.value})"
         except CheckFailure:
             return "changes its input in place"
-        expected = reference.call(CORE_MODULE, function, *args, **kwargs)
+        try:
+            expected = reference.call(CORE_MODULE, function, *args, **kwargs)
+        except CheckSkipped:  # a learner's self-check replays only the visible answers
+            return None
         verdict = _compare(got, expected)
         if verdict is not None:
             return f"{verdict}{where}"
@@ -175,8 +178,10 @@ def _blamed(
         text = failure.message
         if failure.fix and text.endswith(failure.fix):
             text = text[: -len(failure.fix)].rstrip()
-        # An error where 0/0 should give 0 (M11) came from the wrong function it uses.
-        tags = tuple(tag for tag in failure.misconceptions if tag != "M11")
+        # An error "where 0/0 should give 0" (M11) that a function it uses raised, or
+        # caused by returning the wrong shape, is that function's fault, not a 0/0.
+        crashed = any(not why.startswith("gives wrong values") for _, why in faulty)
+        tags = tuple(t for t in failure.misconceptions if not (crashed and t == "M11"))
     else:
         text = failure.learner_message.splitlines()[0] if failure.learner_message else ""
         tags = ()

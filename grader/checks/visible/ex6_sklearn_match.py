@@ -73,6 +73,14 @@ def check_scratch_vs_sklearn_gap(learner, tickets):
             ) from None
         raise
     gap = as_number(got, "scratch_vs_sklearn_gap(X_raw, y, C=1)")
+    if gap == 0.0:
+        # Gradient descent and scikit-learn's solver never agree to the last bit: a gap of
+        # exactly 0 was not computed from two fits (a constant does not earn the point).
+        raise CheckFailure(
+            "scratch_vs_sklearn_gap(X_raw, y, C=1) is exactly 0, which two different solvers "
+            "never give: return max |w_scratch - w_sklearn| of your fit_logistic at "
+            "l2_for_C(C, n) and sklearn_weights(X_raw, y, C)."
+        )
     if not (np.isfinite(gap) and 0.0 <= gap <= 1e-3):
         raise CheckFailure(
             f"scratch_vs_sklearn_gap(X_raw, y, C=1) is {gap:.3g}; a converged fit gives at most "

@@ -355,14 +355,19 @@ def check_precision_recall_f1_zero_division(learner, reference):
     # only a function right there is said to stumble on 0/0 (M11) below.
     ordinary = reference.call(MODULE, "precision_recall_f1", PRF_CM)
     got = learner.call(MODULE, "precision_recall_f1", PRF_CM)
-    right = _right(got, ordinary)
+    # Precision and recall are where the divisions are (F1 has its own check, M12).
+    try:
+        right = _right(np.asarray(got, dtype=float)[:2], np.asarray(ordinary)[:2])
+    except (TypeError, ValueError, IndexError):
+        right = False
     if not right:
         # Every 0/0 answer is (0.0, 0.0, 0.0): a function that returns it always must not
         # earn this point. It counts once the ordinary matrix comes out right.
         raise CheckFailure(
-            f"precision_recall_f1({PRF_CM.tolist()}) is wrong (expected {show(ordinary)}, "
-            f"got {show(got)}), so its 0/0 answers cannot be judged yet. Fix it first (see "
-            "check_precision_recall_f1); this check counts once it is right."
+            f"precision_recall_f1({PRF_CM.tolist()}) gives the wrong precision or recall "
+            f"(expected {show(ordinary)}, got {show(got)}), so its 0/0 answers cannot be "
+            "judged yet. Fix it first (see check_precision_recall_f1); this check counts once "
+            "precision and recall are right."
         )
     for cm in (np.array([[6, 0], [2, 0]]), np.array([[8, 0], [0, 0]]), np.array([[0, 3], [0, 0]])):
         what = f"precision_recall_f1({cm.tolist()})"
@@ -437,7 +442,7 @@ def check_roc_auc_one_class(learner, reference):
     """roc_auc raises ValueError when y holds one class only."""
     # Raising is the job only where the AUC is undefined: a function that always raises
     # (or returns nonsense) on two classes does not earn this point.
-    two_y, two_p = np.array([0, 1, 1, 0]), np.array([0.2, 0.5, 0.9, 0.5])
+    two_y, two_p = np.array([0, 1, 1, 0]), np.array([0.2, 0.5, 0.9, 0.7])  # AUC 0.75, no tie
     try:
         two = learner.call(MODULE, "roc_auc", two_y, two_p)
     except StudentCodeError as error:
