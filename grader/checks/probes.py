@@ -68,6 +68,8 @@ def probe(learner: Learner, reference: Any, function: str) -> str | None:
 
 
 def _probe(learner: Learner, reference: Any, function: str) -> str | None:
+    # Tiny inputs: a function still running after a short limit is as good as hung.
+    limit = min(learner.DEPENDENT_TIMEOUT_S, learner.call_timeout_s)
     for args, kwargs in PROBES.get(function, []):
         first = args[0] if args else None
         one_class = (
@@ -78,7 +80,7 @@ def _probe(learner: Learner, reference: Any, function: str) -> str | None:
         )
         where = " on labels of one class" if one_class else " on a small input"
         try:
-            got = learner.call(CORE_MODULE, function, *args, **kwargs)
+            got = learner.call(CORE_MODULE, function, *args, timeout_s=limit, **kwargs)
         except StudentCodeError as error:
             return f"fails{where} ({error.exception_type or error.kind.value})"
         except CheckFailure:

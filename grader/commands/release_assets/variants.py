@@ -22,3 +22,5 @@ sigmoid_sign_flipped = log_loss_summed = threshold_strict = f1_arithmetic = _non
 roc_swapped = ece_from_bins = cost_swapped = zero_division_nan = _none
 gradient_variants = confusion_variants = auc_ties = reliability_variants = _empty
 lr_bound_variants = _empty
+strict_confusion = roc_strict = sweep_strict = best_f1_strict = cost_strict = _none
+min_cost_strict = _none
