@@ -271,9 +271,10 @@ def expect_close(
     if hidden:
         detail = f"your result differs from the expected one (beyond rtol {rtol:g})"
     else:
-        detail = f"expected {show(expected_array)}, got {show(actual_array)}"
-        if expected_array.size > 12:
-            detail += _first_difference(actual_array, expected_array, rtol, atol)
+        if expected_array.size > 12:  # too long to show: where they first differ
+            detail = _first_difference(actual_array, expected_array, rtol, atol)
+        else:
+            detail = f"expected {show(expected_array)}, got {show(actual_array)}"
     raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
 
 
@@ -283,7 +284,7 @@ def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, ato
     index = tuple(int(i) for i in np.argwhere(differs)[0])
     where = index[0] if len(index) == 1 else index
     return (
-        f"; {int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
+        f"{int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
         f"expected {show(float(expected[index]))}, got {show(float(actual[index]))}"
     )
 

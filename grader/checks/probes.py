@@ -146,7 +146,8 @@ def faulty_dependencies(
     ]
 
 
-BLAMED = "which {why}: fix {names} first"
+#: The end of a blamed check's message; grader/pipeline/upstream.py reads it.
+BLAMED_AT_RUN = "itself may be right."
 
 
 def blame_dependencies(check: Callable[..., None]) -> Callable[..., None]:
@@ -192,7 +193,7 @@ def _blamed(
     place = "from this file" if module == CORE_MODULE else f"from {CORE_MODULE}.py"
     blame = (
         f"{function}() uses your {names} {place}, which is wrong ({whys}; see its own "
-        f"checks): fix {names} first. {function}() itself may be right."
+        f"checks): fix {names} first. {function}() {BLAMED_AT_RUN}"
     )
     return CheckFailure(f"{text}\n{blame}" if text else blame, tags, blamed=faulty)
 

@@ -19,6 +19,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from grader.checks.dependencies import CORE_MODULE, core_names_used
+from grader.checks.probes import BLAMED_AT_RUN
 from grader.checks.source import same_file_dependencies
 from grader.results import CheckOutcome, Status
 
@@ -62,11 +63,25 @@ def note_upstream_failures(
             f"{CORE_MODULE}.py, which failed its own checks ({', '.join(checks)}). Fix "
             f"{CORE_MODULE}.py first; this check may pass once it does."
         )
-        message = f"{outcome.message}\n{note}" if outcome.message else note
-        noted.append(
-            dataclasses.replace(outcome, message=message, upstream_failures=tuple(suspects))
-        )
+        message = outcome.message
+        if BLAMED_AT_RUN not in message:  # the check's own probes have not said it already
+            message = f"{message}\n{note}" if message else note
+        core_source = sources.get(CORE_MODULE)
+        where = sorted(set(suspects) | _first_in_chain(suspects, failed, core_source))
+        noted.append(dataclasses.replace(outcome, message=message, upstream_failures=tuple(where)))
     return noted
+
+
+def _first_in_chain(
+    suspects: list[str], failed: dict[str, list[str]], core_source: str | None
+) -> set[str]:
+    """The failed logistic_scratch functions the suspects use in turn: where to start."""
+    return {
+        f"{CORE_MODULE}.{name}"
+        for suspect in suspects
+        for name in same_file_dependencies(core_source, suspect.split(".", 1)[1])
+        if f"{CORE_MODULE}.{name}" in failed
+    }
 
 
 def _note_same_file(
@@ -88,7 +103,7 @@ def _note_same_file(
         return outcome
     names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(suspects))
     message = outcome.message
-    if not all(f"{name.split('.')[-1]}()" in message for name in suspects):
+    if BLAMED_AT_RUN not in message:
         checks = sorted({c for name in suspects for c in failed[name] if c != outcome.check_id})
         note = (
             f"This may not be this function's fault: it uses {names}, which failed its own "
