@@ -27,6 +27,12 @@ def read_source(path: Path) -> str | None:
         return None
 
 
+def parse(source: str) -> ast.Module:
+    """ast.parse, also for text read as plain UTF-8 with its BOM left in (a file saved by a
+    Windows editor); raises SyntaxError and ValueError like ast.parse."""
+    return ast.parse(source.removeprefix("\ufeff"))
+
+
 def _is_main_guard(node: ast.stmt) -> bool:
     """`if __name__ == "__main__":` (either way round)."""
     if not isinstance(node, ast.If) or not isinstance(node.test, ast.Compare):
@@ -58,7 +64,7 @@ def imported_modules(source: str, *, skip_main: bool = True) -> Iterator[str]:
     "__main__":` do not run when the file is graded and are skipped unless skip_main is
     False. A relative import (`from . import x`) yields nothing: it names the file's own
     package."""
-    tree = ast.parse(source)
+    tree = parse(source)
     nodes = _walk_outside_main(tree) if skip_main else ast.walk(tree)
     for node in nodes:
         if isinstance(node, ast.Import):
@@ -169,7 +175,7 @@ def same_file_dependencies(source: str | None, function: str) -> list[str]:
     if not source:
         return []
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return []
     functions = _functions(tree)
@@ -192,7 +198,7 @@ def core_dependencies(source: str | None, function: str, core: str) -> list[str]
     if not source:
         return []
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return []
     imported: dict[str, str] = {}  # local name -> core function
@@ -222,7 +228,7 @@ def function_uses(source: str | None, function: str, attribute: str) -> bool:
     if not source:
         return False
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except (SyntaxError, ValueError):
         return False
     node = _functions(tree).get(function)
