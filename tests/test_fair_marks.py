@@ -525,8 +525,14 @@ def test_the_from_scratch_rule_judges_third_party_packages_only(
 def test_source_analyses_read_a_file_saved_with_a_bom() -> None:
     from grader.checks.dependencies import core_names_used
 
-    ex2 = "\ufefffrom logistic_scratch import gradient\n\ndef f(X, y, w):\n    return gradient(X, y, w)\n"
+    ex2 = (
+        "\ufefffrom logistic_scratch import gradient\n\n"
+        "def f(X, y, w):\n    return gradient(X, y, w)\n"
+    )
     assert core_names_used(ex2) == {"logistic_scratch.gradient"}
     assert core_dependencies(ex2, "f", "logistic_scratch") == ["gradient"]
-    core = "\ufeffdef gradient(X, y, w):\n    return X\n\ndef fit(X, y):\n    return gradient(X, y, 0)\n"
+    core = (
+        "\ufeffdef gradient(X, y, w):\n    return X\n\n"
+        "def fit(X, y):\n    return gradient(X, y, 0)\n"
+    )
     assert same_file_dependencies(core, "fit") == ["gradient"]
