@@ -536,3 +536,79 @@ def test_source_analyses_read_a_file_saved_with_a_bom() -> None:
         "def fit(X, y):\n    return gradient(X, y, 0)\n"
     )
     assert same_file_dependencies(core, "fit") == ["gradient"]
+
+
+# Arguments a learner's function may ignore, falling back to its default: each must cost
+# points at every seed (a drawn argument never equals the default, or a case laid down
+# whatever the seed uses another value).
+IGNORED_ARGUMENTS = [
+    ("logistic_scratch", "log_loss", "eps"),
+    ("logistic_scratch", "gradient", "l2"),
+    ("logistic_scratch", "fit_logistic", "l2"),
+    ("logistic_scratch", "fit_logistic", "lr"),
+    ("logistic_scratch", "fit_logistic", "epochs"),
+    ("logistic_scratch", "reliability_bins", "n_bins"),
+    ("logistic_scratch", "expected_calibration_error", "n_bins"),
+    ("ex2_learning_rate", "loss_history", "l2"),
+    ("ex3_threshold_sweep", "expected_cost", "cost_fn"),
+    ("ex3_threshold_sweep", "expected_cost", "cost_fp"),
+    ("ex3_threshold_sweep", "min_cost_threshold", "cost_fn"),
+    ("ex3_threshold_sweep", "min_cost_threshold", "cost_fp"),
+    ("ex4_manual_ece", "sklearn_reliability", "n_bins"),
+    ("ex5_label_flip", "label_flip_experiment", "index"),
+    ("ex5_label_flip", "label_flip_experiment", "lr"),
+    ("ex5_label_flip", "label_flip_experiment", "epochs"),
+    ("ex5_label_flip", "label_flip_experiment", "n_bins"),
+    ("ex6_sklearn_match", "sklearn_weights", "C"),
+]
+
+
+def _ignoring_source(source: str, function: str, parameter: str) -> str:
+    """The module with `function` calling the real one with `parameter` left at its
+    default, whatever the caller passed."""
+    tree = ast.parse(source)
+    node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == function)
+    lines = source.splitlines()
+    real = "\n".join(lines[node.lineno - 1 : node.end_lineno]).replace(
+        f"def {function}(", f"def _real_{function}(", 1
+    )
+    wrapper = textwrap.dedent(
+        f"""
+        def {function}(*args, **kwargs):
+            import inspect
+
+            bound = inspect.signature(_real_{function}).bind(*args, **kwargs)
+            bound.arguments.pop({parameter!r}, None)
+            return _real_{function}(*bound.args, **bound.kwargs)
+        """
+    )
+    return "\n".join([*lines[: node.lineno - 1], real, wrapper, *lines[node.end_lineno :]])
+
+
+def test_an_ignored_argument_costs_points_at_every_seed(grader, kit, tmp_path) -> None:
+    """Each function that ignores one of its arguments (using the default instead) fails
+    one of its checks, and each of its hidden checks ends the same way at every seed."""
+    checks = grader.check_ids([Category.VISIBLE, Category.HIDDEN])
+    solutions = grader.learner(kit.solutions)
+    callers: dict[str, list[str]] = defaultdict(list)
+    for check in checks:
+        for call in grader.run(solutions, check, 0).calls:
+            callers[call].append(check)
+    learners = {}
+    for module, function, parameter in IGNORED_ARGUMENTS:
+        folder = tmp_path / f"{function}-{parameter}"
+        shutil.copytree(kit.solutions, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        path = folder / f"{module}.py"
+        path.write_text(_ignoring_source(path.read_text(encoding="utf-8"), function, parameter))
+        own = callers[f"{module}.{function}"]
+        learners[f"{function}({parameter})"] = (grader.learner(folder), own)
+    statuses: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for seed in SEEDS:
+        for name, (learner, own) in learners.items():
+            for check in own:
+                if seed == 0 or grader.specs[check].hidden:  # visible ones draw nothing
+                    statuses[name][check].add(grader.run(learner, check, seed).status)
+    for name, by_check in statuses.items():
+        assert {"failed"} in by_check.values(), f"{name} loses no point"
+        varying = [check for check, seen in by_check.items() if len(seen) > 1]
+        assert not varying, f"{name}: {varying} depend on the seed"
