@@ -410,6 +410,8 @@ def test_a_confusion_matrix_sized_by_the_classes_present_is_charged_to_itself(
         "check_hidden_roc",
     )
     assert verdicts["check_confusion_matrix_layout"].status == "failed"
+    assert "with y all 0" in verdicts["check_confusion_matrix_layout"].message
+    assert "Always 2x2" in verdicts["check_confusion_matrix_layout"].message
     assert verdicts["check_hidden_confusion_and_rates"].status == "failed"
     for check in ("check_roc_points", "check_hidden_roc"):
         assert verdicts[check].status == "failed"

@@ -324,15 +324,26 @@ def check_confusion_matrix_layout(learner, reference, tickets):
     )
     # Labels of one class: still a 2x2 matrix (a matrix sized by the classes present,
     # len(np.unique(y)), is 1x1 here).
+    one_class_fix = (
+        "Always 2x2, whatever classes y holds: count the four cells with boolean masks, not "
+        "with a matrix sized by np.unique(y)."
+    )
     for label in (0, 1):
         one_class = np.full(len(y), label)
+        what = f"confusion_matrix_at_threshold with y all {label}, p={p.tolist()}, t={t}"
+        try:
+            got = learner.call(MODULE, "confusion_matrix_at_threshold", one_class, p, t)
+        except StudentCodeError as error:
+            if error.kind is not FailureKind.EXCEPTION:
+                raise
+            first = error.learner_message.splitlines()[0] if error.learner_message else ""
+            raise CheckFailure(f"{what} failed: {first}. {one_class_fix}") from None
         expect_equal(
-            learner.call(MODULE, "confusion_matrix_at_threshold", one_class, p, t),
+            got,
             reference.call(MODULE, "confusion_matrix_at_threshold", one_class, p, t),
-            what=f"confusion_matrix_at_threshold with y all {label}, p={p.tolist()}, t={t}",
+            what=what,
             variants=variants.confusion_variants(one_class, p, t),
-            fix="Always 2x2, whatever classes y holds: count the four cells with boolean "
-            "masks, not with a matrix sized by np.unique(y).",
+            fix=one_class_fix,
         )
 
 
