@@ -39,10 +39,21 @@ def test_each_misconception_has_a_fixture_that_is_recognized(misconception: str)
 
 @pytest.mark.parametrize(
     ("submission", "seed"),
-    [("solutions", 11), ("solutions", 12), ("correct-loops-and-lists", 11)],
+    [
+        ("solutions", 11),
+        ("solutions", 12),
+        ("correct-loops-and-lists", 11),
+        ("correct-log1p-log-loss", 13),
+        ("correct-logaddexp-loss-history", 14),
+        ("correct-loop-reliability-bins", 15),
+    ],
 )
-def test_correct_submissions_are_never_tagged(kit, submission, seed) -> None:
+def test_correct_submissions_are_never_tagged(kit, submission, seed, tmp_path) -> None:
+    from grader.samples import Sample, compose_sample
+
     folder = kit.solutions if submission == "solutions" else FIXTURES / submission
+    if (folder / "sample.yaml").exists():
+        folder = compose_sample(Sample.read(folder), kit.solutions, tmp_path / submission)
     context = GradingContext.build(GradingOptions(kit_root=kit.root, base_seed=seed))
     result = grade_submission(folder, context, name=submission)
     tagged = {

@@ -107,6 +107,9 @@ def test_a_broken_fit_logistic_is_named_in_the_label_flip_and_sklearn_checks(
         assert "fit_logistic() (it failed check_fit_logistic_stable)" in upstream_sentence(
             outcome, [item.outcome for item in result.checks]
         )
+        # The check probed fit_logistic on a tiny input and names it, once (no second note).
+        assert "fix fit_logistic() first" in outcome.message
+        assert "Fix logistic_scratch.py first" not in outcome.message
 
 
 def test_a_function_built_on_a_hung_core_function_gets_a_short_limit(tmp_path, monkeypatch):

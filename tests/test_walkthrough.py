@@ -77,7 +77,7 @@ def test_one_mistake_is_named_as_a_misconception(bundle: Path, tmp_path: Path) -
     assert "Fix first: predict_with_threshold() in logistic_scratch.py" in done.stdout
     assert "M09" in done.stdout.split("Fix first:")[1].splitlines()[0]
     # the later exercise built on it says so once, not under each of its checks
-    assert done.stdout.count("from logistic_scratch.py: fix that first") == 1
+    assert done.stdout.count("from logistic_scratch.py: fix th") == 1  # that / those
 
 
 def test_a_syntax_error_is_noted_once_per_file_and_its_checks_not_run(

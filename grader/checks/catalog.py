@@ -53,7 +53,9 @@ def discover_checks(categories: tuple[Category, ...] = tuple(Category)) -> list[
                 for name, value in vars(module).items()
                 if name.startswith(CHECK_PREFIX) and inspect.isfunction(value)
             ]
-            for function in sorted(functions, key=lambda f: f.__code__.co_firstlineno):
+            for function in sorted(
+                functions, key=lambda f: inspect.unwrap(f).__code__.co_firstlineno
+            ):
                 specs.append(
                     CheckSpec(
                         check_id=function.__name__,

@@ -14,7 +14,7 @@ def core_names_used(source: str | None) -> set[str]:
     if not source:
         return set()
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(source.removeprefix("\ufeff"))  # a BOM left in by a UTF-8 read
     except (SyntaxError, ValueError):
         return set()
     used: set[str] = set()

@@ -9,17 +9,17 @@ for the learner when they differ.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import numpy as np
 
 from grader.checks.dependencies import CORE_MODULE, core_names_used
+from grader.checks.source import imported_modules
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, read_source
 
@@ -27,10 +27,19 @@ from grader.source_text import SourceDecodeError, read_source
 class CheckFailure(AssertionError):
     """The learner's code ran but gave a wrong answer; the message is for the learner."""
 
-    def __init__(self, message: str, misconceptions: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        misconceptions: tuple[str, ...] = (),
+        *,
+        fix: str = "",
+        blamed: list[tuple[str, str]] | tuple = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.misconceptions = misconceptions
+        self.fix = fix  # the hint at the end of the message, dropped when another is blamed
+        self.blamed = tuple(blamed)  # (function, why) of wrong functions this one uses
 
 
 class CheckSkipped(Exception):
@@ -67,6 +76,7 @@ class Learner:
     worker: Worker
     submission_dir: Any  # Path of the private copy; read as text only, never executed here
     calls: list[str] = field(default_factory=list)
+    probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
     DEPENDENT_TIMEOUT_S: ClassVar[float] = 2.0  # for a function whose core dependency hung
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
@@ -229,26 +239,6 @@ def seed_for(base_seed: int, check_id: str) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def imported_modules(source: str) -> Iterator[str]:
-    """Every module a source file imports, at any depth (import, from-import, __import__)."""
-    tree = ast.parse(source)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from (alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            yield node.module
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, (ast.Name, ast.Attribute))
-            and (getattr(node.func, "id", None) or getattr(node.func, "attr", None))
-            in {"__import__", "import_module"}
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-        ):
-            yield node.args[0].value
-
-
 __all__ = [
     "CheckFailure",
     "CheckSkipped",
@@ -273,11 +263,14 @@ def expect_close(
     what: str,
     fix: str,
     rtol: float = 1e-6,
-    atol: float = 1e-9,
+    atol: float | np.ndarray = 1e-9,
     hidden: bool = False,
     variants: dict[str, Any] | None = None,
 ) -> None:
     """Pass when actual matches expected; otherwise fail naming any known wrong variant.
+
+    `atol` may be an array of the expected value's shape: a tolerance per element, from
+    that element's conditioning (grader/checks/conditioning.py).
 
     `variants` maps a misconception id to what that wrong implementation would return on
     the same input: a learner result that matches one is tagged with its id. Hidden checks
@@ -289,6 +282,7 @@ def expect_close(
         raise CheckFailure(
             f"{what}: expected shape {expected_array.shape}, got shape {actual_array.shape}. {fix}",
             _matching(actual_array, variants, rtol, atol),
+            fix=fix,
         )
     if close(actual_array, expected_array, rtol=rtol, atol=atol):
         return
@@ -299,7 +293,7 @@ def expect_close(
         detail = _first_difference(actual_array, expected_array, rtol, atol)
     else:
         detail = f"expected {show(expected_array)}, got {show(actual_array)}"
-    raise CheckFailure(f"{what}: {detail}. {fix}", tags)
+    raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
 
 
 def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
@@ -342,8 +336,9 @@ def _close_or_both_nan(actual: Any, wrong: Any, *, rtol: float, atol: float) -> 
 
 
 def misconception_ids(keys: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """ "M10#2" -> "M10", without repeats, in order."""
-    return tuple(dict.fromkeys(key.split("#")[0] for key in keys))
+    """ "M10#2" -> "M10", "M06+M07" -> "M06", "M07" (two mistakes made together), without
+    repeats, in order."""
+    return tuple(dict.fromkeys(part for key in keys for part in key.split("#")[0].split("+")))
 
 
 def expect_equal(
@@ -382,7 +377,7 @@ def expect_equal(
         )
     else:
         detail = f"expected {show(expected)}, got {show(actual)}"
-    raise CheckFailure(f"{what}: {detail}. {fix}", tags)
+    raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
 
 
 def _same_shape(actual: Any, expected: np.ndarray) -> bool:
@@ -440,6 +435,7 @@ def call_where_zero_division(
             raise CheckFailure(
                 f"{what} raised an error where a 0/0 should give 0.0 ({detail}). {fix}",
                 misconceptions=("M11",),
+                fix=fix,
             ) from None
         raise
 
@@ -449,3 +445,17 @@ def normalized_word(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return re.sub(r"\s+", "", value).lower()
+
+
+def expect_one_of(got: Any, thresholds: list, what: str, hidden: bool) -> float:
+    """The learner's threshold as a number, or a failure when it is none of `thresholds`
+    (a search that starts from best_t = 0 and never moves, say)."""
+    value = as_number(got, what)
+    if not any(value == float(t) for t in thresholds):
+        given = "the thresholds you were given" if hidden else f"the thresholds {thresholds}"
+        raise CheckFailure(
+            f"{what} returned {value:g}, which is not one of {given}. Start the "
+            "search from the first threshold (or from an F1 below any real one, such as -1), "
+            "not from a made-up threshold such as 0."
+        )
+    return value

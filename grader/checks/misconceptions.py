@@ -37,8 +37,10 @@ _ENTRIES = [
         "M03",
         "the sigmoid is numerically unstable",
         "overflow warnings or nan for large |z| (e.g. z = -1000)",
-        "exp(-z) overflows a float64 once -z exceeds about 709",
-        "use exp(-|z|) and the equivalent form e^z / (1 + e^z) for negative z, or clip z",
+        "exp(-z) overflows a float64 once -z exceeds about 709; np.where does not help on its "
+        "own, because it evaluates both branches for every z before choosing",
+        "compute e = exp(-|z|) once (it never overflows) and return 1 / (1 + e) for z >= 0 "
+        "and e / (1 + e) for z < 0, or clip z to [-500, 500] first",
     ),
     Misconception(
         "M04",

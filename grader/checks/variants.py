@@ -27,7 +27,8 @@ def log_loss_summed(y: np.ndarray, p: np.ndarray, eps: float = 1e-15) -> float: 
 
 
 def gradient_variants(X: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> dict:
-    """M06 (no 1/n), M07 ((y - p) x) and M08 (intercept penalized)."""
+    """M06 (no 1/n), M07 ((y - p) x), both together (gradient ascent on the summed loss,
+    -n times the data term) and M08 (intercept penalized)."""
     X, y, w = (np.asarray(a, dtype=float) for a in (X, y, w))
     data = X.T @ (_sigmoid(X @ w) - y)
     penalty = l2 * w
@@ -36,12 +37,61 @@ def gradient_variants(X: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) ->
     return {
         "M06": data + penalty,
         "M07": -data / n + penalty,
+        "M06+M07": -data + penalty,
         "M08": data / n + l2 * w if l2 else None,
     }
 
 
 def threshold_strict(p: np.ndarray, t: float) -> np.ndarray:  # M09
     return (np.asarray(p, dtype=float) > t).astype(int)
+
+
+def strict_confusion(y: np.ndarray, p: np.ndarray, t: float) -> list[list[int]]:  # M09
+    """[[TN, FP], [FN, TP]] with positives where p > t."""
+    tn, fp, fn, tp = _cells(y, threshold_strict(p, t))
+    return [[tn, fp], [fn, tp]]
+
+
+def _rates(cm: list[list[int]]) -> tuple[float, float, float]:
+    (_, fp), (fn, tp) = cm
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return float(precision), float(recall), float(f1)
+
+
+def roc_strict(y: np.ndarray, p: np.ndarray, thresholds: list) -> list:  # M09
+    """roc_points with positives where p > t."""
+    points = []
+    for t in thresholds:
+        (tn, fp), (fn, tp) = strict_confusion(y, p, t)
+        points.append((fp / (fp + tn) if fp + tn else 0.0, tp / (tp + fn) if tp + fn else 0.0))
+    return points
+
+
+def sweep_strict(y: np.ndarray, p: np.ndarray, thresholds: list) -> list:  # M09
+    """sweep_thresholds with positives where p > t."""
+    return [(float(t), *_rates(strict_confusion(y, p, t))) for t in thresholds]
+
+
+def best_f1_strict(y: np.ndarray, p: np.ndarray, thresholds: list) -> float:  # M09
+    """best_f1_threshold with positives where p > t (the first of tied maxima)."""
+    f1 = [row[3] for row in sweep_strict(y, p, thresholds)]
+    return float(list(thresholds)[int(np.argmax(f1))])
+
+
+def cost_strict(y: np.ndarray, p: np.ndarray, t: float, cost_fn: float, cost_fp: float) -> float:
+    """expected_cost with positives where p > t (M09)."""
+    (_, fp), (fn, _) = strict_confusion(y, p, t)
+    return float(fn * cost_fn + fp * cost_fp)
+
+
+def min_cost_strict(
+    y: np.ndarray, p: np.ndarray, thresholds: list, cost_fn: float, cost_fp: float
+) -> tuple[float, float]:  # M09
+    costs = [cost_strict(y, p, t, cost_fn, cost_fp) for t in thresholds]
+    best = int(np.argmin(costs))
+    return float(list(thresholds)[best]), costs[best]
 
 
 def _cells(y: np.ndarray, predicted: np.ndarray) -> tuple[int, int, int, int]:

@@ -12,6 +12,7 @@ replayed reference, and says "no variant" for any input it was not recorded on.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,29 +26,36 @@ from grader.sandbox.protocol import encode_value
 VARIANTS_RECORDING = "visible_variants.json"
 #: The key's "module" part, so these keys never meet the reference's.
 MODULE = "variants"
-#: Variant functions whose arguments are fixed by a visible check (or by the reference's
-#: answer to one); zero_division_nan reads the learner's own result and ships as it is.
-RECORDED = (
-    "sigmoid_sign_flipped",
-    "log_loss_summed",
-    "gradient_variants",
-    "threshold_strict",
-    "confusion_variants",
-    "f1_arithmetic",
-    "roc_swapped",
-    "auc_ties",
-    "reliability_variants",
-    "ece_from_bins",
-    "cost_swapped",
-    "lr_bound_variants",
-)
+#: Variants that read the learner's own result ship as they are (release_assets/variants.py).
+SHIPPED_AS_IS = ("zero_division_nan",)
+#: The key under which the recording says what a variant gives when nothing matches.
+KINDS = "__kinds__"
+
+
+def recorded_names() -> tuple[str, ...]:
+    """Every public variant function of grader/checks/variants.py but those shipped as
+    they are: a new variant is recorded without touching this file."""
+    return tuple(
+        name
+        for name, value in vars(variants).items()
+        if inspect.isfunction(value)
+        and value.__module__ == variants.__name__
+        and not name.startswith("_")
+        and name not in SHIPPED_AS_IS
+    )
+
+
+def _kind(function: Callable[..., Any]) -> str:
+    """ "dict" for a variant that answers {name: value, ...}, else "value"."""
+    returns = inspect.signature(function).return_annotation
+    return "dict" if returns in (dict, "dict") or str(returns).startswith("dict") else "value"
 
 
 @contextlib.contextmanager
 def recording_variants() -> Iterator[dict[str, Any]]:
-    """While in force, every call of a RECORDED function is kept: key -> encoded value."""
-    recorded: dict[str, Any] = {}
-    originals = {name: getattr(variants, name) for name in RECORDED}
+    """While in force, every call of a recorded variant is kept: key -> encoded value."""
+    originals = {name: getattr(variants, name) for name in recorded_names()}
+    recorded: dict[str, Any] = {KINDS: {name: _kind(f) for name, f in originals.items()}}
 
     def recorder(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def record(*args: Any, **kwargs: Any) -> Any:

@@ -6,6 +6,11 @@ functions fails its own checks, the later exercises that use it fail too, and th
 learner should hear where to start. Which functions an exercise uses is read from the
 learner's file (its imports, parsed, never run); which functions failed, from the
 learner calls each failed logistic_scratch check made.
+
+Inside logistic_scratch.py too: a failed check of fit_logistic whose fit_logistic calls
+the learner's own gradient, when gradient failed its own checks, names gradient. (The
+checks themselves already probe such functions and say so in their message; this stage
+records the suspects for every report and adds the sentence where a check did not.)
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import dataclasses
 from collections.abc import Mapping
 
 from grader.checks.dependencies import CORE_MODULE, core_names_used
+from grader.checks.probes import BLAMED_AT_RUN
+from grader.checks.source import same_file_dependencies
 from grader.results import CheckOutcome, Status
 
 
@@ -43,24 +50,30 @@ def note_upstream_failures(
     uses = {stem: core_names_used(text) for stem, text in sources.items()}
     noted = []
     for outcome in outcomes:
+        if outcome.exercise == CORE_MODULE:
+            noted.append(_note_same_file(outcome, failed, sources.get(CORE_MODULE)))
+            continue
         suspects = sorted(uses.get(outcome.exercise, set()) & set(failed))
         if (
-            outcome.exercise == CORE_MODULE
-            or outcome.status is not Status.FAILED
-            or outcome.cause is not None
+            outcome.status is not Status.FAILED
+            or outcome.cause is not None  # its own function is not written or did not import
             or not suspects
         ):
             noted.append(outcome)
             continue
-        noted.append(dataclasses.replace(outcome, upstream_failures=tuple(suspects)))
+        # Said once per exercise by the renderers (upstream_sentence); here only where:
+        # the suspects and, inside logistic_scratch.py, the first failed function they use.
+        core_source = sources.get(CORE_MODULE)
+        where = sorted(set(suspects) | _first_in_chain(suspects, failed, core_source))
+        noted.append(dataclasses.replace(outcome, upstream_failures=tuple(where)))
     return noted
 
 
 def upstream_sentence(outcome: CheckOutcome, outcomes: list[CheckOutcome]) -> str:
     """Where to start instead, for a check with upstream failures ("" without): the
     functions of logistic_scratch.py it depends on and the first check each failed."""
-    if not outcome.upstream_failures:
-        return ""
+    if not outcome.upstream_failures or outcome.exercise == CORE_MODULE:
+        return ""  # inside logistic_scratch.py the check's own message says it
     failed = failed_core_functions(outcomes)
     parts = []
     for name in outcome.upstream_failures:
@@ -72,3 +85,44 @@ def upstream_sentence(outcome: CheckOutcome, outcomes: list[CheckOutcome]) -> st
         f"{'that' if len(parts) == 1 else 'those'} first; these checks may pass once "
         f"{'it does' if len(parts) == 1 else 'they do'}."
     )
+
+
+def _first_in_chain(
+    suspects: list[str], failed: dict[str, list[str]], core_source: str | None
+) -> set[str]:
+    """The failed logistic_scratch functions the suspects use in turn: where to start."""
+    return {
+        f"{CORE_MODULE}.{name}"
+        for suspect in suspects
+        for name in same_file_dependencies(core_source, suspect.split(".", 1)[1])
+        if f"{CORE_MODULE}.{name}" in failed
+    }
+
+
+def _note_same_file(
+    outcome: CheckOutcome, failed: dict[str, list[str]], source: str | None
+) -> CheckOutcome:
+    """A failed logistic_scratch check whose functions use other functions of the file
+    that failed checks of their own (not this one)."""
+    if outcome.status is not Status.FAILED:
+        return outcome
+    own = [call for call in outcome.learner_calls if call.startswith(f"{CORE_MODULE}.")]
+    suspects: set[str] = set()
+    for call in own:
+        for name in same_file_dependencies(source, call.split(".", 1)[1]):
+            qualified = f"{CORE_MODULE}.{name}"
+            others = [check for check in failed.get(qualified, []) if check != outcome.check_id]
+            if qualified not in own and others:
+                suspects.add(qualified)
+    if not suspects:
+        return outcome
+    names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(suspects))
+    message = outcome.message
+    if BLAMED_AT_RUN not in message:
+        checks = sorted({c for name in suspects for c in failed[name] if c != outcome.check_id})
+        note = (
+            f"This may not be this function's fault: it uses {names}, which failed its own "
+            f"checks ({', '.join(checks)}). Fix that first; this check may pass once it does."
+        )
+        message = f"{message}\n{note}" if message else note
+    return dataclasses.replace(outcome, message=message, upstream_failures=tuple(sorted(suspects)))

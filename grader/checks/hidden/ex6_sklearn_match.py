@@ -7,6 +7,7 @@ import numpy as np
 from grader.checks.framework import expect_close
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex6_sklearn_match"
 
@@ -14,7 +15,7 @@ MODULE = "ex6_sklearn_match"
 def check_hidden_sklearn_weights(learner, reference, rng, tickets):
     """sklearn_weights on held-out tickets and another C."""
     data = _draw.tickets(rng, n_max=120)
-    C = float(np.round(rng.uniform(0.05, 5.0), 2))
+    C = _draw.avoiding(float(np.round(rng.uniform(0.05, 5.0), 2)), 1.0, 0.5)  # not the default
     expect_close(
         learner.call(MODULE, "sklearn_weights", data.X_raw, data.y, C=C),
         reference.call(MODULE, "sklearn_weights", data.X_raw, data.y, C=C),
@@ -39,3 +40,6 @@ def check_hidden_l2_for_C(learner, reference, rng, tickets):
         variants={"M23": 1.0 / C, **answers(reference, tickets, MODULE, "l2_for_C")},
         fix="l2 = 1 / (C * n).",
     )
+
+
+blame_in_module(globals())

@@ -13,6 +13,7 @@ from grader.checks import variants
 from grader.checks.framework import call_where_zero_division, expect_close, expect_equal
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
+from grader.checks.probes import blame_in_module
 
 MODULE = "logistic_scratch"
 HELD_OUT = "on held-out tickets"
@@ -74,9 +75,10 @@ def check_hidden_log_loss(learner, reference, rng, tickets):
         fix="Average over the tickets.",
     )
     q = rng.choice([0.0, 0.5, 1.0], size=n)
+    y_q, q = _draw.joined((y, q), _draw.both_classes([0.0, 1.0]))  # log(0) for both classes
     expect_close(
-        learner.call(MODULE, "log_loss", y, q, eps=1e-3),
-        reference.call(MODULE, "log_loss", y, q, eps=1e-3),
+        learner.call(MODULE, "log_loss", y_q, q, eps=1e-3),
+        reference.call(MODULE, "log_loss", y_q, q, eps=1e-3),
         hidden=True,
         what="log_loss with eps=1e-3 at probabilities 0 and 1",
         variants={"M04": np.inf, "M04#nan": np.nan},  # log(0) unclipped
@@ -106,37 +108,60 @@ def check_hidden_fit_logistic(learner, reference, rng, tickets):
     """fit_logistic follows gradient descent on held-out tickets (a stable step)."""
     data = _draw.tickets(rng, n_max=150)
     bound = reference.call("ex2_learning_rate", "stable_lr_bound", data.X)
-    lr = float(np.round(0.5 * bound, 4))
-    epochs = int(rng.integers(50, 250))
-    l2 = float(rng.choice([0.0, 0.05]))
-    expect_close(
-        learner.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
-        reference.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
-        hidden=True,
-        rtol=1e-6,
-        atol=1e-8,
-        what=f"fit_logistic {HELD_OUT}",
-        variants=answers(reference, tickets, MODULE, "fit_logistic"),
-        fix="Start at zeros, take exactly `epochs` steps, pass l2 on to the gradient.",
-    )
+    lr = _draw.avoiding(float(np.round(0.5 * bound, 4)), 0.5, 0.0001)
+    l2 = float(np.round(rng.uniform(0.02, 0.2), 3))  # always > 0: an ignored l2 shows
+    # A few steps first: far from converged, so a wrong number of steps (or the default
+    # 2000) shows whatever the draw; then a longer run.
+    for epochs in (int(rng.integers(2, 6)), int(rng.integers(50, 250))):
+        expect_close(
+            learner.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
+            reference.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
+            hidden=True,
+            rtol=1e-6,
+            atol=1e-8,
+            what=f"fit_logistic {HELD_OUT}",
+            variants=answers(reference, tickets, MODULE, "fit_logistic"),
+            fix="Start at zeros, take exactly `epochs` steps, pass l2 on to the gradient.",
+        )
+
+
+# The separating cases, laid down whatever the seed (see _draw). At t = 0.5: TN 3, FP 2,
+# FN 1, TP 6, no two cells equal and precision != recall, so every other layout (M10), the
+# strict comparison (M09, one ticket of each class at p = t) and the arithmetic F1 (M12)
+# all give other answers.
+SEPARATING_Y = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
+SEPARATING_P = np.array([0.1, 0.2, 0.3, 0.5, 0.7, 0.4, 0.5, 0.6, 0.8, 0.9, 0.95, 0.55])
+SEPARATING_T = 0.5
+ABOVE_ALL = 1.01  # a threshold above every p: no predicted positive, precision 0/0
+
+
+def _confusion_cases(rng) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """(y, p, t): the separating case first, then held-out draws with thresholds on
+    probabilities, then one-class sets and a threshold above every p (0/0 cells)."""
+    n = int(rng.integers(6, 200))
+    y = _draw.labels(rng, n, allow_one_class=False)
+    p = _draw.probabilities(rng, n)
+    y, p = _draw.joined((y, p), _draw.both_classes(p[:2]))  # drawn thresholds hit both classes
+    cases = [(SEPARATING_Y, SEPARATING_P, SEPARATING_T)]
+    cases += [(y, p, t) for t in [float(p[0]), float(p[-1]), *_draw.thresholds(rng, p, k=2)]]
+    cases += [(np.full(len(p), label), p, float(p[0])) for label in (0, 1)]  # one class
+    cases.append((y, p, ABOVE_ALL))
+    return cases
 
 
 def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
     """confusion matrix, precision, recall and F1 with ties, edge thresholds and 0/0."""
-    n = int(rng.integers(6, 200))
-    y = _draw.labels(rng, n)
-    p = _draw.probabilities(rng, n)
     rates = "precision_recall_f1 on held-out confusion matrices (some with 0/0)"
     rates_fix = "Guard every division; F1 is the harmonic mean."
     cases = [
-        (t, reference.call(MODULE, "confusion_matrix_at_threshold", y, p, t))
-        for t in _draw.thresholds(rng, p, k=4)
+        (y, p, t, reference.call(MODULE, "confusion_matrix_at_threshold", y, p, t))
+        for y, p, t in _confusion_cases(rng)
     ]
     # Matrices with TP = 0 (some 0/0) last: only a function that was right on an ordinary
     # matrix is said to stumble on 0/0 (M11).
-    cases.sort(key=lambda case: int(case[1][1][1]) == 0)
+    cases.sort(key=lambda case: int(case[3][1][1]) == 0)
     right_before = False
-    for t, cm in cases:
+    for y, p, t, cm in cases:
         expect_equal(
             learner.call(MODULE, "confusion_matrix_at_threshold", y, p, t),
             cm,
@@ -146,7 +171,8 @@ def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
                 **variants.confusion_variants(y, p, t),
                 **answers(reference, tickets, MODULE, "confusion_matrix_at_threshold"),
             },
-            fix="[[TN, FP], [FN, TP]], predicted positive where p >= t.",
+            fix="[[TN, FP], [FN, TP]] for labels of one class too, predicted positive where "
+            "p >= t.",
         )
         expected = reference.call(MODULE, "precision_recall_f1", cm)
         if int(cm[1][1]) == 0:
@@ -177,12 +203,21 @@ def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
         right_before = True
 
 
-def check_hidden_roc(learner, reference, rng, tickets):
-    """roc_points and roc_auc on imbalanced held-out tickets with many ties."""
+def _roc_case(rng) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    """Held-out tickets with the separating case in front: ties across classes at every
+    threshold that equals a probability, and a threshold above every p."""
     n = int(rng.integers(10, 300))
     y = _draw.labels(rng, n, allow_one_class=False)
     p = _draw.probabilities(rng, n)
+    y, p = _draw.joined((SEPARATING_Y, SEPARATING_P), (y, p))
     thresholds = _draw.thresholds(rng, p)
+    thresholds += [t for t in (SEPARATING_T, ABOVE_ALL) if t not in thresholds]
+    return y, p, thresholds
+
+
+def check_hidden_roc(learner, reference, rng, tickets):
+    """roc_points and roc_auc on imbalanced held-out tickets with many ties."""
+    y, p, thresholds = _roc_case(rng)
     expected = reference.call(MODULE, "roc_points", y, p, thresholds)
     expect_close(
         learner.call(MODULE, "roc_points", y, p, thresholds),
@@ -191,10 +226,36 @@ def check_hidden_roc(learner, reference, rng, tickets):
         what=f"roc_points {HELD_OUT}",
         variants={
             "M13": variants.roc_swapped(expected),
+            "M09": variants.roc_strict(y, p, thresholds),
             **answers(reference, tickets, MODULE, "roc_points"),
         },
         fix="(FPR, TPR) per threshold in the given order, p >= t.",
     )
+    for label in (0, 1):  # one rate's denominator is 0 at every threshold
+        one_class = np.full(len(y), label)
+        expected = reference.call(MODULE, "roc_points", one_class, p, thresholds)
+        what = f"roc_points on held-out tickets of one class (y all {label})"
+        fix = "A rate whose denominator is 0 is 0.0."
+        got = call_where_zero_division(
+            learner,
+            MODULE,
+            "roc_points",
+            one_class,
+            p,
+            thresholds,
+            what=what,
+            fix=fix,
+            ran_before=True,
+            hidden=True,
+        )
+        expect_close(
+            got,
+            expected,
+            hidden=True,
+            what=what,
+            variants={"M11": variants.zero_division_nan(expected, got)},
+            fix=fix,
+        )
     expect_close(
         learner.call(MODULE, "roc_auc", y, p),
         reference.call(MODULE, "roc_auc", y, p),
@@ -205,12 +266,36 @@ def check_hidden_roc(learner, reference, rng, tickets):
     )
 
 
-def check_hidden_calibration(learner, reference, rng, tickets):
-    """reliability_bins and ECE with random bin counts, edge probabilities, 0 and 1."""
+# Bins: probabilities on the exact inner edges for both classes, spread unevenly (so ECE
+# weights matter, M15), away from 0 and 1 (so bins over [min p, max p] differ, M17).
+CALIBRATION_INSIDE = (0.05, 0.07, 0.12, 0.3, 0.33, 0.35, 0.55, 0.66, 0.9)
+
+
+def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(y, p, n_bins): five and four bins laid down, then a held-out draw."""
+    cases = []
+    for n_bins, ends in ((5, ()), (4, (0.0, 1.0))):
+        y, p = _draw.joined(
+            _draw.both_classes(_draw.exact_edges(n_bins)),
+            _draw.both_classes(ends),
+            (np.array([0, 0, 1, 0, 0, 1, 1, 1, 0]), np.array(CALIBRATION_INSIDE)),
+        )
+        cases.append((y, p, n_bins))
     n = int(rng.integers(10, 300))
     n_bins = int(rng.integers(2, 13))
     y = _draw.labels(rng, n, allow_one_class=False)
     p = _draw.probabilities(rng, n, n_bins=n_bins)
+    cases.append((*_draw.joined((y, p), _draw.both_classes(_draw.exact_edges(n_bins))), n_bins))
+    return cases
+
+
+def check_hidden_calibration(learner, reference, rng, tickets):
+    """reliability_bins and ECE with random bin counts, edge probabilities, 0 and 1."""
+    for y, p, n_bins in _calibration_cases(rng):
+        _compare_calibration(learner, reference, tickets, y, p, n_bins)
+
+
+def _compare_calibration(learner, reference, tickets, y, p, n_bins) -> None:
     expected = reference.call(MODULE, "reliability_bins", y, p, n_bins=n_bins)
     got = learner.call(MODULE, "reliability_bins", y, p, n_bins=n_bins)
     wrong = variants.reliability_variants(y, p, n_bins)
@@ -239,3 +324,6 @@ def check_hidden_calibration(learner, reference, rng, tickets):
         variants=ece_variants,
         fix="Weight each bin's gap by count / n.",
     )
+
+
+blame_in_module(globals())

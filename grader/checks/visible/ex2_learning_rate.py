@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
+from grader.checks.conditioning import loss_history_atol, reference_weights
 from grader.checks.framework import (
     CheckFailure,
     as_array,
@@ -12,6 +13,7 @@ from grader.checks.framework import (
     expect_equal,
     normalized_word,
 )
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex2_learning_rate"
 # (lr, epochs, l2) of the loss_history checks; hidden checks recognize them hard-coded (M19).
@@ -48,12 +50,16 @@ def check_loss_history_with_l2(learner, reference, tickets):
 def check_loss_history_first_steps_at_lr_2(learner, reference, tickets):
     """At lr = 2.0 the first steps overshoot: the loss jumps from 0.693 to about 3.4."""
     X, y = tickets.eight_X, tickets.eight_y
-    # Above 2/L runs are chaotic; only the first steps are comparable between codes.
+    # Above 2/L runs are chaotic; only the first steps are comparable between codes. The
+    # fourth loss is saturated (sigma(32) on a calm ticket): correct formulas differ ~1e-3.
     lr, epochs, _ = HISTORY_RUNS[2]
+    expected = reference.call(MODULE, "loss_history", X, y, lr, epochs)
     expect_close(
         learner.call(MODULE, "loss_history", X, y, lr, epochs),
-        reference.call(MODULE, "loss_history", X, y, lr, epochs),
+        expected,
         what=f"loss_history(X, y, lr={lr}, epochs={epochs})",
+        atol=loss_history_atol(X, y, reference_weights(reference, X, y, lr, epochs)),
+        variants={"M05": expected * len(y)},
         fix="Record the loss before each update, then step w = w - lr * gradient.",
     )
 
@@ -98,3 +104,6 @@ def check_stable_lr_bound(learner, reference, tickets):
         variants=variants.lr_bound_variants(expected),
         fix="L = np.linalg.eigvalsh(X.T @ X).max() / (4 * n); return 2 / L.",
     )
+
+
+blame_in_module(globals())

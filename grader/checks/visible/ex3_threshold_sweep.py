@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import CheckFailure, as_number, expect_close
+from grader.checks.framework import CheckFailure, as_number, expect_close, expect_one_of
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex3_threshold_sweep"
 THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
@@ -25,6 +26,7 @@ def check_sweep_thresholds(learner, reference, tickets):
         learner.call(MODULE, "sweep_thresholds", y, p, THRESHOLDS),
         reference.call(MODULE, "sweep_thresholds", y, p, THRESHOLDS),
         what=f"sweep_thresholds on the ticket queue, thresholds {THRESHOLDS}",
+        variants={"M09": variants.sweep_strict(y, p, THRESHOLDS)},
         fix="One row (t, precision, recall, f1) per threshold, in the order given; predicted "
         "positive where p >= t.",
     )
@@ -33,11 +35,26 @@ def check_sweep_thresholds(learner, reference, tickets):
 def check_best_f1_threshold(learner, reference, tickets):
     """best_f1_threshold picks the highest F1, the first threshold on a tie."""
     y, p = _queue_probabilities(reference, tickets)
+    got = learner.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS)
+    expect_one_of(got, THRESHOLDS, "best_f1_threshold on the ticket queue", hidden=False)
     expect_close(
-        learner.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS),
+        got,
         reference.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS),
         what="best_f1_threshold on the ticket queue",
+        variants={"M09": variants.best_f1_strict(y, p, THRESHOLDS)},
         fix="Return the threshold (not the F1) with the highest F1.",
+    )
+    # The smallest case where p >= t matters: one escalated ticket exactly at 0.5.
+    small_y, small_p, small_t = np.array([1, 0]), np.array([0.5, 0.2]), [0.5, 0.6]
+    what = f"best_f1_threshold({small_y.tolist()}, {small_p.tolist()}, {small_t})"
+    got = learner.call(MODULE, "best_f1_threshold", small_y, small_p, small_t)
+    expect_one_of(got, small_t, what, hidden=False)
+    expect_close(
+        got,
+        reference.call(MODULE, "best_f1_threshold", small_y, small_p, small_t),
+        what=what,
+        variants={"M09": variants.best_f1_strict(small_y, small_p, small_t)},
+        fix="At t = 0.5 the escalated ticket (p = 0.5) is predicted positive: F1 = 1.",
     )
     # On the eight tickets with a separating p every threshold ties at F1 = 1.
     y8 = tickets.eight_y
@@ -61,7 +78,10 @@ def check_expected_cost(learner, reference, tickets):
             learner.call(MODULE, "expected_cost", y, p, t, cost_fn=cost_fn, cost_fp=cost_fp),
             reference.call(MODULE, "expected_cost", y, p, t, cost_fn=cost_fn, cost_fp=cost_fp),
             what=f"expected_cost(y, p, {t}, cost_fn={cost_fn}, cost_fp={cost_fp})",
-            variants={"M21": variants.cost_swapped(cm, cost_fn, cost_fp)},
+            variants={
+                "M21": variants.cost_swapped(cm, cost_fn, cost_fp),
+                "M09": variants.cost_strict(y, p, t, cost_fn, cost_fp),
+            },
             fix="A missed urgent ticket is a false negative: FN * cost_fn + FP * cost_fp.",
         )
 
@@ -73,6 +93,7 @@ def check_min_cost_threshold(learner, reference, tickets):
         learner.call(MODULE, "min_cost_threshold", y, p, THRESHOLDS),
         reference.call(MODULE, "min_cost_threshold", y, p, THRESHOLDS),
         what="min_cost_threshold on the ticket queue (cost_fn=120, cost_fp=18)",
+        variants={"M09": variants.min_cost_strict(y, p, THRESHOLDS, 120.0, 18.0)},
         fix="Return a pair (threshold, cost) for the lowest expected_cost.",
     )
     y8 = tickets.eight_y
@@ -84,3 +105,6 @@ def check_min_cost_threshold(learner, reference, tickets):
         what="min_cost_threshold with three tied thresholds [0.6, 0.3, 0.5]",
         fix="A tie goes to the threshold that comes first.",
     )
+
+
+blame_in_module(globals())

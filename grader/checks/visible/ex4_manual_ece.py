@@ -16,12 +16,19 @@ def check_sklearn_reliability(learner, reference):
     got = learner.call(MODULE, "sklearn_reliability", y, p, n_bins=5)
     if not isinstance(got, (list, tuple)) or len(got) != 2:
         raise CheckFailure("sklearn_reliability should return two arrays (prob_true, prob_pred).")
-    expected = reference.call(MODULE, "sklearn_reliability", y, p, n_bins=5)
-    for index, name in enumerate(("prob_true", "prob_pred")):
-        expect_close(
-            got[index],
-            expected[index],
-            what=f"sklearn_reliability(y, p, n_bins=5): {name}",
-            fix="Call sklearn.calibration.calibration_curve(y, p, n_bins=n_bins, "
-            "strategy='uniform') and return its two arrays in that order.",
-        )
+    for n_bins in (5, 4):  # 5 is the default: 4 shows an n_bins that is not passed on
+        if n_bins != 5:
+            got = learner.call(MODULE, "sklearn_reliability", y, p, n_bins=n_bins)
+            if not isinstance(got, (list, tuple)) or len(got) != 2:
+                raise CheckFailure(
+                    "sklearn_reliability should return two arrays (prob_true, prob_pred)."
+                )
+        expected = reference.call(MODULE, "sklearn_reliability", y, p, n_bins=n_bins)
+        for index, name in enumerate(("prob_true", "prob_pred")):
+            expect_close(
+                got[index],
+                expected[index],
+                what=f"sklearn_reliability(y, p, n_bins={n_bins}): {name}",
+                fix="Call sklearn.calibration.calibration_curve(y, p, n_bins=n_bins, "
+                "strategy='uniform') and return its two arrays in that order.",
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks.framework import CheckFailure, expect_close, expect_equal
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex5_label_flip"
 KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_after")
@@ -52,3 +53,6 @@ def check_label_flip_experiment(learner, reference, tickets):
             fix="Fit one model on y and one on flip_label(y, index); score each against the "
             "labels it was trained on.",
         )
+
+
+blame_in_module(globals())

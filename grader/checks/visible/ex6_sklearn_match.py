@@ -13,6 +13,7 @@ from grader.checks.framework import (
     as_number,
     expect_close,
 )
+from grader.checks.probes import blame_in_module
 
 MODULE = "ex6_sklearn_match"
 SLOW_CALL_FACTOR = 6  # a converged fit at a stable step takes many thousand epochs
@@ -72,8 +73,19 @@ def check_scratch_vs_sklearn_gap(learner, tickets):
             ) from None
         raise
     gap = as_number(got, "scratch_vs_sklearn_gap(X_raw, y, C=1)")
+    if gap == 0.0:
+        # Gradient descent and scikit-learn's solver never agree to the last bit: a gap of
+        # exactly 0 was not computed from two fits (a constant does not earn the point).
+        raise CheckFailure(
+            "scratch_vs_sklearn_gap(X_raw, y, C=1) is exactly 0, which two different solvers "
+            "never give: return max |w_scratch - w_sklearn| of your fit_logistic at "
+            "l2_for_C(C, n) and sklearn_weights(X_raw, y, C)."
+        )
     if not (np.isfinite(gap) and 0.0 <= gap <= 1e-3):
         raise CheckFailure(
             f"scratch_vs_sklearn_gap(X_raw, y, C=1) is {gap:.3g}; a converged fit gives at most "
             "1e-3. Fit at l2 = l2_for_C(C, n) with a step below 2/L and enough epochs.",
         )
+
+
+blame_in_module(globals())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from grader.checks import variants
@@ -16,9 +14,10 @@ from grader.checks.framework import (
     close,
     expect_close,
     expect_equal,
-    imported_modules,
     show,
 )
+from grader.checks.probes import blame_in_module
+from grader.checks.source import UnreadableSource, function_uses, third_party_imports
 
 MODULE = "logistic_scratch"
 ALLOWED_THIRD_PARTY = {"numpy"}
@@ -46,33 +45,42 @@ ECE_Y = np.array([0, 0, 0, 0, 0, 0, 1, 1, 0, 1])
 ECE_P = np.array([0.05, 0.1, 0.15, 0.1, 0.05, 0.1, 0.9, 0.7, 0.5, 0.45])
 
 
-def check_scratch_imports_numpy_only(learner):
+def check_scratch_imports_numpy_only(learner, reference):
     """logistic_scratch.py imports only NumPy and the standard library."""
-    source = learner.source(MODULE)
-    if source is None:
-        raise CheckFailure(f"{MODULE}.py is missing from the submission (or is not UTF-8 text).")
-    try:
-        modules = set(imported_modules(source))
-    except SyntaxError as error:
+    if learner.source(MODULE) is None:
         raise CheckFailure(
-            f"{MODULE}.py has a syntax error on line {error.lineno}: {error.msg}."
-        ) from None
-    roots = {name.split(".")[0] for name in modules}
-    forbidden = sorted(
-        root
-        for root in roots
-        if root not in ALLOWED_THIRD_PARTY and root not in sys.stdlib_module_names
-    )
-    if forbidden:
-        raise CheckFailure(f"{MODULE}.py imports {', '.join(forbidden)}. {FORBIDDEN_HINT}")
-    # The point is for code written from scratch: an untouched stub does not earn it.
+            f"{MODULE}.py is missing from the submission (or cannot be read as Python source)."
+        )
     try:
-        learner.call(MODULE, "sigmoid", 0.0)
+        forbidden = third_party_imports(learner.submission_dir, MODULE, ALLOWED_THIRD_PARTY)
+    except UnreadableSource as error:
+        raise CheckFailure(f"{error}.") from None
+    if forbidden:
+        found = "; ".join(item.describe(MODULE) for item in forbidden)
+        raise CheckFailure(f"{found}. {FORBIDDEN_HINT}")
+    # The point is for code written from scratch that does its job: an untouched stub, or
+    # a sigmoid that returns a constant, does not earn it.
+    z = np.array([-2.0, 0.0, 3.0])
+    try:
+        got = learner.call(MODULE, "sigmoid", z)
     except StudentCodeError as error:
         raise CheckFailure(
-            "The from-scratch rule counts once your functions run; sigmoid(0.0) failed: "
+            "The from-scratch rule counts once your functions run; sigmoid failed: "
             f"{error.learner_message.splitlines()[0]}"
         ) from None
+    if not _right(got, reference.call(MODULE, "sigmoid", z)):
+        raise CheckFailure(
+            "The from-scratch rule counts once your functions work: sigmoid gives wrong "
+            "values (see check_sigmoid_values)."
+        )
+
+
+def _right(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether a learner's value matches, without failing on values of the wrong kind."""
+    try:
+        return close(got, expected, rtol=rtol, atol=atol)
+    except (TypeError, ValueError):
+        return False
 
 
 def check_add_intercept(learner, reference, tickets):
@@ -122,8 +130,12 @@ def check_sigmoid_stable(learner, reference):
     result = learner.call_full(MODULE, "sigmoid", z)
     runtime = [w for w in result.warnings if w.startswith("RuntimeWarning")]
     if runtime:
+        if function_uses(learner.source(MODULE), "sigmoid", "where"):
+            fix = NP_WHERE_TRAP
         raise CheckFailure(
-            f"sigmoid on z in [-1000, 1000] raised {runtime[0]}. {fix}", misconceptions=("M03",)
+            f"sigmoid on z in [-1000, 1000] raised {runtime[0]}. {fix}",
+            misconceptions=("M03",),
+            fix=fix,
         )
     got = as_array(result.value, "sigmoid(z)")
     if got.shape == z.shape and not np.all(np.isfinite(got)):
@@ -138,7 +150,16 @@ def check_sigmoid_stable(learner, reference):
     )
 
 
-def check_sigmoid_shapes(learner):
+NP_WHERE_TRAP = (
+    "np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z))) is the right idea, "
+    "but np.where evaluates both branches for every z before choosing: np.exp(-z) is still "
+    "computed for z = -1000, and overflows, even where its branch is not taken. Compute "
+    "e = np.exp(-np.abs(z)) once (it never overflows) and use it in both branches: "
+    "np.where(z >= 0, 1 / (1 + e), e / (1 + e))."
+)
+
+
+def check_sigmoid_shapes(learner, reference):
     """sigmoid keeps the shape of z: a number for a number, a matrix for a matrix."""
     scalar = learner.call(MODULE, "sigmoid", 0.5)
     if np.shape(scalar) != ():
@@ -153,6 +174,15 @@ def check_sigmoid_shapes(learner):
             f"sigmoid of a 2x3 matrix should have shape (2, 3), got {got.shape}. "
             "Work element by element (np.exp), without flattening or summing."
         )
+    # The right shape earns the point only with the right values in it.
+    for z, value in ((0.5, scalar), (matrix, got)):
+        expected = reference.call(MODULE, "sigmoid", z)
+        if not _right(value, expected):
+            raise CheckFailure(
+                f"sigmoid({show(z)}) has the right shape but wrong values: expected "
+                f"{show(expected)}, got {show(value)}. sigma(z) = 1 / (1 + exp(-z)), element "
+                "by element."
+            )
 
 
 def check_log_loss_values(learner, reference, tickets):
@@ -292,6 +322,29 @@ def check_confusion_matrix_layout(learner, reference, tickets):
         fix="Rows are the true class, columns the predicted one: [[TN, FP], [FN, TP]], "
         "predicted positive where p >= t.",
     )
+    # Labels of one class: still a 2x2 matrix (a matrix sized by the classes present,
+    # len(np.unique(y)), is 1x1 here).
+    one_class_fix = (
+        "Always 2x2, whatever classes y holds: count the four cells with boolean masks, not "
+        "with a matrix sized by np.unique(y)."
+    )
+    for label in (0, 1):
+        one_class = np.full(len(y), label)
+        what = f"confusion_matrix_at_threshold with y all {label}, p={p.tolist()}, t={t}"
+        try:
+            got = learner.call(MODULE, "confusion_matrix_at_threshold", one_class, p, t)
+        except StudentCodeError as error:
+            if error.kind is not FailureKind.EXCEPTION:
+                raise
+            first = error.learner_message.splitlines()[0] if error.learner_message else ""
+            raise CheckFailure(f"{what} failed: {first}. {one_class_fix}") from None
+        expect_equal(
+            got,
+            reference.call(MODULE, "confusion_matrix_at_threshold", one_class, p, t),
+            what=what,
+            variants=variants.confusion_variants(one_class, p, t),
+            fix=one_class_fix,
+        )
 
 
 def check_precision_recall_f1(learner, reference):
@@ -313,10 +366,20 @@ def check_precision_recall_f1_zero_division(learner, reference):
     # only a function right there is said to stumble on 0/0 (M11) below.
     ordinary = reference.call(MODULE, "precision_recall_f1", PRF_CM)
     got = learner.call(MODULE, "precision_recall_f1", PRF_CM)
+    # Precision and recall are where the divisions are (F1 has its own check, M12).
     try:
-        right = close(got, ordinary, rtol=1e-6, atol=1e-9)
-    except (TypeError, ValueError):  # not numbers: check_precision_recall_f1 says so
+        right = _right(np.asarray(got, dtype=float)[:2], np.asarray(ordinary)[:2])
+    except (TypeError, ValueError, IndexError):
         right = False
+    if not right:
+        # Every 0/0 answer is (0.0, 0.0, 0.0): a function that returns it always must not
+        # earn this point. It counts once the ordinary matrix comes out right.
+        raise CheckFailure(
+            f"precision_recall_f1({PRF_CM.tolist()}) gives the wrong precision or recall "
+            f"(expected {show(ordinary)}, got {show(got)}), so its 0/0 answers cannot be "
+            "judged yet. Fix it first (see check_precision_recall_f1); this check counts once "
+            "precision and recall are right."
+        )
     for cm in (np.array([[6, 0], [2, 0]]), np.array([[8, 0], [0, 0]]), np.array([[0, 3], [0, 0]])):
         what = f"precision_recall_f1({cm.tolist()})"
         expected = reference.call(MODULE, "precision_recall_f1", cm)
@@ -341,8 +404,12 @@ def check_roc_points(learner, reference, tickets):
         learner.call(MODULE, "roc_points", y, p, thresholds),
         expected,
         what=f"roc_points(y, p, {thresholds})",
-        variants={"M13": variants.roc_swapped(expected)},
-        fix="Each point is (FP / (FP + TN), TP / (TP + FN)): x is the false-positive rate.",
+        variants={
+            "M13": variants.roc_swapped(expected),
+            "M09": variants.roc_strict(y, p, thresholds),
+        },
+        fix="Each point is (FP / (FP + TN), TP / (TP + FN)): x is the false-positive rate; "
+        "predicted positive where p >= t.",
     )
     # Labels of one class: one rate's denominator is 0 at every threshold.
     fix = "A rate whose denominator is 0 is 0.0: guard FP + TN and TP + FN."
@@ -382,8 +449,23 @@ def check_roc_auc_with_ties(learner, reference):
     )
 
 
-def check_roc_auc_one_class(learner):
+def check_roc_auc_one_class(learner, reference):
     """roc_auc raises ValueError when y holds one class only."""
+    # Raising is the job only where the AUC is undefined: a function that always raises
+    # (or returns nonsense) on two classes does not earn this point.
+    two_y, two_p = np.array([0, 1, 1, 0]), np.array([0.2, 0.5, 0.9, 0.7])  # AUC 0.75, no tie
+    try:
+        two = learner.call(MODULE, "roc_auc", two_y, two_p)
+    except StudentCodeError as error:
+        if error.kind is not FailureKind.EXCEPTION:
+            raise
+        two = f"an error ({error.exception_type})"
+    expected = reference.call(MODULE, "roc_auc", two_y, two_p)
+    if not _right(two, expected):
+        raise CheckFailure(
+            f"roc_auc(y={two_y.tolist()}, p={two_p.tolist()}) should be {show(expected)}, got "
+            f"{show(two)}; raising ValueError for one class counts once two classes work."
+        )
     try:
         got = learner.call(MODULE, "roc_auc", np.array([1, 1, 1]), np.array([0.2, 0.5, 0.9]))
     except StudentCodeError as error:
@@ -444,3 +526,6 @@ def _three_parts(value, what: str) -> list:
             f"{what} should return three arrays (prob_true, prob_pred, counts), got {show(value)}."
         )
     return list(value)
+
+
+blame_in_module(globals())

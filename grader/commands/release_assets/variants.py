@@ -47,18 +47,12 @@ def _recorded(name: str, empty: Any) -> Any:
     return lookup
 
 
-sigmoid_sign_flipped = _recorded("sigmoid_sign_flipped", None)
-log_loss_summed = _recorded("log_loss_summed", None)
-threshold_strict = _recorded("threshold_strict", None)
-f1_arithmetic = _recorded("f1_arithmetic", None)
-roc_swapped = _recorded("roc_swapped", None)
-ece_from_bins = _recorded("ece_from_bins", None)
-cost_swapped = _recorded("cost_swapped", None)
-gradient_variants = _recorded("gradient_variants", {})
-confusion_variants = _recorded("confusion_variants", {})
-auc_ties = _recorded("auc_ties", {})
-reliability_variants = _recorded("reliability_variants", {})
-lr_bound_variants = _recorded("lr_bound_variants", {})
+def __getattr__(name: str) -> Any:
+    """Every recorded variant by its name (PEP 562): the kit's variants.py is the list."""
+    kinds = _recording().get("__kinds__", {})
+    if name not in kinds:
+        raise AttributeError(name)
+    return _recorded(name, {} if kinds[name] == "dict" else None)
 
 
 def zero_division_nan(expected: object, got: object) -> np.ndarray | None:

@@ -1,0 +1,205 @@
+"""Blame where the fault is: tiny probe inputs for the learner's logistic_scratch functions.
+
+When a check fails, the function it called last may be right and one it builds on wrong
+(fit_logistic on a gradient without 1/n, roc_points on a confusion matrix sized by the
+classes present). Each function the failing one uses, read from the learner's source
+(same file, or imported from logistic_scratch), is called on a tiny input with a known
+answer; a wrong one takes the blame, and the check says so instead of giving a hint about
+a formula that may be right.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from grader.checks.dependencies import CORE_MODULE
+from grader.checks.framework import CheckFailure, CheckSkipped, Learner, StudentCodeError
+from grader.checks.source import core_dependencies, same_file_dependencies
+
+_X = np.array([[1.0, 0.5, 2.0], [1.0, -1.0, 0.5], [1.0, 2.0, -0.5], [1.0, 0.0, 1.5]])
+_Y = np.array([0, 1, 1, 0])
+_W = np.array([0.2, -0.4, 0.3])
+_P = np.array([0.2, 0.5, 0.5, 0.7, 0.4, 0.9])  # 0.5 for each class: p >= t at t = 0.5
+_PY = np.array([0, 0, 1, 1, 1, 0])
+
+#: function -> calls (args, kwargs) with a known right answer; one class and 0/0 included.
+PROBES: dict[str, list[tuple[tuple, dict]]] = {
+    "add_intercept": [((_X[:, 1:],), {})],
+    "sigmoid": [((np.array([-800.0, -2.0, 0.0, 3.0, 800.0]),), {})],
+    "log_loss": [((_PY, _P), {})],
+    "predict_proba": [((_X, _W), {})],
+    "gradient": [((_X, _Y, _W), {}), ((_X, _Y, _W), {"l2": 0.3})],
+    "fit_logistic": [((_X, _Y), {"lr": 0.5, "epochs": 3, "l2": 0.1})],
+    "predict_with_threshold": [((_P, 0.5), {})],
+    "confusion_matrix_at_threshold": [
+        ((_PY, _P, 0.5), {}),
+        ((np.zeros(6, dtype=int), _P, 0.5), {}),
+        ((np.ones(6, dtype=int), _P, 0.5), {}),
+    ],
+    "precision_recall_f1": [
+        ((np.array([[3, 1], [2, 4]]),), {}),
+        ((np.array([[6, 0], [0, 0]]),), {}),
+    ],
+    "roc_points": [((_PY, _P, [0.5, 0.9, 1.01]), {})],
+    "roc_auc": [((_PY, _P), {})],
+    "reliability_bins": [((_PY, np.array([0.0, 0.2, 0.2, 0.55, 0.8, 1.0])), {"n_bins": 5})],
+    "expected_calibration_error": [
+        ((_PY, np.array([0.1, 0.2, 0.4, 0.55, 0.8, 0.9])), {"n_bins": 5})
+    ],
+}
+
+
+def probe(learner: Learner, reference: Any, function: str) -> str | None:
+    """None when the learner's logistic_scratch.`function` answers its probes right;
+    otherwise how it goes wrong, in a few words. Remembered per submission; the probe
+    calls are not counted among the check's own calls."""
+    cache = learner.probed
+    if function not in cache:
+        start = len(learner.calls)
+        try:
+            cache[function] = _probe(learner, reference, function)
+        finally:
+            del learner.calls[start:]
+    return cache[function]
+
+
+def _probe(learner: Learner, reference: Any, function: str) -> str | None:
+    # Tiny inputs: a function still running after a short limit is as good as hung.
+    limit = min(learner.DEPENDENT_TIMEOUT_S, learner.call_timeout_s)
+    for args, kwargs in PROBES.get(function, []):
+        first = args[0] if args else None
+        one_class = (
+            len(args) > 1
+            and isinstance(first, np.ndarray)
+            and first.ndim == 1
+            and len(np.unique(first)) == 1
+        )
+        where = " on labels of one class" if one_class else " on a small input"
+        try:
+            got = learner.call(CORE_MODULE, function, *args, timeout_s=limit, **kwargs)
+        except StudentCodeError as error:
+            return f"fails{where} ({error.exception_type or error.kind.value})"
+        except CheckFailure:
+            return "changes its input in place"
+        try:
+            expected = reference.call(CORE_MODULE, function, *args, **kwargs)
+        except CheckSkipped:  # a learner's self-check replays only the visible answers
+            return None
+        verdict = _compare(got, expected)
+        if verdict is not None:
+            return f"{verdict}{where}"
+    return None
+
+
+def _compare(got: Any, expected: Any) -> str | None:
+    if isinstance(expected, tuple) and all(isinstance(e, np.ndarray) for e in expected):
+        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+            return "returns the wrong kind of result"
+        for part, wanted in zip(got, expected, strict=True):
+            found = _compare(part, wanted)
+            if found is not None:
+                return found
+        return None
+    try:
+        got_array = np.asarray(got, dtype=float)
+        expected_array = np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return "returns the wrong kind of result"
+    if got_array.shape != expected_array.shape:
+        return f"returns shape {got_array.shape} instead of {expected_array.shape}"
+    if not np.allclose(got_array, expected_array, rtol=1e-6, atol=1e-9):
+        return "gives wrong values"
+    return None
+
+
+def dependencies(learner: Learner, module: str, function: str) -> list[str]:
+    """The logistic_scratch functions `module.function` uses, read from its source."""
+    if module == CORE_MODULE:
+        return same_file_dependencies(learner.source(CORE_MODULE), function)
+    return core_dependencies(learner.source(module), function, CORE_MODULE)
+
+
+def faulty_dependencies(
+    learner: Learner, reference: Any, module: str, function: str
+) -> list[tuple[str, str]]:
+    """(function, how it goes wrong) for the wrong ones among what `function` uses, only
+    the first in a chain (gradient, not fit_logistic, when both are wrong because of it)."""
+    core_source = learner.source(CORE_MODULE)
+    used = dependencies(learner, module, function)
+    if module != CORE_MODULE:  # and what those use in turn, to find the first in a chain
+        used += [
+            inner
+            for name in list(used)
+            for inner in same_file_dependencies(core_source, name)
+            if inner not in used
+        ]
+    used = [name for name in dict.fromkeys(used) if name in PROBES]
+    wrong = {name: why for name in used if (why := probe(learner, reference, name))}
+    return [
+        (name, why)
+        for name, why in wrong.items()
+        if not any(inner in wrong for inner in same_file_dependencies(core_source, name))
+    ]
+
+
+#: The end of a blamed check's message; grader/pipeline/upstream.py reads it.
+BLAMED_AT_RUN = "itself may be right."
+
+
+def blame_dependencies(check: Callable[..., None]) -> Callable[..., None]:
+    """A check that, failing, asks whether the function it called last builds on a wrong
+    logistic_scratch function, and then says so instead of its own hint."""
+
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            check(*args, **kwargs)
+        except (CheckFailure, StudentCodeError) as failure:
+            learner, reference = kwargs.get("learner"), kwargs.get("reference")
+            if learner is None or reference is None or not learner.calls:
+                raise
+            module, _, function = learner.calls[-1].partition(".")
+            faulty = faulty_dependencies(learner, reference, module, function)
+            if not faulty:
+                raise
+            raise _blamed(failure, module, function, faulty) from None
+
+    return wrapper
+
+
+def _blamed(
+    failure: CheckFailure | StudentCodeError,
+    module: str,
+    function: str,
+    faulty: list[tuple[str, str]],
+) -> CheckFailure:
+    if isinstance(failure, CheckFailure):
+        text = failure.message
+        if failure.fix and text.endswith(failure.fix):
+            text = text[: -len(failure.fix)].rstrip()
+        # An error "where 0/0 should give 0" (M11) that a function it uses raised, or
+        # caused by returning the wrong shape, is that function's fault, not a 0/0.
+        crashed = any(not why.startswith("gives wrong values") for _, why in faulty)
+        tags = tuple(t for t in failure.misconceptions if not (crashed and t == "M11"))
+    else:
+        text = failure.learner_message.splitlines()[0] if failure.learner_message else ""
+        tags = ()
+    names = " and ".join(f"{name}()" for name, _ in faulty)
+    whys = "; ".join(f"{name}() {why}" for name, why in faulty)
+    place = "from this file" if module == CORE_MODULE else f"from {CORE_MODULE}.py"
+    blame = (
+        f"{function}() uses your {names} {place}, which is wrong ({whys}; see its own "
+        f"checks): fix {names} first. {function}() {BLAMED_AT_RUN}"
+    )
+    return CheckFailure(f"{text}\n{blame}" if text else blame, tags, blamed=faulty)
+
+
+def blame_in_module(namespace: dict[str, Any]) -> None:
+    """Wrap every check_* function of a check module with blame_dependencies."""
+    for name, value in list(namespace.items()):
+        if name.startswith("check_") and callable(value):
+            namespace[name] = blame_dependencies(value)
