@@ -248,3 +248,32 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if reporter is not None:
         reporter.write_line(f"FAILED (checkout changed): {message}", red=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# --- golden files: tests/fixtures/<scenario>/expected.json --------------------------------
+
+GOLDEN_FILE = "expected.json"
+PASSED = {"status": "passed", "misconceptions": []}
+
+
+def golden_summary(outcomes) -> dict[str, dict]:
+    """What a golden file pins of a result: each check that did not simply pass (its
+    status and misconceptions); every check not listed passed. A new check changes no
+    golden file unless a scenario fails it."""
+    summary = {}
+    for outcome in outcomes:
+        entry = {"status": outcome.status.value, "misconceptions": list(outcome.misconceptions)}
+        if entry != PASSED:
+            summary[outcome.check_id] = entry
+    return summary
+
+
+def golden_outcomes(scenario) -> dict[str, dict]:
+    """Every check's expected {status, misconceptions} for a scenario folder, from its
+    golden file (checks it does not list passed)."""
+    import json
+
+    from grader.checks.catalog import discover_checks
+
+    listed = json.loads((scenario / GOLDEN_FILE).read_text(encoding="utf-8"))
+    return {spec.check_id: listed.get(spec.check_id, dict(PASSED)) for spec in discover_checks()}

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import golden_outcomes
 
 from grader.cli import main
 from grader.commands.grade import read_instructor_inputs
@@ -146,7 +147,7 @@ def _golden_class(out: Path, scenarios: list[str]) -> dict[str, dict]:
     """results.json files made from tests/fixtures/*/expected.json (no grading)."""
     expectations = {}
     for scenario in scenarios:
-        expected = json.loads((FIXTURES / scenario / "expected.json").read_text())
+        expected = golden_outcomes(FIXTURES / scenario)
         expectations[scenario] = expected
         tests = [
             {

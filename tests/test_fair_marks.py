@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import golden_outcomes, golden_summary
 from inprocess import InProcessGrader, Verdict
 
 from grader.checks.catalog import Category
@@ -157,7 +158,7 @@ def test_every_mistake_fixture_loses_points_and_every_correct_one_none() -> None
     """The golden files (seed 7, full pipeline) hold the visible and hidden verdicts; with
     the test above, those are the verdicts at every seed."""
     for name in FAIR_FIXTURES:
-        expected = json.loads((FIXTURES / name / "expected.json").read_text())
+        expected = golden_outcomes(FIXTURES / name)
         failed = [check for check, outcome in expected.items() if outcome["status"] == "failed"]
         if name.startswith("correct-"):
             assert not failed, f"{name}: {failed}"
@@ -180,13 +181,7 @@ def test_full_gradings_at_other_seeds_match_the_golden_file(kit, scenario, seed,
     folder = compose_sample(Sample.read(FIXTURES / scenario), kit.solutions, tmp_path / scenario)
     context = GradingContext.build(GradingOptions(kit_root=kit.root, base_seed=seed))
     result = grade_submission(folder, context, name=scenario)
-    summary = {
-        item.outcome.check_id: {
-            "status": item.outcome.status.value,
-            "misconceptions": list(item.outcome.misconceptions),
-        }
-        for item in result.checks
-    }
+    summary = golden_summary(item.outcome for item in result.checks)
     assert summary == json.loads((FIXTURES / scenario / "expected.json").read_text())
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import build_submission, hostile_spec
+from conftest import build_submission, golden_summary, hostile_spec
 from proofreading import proofread, unchanged_file_notes
 
 from grader.paths import KitPaths
@@ -79,15 +79,10 @@ def _digest(folder: Path) -> str:
 
 
 def _summary(result: GradedSubmission) -> dict:
-    """What the golden file pins: each check's status and misconceptions (no timings,
-    no paths, no wording, so messages can improve without churn)."""
-    return {
-        item.outcome.check_id: {
-            "status": item.outcome.status.value,
-            "misconceptions": list(item.outcome.misconceptions),
-        }
-        for item in result.checks
-    }
+    """What the golden file pins: each check that did not simply pass, with its status and
+    misconceptions (no timings, no paths, no wording, so messages can improve without
+    churn; conftest.golden_summary)."""
+    return golden_summary(item.outcome for item in result.checks)
 
 
 def _grade(scenario_name: str, context: GradingContext, tmp_path: Path) -> GradedSubmission:

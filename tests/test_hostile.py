@@ -39,7 +39,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_FILE, build_submission, hostile_places, hostile_spec
+from conftest import HOSTILE_FILE, build_submission, golden_outcomes, hostile_places, hostile_spec
 from test_golden import FIXTURES, _digest, _grade
 
 from grader.cli import main as grader_main
@@ -334,7 +334,7 @@ def test_every_hostile_fixture_is_described():
         spec = hostile_spec(FIXTURES / scenario)
         assert spec.get("fails"), f"{scenario}: hostile.yaml lists no failing check"
         assert (FIXTURES / scenario / "expected.json").exists(), f"{scenario}: no expected.json"
-        golden = json.loads((FIXTURES / scenario / "expected.json").read_text())
+        golden = golden_outcomes(FIXTURES / scenario)
         failing = {check for check, outcome in golden.items() if outcome["status"] != "passed"}
         assert failing == set(spec["fails"]), f"{scenario}: expected.json and hostile.yaml differ"
 

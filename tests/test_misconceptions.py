@@ -4,10 +4,10 @@ correct submission."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from conftest import golden_outcomes
 
 from grader.checks.misconceptions import CATALOG
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
@@ -28,7 +28,7 @@ def test_each_misconception_has_a_fixture_that_is_recognized(misconception: str)
     tags the fixture's own misconception on a failed check."""
     folders = sorted(FIXTURES.glob(f"misconception-{misconception}-*"))
     assert len(folders) == 1, f"one fixture folder misconception-{misconception}-<what>"
-    expected = json.loads((folders[0] / "expected.json").read_text())
+    expected = golden_outcomes(folders[0])
     tagged = [
         check
         for check, outcome in expected.items()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import golden_outcomes
 
 from grader.commands.release import write_release
 from grader.paths import KitPaths
@@ -176,7 +177,7 @@ def test_the_bundle_names_every_misconception_the_visible_checks_can_show(
     found = json.loads(done.stdout)
     named = set()
     for name in names:
-        expected = json.loads((FIXTURES / name / "expected.json").read_text(encoding="utf-8"))
+        expected = golden_outcomes(FIXTURES / name)
         for check_id, got in found[name].items():
             assert got == expected[check_id]["misconceptions"], (name, check_id)
             named.update(got)
