@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader import __version__
+from grader.instructor.files import InstructorInputError
 from grader.paths import KitPaths
 
 EXIT_OK = 0
@@ -56,17 +57,6 @@ def _add_isolation(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _instructor_errors() -> tuple[type[Exception], ...]:
-    """The one-line errors of the instructor's own inputs (exit status 2)."""
-    from grader.instructor.files import InstructorFileError
-    from grader.instructor.late import LatePolicyError
-    from grader.instructor.overrides import OverrideError
-    from grader.instructor.preflight import PreflightError
-    from grader.render.canvas import RosterError
-
-    return (OverrideError, LatePolicyError, RosterError, PreflightError, InstructorFileError)
-
-
 def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.grade import GradeRequest, grade_command
 
@@ -89,7 +79,7 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
     )
     try:
         return grade_command(kit, args.submissions, request)
-    except _instructor_errors() as error:
+    except InstructorInputError as error:
         raise UsageError(str(error)) from None
 
 
@@ -107,7 +97,7 @@ def _cmd_regrade(args: argparse.Namespace, kit: KitPaths) -> int:
     )
     try:
         return regrade_command(kit, request)
-    except _instructor_errors() as error:
+    except InstructorInputError as error:
         raise UsageError(str(error)) from None
 
 
@@ -286,12 +276,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # argparse has printed its own one-line message
         return EXIT_OK if exit_.code == 0 else EXIT_USAGE
-    from grader.rubric import RubricError
     from grader.sandbox.probe import IsolationUnavailable
 
     try:
         return args.run(args, KitPaths.discover())
-    except (UsageError, RubricError, IsolationUnavailable) as error:
+    except (UsageError, InstructorInputError, IsolationUnavailable) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

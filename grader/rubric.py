@@ -15,11 +15,12 @@ from typing import Any
 import yaml
 
 from grader.checks.catalog import CheckSpec
+from grader.instructor.files import InstructorInputError
 from grader.instructor.late import LatePolicy, parse_late_policy
 from grader.sandbox import Limits
 
 
-class RubricError(ValueError):
+class RubricError(InstructorInputError):
     """rubric.yaml is missing, malformed or inconsistent with the checks."""
 
 

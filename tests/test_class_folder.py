@@ -23,12 +23,12 @@ from grader.commands.grade import read_instructor_inputs
 from grader.instructor.classfolder import parse_results, read_class
 from grader.instructor.late import LatePolicyError, load_timestamps
 from grader.instructor.overrides import OverrideError, load_overrides
+from grader.instructor.roster import RosterError, load_roster
 from grader.instructor.similarity import find_similar
 from grader.instructor.views import ViewRequest, rebuild_views
 from grader.pipeline import batch
 from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions
-from grader.render.canvas import RosterError, load_roster
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -243,7 +243,7 @@ def test_junit_has_a_testcase_per_check_and_survives_any_output(graded) -> None:
 
 def test_canvas_export_has_points_possible_and_uses_the_roster() -> None:
     rows = [GradebookRow("alice", 91.5, 100), GradebookRow("bob", 40, 100)]
-    from grader.render.canvas import Student
+    from grader.instructor.roster import Student
 
     text = canvas_text(rows, {"alice": Student("Alice A", "17", "s17", "alice", "A1")})
     table = list(csv.reader(io.StringIO(text)))

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-class InstructorFileError(ValueError):
+class InstructorInputError(ValueError):
+    """Any problem with what the instructor gave (rubric, overrides, timestamps, roster,
+    output paths): one line, exit status 2. Each kind of input has its subclass."""
+
+
+class InstructorFileError(InstructorInputError):
     """An instructor's file that cannot be read or lacks what it needs: one line."""
 
 

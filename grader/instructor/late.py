@@ -15,10 +15,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from grader.instructor.files import InstructorFileError, read_csv
+from grader.instructor.files import InstructorFileError, InstructorInputError, read_csv
 
 
-class LatePolicyError(ValueError):
+class LatePolicyError(InstructorInputError):
     """A late policy or a timestamp file that cannot be read: one line."""
 
 

@@ -26,13 +26,13 @@ from pathlib import Path
 
 import yaml
 
-from grader.instructor.files import InstructorFileError, read_text
+from grader.instructor.files import InstructorFileError, InstructorInputError, read_text
 from grader.rubric import Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
 
 
-class OverrideError(ValueError):
+class OverrideError(InstructorInputError):
     """An overrides file that cannot be applied: one line, naming the entry."""
 
 

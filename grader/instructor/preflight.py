@@ -8,8 +8,10 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.instructor.files import InstructorInputError
 
-class PreflightError(ValueError):
+
+class PreflightError(InstructorInputError):
     """An output that cannot be written: one line."""
 
 

@@ -12,12 +12,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.instructor.classfolder import class_lock, read_class
+from grader.instructor.roster import Student
 from grader.instructor.similarity import find_similar
 from grader.instructor.stored import CODE
 from grader.paths import EXERCISE_FILES
 from grader.pipeline.class_summary import MIN_FOR_FLAGS, ClassSummary, summarize_class
 from grader.render._shared import atomic_write_text
-from grader.render.canvas import Student, write_canvas
+from grader.render.canvas import write_canvas
 from grader.render.class_html import render_class_html
 from grader.render.class_json import render_class_json
 from grader.render.class_markdown import render_class_markdown

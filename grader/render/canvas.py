@@ -3,9 +3,8 @@
     Student,ID,SIS User ID,SIS Login ID,Section,Logistic Regression and Metrics (ID)
     Points Possible,,,,,100
 
-Submissions are matched to students by a roster CSV (columns name, student, id,
-sis_user_id, sis_login_id, section; `name` is the submission's name); without one, the
-submission's name is taken as the SIS Login ID and Canvas matches on that.
+Submissions are matched to students by the instructor's roster (grader/instructor/roster.py);
+without one, the submission's name is taken as the SIS Login ID and Canvas matches on that.
 """
 
 from __future__ import annotations
@@ -13,49 +12,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
-from grader.instructor.files import InstructorFileError, read_csv
+from grader.instructor.roster import Student
 from grader.render._shared import atomic_write_text
 from grader.render.gradebook import BOM, GradebookRow, number_cell, safe_cell
 
 ASSIGNMENT = "Logistic Regression and Metrics"
-
-
-class RosterError(ValueError):
-    """A roster that cannot be read: one line."""
-
-
-@dataclass(frozen=True)
-class Student:
-    student: str = ""
-    canvas_id: str = ""
-    sis_user_id: str = ""
-    sis_login_id: str = ""
-    section: str = ""
-
-
-def load_roster(path: Path) -> dict[str, Student]:
-    """roster.csv (column `name`, optional student, id, sis_user_id, sis_login_id,
-    section); utf-8-sig, CRLF and Excel's separators accepted. RosterError if wrong."""
-    try:
-        rows = read_csv(path, ("name",))
-    except InstructorFileError as error:
-        raise RosterError(str(error)) from None
-    roster = {}
-    for row in rows:
-        name = row.values["name"]
-        if not name:
-            raise RosterError(f"{path}: line {row.line}: the column 'name' is empty")
-        if name in roster:
-            raise RosterError(f"{path}: line {row.line}: '{name}' is listed twice")
-        roster[name] = Student(
-            *(row.values.get(key, "") for key in ("student", "id", "sis_user_id")),
-            sis_login_id=row.values.get("sis_login_id", ""),
-            section=row.values.get("section", ""),
-        )
-    return roster
 
 
 def canvas_text(
@@ -89,4 +52,4 @@ def write_canvas(
     atomic_write_text(Path(path), BOM + canvas_text(rows, roster))
 
 
-__all__ = ["ASSIGNMENT", "RosterError", "canvas_text", "load_roster", "write_canvas"]
+__all__ = ["ASSIGNMENT", "canvas_text", "write_canvas"]
