@@ -13,12 +13,16 @@ class Status(str, Enum):
     """How one check ended.
 
     ERROR is the grader's own failure (a bug or a broken kit), never the learner's: it is
-    kept apart so that instructors see it and learners are not blamed for it.
+    kept apart so that instructors see it and learners are not blamed for it. REVIEW is a
+    manual item awaiting an instructor: no automatic points, not a failure. (A check that
+    could not judge the answer, its function not written or its file not importable,
+    stays FAILED with a `cause` that renderers group it under.)
     """
 
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
+    REVIEW = "review"
 
 
 class CauseKind(str, Enum):

@@ -256,24 +256,30 @@ GOLDEN_FILE = "expected.json"
 PASSED = {"status": "passed", "misconceptions": []}
 
 
+REVIEW = {"status": "review", "misconceptions": []}
+
+
 def golden_summary(outcomes) -> dict[str, dict]:
-    """What a golden file pins of a result: each check that did not simply pass (its
-    status and misconceptions); every check not listed passed. A new check changes no
-    golden file unless a scenario fails it."""
+    """What a golden file pins of a result: each check that did not end as it should (its
+    status and misconceptions); every check not listed passed, or awaits review where it
+    is a manual item. A new check changes no golden file unless a scenario fails it."""
     summary = {}
     for outcome in outcomes:
         entry = {"status": outcome.status.value, "misconceptions": list(outcome.misconceptions)}
-        if entry != PASSED:
+        if entry != (REVIEW if outcome.manual else PASSED):
             summary[outcome.check_id] = entry
     return summary
 
 
 def golden_outcomes(scenario) -> dict[str, dict]:
     """Every check's expected {status, misconceptions} for a scenario folder, from its
-    golden file (checks it does not list passed)."""
+    golden file (checks it does not list passed, or await review if manual)."""
     import json
 
     from grader.checks.catalog import discover_checks
 
     listed = json.loads((scenario / GOLDEN_FILE).read_text(encoding="utf-8"))
-    return {spec.check_id: listed.get(spec.check_id, dict(PASSED)) for spec in discover_checks()}
+    return {
+        spec.check_id: listed.get(spec.check_id, dict(REVIEW if spec.manual else PASSED))
+        for spec in discover_checks()
+    }

@@ -128,9 +128,8 @@ def default_checks() -> tuple[ScoredCheck, ...]:
             "check_diagnosis_essay",
             "ex7_diagnosis",
             "diagnosis",
-            Status.PASSED,
+            Status.REVIEW,
             0.0,
-            message="Awaiting instructor review.",
             manual=True,
         ),
         scored(

@@ -94,7 +94,11 @@ def _record_visible_expectations(kit: KitPaths) -> RecordingReference:
         for path in kit.solutions.glob("*.py"):
             shutil.copyfile(path, submission / path.name)
         result = grade_submission(submission, context)
-    failing = [i.outcome.check_id for i in result.checks if i.outcome.status is not Status.PASSED]
+    failing = [
+        i.outcome.check_id
+        for i in result.checks
+        if i.outcome.status not in (Status.PASSED, Status.REVIEW)
+    ]
     if failing:
         raise ReleaseError(f"the solutions fail visible checks: {', '.join(failing)}")
     return recording

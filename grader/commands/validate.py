@@ -45,7 +45,7 @@ def _not_full(result: GradedSubmission, label: str) -> list[str]:
         f"{label}: {item.outcome.check_id} {item.outcome.status.value}: "
         f"{(item.outcome.grader_error or item.outcome.message).splitlines()[-1]}"
         for item in result.checks
-        if item.outcome.status is not Status.PASSED
+        if item.outcome.status not in (Status.PASSED, Status.REVIEW)
     ]
     # Manual items' own points (rubric.yaml) await an instructor: never automatic.
     automatic = result.max_score - sum(i.max_points for i in result.checks if i.outcome.manual)

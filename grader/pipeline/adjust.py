@@ -18,6 +18,7 @@ from grader.results import (
     CriterionScore,
     GradedSubmission,
     ScoredCheck,
+    Status,
 )
 
 
@@ -101,6 +102,9 @@ def _override_check(scored: ScoredCheck, override: Override) -> ScoredCheck:
     )
     message = f"{scored.outcome.message}\n{note}" if scored.outcome.message else note
     outcome = dataclasses.replace(scored.outcome, message=message)
+    if outcome.status is Status.REVIEW:  # reviewed now: the instructor's points decide
+        reviewed = Status.PASSED if points > 0 else Status.FAILED
+        outcome = dataclasses.replace(outcome, status=reviewed)
     # The maximum stays the rubric's: a manual item's own points, inside its criterion.
     return dataclasses.replace(scored, outcome=outcome, points=min(points, scored.max_points))
 

@@ -209,7 +209,7 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
         "duration_s": elapsed,
     }
     if call.excinfo is None:
-        return CheckOutcome(status=Status.PASSED, message=_passed_message(spec), **base)
+        return CheckOutcome(status=Status.REVIEW if spec.manual else Status.PASSED, **base)
     error = call.excinfo.value
     if isinstance(error, CheckFailure):
         return CheckOutcome(
@@ -230,10 +230,6 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
         grader_error=detail[-4000:],
         **base,
     )
-
-
-def _passed_message(spec: CheckSpec) -> str:
-    return "Awaiting instructor review." if spec.manual else ""
 
 
 def learner_message(error: StudentCodeError) -> str:

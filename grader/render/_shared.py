@@ -199,13 +199,8 @@ def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
         message = outcome.message
         if "not your fault" not in message.lower():
             message = f"{GRADER_ERROR_TEXT}\n{message}".strip()
-    elif outcome.manual and outcome.status is Status.PASSED:
-        kind, mark, label = "review", "⏳", "awaiting instructor review"
-        message = (
-            ""
-            if outcome.message.strip().lower() == "awaiting instructor review."
-            else (outcome.message)
-        )
+    elif outcome.status is Status.REVIEW:
+        kind, mark, label, message = "review", "⏳", "awaiting instructor review", outcome.message
     elif outcome.status is Status.PASSED:
         kind, mark, label, message = "passed", "✅", "passed", outcome.message
     else:

@@ -58,6 +58,8 @@ def _tags(item: ScoredCheck) -> list[str]:
     tags += [f"misconception:{m}" for m in outcome.misconceptions]
     if outcome.status is Status.ERROR:
         tags.append("grader-error")
+    if outcome.status is Status.REVIEW:
+        tags.append("review")  # awaiting an instructor (Status.REVIEW): JUnit's "skipped"
     return list(dict.fromkeys(tags))  # no duplicates, order kept
 
 
@@ -154,8 +156,9 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
                 "name": check_id,
                 "score": number.raw(item.points, f"{check_id}: score"),
                 "max_score": number.raw(item.max_points, f"{check_id}: max_score"),
-                # Gradescope knows only passed/failed; a grader error is "failed" + a tag.
-                "status": "passed" if outcome.status is Status.PASSED else "failed",
+                # Gradescope knows only passed/failed: a grader error is "failed" + a tag,
+                # an item awaiting review "passed" + a tag (it is not a failure).
+                "status": "failed" if outcome.status in (Status.FAILED, Status.ERROR) else "passed",
                 "output": _test_output(item, [check.outcome for check in result.checks]),
                 # Visible even for hidden checks: their messages hold no inputs and no
                 # expected values, and learners should see which property failed.

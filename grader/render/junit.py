@@ -45,7 +45,7 @@ def junit_suite(name: str, results: dict) -> ET.Element:
         if check_id in errors:
             counts["errors"] += 1
             ET.SubElement(case, "error", message=first_line[:300]).text = output
-        elif "manual" in tags and test.get("score", 0) == 0:
+        elif "review" in tags:
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message="awaiting instructor review")
         elif test.get("status") != "passed":
