@@ -286,8 +286,8 @@ def _grader_error(spec: CheckSpec, detail: str) -> CheckOutcome:
         check_id=spec.check_id,
         exercise=spec.exercise,
         status=Status.ERROR,
-        message="The grader failed on this submission; it is not your fault and your "
-        "instructor has been told.",
+        # No learner message of its own: every renderer says the one grader-error text.
+        message="",
         hidden=spec.hidden,
         manual=spec.manual,
         grader_error=detail[-4000:],

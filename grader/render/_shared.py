@@ -194,11 +194,7 @@ def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
     outcome = item.outcome if isinstance(item, ScoredCheck) else item
     if outcome.status is Status.ERROR:
         kind, mark, label = "error", "⚠️", "grader error"
-        # The pipeline's own error messages already say it is not the learner's fault;
-        # where one does not, say it here.
-        message = outcome.message
-        if "not your fault" not in message.lower():
-            message = f"{GRADER_ERROR_TEXT}\n{message}".strip()
+        message = f"{GRADER_ERROR_TEXT}\n{outcome.message}".strip()
     elif outcome.status is Status.REVIEW:
         kind, mark, label, message = "review", "⏳", "awaiting instructor review", outcome.message
     elif outcome.status is Status.PASSED:

@@ -71,7 +71,7 @@ def _test_output(item: ScoredCheck, outcomes: list[CheckOutcome] | None = None) 
     """
     outcome = item.outcome
     message = outcome.message.strip()
-    if outcome.status is Status.ERROR and "not your fault" not in message.lower():
+    if outcome.status is Status.ERROR:
         message = f"{GRADER_ERROR_TEXT}\n{message}".strip()
     paragraphs = [message] if message else []
     paragraphs += [explain_misconception(m) for m in outcome.misconceptions]
