@@ -13,13 +13,17 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from conftest import build_submission, golden_summary, hostile_spec
 from proofreading import proofread, unchanged_file_notes
 
+from grader.checks.framework import RUNNING_CHECK
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
 from grader.render.gradescope import to_gradescope
@@ -47,9 +51,60 @@ REPORT_TEXT = {
 }
 
 
+class ExpectedWitness:
+    """The reference, noting every value it gives while a hidden check runs, per check: the
+    expected values that check must never show."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.seen: dict[str, list[Any]] = {}
+
+    def _note(self, value: Any) -> Any:
+        check, hidden = RUNNING_CHECK.get()
+        if hidden:
+            self.seen.setdefault(check, []).append(value)
+        return value
+
+    def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self._note(self.inner.call(module, function, *args, **kwargs))
+
+    def get(self, module: str, name: str) -> Any:
+        return self._note(self.inner.get(module, name))
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, dict):
+        return [n for item in value.values() for n in _numbers(item)]
+    if isinstance(value, (list, tuple)):
+        return [n for item in value for n in _numbers(item)]
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return []
+    return [float(x) for x in array.ravel() if np.isfinite(x)]
+
+
+# A number as a message shows it, with at least three decimals (so "lr = 2.0" or a
+# threshold such as 0.5 named in a check's own wording never counts).
+_SHOWN = re.compile(r"-?\d+\.\d{3,}")
+
+
+def shown_expected_values(message: str, expected: list[Any]) -> list[str]:
+    """The numbers in `message` that equal (to the digits shown) a value in `expected`."""
+    values = [v for item in expected for v in _numbers(item)]
+    leaks = []
+    for text in _SHOWN.findall(message):
+        shown, digits = float(text), len(text.split(".")[1])
+        if any(abs(shown - v) <= 0.6 * 10**-digits for v in values):
+            leaks.append(text)
+    return leaks
+
+
 @pytest.fixture(scope="module")
 def context() -> GradingContext:
-    return GradingContext.build(GradingOptions(kit_root=KitPaths.discover().root, base_seed=SEED))
+    built = GradingContext.build(GradingOptions(kit_root=KitPaths.discover().root, base_seed=SEED))
+    built.reference = ExpectedWitness(built.reference)
+    return built
 
 
 def _submission(scenario: Path, kit: KitPaths, tmp_path: Path) -> Path:
@@ -85,6 +140,11 @@ def _summary(result: GradedSubmission) -> dict:
     return golden_summary(item.outcome for item in result.checks)
 
 
+def _test_output_of(item, result) -> str:
+    tests = {test["name"]: test for test in to_gradescope(result)["tests"]}
+    return tests[item.outcome.check_id]["output"]
+
+
 def _grade(scenario_name: str, context: GradingContext, tmp_path: Path) -> GradedSubmission:
     return _graded(scenario_name, context, tmp_path)[0]
 
@@ -111,8 +171,17 @@ def test_scenario_matches_its_golden_outcome(scenario: str, context, tmp_path):
     needs = hostile_spec(FIXTURES / scenario).get("needs_isolation")
     if needs and context.stack.level == "process":
         pytest.skip(f"needs isolation ({needs}): the process level does not contain it")
+    context.reference.seen.clear()
     result, submission = _graded(scenario, context, tmp_path)
     summary = _summary(result)
+    # Hidden-ness belongs to the check: no hidden check's feedback shows a number that
+    # its reference computed (held-out inputs and expected values stay hidden).
+    for item in result.checks:
+        if item.outcome.hidden:
+            leaks = shown_expected_values(
+                _test_output_of(item, result), context.reference.seen.get(item.outcome.check_id, [])
+            )
+            assert not leaks, f"{scenario}: {item.outcome.check_id} shows {leaks}"
     expected_path = FIXTURES / scenario / EXPECTED
     if os.environ.get("UPDATE_GOLDEN"):
         expected_path.write_text(json.dumps(summary, indent=1, sort_keys=True) + "\n")

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -22,6 +23,16 @@ from grader.checks.dependencies import CORE_MODULE, core_names_used
 from grader.checks.source import imported_modules
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, read_source
+
+#: The check running now (its id and whether it is hidden), set by the pytest plugin
+#: (grader/pipeline/run.py) around each check: hidden-ness belongs to the check, so no
+#: comparison inside a hidden check can show its inputs or expected values, whatever it
+#: passes as `hidden`.
+RUNNING_CHECK: ContextVar[tuple[str, bool]] = ContextVar("running_check", default=("", False))
+
+
+def _hidden(asked: bool) -> bool:
+    return asked or RUNNING_CHECK.get()[1]
 
 
 class CheckFailure(AssertionError):
@@ -276,6 +287,7 @@ def expect_close(
     the same input: a learner result that matches one is tagged with its id. Hidden checks
     never show inputs or expected values, only the property that failed.
     """
+    hidden = _hidden(hidden)
     expected_array = np.asarray(expected, dtype=float)
     actual_array = as_array(actual, what)
     if actual_array.shape != expected_array.shape:
@@ -351,6 +363,7 @@ def expect_equal(
     variants: dict[str, Any] | None = None,
 ) -> None:
     """Exact comparison for integers, labels and words."""
+    hidden = _hidden(hidden)
     expected_array = np.asarray(expected)
     try:
         actual_array = np.asarray(actual)
@@ -424,6 +437,7 @@ def call_where_zero_division(
     already returned on an ordinary input in this check (ran_before): then it is the 0/0
     that breaks it. Any other failure is reported as usual.
     """
+    hidden = _hidden(hidden)
     try:
         return learner.call(module, function, *args, **kwargs)
     except StudentCodeError as error:
@@ -447,9 +461,10 @@ def normalized_word(value: Any) -> str | None:
     return re.sub(r"\s+", "", value).lower()
 
 
-def expect_one_of(got: Any, thresholds: list, what: str, hidden: bool) -> float:
+def expect_one_of(got: Any, thresholds: list, what: str, hidden: bool = False) -> float:
     """The learner's threshold as a number, or a failure when it is none of `thresholds`
     (a search that starts from best_t = 0 and never moves, say)."""
+    hidden = _hidden(hidden)
     value = as_number(got, what)
     if not any(value == float(t) for t in thresholds):
         given = "the thresholds you were given" if hidden else f"the thresholds {thresholds}"

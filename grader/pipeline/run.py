@@ -9,6 +9,7 @@ learner's; any other exception is the grader's own error and is kept apart.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import io
 import re
@@ -23,7 +24,14 @@ import numpy as np
 import pytest
 
 from grader.checks.catalog import Category, CheckSpec, category_folder
-from grader.checks.framework import CheckFailure, CheckSkipped, Learner, Reference, seed_for
+from grader.checks.framework import (
+    RUNNING_CHECK,
+    CheckFailure,
+    CheckSkipped,
+    Learner,
+    Reference,
+    seed_for,
+)
 from grader.paths import EXERCISE_ORDER
 from grader.results import Cause, CauseKind, CheckOutcome, Status
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
@@ -147,6 +155,7 @@ class CheckPlugin:
         self._seed = seed
         self.outcomes: dict[str, CheckOutcome] = {}
         self._started: dict[str, float] = {}
+        self._running: contextvars.Token | None = None  # RUNNING_CHECK, set per check
         self._first_call: dict[str, int] = {}  # where each check's learner calls begin
 
     @pytest.fixture
@@ -167,9 +176,17 @@ class CheckPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        spec = self._specs.get(item.name)
+        self._running = RUNNING_CHECK.set((item.name, bool(spec and spec.hidden)))
         self._started[item.name] = time.perf_counter()
         self._first_call[item.name] = len(self._learner.calls)
         self._first_error[item.name] = len(self._watched.errors) if self._watched else 0
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
+        if self._running is not None:
+            RUNNING_CHECK.reset(self._running)
+            self._running = None
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:

@@ -36,7 +36,6 @@ def check_hidden_loss_history(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
         reference.call(MODULE, "loss_history", data.X, data.y, lr, epochs, l2=l2),
-        hidden=True,
         atol=loss_history_atol(data.X, data.y, _descent_weights(data.X, data.y, lr, epochs, l2)),
         what="loss_history on held-out tickets",
         variants=answers(reference, tickets, MODULE, "loss_history"),
@@ -51,7 +50,6 @@ def check_hidden_stable_lr_bound(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "stable_lr_bound", data.X),
         expected,
-        hidden=True,
         what="stable_lr_bound on held-out tickets",
         variants={
             **variants.lr_bound_variants(expected),
@@ -77,7 +75,6 @@ def check_hidden_classify_run(learner, reference, rng):
         expect_equal(
             normalized_word(got) if isinstance(got, str) else got,
             reference.call(MODULE, "classify_run", history),
-            hidden=True,
             what="classify_run on held-out loss curves",
             fix="Apply the rules in order: not finite or last > first -> 'diverges'; a rise "
             "above 1e-12 -> 'oscillates'; else 'converges'.",

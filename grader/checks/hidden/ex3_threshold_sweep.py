@@ -57,12 +57,10 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, tickets):
             thresholds,
             what=what,
             fix="A threshold with no predicted positive has precision 0.0, not an error.",
-            hidden=True,
         )
         expect_close(
             got,
             expected,
-            hidden=True,
             what=what,
             variants={
                 "M09": variants.sweep_strict(y, p, thresholds),
@@ -74,11 +72,10 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, tickets):
     for y, p, thresholds in cases:
         what = "best_f1_threshold on held-out tickets"
         got = learner.call(MODULE, "best_f1_threshold", y, p, thresholds)
-        expect_one_of(got, thresholds, what, hidden=True)
+        expect_one_of(got, thresholds, what)
         expect_close(
             got,
             reference.call(MODULE, "best_f1_threshold", y, p, thresholds),
-            hidden=True,
             what=what,
             variants={"M09": variants.best_f1_strict(y, p, thresholds)},
             fix="The first threshold with the top F1, predicted positive where p >= t.",
@@ -98,7 +95,6 @@ def check_hidden_costs(learner, reference, rng, tickets):
         expect_close(
             learner.call(MODULE, "expected_cost", y, p, t, cost_fn=cost_fn, cost_fp=cost_fp),
             reference.call(MODULE, "expected_cost", y, p, t, cost_fn=cost_fn, cost_fp=cost_fp),
-            hidden=True,
             what="expected_cost with held-out costs",
             variants={
                 "M21": variants.cost_swapped(cm, cost_fn, cost_fp),
@@ -115,7 +111,6 @@ def check_hidden_costs(learner, reference, rng, tickets):
             reference.call(
                 MODULE, "min_cost_threshold", y, p, thresholds, cost_fn=cost_fn, cost_fp=cost_fp
             ),
-            hidden=True,
             what="min_cost_threshold on held-out tickets",
             variants={
                 "M09": variants.min_cost_strict(y, p, thresholds, cost_fn, cost_fp),

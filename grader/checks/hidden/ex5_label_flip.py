@@ -29,7 +29,6 @@ def check_hidden_label_flip(learner, reference, rng, tickets):
     expect_equal(
         learner.call(MODULE, "flip_label", data.y, index),
         reference.call(MODULE, "flip_label", data.y, index),
-        hidden=True,
         what="flip_label on held-out labels",
         variants=answers(reference, tickets, MODULE, "flip_label"),
         fix="Flip exactly y[index], in a copy.",
@@ -60,7 +59,6 @@ def _compare_experiment(learner, reference, tickets, which, X, y, kwargs) -> Non
         expect_close(
             got[key],
             expected[key],
-            hidden=True,
             what=f"label_flip_experiment {which}: {key}",
             variants={
                 **({"M20": expected[key.replace("after", "before")]} if "after" in key else {}),

@@ -19,7 +19,6 @@ def check_hidden_sklearn_weights(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "sklearn_weights", data.X_raw, data.y, C=C),
         reference.call(MODULE, "sklearn_weights", data.X_raw, data.y, C=C),
-        hidden=True,
         rtol=1e-4,
         atol=1e-5,
         what="sklearn_weights on held-out tickets",
@@ -35,7 +34,6 @@ def check_hidden_l2_for_C(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "l2_for_C", C, n),
         reference.call(MODULE, "l2_for_C", C, n),
-        hidden=True,
         what="l2_for_C for held-out C and n",
         variants={"M23": 1.0 / C, **answers(reference, tickets, MODULE, "l2_for_C")},
         fix="l2 = 1 / (C * n).",

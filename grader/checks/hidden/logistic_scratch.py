@@ -26,7 +26,6 @@ def check_hidden_add_intercept_and_predict_proba(learner, reference, rng, ticket
     expect_close(
         learner.call(MODULE, "add_intercept", data.X_raw),
         data.X,
-        hidden=True,
         what=f"add_intercept {HELD_OUT} ({data.X_raw.shape[1]} features)",
         variants={"M01": data.X_raw, **answers(reference, tickets, MODULE, "add_intercept")},
         fix="Work for any number of rows and features.",
@@ -34,7 +33,6 @@ def check_hidden_add_intercept_and_predict_proba(learner, reference, rng, ticket
     expect_close(
         learner.call(MODULE, "predict_proba", data.X, w),
         reference.call(MODULE, "predict_proba", data.X, w),
-        hidden=True,
         rtol=0,
         atol=1e-9,
         what=f"predict_proba {HELD_OUT}",
@@ -49,7 +47,6 @@ def check_hidden_sigmoid(learner, reference, rng):
     expect_close(
         learner.call(MODULE, "sigmoid", z),
         reference.call(MODULE, "sigmoid", z),
-        hidden=True,
         rtol=0,
         atol=1e-9,
         what="sigmoid on a held-out matrix",
@@ -66,7 +63,6 @@ def check_hidden_log_loss(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "log_loss", y, p),
         reference.call(MODULE, "log_loss", y, p),
-        hidden=True,
         what=f"log_loss {HELD_OUT}",
         variants={
             "M05": variants.log_loss_summed(y, p),
@@ -79,7 +75,6 @@ def check_hidden_log_loss(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "log_loss", y_q, q, eps=1e-3),
         reference.call(MODULE, "log_loss", y_q, q, eps=1e-3),
-        hidden=True,
         what="log_loss with eps=1e-3 at probabilities 0 and 1",
         variants={"M04": np.inf, "M04#nan": np.nan},  # log(0) unclipped
         fix="Clip with the eps argument you are given, not a constant of your own.",
@@ -94,7 +89,6 @@ def check_hidden_gradient(learner, reference, rng, tickets):
         expect_close(
             learner.call(MODULE, "gradient", data.X, data.y, w, l2=l2),
             reference.call(MODULE, "gradient", data.X, data.y, w, l2=l2),
-            hidden=True,
             what=f"gradient {HELD_OUT} with l2={'0' if l2 == 0 else 'above 0'}",
             variants={
                 **variants.gradient_variants(data.X, data.y, w, l2),
@@ -116,7 +110,6 @@ def check_hidden_fit_logistic(learner, reference, rng, tickets):
         expect_close(
             learner.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
             reference.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
-            hidden=True,
             rtol=1e-6,
             atol=1e-8,
             what=f"fit_logistic {HELD_OUT}",
@@ -165,7 +158,6 @@ def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
         expect_equal(
             learner.call(MODULE, "confusion_matrix_at_threshold", y, p, t),
             cm,
-            hidden=True,
             what=f"confusion_matrix_at_threshold {HELD_OUT}",
             variants={
                 **variants.confusion_variants(y, p, t),
@@ -184,14 +176,12 @@ def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
                 what="precision_recall_f1 on a held-out matrix with 0/0",
                 fix=rates_fix,
                 ran_before=right_before,
-                hidden=True,
             )
         else:
             got = learner.call(MODULE, "precision_recall_f1", cm)
         expect_close(
             got,
             expected,
-            hidden=True,
             what=rates,
             variants={
                 "M12": variants.f1_arithmetic(cm),
@@ -222,7 +212,6 @@ def check_hidden_roc(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "roc_points", y, p, thresholds),
         expected,
-        hidden=True,
         what=f"roc_points {HELD_OUT}",
         variants={
             "M13": variants.roc_swapped(expected),
@@ -246,12 +235,10 @@ def check_hidden_roc(learner, reference, rng, tickets):
             what=what,
             fix=fix,
             ran_before=True,
-            hidden=True,
         )
         expect_close(
             got,
             expected,
-            hidden=True,
             what=what,
             variants={"M11": variants.zero_division_nan(expected, got)},
             fix=fix,
@@ -259,7 +246,6 @@ def check_hidden_roc(learner, reference, rng, tickets):
     expect_close(
         learner.call(MODULE, "roc_auc", y, p),
         reference.call(MODULE, "roc_auc", y, p),
-        hidden=True,
         what=f"roc_auc {HELD_OUT} with tied probabilities",
         variants={**variants.auc_ties(y, p), **answers(reference, tickets, MODULE, "roc_auc")},
         fix="A tie between a positive and a negative counts 0.5.",
@@ -304,7 +290,6 @@ def _compare_calibration(learner, reference, tickets, y, p, n_bins) -> None:
         expect_close(
             parts[index],
             expected[index],
-            hidden=True,
             what=f"reliability_bins {HELD_OUT}: {name}",
             variants={
                 **{key: value[index] for key, value in wrong.items()},
@@ -319,7 +304,6 @@ def _compare_calibration(learner, reference, tickets, y, p, n_bins) -> None:
     expect_close(
         learner.call(MODULE, "expected_calibration_error", y, p, n_bins=n_bins),
         reference.call(MODULE, "expected_calibration_error", y, p, n_bins=n_bins),
-        hidden=True,
         what=f"expected_calibration_error {HELD_OUT}",
         variants=ece_variants,
         fix="Weight each bin's gap by count / n.",
