@@ -33,7 +33,8 @@ from conftest import golden_outcomes, golden_summary
 from inprocess import InProcessGrader, Verdict
 
 from grader.checks.catalog import Category
-from grader.checks.framework import CheckFailure, Learner, expect_close
+from grader.checks.expect import expect_close
+from grader.checks.framework import CheckFailure, Learner
 from grader.checks.reference import SolutionReference
 from grader.checks.source import core_dependencies, same_file_dependencies
 from grader.paths import EXERCISE_FILES

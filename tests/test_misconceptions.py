@@ -70,7 +70,8 @@ def test_correct_submissions_are_never_tagged(kit, submission, seed, tmp_path) -
 
 def test_a_nan_variant_matches_nan_only_where_zero_is_expected() -> None:
     from grader.checks import variants
-    from grader.checks.framework import CheckFailure, expect_close
+    from grader.checks.expect import expect_close
+    from grader.checks.framework import CheckFailure
 
     expected = [0.0, 0.0, 0.0]
     got = [float("nan"), 0.0, float("nan")]
@@ -89,7 +90,8 @@ def test_a_nan_variant_matches_nan_only_where_zero_is_expected() -> None:
 
 
 def test_a_costly_variant_is_computed_only_when_the_check_fails() -> None:
-    from grader.checks.framework import CheckFailure, expect_close
+    from grader.checks.expect import expect_close
+    from grader.checks.framework import CheckFailure
 
     asked = []
 
@@ -105,7 +107,8 @@ def test_a_costly_variant_is_computed_only_when_the_check_fails() -> None:
 
 
 def test_an_error_is_m11_only_for_a_division_or_after_an_ordinary_input_worked() -> None:
-    from grader.checks.framework import CheckFailure, call_where_zero_division
+    from grader.checks.expect import call_where_zero_division
+    from grader.checks.framework import CheckFailure
     from grader.sandbox import FailureKind, StudentCodeError
 
     class Raising:

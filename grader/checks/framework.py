@@ -9,9 +9,7 @@ for the learner when they differ.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -29,10 +27,6 @@ from grader.source_text import SourceDecodeError, read_source
 #: comparison inside a hidden check can show its inputs or expected values, whatever it
 #: passes as `hidden`.
 RUNNING_CHECK: ContextVar[tuple[str, bool]] = ContextVar("running_check", default=("", False))
-
-
-def _hidden(asked: bool) -> bool:
-    return asked or RUNNING_CHECK.get()[1]
 
 
 class CheckFailure(AssertionError):
@@ -188,62 +182,6 @@ class Reference(Protocol):
     def get(self, module: str, name: str) -> Any: ...
 
 
-# --- comparing ---------------------------------------------------------------------------
-
-
-def as_array(value: Any, what: str, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """The learner's value as a float array, or a CheckFailure saying why it is not one."""
-    if value is Ellipsis:
-        raise CheckFailure(f"{what} is still `...`: replace it with your answer.")
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise CheckFailure(
-            f"{what} should be a number or an array of numbers, but it is {_describe(value)}."
-        ) from None
-    if shape is not None and array.shape != shape:
-        raise CheckFailure(f"{what} should have shape {shape}, but it has shape {array.shape}.")
-    return array
-
-
-def as_number(value: Any, what: str) -> float:
-    array = as_array(value, what)
-    if array.size != 1:
-        raise CheckFailure(f"{what} should be one number, but it has {array.size} values.")
-    return float(array.reshape(()))
-
-
-def close(actual: Any, expected: Any, *, rtol: float, atol: float) -> bool:
-    actual_array = np.asarray(actual, dtype=float)
-    expected_array = np.asarray(expected, dtype=float)
-    return actual_array.shape == expected_array.shape and bool(
-        np.allclose(actual_array, expected_array, rtol=rtol, atol=atol, equal_nan=False)
-    )
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def show(value: Any, digits: int = 6) -> str:
-    """A short, readable rendering of a number or array for a message."""
-    if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)):
-        array = np.asarray(value, dtype=float)
-        if array.size > 12:
-            return f"an array of shape {array.shape}"
-        if array.ndim == 0:  # "4518", not "4518." (a sentence's full stop follows)
-            return show(float(array), digits)
-        # Each number as a number reads ("3", "0.25", not "3." or "0.  "), on one line.
-        text = np.array2string(
-            array, separator=", ", formatter={"float_kind": lambda v: f"{v:.{digits}g}"}
-        )
-        return " ".join(text.split())
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return _describe(value)
-
-
 def seed_for(base_seed: int, check_id: str) -> int:
     """A seed per check, so each hidden check draws its own data, reproducibly."""
     digest = hashlib.sha256(f"{base_seed}:{check_id}".encode()).digest()
@@ -251,226 +189,14 @@ def seed_for(base_seed: int, check_id: str) -> int:
 
 
 __all__ = [
+    "RUNNING_CHECK",
     "CheckFailure",
     "CheckSkipped",
     "FailureKind",
     "Learner",
     "Reference",
     "StudentCodeError",
-    "as_array",
-    "as_number",
-    "close",
     "imported_modules",
     "manual",
     "seed_for",
-    "show",
 ]
-
-
-def expect_close(
-    actual: Any,
-    expected: Any,
-    *,
-    what: str,
-    fix: str,
-    rtol: float = 1e-6,
-    atol: float | np.ndarray = 1e-9,
-    hidden: bool = False,
-    variants: dict[str, Any] | None = None,
-) -> None:
-    """Pass when actual matches expected; otherwise fail naming any known wrong variant.
-
-    `atol` may be an array of the expected value's shape: a tolerance per element, from
-    that element's conditioning (grader/checks/conditioning.py).
-
-    `variants` maps a misconception id to what that wrong implementation would return on
-    the same input: a learner result that matches one is tagged with its id. Hidden checks
-    never show inputs or expected values, only the property that failed.
-    """
-    hidden = _hidden(hidden)
-    expected_array = np.asarray(expected, dtype=float)
-    actual_array = as_array(actual, what)
-    if actual_array.shape != expected_array.shape:
-        raise CheckFailure(
-            f"{what}: expected shape {expected_array.shape}, got shape {actual_array.shape}. {fix}",
-            _matching(actual_array, variants, rtol, atol),
-            fix=fix,
-        )
-    if close(actual_array, expected_array, rtol=rtol, atol=atol):
-        return
-    tags = _matching(actual_array, variants, rtol, atol)
-    if hidden:
-        detail = f"your result differs from the expected one (beyond rtol {rtol:g})"
-    elif expected_array.size > 12:  # too long to show: where it differs, not "an array"
-        detail = _first_difference(actual_array, expected_array, rtol, atol)
-    else:
-        detail = f"expected {show(expected_array)}, got {show(actual_array)}"
-    raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
-
-
-def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
-    """Where a large array first differs, so the learner knows where to look."""
-    differs = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
-    index = tuple(int(i) for i in np.argwhere(differs)[0])
-    where = index[0] if len(index) == 1 else index
-    return (
-        f"{int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
-        f"expected {show(float(expected[index]))}, got {show(float(actual[index]))}"
-    )
-
-
-def _matching(
-    actual: np.ndarray, variants: dict[str, Any] | None, rtol: float, atol: float
-) -> tuple[str, ...]:
-    tags = []
-    for misconception, wrong in (variants or {}).items():
-        with contextlib.suppress(TypeError, ValueError, CheckSkipped):
-            wrong = _resolve(wrong)
-            if wrong is not None and _close_or_both_nan(actual, wrong, rtol=rtol, atol=atol):
-                tags.append(misconception)
-    return misconception_ids(tags)
-
-
-def _resolve(wrong: Any) -> Any:
-    """A variant's value; a callable is one that is costly to compute, asked for only when
-    the check has failed (e.g. the eight-ticket answers of M19)."""
-    return wrong() if callable(wrong) else wrong
-
-
-def _close_or_both_nan(actual: Any, wrong: Any, *, rtol: float, atol: float) -> bool:
-    """Like close(), but a nan in a wrong variant matches a nan in the learner's result:
-    a variant may say "nan here" (M04, M11), never the expected values."""
-    actual_array = np.asarray(actual, dtype=float)
-    wrong_array = np.asarray(wrong, dtype=float)
-    return actual_array.shape == wrong_array.shape and bool(
-        np.allclose(actual_array, wrong_array, rtol=rtol, atol=atol, equal_nan=True)
-    )
-
-
-def misconception_ids(keys: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """ "M10#2" -> "M10", "M06+M07" -> "M06", "M07" (two mistakes made together), without
-    repeats, in order."""
-    return tuple(dict.fromkeys(part for key in keys for part in key.split("#")[0].split("+")))
-
-
-def expect_equal(
-    actual: Any,
-    expected: Any,
-    *,
-    what: str,
-    fix: str,
-    hidden: bool = False,
-    variants: dict[str, Any] | None = None,
-) -> None:
-    """Exact comparison for integers, labels and words."""
-    hidden = _hidden(hidden)
-    expected_array = np.asarray(expected)
-    try:
-        actual_array = np.asarray(actual)
-        same = actual_array.shape == expected_array.shape and bool(
-            np.array_equal(actual_array, expected_array)
-        )
-    except (TypeError, ValueError):
-        same = False
-    if same:
-        return
-    tags = misconception_ids(
-        [m for m, wrong in (variants or {}).items() if _exactly(actual, _safely(wrong))]
-    )
-    if hidden:
-        detail = "your result differs from the expected one"
-    elif expected_array.size > 12 and _same_shape(actual, expected_array):
-        got = np.asarray(actual)
-        differs = got != expected_array
-        index = tuple(int(i) for i in np.argwhere(differs)[0])
-        where = index[0] if len(index) == 1 else index
-        detail = (
-            f"{int(differs.sum())} of {differs.size} values differ, the first at index {where}: "
-            f"expected {show(expected_array[index].item())}, got {show(got[index].item())}"
-        )
-    else:
-        detail = f"expected {show(expected)}, got {show(actual)}"
-    raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
-
-
-def _same_shape(actual: Any, expected: np.ndarray) -> bool:
-    try:
-        return np.asarray(actual).shape == expected.shape
-    except (TypeError, ValueError):
-        return False
-
-
-def _exactly(actual: Any, wrong: Any) -> bool:
-    if wrong is None:
-        return False
-    try:
-        return bool(np.array_equal(np.asarray(actual), np.asarray(wrong)))
-    except (TypeError, ValueError):
-        return False
-
-
-def _safely(wrong: Any) -> Any:
-    try:
-        return _resolve(wrong)
-    except (TypeError, ValueError, CheckSkipped):
-        return None
-
-
-#: Exceptions that can only mean a division by zero (Python's /, np.seterr(all="raise")).
-ZERO_DIVISION_ERRORS = frozenset({"ZeroDivisionError", "FloatingPointError"})
-
-
-def call_where_zero_division(
-    learner: Learner,
-    module: str,
-    function: str,
-    *args: Any,
-    what: str,
-    fix: str,
-    ran_before: bool = False,
-    hidden: bool = False,
-    **kwargs: Any,
-) -> Any:
-    """The learner's result on an input where some 0/0 must give 0 (misconception M11).
-
-    An exception there is M11 when it is a division error, or when the same function has
-    already returned on an ordinary input in this check (ran_before): then it is the 0/0
-    that breaks it. Any other failure is reported as usual.
-    """
-    hidden = _hidden(hidden)
-    try:
-        return learner.call(module, function, *args, **kwargs)
-    except StudentCodeError as error:
-        if error.kind is FailureKind.EXCEPTION and (
-            ran_before or error.exception_type in ZERO_DIVISION_ERRORS
-        ):
-            lines = error.learner_message.splitlines() or [error.exception_type]
-            detail = error.exception_type if hidden else lines[0]
-            raise CheckFailure(
-                f"{what} raised an error where a 0/0 should give 0.0 ({detail}). {fix}",
-                misconceptions=("M11",),
-                fix=fix,
-            ) from None
-        raise
-
-
-def normalized_word(value: Any) -> str | None:
-    """A quiz letter or a word, read case-insensitively with spaces ignored."""
-    if not isinstance(value, str):
-        return None
-    return re.sub(r"\s+", "", value).lower()
-
-
-def expect_one_of(got: Any, thresholds: list, what: str, hidden: bool = False) -> float:
-    """The learner's threshold as a number, or a failure when it is none of `thresholds`
-    (a search that starts from best_t = 0 and never moves, say)."""
-    hidden = _hidden(hidden)
-    value = as_number(got, what)
-    if not any(value == float(t) for t in thresholds):
-        given = "the thresholds you were given" if hidden else f"the thresholds {thresholds}"
-        raise CheckFailure(
-            f"{what} returned {value:g}, which is not one of {given}. Start the "
-            "search from the first threshold (or from an F1 below any real one, such as -1), "
-            "not from a made-up threshold such as 0."
-        )
-    return value

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.framework import CheckFailure, as_array, misconception_ids
+from grader.checks.expect import as_array, misconception_ids
+from grader.checks.framework import CheckFailure
 
 HAND_TOLERANCE = 2e-3
 

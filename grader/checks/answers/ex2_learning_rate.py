@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from grader.checks.framework import CheckFailure, manual, normalized_word
+from grader.checks.expect import normalized_word
+from grader.checks.framework import CheckFailure, manual
 
 MODULE = "ex2_learning_rate"
 WORDS = ("converges", "oscillates", "diverges")

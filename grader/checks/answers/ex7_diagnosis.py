@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from grader.checks.framework import CheckFailure, normalized_word
+from grader.checks.expect import normalized_word
+from grader.checks.framework import CheckFailure
 
 MODULE = "ex7_diagnosis"
 LETTERS = ("a", "b", "c", "d")

@@ -6,7 +6,7 @@ import numpy as np
 
 from grader.checks import variants
 from grader.checks.conditioning import loss_history_atol
-from grader.checks.framework import expect_close, expect_equal, normalized_word
+from grader.checks.expect import expect_close, expect_equal, normalized_word
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.probes import blame_in_module

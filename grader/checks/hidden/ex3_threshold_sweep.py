@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import call_where_zero_division, expect_close, expect_one_of
+from grader.checks.expect import call_where_zero_division, expect_close, expect_one_of
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.hidden.logistic_scratch import ABOVE_ALL, SEPARATING_P, SEPARATING_Y

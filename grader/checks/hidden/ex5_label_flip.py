@@ -6,7 +6,8 @@ from operator import itemgetter
 
 import numpy as np
 
-from grader.checks.framework import CheckFailure, expect_close, expect_equal
+from grader.checks.expect import expect_close, expect_equal
+from grader.checks.framework import CheckFailure
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.probes import blame_in_module

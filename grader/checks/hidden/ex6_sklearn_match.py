@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.framework import expect_close
+from grader.checks.expect import expect_close
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.probes import blame_in_module

@@ -10,7 +10,7 @@ from operator import itemgetter
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import call_where_zero_division, expect_close, expect_equal
+from grader.checks.expect import call_where_zero_division, expect_close, expect_equal
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.probes import blame_in_module

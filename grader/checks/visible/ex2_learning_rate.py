@@ -6,13 +6,8 @@ import numpy as np
 
 from grader.checks import variants
 from grader.checks.conditioning import loss_history_atol, reference_weights
-from grader.checks.framework import (
-    CheckFailure,
-    as_array,
-    expect_close,
-    expect_equal,
-    normalized_word,
-)
+from grader.checks.expect import as_array, expect_close, expect_equal, normalized_word
+from grader.checks.framework import CheckFailure
 from grader.checks.probes import blame_in_module
 
 MODULE = "ex2_learning_rate"

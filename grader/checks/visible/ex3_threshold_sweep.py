@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import CheckFailure, as_number, expect_close, expect_one_of
+from grader.checks.expect import as_number, expect_close, expect_one_of
+from grader.checks.framework import CheckFailure
 from grader.checks.probes import blame_in_module
 
 MODULE = "ex3_threshold_sweep"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.framework import CheckFailure, expect_close
+from grader.checks.expect import expect_close
+from grader.checks.framework import CheckFailure
 
 MODULE = "ex4_manual_ece"
 

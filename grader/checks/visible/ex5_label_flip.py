@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.framework import CheckFailure, expect_close, expect_equal
+from grader.checks.expect import expect_close, expect_equal
+from grader.checks.framework import CheckFailure
 from grader.checks.probes import blame_in_module
 
 MODULE = "ex5_label_flip"

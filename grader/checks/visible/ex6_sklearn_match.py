@@ -6,13 +6,8 @@ import re
 
 import numpy as np
 
-from grader.checks.framework import (
-    CheckFailure,
-    FailureKind,
-    StudentCodeError,
-    as_number,
-    expect_close,
-)
+from grader.checks.expect import as_number, expect_close
+from grader.checks.framework import CheckFailure, FailureKind, StudentCodeError
 from grader.checks.probes import blame_in_module
 
 MODULE = "ex6_sklearn_match"

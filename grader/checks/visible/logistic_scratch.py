@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks import variants
-from grader.checks.framework import (
-    CheckFailure,
-    FailureKind,
-    StudentCodeError,
+from grader.checks.expect import (
     as_array,
     call_where_zero_division,
     close,
@@ -16,6 +13,7 @@ from grader.checks.framework import (
     expect_equal,
     show,
 )
+from grader.checks.framework import CheckFailure, FailureKind, StudentCodeError
 from grader.checks.probes import blame_in_module
 from grader.checks.source import UnreadableSource, function_uses, third_party_imports
 
