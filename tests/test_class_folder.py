@@ -565,3 +565,27 @@ def test_learner_names_and_code_are_shown_literally(tmp_path) -> None:
     markdown = render_class_markdown(summary)
     assert "\\<img" in markdown and "\\|" in markdown
     assert "````python" in markdown  # a fence longer than the code's own ```
+
+
+def test_a_submission_name_never_leaves_out_or_takes_a_class_file(kit, tmp_path, capsys) -> None:
+    """Zips named '...zip', '..zip' or 'gradebook.csv.zip' are graded under safe names
+    inside --out, each renaming said in one line; the class's own files stay files."""
+    empty_zip = b"PK\x05\x06" + b"\0" * 18
+    learners = tmp_path / "class"
+    learners.mkdir()
+    for name in ("...zip", "..zip", "gradebook.csv.zip", ".grader.lock.zip"):
+        (learners / name).write_bytes(empty_zip)
+    (learners / "alice").mkdir()
+    (learners / "alice.zip").write_bytes(empty_zip)
+    above = tmp_path / "report.md"
+    above.write_text("the instructor's own file", encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["grade", str(learners), "--out", str(out), "--no-similarity"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert above.read_text(encoding="utf-8") == "the instructor's own file"
+    assert (out / "gradebook.csv").is_file() and not (out / "results.json").exists()
+    folders = {path.name for path in out.iterdir() if path.is_dir()}
+    assert {"submission", "submission-2", "gradebook.csv-submission", "alice-2"} <= folders
+    assert "'..' is not a safe folder name" in err and "'alice' is taken" in err
+    assert len(_gradebook(out)) == 6

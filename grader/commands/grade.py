@@ -95,7 +95,11 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     for line in found.skipped_lines():
         print(f"note: {line}", file=sys.stderr)
     sources = list(found.paths)
-    batch_names = [item.name for item in plan_batch(sources)]
+    planned = plan_batch(sources)
+    for item in planned:
+        if item.renamed:
+            print(f"note: {item.renamed}", file=sys.stderr)
+    batch_names = [item.name for item in planned]
     known = batch_names + [folder.name for folder in result_folders(request.out)]
     inputs = read_instructor_inputs(
         options, context.rubric, known, request.overrides, request.timestamps, request.roster

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from grader import __version__
+from grader.instructor.classfolder import CLASS_FILES, LOCK
 from grader.instructor.late import LatePolicy
 from grader.instructor.stored import (
     AUTOMATIC,
@@ -65,7 +66,8 @@ GRADEBOOK = "gradebook.csv"
 @dataclass(frozen=True)
 class BatchItem:
     source: Path
-    name: str  # unique within the batch: the results folder's name
+    name: str  # unique within the batch and safe: the results folder's name
+    renamed: str = ""  # one line for the instructor where the submission's own name changed
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,35 @@ def expand_class_folders(paths: list[Path]) -> list[Path]:
 
 
 def plan_batch(sources: list[Path]) -> list[BatchItem]:
-    """One item per submission, with names made unique (alice, alice-2, ...)."""
+    """One item per submission, its name safe as a folder of --out (no path separators,
+    no leading dot, none of the class files' names) and unique (alice, alice-2, ...); an
+    item whose name had to change says so in one line (BatchItem.renamed)."""
     items, taken = [], set()
     for source in sources:
-        base = submission_name(source) or "submission"
+        given = submission_name(source)
+        base = _safe_name(given)
         name, counter = base, 2
         while name.lower() in taken:
             name, counter = f"{base}-{counter}", counter + 1
         taken.add(name.lower())
-        items.append(BatchItem(source, name))
+        why = "is not a safe folder name" if base != given else "is taken by another submission"
+        renamed = f"{source.name} is graded as '{name}' ('{given}' {why})" if name != given else ""
+        items.append(BatchItem(source, name, renamed))
     return items
+
+
+# Names a learner's results folder may not take in --out: the class's own files.
+RESERVED_NAMES = frozenset(name.lower() for name in (*CLASS_FILES, LOCK, "code", "automatic.json"))
+
+
+def _safe_name(given: str) -> str:
+    """`given` as one folder name inside --out: path separators and control characters
+    replaced, leading dots dropped (never "." or ".."), the class files' names avoided."""
+    name = "".join("_" if ch in "/\\" or ord(ch) < 32 else ch for ch in given).strip()
+    name = name.lstrip(".").strip() or "submission"
+    if name.lower() in RESERVED_NAMES:
+        name = f"{name}-submission"
+    return name
 
 
 def input_hash(source: Path, options: GradingOptions) -> str:
