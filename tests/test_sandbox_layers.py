@@ -218,3 +218,37 @@ def test_in_a_container_that_refuses_namespaces_landlock_is_best_and_said(
     results = json.loads((tmp_path / "report" / "results.json").read_text(encoding="utf-8"))
     statuses = {test["name"]: test["status"] for test in results["tests"]}
     assert statuses and set(statuses.values()) == {"passed"}, statuses
+
+
+def _unshare_user() -> list[str] | None:
+    """`unshare -U -r`: a user namespace that maps one uid, as a rootless container does."""
+    import shutil
+
+    tool = shutil.which("unshare")
+    if not LINUX or tool is None:
+        return None
+    done = subprocess.run([tool, "-U", "-r", "true"], capture_output=True, timeout=30)
+    return [tool, "-U", "-r"] if done.returncode == 0 else None
+
+
+@pytest.mark.skipif(_unshare_user() is None, reason="no unprivileged user namespace here")
+def test_in_a_one_uid_user_namespace_grading_works_and_says_uid_0_is_kept(
+    kit, tmp_path: Path
+) -> None:
+    """Inside a user namespace that maps one uid (rootless containers), uid 65534 does not
+    exist: the probe leaves the uid drop out and says so, instead of failing to chown."""
+    learner = tmp_path / "learner"
+    learner.mkdir()
+    for path in kit.solutions.glob("*.py"):
+        if path.name != "tickets.py":
+            (learner / path.name).write_bytes(path.read_bytes())
+    report = tmp_path / "report"
+    done = subprocess.run(
+        [*_unshare_user(), sys.executable, "-m", "grader", "check", str(learner),
+         "--report-dir", str(report)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "uid 65534 does not exist in this user namespace" in done.stderr.splitlines()[0]
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert {test["status"] for test in results["tests"]} == {"passed"}

@@ -149,7 +149,7 @@ def _layers(stack: Stack) -> tuple[list[str], list[str]]:
             "a separate user: the learner's code runs as the grader's user and can write "
             "wherever the grader can"
         )
-    missing += [item for item in finding.left_out if not item.startswith("an unprivileged uid")]
+    missing += [item for item in finding.left_out if not item.startswith(probe.UID_KEPT)]
     return in_force, missing
 
 

@@ -28,12 +28,13 @@ from pathlib import Path
 
 from grader.sandbox import confine
 from grader.sandbox.confine import Stack
-from grader.sandbox.layers import landlock, syscalls
+from grader.sandbox.layers import landlock, privileges, syscalls
 from grader.sandbox.limits import Limits
 from grader.sandbox.zygote import launch_once
 
 LEVELS = ("namespaces", "landlock", "process")
 _UNREACHABLE = "Python or its packages lie where uid 65534 cannot read them"
+_UNMAPPED = "uid 65534 does not exist in this user namespace (a container mapping one uid)"
 TRIAL_TIMEOUT_S = 60.0
 
 # Run as the worker, in its folder; SECRET is a file it must not read, SHADOW a host file.
@@ -103,8 +104,11 @@ def trial(stack: Stack) -> str:
         secret = base / "kit" / "secret"
         secret.write_text("x")
         work = base / "work"
-        confine.hand_over(work, stack)
-        confine.hand_over(base / "scratch", stack)
+        try:
+            confine.hand_over(work, stack)
+            confine.hand_over(base / "scratch", stack)
+        except OSError as error:  # uid 65534 unmapped (a user namespace, a container)
+            return f"cannot hand the folders to uid 65534 ({error.strerror})"
         want = {
             "files": stack.namespaces or bool(stack.landlock),
             "namespaces": stack.namespaces,
@@ -160,14 +164,17 @@ def _first_working(candidates: list[tuple[Stack, str]]) -> tuple[Stack | None, l
     return None, failures
 
 
+UID_KEPT = "without a uid drop (learner code stays uid 0, without capabilities)"
+
+
 def _layers_left_out(full: Stack, chosen: Stack, reasons: dict[str, str]) -> tuple[str, ...]:
     left = []
     if full.landlock and not chosen.landlock:
-        left.append(f"Landlock: {reasons.get('landlock', 'refused')}")
+        left.append(f"without Landlock: {reasons.get('landlock', 'refused')}")
     if full.seccomp != chosen.seccomp:
-        left.append(f"seccomp: {reasons.get('seccomp', 'refused')}")
+        left.append(f"without seccomp: {reasons.get('seccomp', 'refused')}")
     if full.drop_uid != chosen.drop_uid:
-        left.append(f"an unprivileged uid: {reasons.get('uid', 'refused')}")
+        left.append(f"{UID_KEPT}: {reasons.get('uid', 'refused')}")
     return tuple(left)
 
 
@@ -181,9 +188,10 @@ def _find(level: str) -> Finding:
         if os.geteuid() != 0:
             return Finding(level, Stack(level))
         dropped = Stack(level, drop_uid=True)
-        if not trial(dropped):
+        if privileges.nobody_is_mapped() and not trial(dropped):
             return Finding(level, dropped)
-        return Finding(level, Stack(level), left_out=(f"an unprivileged uid: {_UNREACHABLE}",))
+        why = _UNREACHABLE if privileges.nobody_is_mapped() else _UNMAPPED
+        return Finding(level, Stack(level), left_out=(f"{UID_KEPT}: {why}",))
     root = os.geteuid() == 0
     abi = landlock.abi_version()
     seccomp_problem = syscalls.available()
@@ -193,7 +201,7 @@ def _find(level: str) -> Finding:
         "uid": _UNREACHABLE,
     }
     full = Stack(level, user_namespace=not root, landlock=abi, seccomp=not seccomp_problem)
-    full = replace(full, drop_uid=root)
+    full = replace(full, drop_uid=root and privileges.nobody_is_mapped())
     if level == "landlock" and not abi:
         return Finding(level, None, reasons["landlock"])
     # Strongest first: each later candidate leaves one more optional layer out.
@@ -209,7 +217,10 @@ def _find(level: str) -> Finding:
     chosen, failures = _first_working(candidates)
     if chosen is None:
         return Finding(level, None, failures[0].split(": ", 1)[-1] if failures else "refused")
-    return Finding(level, chosen, left_out=_layers_left_out(full, chosen, reasons))
+    left_out = _layers_left_out(full, chosen, reasons)
+    if root and not chosen.user_namespace and not privileges.nobody_is_mapped():
+        left_out += (f"{UID_KEPT}: {_UNMAPPED}",)
+    return Finding(level, chosen, left_out=left_out)
 
 
 def finding(level: str) -> Finding:

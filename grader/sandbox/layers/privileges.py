@@ -38,6 +38,20 @@ def _check(result: int, what: str) -> None:
         raise OSError(error, f"{what}: {os.strerror(error)}")
 
 
+def nobody_is_mapped() -> bool:
+    """Whether uid and gid 65534 exist in this process's user namespace (inside a user
+    namespace or a container that maps one uid only, they do not, and a drop would fail)."""
+    for table in ("/proc/self/uid_map", "/proc/self/gid_map"):
+        try:
+            with open(table, "rb") as handle:
+                rows = [line.split() for line in handle.read().splitlines()]
+        except OSError:
+            return True  # no user namespaces at all: every uid exists
+        if not any(int(inside) <= NOBODY < int(inside) + int(count) for inside, _, count in rows):
+            return False
+    return True
+
+
 def become(uid: int, gid: int) -> None:
     """Switch to uid/gid for good, with no supplementary groups (needs root)."""
     os.setgroups([])
