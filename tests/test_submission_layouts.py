@@ -408,3 +408,25 @@ def test_a_failing_call_says_how_much_it_printed():
     message = learner_message(error)
     assert message.startswith("f() raised ValueError: bad\nYour code printed 19.1 MB (the end")
     assert message.endswith("end")
+
+
+def test_a_class_with_a_folder_and_other_archives_keeps_every_learner(kit, tmp_path) -> None:
+    """bob/ beside alice.tar.gz and carol.tar is a class of three (not bob's submission
+    named after the class); the archives the grader does not open get a row and a notice."""
+    import tarfile
+
+    learners = tmp_path / "class4"
+    (learners / "bob").mkdir(parents=True)
+    for path in kit.solutions.glob("*.py"):
+        if path.name != "tickets.py":
+            (learners / "bob" / path.name).write_bytes(path.read_bytes())
+    for name, mode in (("alice.tar.gz", "w:gz"), ("carol.tar", "w")):
+        with tarfile.open(learners / name, mode) as archive:
+            archive.add(learners / "bob", arcname="work")
+    out = tmp_path / "out"
+    assert main(["grade", str(learners), "--out", str(out), "--no-similarity"]) == 0
+    with (out / "gradebook.csv").open(encoding="utf-8-sig") as handle:
+        rows = {row["name"]: float(row["score"]) for row in csv.DictReader(handle)}
+    assert rows == {"alice": 0.0, "bob": pytest.approx(100), "carol": 0.0}
+    notice = json.loads((out / "alice" / "results.json").read_text(encoding="utf-8"))["output"]
+    assert "an archive the grader does not open: hand in a folder or a .zip" in notice

@@ -50,6 +50,10 @@ _QUIET_LITTER = frozenset(
 _VENV_MARKER = "pyvenv.cfg"
 
 
+#: Archives people make that are not zips: refused with a message naming what to do.
+OTHER_ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".7z", ".rar")
+
+
 class SubmissionError(Exception):
     """The submission cannot be read at all (the learner's message says why)."""
 
@@ -152,6 +156,10 @@ def find_layout(path: Path, exercise_files: Iterable[str]) -> SubmissionLayout:
             listing, is_zip = list_zip(archive), True
     elif source.is_file() and source.suffix.lower() == ".zip":
         raise SubmissionError(f"{path.name} is not a readable .zip file")
+    elif source.is_file() and any(source.name.lower().endswith(kind) for kind in OTHER_ARCHIVES):
+        raise SubmissionError(
+            f"{path.name} is an archive the grader does not open: hand in a folder or a .zip"
+        )
     else:
         raise SubmissionError(f"{path.name} is neither a folder nor a .zip file")
     placement, root, inner_zip = decide(listing, wanted)

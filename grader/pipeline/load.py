@@ -53,9 +53,17 @@ class LoadedSubmission:
         shutil.rmtree(self.workdir.parent, ignore_errors=True)
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".zip", ".tar", ".tgz", ".tbz2", ".txz")
+
+
 def submission_name(path: Path) -> str:
-    """The folder's name or the zip's stem: the name of the results folder."""
-    return path.stem if path.suffix.lower() == ".zip" and path.is_file() else path.name
+    """The folder's name or the archive's name without its suffix (alice.zip and
+    alice.tar.gz are both 'alice'): the name of the results folder."""
+    if path.is_file():
+        for suffix in ARCHIVE_SUFFIXES:
+            if path.name.lower().endswith(suffix) and len(path.name) > len(suffix):
+                return path.name[: -len(suffix)]
+    return path.name
 
 
 def load_submission(path: Path, support: Path | None, exercise_files: set[str]) -> LoadedSubmission:

@@ -1,12 +1,13 @@
 """Which submissions `grade` was given: a path is a submission, or a class of them.
 
 A folder is a submission when the layout rule (grader/pipeline/layout.py) finds exercise
-files in it. Otherwise, when it holds folders or .zip files (any mix of them), it is a
-class: each of those is one learner's submission. Symbolic links the instructor names,
-or that are entries of a class, count as what they point to. Nothing given or found in
-a class is dropped without a line saying so, except OS litter (.DS_Store, __MACOSX/, ...);
-the output folder, and folders the grader wrote (a gradebook, a results.json), are never
-taken for a learner.
+files in it. Otherwise, when it holds folders or archives (any mix of them), it is a
+class: each of those is one learner's submission (an archive that is not a .zip is
+graded as one that cannot be read, its notice says so: it still has its row). Symbolic
+links the instructor names, or that are entries of a class, count as what they point
+to. Nothing given or found in a class is dropped without a line saying so, except OS
+litter (.DS_Store, __MACOSX/, ...); the output folder, and folders the grader wrote (a
+gradebook, a results.json), are never taken for a learner.
 """
 
 from __future__ import annotations
@@ -62,11 +63,37 @@ def find_submissions(
     return Submissions(tuple(found), tuple(skipped))
 
 
+ARCHIVES = (
+    ".zip",
+    ".tar",
+    ".tar.gz",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz2",
+    ".tar.xz",
+    ".txz",
+    ".7z",
+    ".rar",
+)
+
+
+def _is_archive(path: Path) -> bool:
+    return path.is_file() and path.name.lower().endswith(ARCHIVES)
+
+
 def _is_a_submission(folder: Path) -> bool:
     try:
-        return find_layout(folder, EXERCISE_FILES).found
+        layout = find_layout(folder, EXERCISE_FILES)
     except (SubmissionError, OSError):
         return False  # a class, if it holds members; else graded, and its notice says why
+    if layout.found and layout.root and not layout.inner:
+        # Files found down one inner folder beside archives: a class of one folder and
+        # archives (bob/, alice.tar.gz), never bob's submission named after the class.
+        try:
+            return not any(_is_archive(entry) for entry in folder.iterdir())
+        except OSError:
+            return True
+    return layout.found
 
 
 def _class_members(folder: Path, out: Path | None) -> tuple[list[Path], list[Skipped]]:
@@ -78,7 +105,9 @@ def _class_members(folder: Path, out: Path | None) -> tuple[list[Path], list[Ski
         reason = _not_a_learner(entry, out)
         if reason:
             others.append(Skipped(entry, reason))
-        elif entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
+        elif entry.is_dir() or _is_archive(entry):
+            # Another kind of archive is a learner too: graded, its notice says to hand in
+            # a .zip, and it has its row in the gradebook.
             members.append(entry)
         elif entry.is_symlink() and not entry.exists():
             others.append(Skipped(entry, "a symbolic link to nothing"))
