@@ -111,6 +111,12 @@ def test_release_has_no_solutions_hidden_checks_or_answers(bundle, kit):
     # complete for a learner: the notes the README points to, a .gitignore, and the
     # self-check's misconceptions as recorded values, with no variant code
     assert "docs/chapter-notes.md" in files and ".gitignore" in files
+    # The learners' notes hold the chapter's facts, not what the answer checks expect
+    # (HAND_ECE, LR_2_BEHAVIOUR, EIGHT_TICKETS_SEPARABLE, quiz Q3's direction).
+    notes = texts["docs/chapter-notes.md"]
+    for answer in ("0.0189", "oscillates", "separable", "lower than the F1-best"):
+        assert answer not in notes, answer
+    assert "The eight tickets" in notes and "C=np.inf" in notes
     assert "egg-info" in texts[".gitignore"]
     assert "visible_variants.json" in files
     shipped_variants = texts["grader/checks/variants.py"]

@@ -374,9 +374,11 @@ def _environment() -> Environment:
     return env
 
 
-def render_chapter_notes(kit: KitPaths) -> str:
-    """The Markdown of docs/chapter-notes.md for this kit (deterministic for a given kit)."""
-    text = _environment().get_template(TEMPLATE).render(**chapter_facts(kit))
+def render_chapter_notes(kit: KitPaths, learner: bool = False) -> str:
+    """The Markdown of docs/chapter-notes.md for this kit (deterministic for a given kit).
+    `learner`: the learners' bundle's version, without what the answer checks expect (the
+    hand-worked ECE, the word for lr = 2.0, separability, the quiz's cost question)."""
+    text = _environment().get_template(TEMPLATE).render(**chapter_facts(kit), learner=learner)
     return text.replace("\r\n", "\n")
 
 

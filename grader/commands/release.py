@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.authoring.notes import render_chapter_notes
 from grader.checks.catalog import Category
 from grader.checks.reference import RecordingReference, SolutionReference
 from grader.commands.release_variants import VARIANTS_RECORDING, dump_variants, recording_variants
@@ -68,7 +69,9 @@ def write_release(kit: KitPaths, out: Path, notebooks: bool = False) -> list[Pat
     shutil.copyfile(ASSETS / "grade.yml", workflow)
     shutil.copyfile(kit.root / "pyproject.toml", out / "pyproject.toml")
     (out / "docs").mkdir()
-    shutil.copyfile(kit.docs / "chapter-notes.md", out / "docs" / "chapter-notes.md")
+    # The learners' notes: the chapter's facts without what the answer checks expect.
+    notes = render_chapter_notes(kit, learner=True)
+    (out / "docs" / "chapter-notes.md").write_text(notes, encoding="utf-8")
     shutil.copyfile(ASSETS / "gitignore", out / ".gitignore")
     return [path for path in out.rglob("*") if path.is_file()]
 
