@@ -990,3 +990,24 @@ def test_descendants_of_the_launchers_session_members_are_members_too() -> None:
 
     table = {10: (1, 10, 10), 11: (10, 10, 10), 12: (11, 10, 10), 13: (12, 13, 13), 99: (1, 99, 99)}
     assert _members(10, table) == {10, 11, 12, 13}
+
+
+def test_control_characters_from_learner_code_come_back_escaped(submit: Submit) -> None:
+    """A terminal title, colours or a NUL printed or raised by learner code reach no
+    report raw: they come back as visible escapes."""
+    worker = submit(
+        m="""
+        def noisy():
+            print("title \\x1b]0;owned\\x07 nul \\x00 done")
+            return 1
+        def shouting():
+            raise ValueError("red \\x1b[31m alert \\x9b")
+        """
+    )
+    result = worker.call("m", "noisy")
+    assert "\x1b" not in result.output and "\x00" not in result.output
+    assert "\\x1b]0;owned\\x07" in result.output and "\\x00" in result.output
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "shouting")
+    message = caught.value.learner_message
+    assert "\x1b" not in message and "\x9b" not in message and "\\x1b[31m" in message

@@ -646,12 +646,16 @@ class Worker:
         return self._scrub(data.decode("utf-8", "replace"))
 
     def _scrub(self, text: str) -> str:
-        # The learner sees paths relative to the submission, never the grader's temp paths.
+        # The learner sees paths relative to the submission, never the grader's temp paths;
+        # and control characters as escapes, never raw (a terminal title, a NUL, colours).
         for needle, replacement in self._paths:
             if needle in text:
                 text = text.replace(needle, replacement)
-        return text
+        return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
+
+# Every C0 and C1 control character but tab and newline, and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 # The note the worker writes where it cut a request's output (_bootstrap._OutputBudget).
 _WORKER_CUT = re.compile(
