@@ -335,6 +335,30 @@ def test_messages_point_to_the_notebook_cell(context, kit, tmp_path):
     assert any("logistic_scratch.ipynb has a syntax error in cell 2, line 2" in m for m in messages)
 
 
+def test_a_notebook_that_calls_display_grades_like_its_py(context, kit, tmp_path):
+    """display() is IPython's; a correct notebook that calls it still earns its points, and
+    a notebook that breaks at import is located by cell, in the note about the file too."""
+    solved = (kit.solutions / "logistic_scratch.py").read_text(encoding="utf-8")
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "logistic_scratch.ipynb").write_bytes(
+        _notebook(("code", solved), ("code", "display(sigmoid(0.0))"))
+    )
+    result = grade_submission(folder, context)
+    core = [i.outcome for i in result.checks if i.outcome.exercise == "logistic_scratch"]
+    assert core and all(outcome.status is Status.PASSED for outcome in core)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "logistic_scratch.ipynb").write_bytes(
+        _notebook(("code", "import numpy as np"), ("code", "undefined_name + 1"))
+    )
+    result = grade_submission(broken, context)
+    texts = [i.outcome.message + (i.outcome.cause.detail if i.outcome.cause else "")
+             for i in result.checks if i.outcome.exercise == "logistic_scratch"]  # fmt: skip
+    assert any("cell 2, line 1" in text for text in texts), texts[:2]
+    assert not any("logistic_scratch.py, line" in text for text in texts)
+
+
 def test_point_to_cells_rewrites_traceback_lines_only_of_converted_modules():
     spans = (CellSpan(1, 1, 1), CellSpan(2, 3, 2))
     notebook = ConvertedNotebook("m.ipynb", "m.py", "x\n\ny\nz\n", cells=spans)

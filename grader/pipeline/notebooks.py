@@ -138,13 +138,20 @@ def point_to_cells(
         return list(outcomes)
     result = []
     for outcome in outcomes:
-        message = outcome.message
-        for pattern, notebook in rewrites:
-            message = pattern.sub(lambda match, nb=notebook: _in_cell(match, nb), message)
-        result.append(
-            outcome if message == outcome.message else dataclasses.replace(outcome, message=message)
-        )
+        message = _rewritten(outcome.message, rewrites)
+        cause = outcome.cause
+        if cause is not None and cause.detail:
+            cause = dataclasses.replace(cause, detail=_rewritten(cause.detail, rewrites))
+        if message != outcome.message or cause != outcome.cause:
+            outcome = dataclasses.replace(outcome, message=message, cause=cause)
+        result.append(outcome)
     return result
+
+
+def _rewritten(text: str, rewrites: list[tuple[re.Pattern[str], ConvertedNotebook]]) -> str:
+    for pattern, notebook in rewrites:
+        text = pattern.sub(lambda match, nb=notebook: _in_cell(match, nb), text)
+    return text
 
 
 def _line_pattern(module_file: str) -> re.Pattern[str]:

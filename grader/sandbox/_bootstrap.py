@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import contextlib
 import errno
 import faulthandler
@@ -618,6 +619,11 @@ def _move_high(fd: int) -> int:
     return moved
 
 
+def _display(*objects: Any, **_options: Any) -> None:
+    for item in objects:
+        print(repr(item))
+
+
 def _flush_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
@@ -721,6 +727,9 @@ def main(argv: list[str]) -> None:
     faulthandler.enable(file=sys.stderr)
     # Everything the worker uses was imported above, before the learner's folder goes on
     # the path: a learner's json.py or tokenize.py cannot replace it.
+    # IPython's display(), which notebooks call and plain Python lacks: it prints (a
+    # learner's own display() shadows it).
+    builtins.display = _display  # type: ignore[attr-defined]
     sys.path.insert(0, root)
     sys.meta_path.insert(0, _HidePackage(hidden_package, root))
     session = _Session(root)
