@@ -560,3 +560,27 @@ def test_the_sentence_reads_the_isolation_the_sandbox_reports() -> None:
             assert "without network" in sentence
         else:
             assert "network" not in sentence
+
+
+def test_fix_first_names_the_check_that_recognized_the_mistake() -> None:
+    """A flipped sigmoid fails the import rule (gated on sigmoid) first in file order; the
+    summary names the check that recognized M02, which says what to change."""
+    from grader.render._shared import fix_first
+
+    def failed(check_id: str, misconceptions: tuple[str, ...] = ()) -> CheckOutcome:
+        return CheckOutcome(
+            check_id,
+            "logistic_scratch",
+            Status.FAILED,
+            message="wrong",
+            misconceptions=misconceptions,
+            learner_calls=("logistic_scratch.sigmoid",),
+        )
+
+    outcomes = [
+        failed("check_scratch_imports_numpy_only"),
+        failed("check_sigmoid_values", ("M02",)),
+    ]
+    sentence, anchor = fix_first(outcomes)
+    assert sentence.startswith("sigmoid() in logistic_scratch.py: check_sigmoid_values fails")
+    assert "M02" in sentence and anchor == "check-check_sigmoid_values"

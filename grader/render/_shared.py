@@ -345,6 +345,17 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
         (name.split(".")[-1] for name in first.learner_calls if name.startswith(first.exercise)),
         "",
     )
+    # Of the failed checks on that function, the one that recognized the mistake explains
+    # it best (a rule gated on the function, such as the import rule, explains nothing).
+    qualified = f"{first.exercise}.{function}"
+    first = next(
+        (
+            o
+            for o in failed
+            if o.misconceptions and o.learner_calls[:1] == (qualified,) and function
+        ),
+        first,
+    )
     subject = f"{function}() in {first.exercise}.py" if function else f"{first.exercise}.py"
     text = f"{subject}: {first.check_id} fails"
     known = [CATALOG[m] for m in first.misconceptions if m in CATALOG]
