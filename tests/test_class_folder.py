@@ -427,6 +427,31 @@ def test_names_that_match_nothing_are_warnings(kit, tmp_path) -> None:
     assert any("'bob' matches no row" in line for line in inputs.warnings)
 
 
+def test_a_submission_without_a_timestamp_row_is_a_warning(kit, tmp_path) -> None:
+    """With a late policy, a missing row falls back to the newest file's time: that may
+    cost points, so it is said once per submission (it was silent)."""
+    import dataclasses
+
+    from grader.instructor.late import LatePolicy, parse_time
+
+    times = tmp_path / "times.csv"
+    times.write_text("name,submitted_at\nalice,2026-12-02T10:00:00+00:00\n")
+    context = GradingContext.build(GradingOptions(kit_root=kit.root))
+    deadline = parse_time("2026-12-01T23:59:00+00:00")
+    late = dataclasses.replace(context.rubric, late_policy=LatePolicy(deadline, 10))
+    names = ["alice", "bob", "carol"]
+    inputs = read_instructor_inputs(context.options, late, names, None, times)
+    assert inputs.warnings == tuple(
+        f"warning: {times}: no row for '{name}': its hand-in time is its newest file's"
+        for name in ("bob", "carol")
+    )
+    # only the submissions being graded: a folder already in OUT keeps its adjustments
+    inputs = read_instructor_inputs(context.options, late, names, None, times, graded=["bob"])
+    assert len(inputs.warnings) == 1 and "'bob'" in inputs.warnings[0]
+    # without a late policy, the time only ever shows: no warning
+    assert not read_instructor_inputs(context.options, context.rubric, names, None, times).warnings
+
+
 @pytest.mark.parametrize(
     ("extra", "words"),
     [

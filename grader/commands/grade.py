@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.instructor.classfolder import result_folders
@@ -60,9 +61,12 @@ def read_instructor_inputs(
     overrides: Path | None,
     timestamps: Path | None,
     roster: Path | None = None,
+    graded: Iterable[str] | None = None,
 ) -> InstructorInputs:
     """Read overrides, timestamps and roster; raise their one-line errors, and return a
-    warning per name that matches no submission (or submission no roster row names)."""
+    warning per name that matches no submission (or submission no roster row names), and,
+    under a late policy, per submission of `graded` (default: `names`) that the
+    timestamps leave out (its newest file's time decides its lateness)."""
     warnings: list[str] = []
     if overrides:
         loaded = load_overrides(overrides, rubric)
@@ -71,6 +75,13 @@ def read_instructor_inputs(
     if timestamps:
         pairs = load_timestamps(timestamps)
         warnings += unmatched((n for n, _ in pairs), names, str(timestamps), "submission")
+        if rubric.late_policy is not None:
+            stamped = {name for name, _ in pairs}
+            warnings += [
+                f"warning: {timestamps}: no row for '{name}': its hand-in time is its newest file's"
+                for name in (names if graded is None else graded)
+                if name not in stamped
+            ]
         options = dataclasses.replace(options, submitted_at=pairs)
     students = load_roster(roster) if roster else None
     if students is not None:
@@ -98,7 +109,13 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     batch_names = [item.name for item in plan_batch(sources)]
     known = batch_names + [folder.name for folder in result_folders(request.out)]
     inputs = read_instructor_inputs(
-        options, context.rubric, known, request.overrides, request.timestamps, request.roster
+        options,
+        context.rubric,
+        known,
+        request.overrides,
+        request.timestamps,
+        request.roster,
+        graded=batch_names,
     )
     for line in inputs.warnings:
         print(line, file=sys.stderr)
