@@ -470,6 +470,33 @@ def test_outputs_that_cannot_be_written_stop_before_grading(kit, tmp_path, capsy
     assert not (tmp_path / "out").exists() and not (tmp_path / "no").exists()
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["grade", "{sub}", "--out", "/proc/grader-out"],
+        ["grade", "{sub}", "--out", "/proc"],
+        ["grade", "{sub}", "--out", "{tmp}/out", "--junit", "/proc/junit.xml"],
+        ["grade", "{sub}", "--out", "{tmp}/out", "--canvas", "/proc/canvas.csv"],
+        ["regrade", "{tmp}/graded", "--junit", "/proc/junit.xml"],
+        ["regrade", "{tmp}/graded", "--canvas", "/proc/canvas.csv"],
+        ["regrade", "/proc/grader-out"],
+        ["regrade", "/proc"],
+    ],
+)
+def test_outputs_under_proc_are_one_line_and_exit_2(kit, tmp_path, capsys, argv) -> None:
+    """Folders that cannot be made (the permission bits of /proc say 'writable' to root):
+    a traceback and exit status 1 before, after grading the whole class for --junit."""
+    submission = _learner(tmp_path, "alice", kit)
+    (tmp_path / "graded" / "alice").mkdir(parents=True)
+    (tmp_path / "graded" / "alice" / "results.json").write_text('{"score": 0, "tests": []}')
+    args = [part.format(sub=submission, tmp=tmp_path) for part in argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_late_columns_are_there_whenever_a_policy_is(tmp_path) -> None:
     out = tmp_path / "out"
     _golden_class(out, GOLDEN[:2])

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from grader.instructor.classfolder import class_lock, result_folders
-from grader.instructor.preflight import PreflightError, check_output_file
+from grader.instructor.preflight import PreflightError, check_out_folder, check_output_file
 from grader.instructor.stored import StoredResultError
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
@@ -44,6 +44,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     folders = result_folders(request.out)
     if not folders:
         raise PreflightError(f"{request.out}: holds no results.json to regrade")
+    check_out_folder(request.out, option="")  # the reports there are rewritten
     for option, path in (("--junit", request.junit), ("--canvas", request.canvas)):
         if path is not None:
             check_output_file(path, option)
