@@ -134,10 +134,45 @@ def test_regrade_changes_a_score_without_running_learner_code(
     assert sum(test["score"] for test in document["tests"]) == pytest.approx(document["score"])
     assert "revu à la main" in (out / "alice" / "report.md").read_text(encoding="utf-8")
     assert junit.is_file()
-    # regrade without overrides: back to the automatic result
+
+
+def test_out_remembers_the_overrides_and_timestamps_last_applied(
+    graded_twice, monkeypatch, tmp_path, capsys
+) -> None:
+    """`regrade OUT --overrides F`, then `regrade OUT` or `grade ... --out OUT`: every
+    override was dropped without a word before. OUT keeps a copy beside its lock."""
+    root, out = graded_twice
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("- submission: alice\n  criterion: diagnosis\n  points: 5\n")
+    times = tmp_path / "times.csv"
+    times.write_text("name,submitted_at\nalice,2026-11-30T10:00:00+00:00\n")
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", _NoLearnerCode)
+    argv = ["regrade", str(out), "--overrides", str(overrides), "--timestamps", str(times)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    kept = out / ".grader.overrides.yaml"
+    assert kept.read_text(encoding="utf-8") == overrides.read_text(encoding="utf-8")
+    overrides.unlink()  # the copy in OUT is what counts now
+    grade_again = ["grade", str(root / "section_a" / "alice"), "--out", str(out), "--seed", "4"]
+    for again in (["regrade", str(out)], grade_again):
+        assert main(again) == 0
+        err = capsys.readouterr().err
+        said = [line for line in err.splitlines() if "last applied" in line]
+        assert len(said) == 2, err  # one line for the overrides, one for the timestamps
+        assert any(str(kept) in line for line in said)
+        alice = {row["name"]: row for row in _gradebook(out)}["alice"]
+        assert alice["overrides"] == "diagnosis=5.00"
+        assert alice["submitted_at"] == "2026-11-30T10:00:00+00:00"
+    # a new file replaces them, and says so; an empty one drops them
+    empty = tmp_path / "none.yaml"
+    empty.write_text("")
+    assert main(["regrade", str(out), "--overrides", str(empty)]) == 0
+    err = capsys.readouterr().err
+    assert "replaces the overrides last applied" in err
+    assert "re-applying the timestamps last applied" in err
+    assert {row["name"]: row for row in _gradebook(out)}["alice"]["overrides"] == ""
     assert main(["regrade", str(out)]) == 0
-    again = {row["name"]: row for row in _gradebook(out)}
-    assert again["alice"]["score"] == before["alice"]["score"]
+    assert "re-applying the overrides" not in capsys.readouterr().err
 
 
 # --- the class report from the golden scenarios' expectations --------------------------

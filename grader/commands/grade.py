@@ -17,6 +17,7 @@ from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
 from grader.instructor.progress import Progress
+from grader.instructor.remembered import recall, remember
 from grader.instructor.roster import Student, load_roster
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
@@ -108,16 +109,23 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     sources = list(found.paths)
     batch_names = [item.name for item in plan_batch(sources)]
     known = batch_names + [folder.name for folder in result_folders(request.out)]
+    recalled = recall(request.out, request.overrides, request.timestamps)
     inputs = read_instructor_inputs(
         options,
         context.rubric,
         known,
-        request.overrides,
-        request.timestamps,
+        recalled.overrides,
+        recalled.timestamps,
         request.roster,
         graded=batch_names,
     )
-    for line in inputs.warnings:
+    remember(
+        request.out,
+        request.overrides,
+        request.timestamps,
+        no_overrides=not inputs.options.overrides,
+    )
+    for line in (*recalled.notes, *inputs.warnings):
         print(line, file=sys.stderr)
     progress = Progress(len(sources))
     status = 0
