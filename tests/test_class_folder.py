@@ -253,6 +253,46 @@ def test_the_class_report_shows_pass_rates_and_misconception_counts(tmp_path) ->
     }
 
 
+WEAK = "learner code could read any file the grader can and reach the network"
+
+
+@pytest.mark.parametrize(
+    ("levels", "warned", "noted"),
+    [
+        (("namespaces", "namespaces"), False, False),
+        (("namespaces", "process"), True, False),
+        (("landlock", "namespaces"), False, True),
+    ],
+)
+def test_weak_isolation_is_visible_in_the_class_report(tmp_path, levels, warned, noted) -> None:
+    """The class report said only "Isolation `process`: 1" (the warning was on stderr)."""
+    out = tmp_path / "out"
+    missing = {
+        "namespaces": [],
+        "landlock": ["a PID namespace: the learner's code can see other processes"],
+        "process": ["network isolation: the learner's code can reach the network"],
+    }
+    for index, level in enumerate(levels):
+        isolation = {"level": level, "in_force": [], "missing": missing[level], "summary": ""}
+        document = {
+            "score": 1.0,
+            "max_score": 1.0,
+            "tests": [],
+            "extra_data": {"isolation": isolation},
+        }
+        (out / f"s{index}").mkdir(parents=True)
+        (out / f"s{index}" / "results.json").write_text(json.dumps(document), encoding="utf-8")
+    rebuild_views(out, ViewRequest(similarity=False))
+    html = (out / "class.html").read_text(encoding="utf-8")
+    markdown = (out / "class.md").read_text(encoding="utf-8")
+    for text in (html, markdown):
+        assert (WEAK in text) is warned
+        assert ("Note:" in text and "can see other processes" in text) is noted
+    if warned:  # near the top, where it is seen, and in the Markdown as a quote
+        assert html.index(WEAK) < html.index('id="scores"')
+        assert re.search(r"^> \*\*Warning:\*\* 1 submission\(s\)", markdown, re.M)
+
+
 def test_the_class_report_opens_in_headless_chromium(tmp_path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
