@@ -1,7 +1,9 @@
 """`grade SUBMISSION... --out DIR [--jobs N] [--seed N] [instructor options]`.
 
 OUT is the class's folder: after the run (an interrupted one too) every view in it is
-rebuilt from every results.json there, so runs into the same OUT add up.
+rebuilt from every results.json there, so runs into the same OUT add up. Without
+--overrides or --timestamps, the files last applied to OUT are applied again
+(grader/instructor/remembered.py).
 """
 
 from __future__ import annotations
