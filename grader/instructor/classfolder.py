@@ -174,7 +174,9 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
         criteria=criteria,
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         isolation=str(isolation.get("level", "")),
-        isolation_missing=tuple(str(item) for item in isolation.get("missing") or ()),
+        isolation_missing=tuple(
+            str(item) for item in isolation.get("missing") or () if isinstance(item, str)
+        ),
         grader_version=str(extra.get("grader_version", "")),
         graded_at=str(extra.get("graded_at", "")),
         adjustments=adjustments,
