@@ -177,8 +177,14 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", type=Path, required=True, help="folder for the results")
     grade.add_argument("--jobs", type=_positive_int, default=1, help="parallel graders")
     grade.add_argument("--seed", type=int, help="base seed of the held-out data (reproduce)")
-    grade.add_argument("--overrides", type=Path, help="an instructor's points (YAML)")
-    grade.add_argument("--timestamps", type=Path, help="CSV name,submitted_at for the late policy")
+    grade.add_argument(
+        "--overrides", type=Path, help="an instructor's points (YAML; OUT keeps the last one)"
+    )
+    grade.add_argument(
+        "--timestamps",
+        type=Path,
+        help="CSV name,submitted_at for the late policy (OUT keeps the last one)",
+    )
     grade.add_argument("--junit", type=Path, help="also write JUnit XML (GitLab, Jenkins)")
     grade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     grade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
@@ -201,8 +207,12 @@ def _parser() -> argparse.ArgumentParser:
         help="re-apply overrides and the late policy to graded results (no learner code runs)",
     )
     regrade.add_argument("out", type=Path, metavar="OUT", help="the folder `grade --out` wrote")
-    regrade.add_argument("--overrides", type=Path, help="an instructor's points (YAML)")
-    regrade.add_argument("--timestamps", type=Path, help="CSV name,submitted_at")
+    regrade.add_argument(
+        "--overrides", type=Path, help="an instructor's points (YAML; default: the last applied)"
+    )
+    regrade.add_argument(
+        "--timestamps", type=Path, help="CSV name,submitted_at (default: the last applied)"
+    )
     regrade.add_argument("--junit", type=Path, help="also write JUnit XML")
     regrade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     regrade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")

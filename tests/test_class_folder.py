@@ -134,10 +134,45 @@ def test_regrade_changes_a_score_without_running_learner_code(
     assert sum(test["score"] for test in document["tests"]) == pytest.approx(document["score"])
     assert "revu à la main" in (out / "alice" / "report.md").read_text(encoding="utf-8")
     assert junit.is_file()
-    # regrade without overrides: back to the automatic result
+
+
+def test_out_remembers_the_overrides_and_timestamps_last_applied(
+    graded_twice, monkeypatch, tmp_path, capsys
+) -> None:
+    """`regrade OUT --overrides F`, then `regrade OUT` or `grade ... --out OUT`: every
+    override was dropped without a word before. OUT keeps a copy beside its lock."""
+    root, out = graded_twice
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("- submission: alice\n  criterion: diagnosis\n  points: 5\n")
+    times = tmp_path / "times.csv"
+    times.write_text("name,submitted_at\nalice,2026-11-30T10:00:00+00:00\n")
+    monkeypatch.setattr(batch, "ProcessPoolExecutor", _NoLearnerCode)
+    argv = ["regrade", str(out), "--overrides", str(overrides), "--timestamps", str(times)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    kept = out / ".grader.overrides.yaml"
+    assert kept.read_text(encoding="utf-8") == overrides.read_text(encoding="utf-8")
+    overrides.unlink()  # the copy in OUT is what counts now
+    grade_again = ["grade", str(root / "section_a" / "alice"), "--out", str(out), "--seed", "4"]
+    for again in (["regrade", str(out)], grade_again):
+        assert main(again) == 0
+        err = capsys.readouterr().err
+        said = [line for line in err.splitlines() if "last applied" in line]
+        assert len(said) == 2, err  # one line for the overrides, one for the timestamps
+        assert any(str(kept) in line for line in said)
+        alice = {row["name"]: row for row in _gradebook(out)}["alice"]
+        assert alice["overrides"] == "diagnosis=5.00"
+        assert alice["submitted_at"] == "2026-11-30T10:00:00+00:00"
+    # a new file replaces them, and says so; an empty one drops them
+    empty = tmp_path / "none.yaml"
+    empty.write_text("")
+    assert main(["regrade", str(out), "--overrides", str(empty)]) == 0
+    err = capsys.readouterr().err
+    assert "replaces the overrides last applied" in err
+    assert "re-applying the timestamps last applied" in err
+    assert {row["name"]: row for row in _gradebook(out)}["alice"]["overrides"] == ""
     assert main(["regrade", str(out)]) == 0
-    again = {row["name"]: row for row in _gradebook(out)}
-    assert again["alice"]["score"] == before["alice"]["score"]
+    assert "re-applying the overrides" not in capsys.readouterr().err
 
 
 # --- the class report from the golden scenarios' expectations --------------------------
@@ -216,6 +251,46 @@ def test_the_class_report_shows_pass_rates_and_misconception_counts(tmp_path) ->
     assert set(views.written) >= {
         out / name for name in ("class.html", "class.md", "gradebook.csv")
     }
+
+
+WEAK = "learner code could read any file the grader can and reach the network"
+
+
+@pytest.mark.parametrize(
+    ("levels", "warned", "noted"),
+    [
+        (("namespaces", "namespaces"), False, False),
+        (("namespaces", "process"), True, False),
+        (("landlock", "namespaces"), False, True),
+    ],
+)
+def test_weak_isolation_is_visible_in_the_class_report(tmp_path, levels, warned, noted) -> None:
+    """The class report said only "Isolation `process`: 1" (the warning was on stderr)."""
+    out = tmp_path / "out"
+    missing = {
+        "namespaces": [],
+        "landlock": ["a PID namespace: the learner's code can see other processes"],
+        "process": ["network isolation: the learner's code can reach the network"],
+    }
+    for index, level in enumerate(levels):
+        isolation = {"level": level, "in_force": [], "missing": missing[level], "summary": ""}
+        document = {
+            "score": 1.0,
+            "max_score": 1.0,
+            "tests": [],
+            "extra_data": {"isolation": isolation},
+        }
+        (out / f"s{index}").mkdir(parents=True)
+        (out / f"s{index}" / "results.json").write_text(json.dumps(document), encoding="utf-8")
+    rebuild_views(out, ViewRequest(similarity=False))
+    html = (out / "class.html").read_text(encoding="utf-8")
+    markdown = (out / "class.md").read_text(encoding="utf-8")
+    for text in (html, markdown):
+        assert (WEAK in text) is warned
+        assert ("Note:" in text and "can see other processes" in text) is noted
+    if warned:  # near the top, where it is seen, and in the Markdown as a quote
+        assert html.index(WEAK) < html.index('id="scores"')
+        assert re.search(r"^> \*\*Warning:\*\* 1 submission\(s\)", markdown, re.M)
 
 
 def test_the_class_report_opens_in_headless_chromium(tmp_path) -> None:
@@ -427,6 +502,31 @@ def test_names_that_match_nothing_are_warnings(kit, tmp_path) -> None:
     assert any("'bob' matches no row" in line for line in inputs.warnings)
 
 
+def test_a_submission_without_a_timestamp_row_is_a_warning(kit, tmp_path) -> None:
+    """With a late policy, a missing row falls back to the newest file's time: that may
+    cost points, so it is said once per submission (it was silent)."""
+    import dataclasses
+
+    from grader.instructor.late import LatePolicy, parse_time
+
+    times = tmp_path / "times.csv"
+    times.write_text("name,submitted_at\nalice,2026-12-02T10:00:00+00:00\n")
+    context = GradingContext.build(GradingOptions(kit_root=kit.root))
+    deadline = parse_time("2026-12-01T23:59:00+00:00")
+    late = dataclasses.replace(context.rubric, late_policy=LatePolicy(deadline, 10))
+    names = ["alice", "bob", "carol"]
+    inputs = read_instructor_inputs(context.options, late, names, None, times)
+    assert inputs.warnings == tuple(
+        f"warning: {times}: no row for '{name}': its hand-in time is its newest file's"
+        for name in ("bob", "carol")
+    )
+    # only the submissions being graded: a folder already in OUT keeps its adjustments
+    inputs = read_instructor_inputs(context.options, late, names, None, times, graded=["bob"])
+    assert len(inputs.warnings) == 1 and "'bob'" in inputs.warnings[0]
+    # without a late policy, the time only ever shows: no warning
+    assert not read_instructor_inputs(context.options, context.rubric, names, None, times).warnings
+
+
 @pytest.mark.parametrize(
     ("extra", "words"),
     [
@@ -443,6 +543,33 @@ def test_outputs_that_cannot_be_written_stop_before_grading(kit, tmp_path, capsy
     assert main(argv) == 2
     assert words in capsys.readouterr().err
     assert not (tmp_path / "out").exists() and not (tmp_path / "no").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["grade", "{sub}", "--out", "/proc/grader-out"],
+        ["grade", "{sub}", "--out", "/proc"],
+        ["grade", "{sub}", "--out", "{tmp}/out", "--junit", "/proc/junit.xml"],
+        ["grade", "{sub}", "--out", "{tmp}/out", "--canvas", "/proc/canvas.csv"],
+        ["regrade", "{tmp}/graded", "--junit", "/proc/junit.xml"],
+        ["regrade", "{tmp}/graded", "--canvas", "/proc/canvas.csv"],
+        ["regrade", "/proc/grader-out"],
+        ["regrade", "/proc"],
+    ],
+)
+def test_outputs_under_proc_are_one_line_and_exit_2(kit, tmp_path, capsys, argv) -> None:
+    """Folders that cannot be made (the permission bits of /proc say 'writable' to root):
+    a traceback and exit status 1 before, after grading the whole class for --junit."""
+    submission = _learner(tmp_path, "alice", kit)
+    (tmp_path / "graded" / "alice").mkdir(parents=True)
+    (tmp_path / "graded" / "alice" / "results.json").write_text('{"score": 0, "tests": []}')
+    args = [part.format(sub=submission, tmp=tmp_path) for part in argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_late_columns_are_there_whenever_a_policy_is(tmp_path) -> None:

@@ -139,8 +139,9 @@ def test_the_tests_of_results_json_always_add_up_to_its_score(graded) -> None:
         ),
         "waived": ([{"submission": "alice", "late_penalty": "waive"}], policy, late),
     }
+    rubric = dataclasses.replace(context.rubric, late_policy=policy)
     for label, (entries, late_policy, submitted) in cases.items():
-        overrides = parse_overrides(list(entries), context.rubric)
+        overrides = parse_overrides(list(entries), rubric)
         adjusted = adjust(result, overrides, late_policy, submitted)
         document = to_gradescope(adjusted)
         total = sum(test["score"] for test in document["tests"])
@@ -201,7 +202,10 @@ def test_the_late_policy_takes_its_percent_per_started_day(graded) -> None:
     assert "late_days,penalty" in header
     waived = adjust(
         result,
-        parse_overrides([{"submission": "alice", "late_penalty": "waive"}], _rubric(graded)),
+        parse_overrides(
+            [{"submission": "alice", "late_penalty": "waive"}],
+            dataclasses.replace(_rubric(graded), late_policy=policy),
+        ),
         policy,
         DEADLINE + timedelta(hours=25),
     )
@@ -211,6 +215,46 @@ def test_the_late_policy_takes_its_percent_per_started_day(graded) -> None:
 
 def _rubric(graded):
     return graded[0].rubric
+
+
+def test_two_overrides_of_one_check_are_a_one_line_error(graded) -> None:
+    """Two entries for one submission and target: the last one won silently before, and
+    the gradebook showed both."""
+    rubric = _rubric(graded)
+    entries = [
+        {"submission": "alice", "check": MANUAL, "points": 4},
+        {"submission": "bob", "check": MANUAL, "points": 1},
+        {"submission": "alice", "check": MANUAL, "points": 2},
+    ]
+    with pytest.raises(OverrideError) as caught:
+        parse_overrides(entries, rubric, "ov.yaml", (2, 5, 8))
+    message = str(caught.value)
+    assert message.startswith("ov.yaml: lines 2 and 8: ") and "\n" not in message
+    assert MANUAL in message and "'alice'" in message
+    for twice in (
+        [{"submission": "alice", "criterion": "diagnosis", "points": p} for p in (1, 2)],
+        [{"submission": "alice", "late_penalty": "waive"}] * 2,
+    ):
+        late = dataclasses.replace(rubric, late_policy=LatePolicy(DEADLINE, 10))
+        with pytest.raises(OverrideError, match="entries 1 and 2"):
+            parse_overrides(twice, late, "ov.yaml")
+    # one check and one criterion of one submission, or one check of two: both fine
+    assert len(parse_overrides(entries[:2], rubric)) == 2
+
+
+def test_waiving_a_late_penalty_needs_a_late_policy(graded) -> None:
+    """A waiver under a rubric without late_policy was accepted and showed nowhere."""
+    rubric = _rubric(graded)
+    assert rubric.late_policy is None  # the kit's rubric has none
+    entry = [{"submission": "alice", "late_penalty": "waive", "comment": "ill"}]
+    with pytest.raises(OverrideError) as caught:
+        parse_overrides(entry, rubric, "ov.yaml", (3,))
+    assert str(caught.value) == (
+        "ov.yaml: line 3: entry 1: the rubric has no late_policy, so there is no late "
+        "penalty to waive"
+    )
+    with_policy = dataclasses.replace(rubric, late_policy=LatePolicy(DEADLINE, 10))
+    assert parse_overrides(entry, with_policy)[0].waive_late
 
 
 def test_a_bad_late_policy_is_a_one_line_rubric_error() -> None:

@@ -1,7 +1,9 @@
 """`grade SUBMISSION... --out DIR [--jobs N] [--seed N] [instructor options]`.
 
 OUT is the class's folder: after the run (an interrupted one too) every view in it is
-rebuilt from every results.json there, so runs into the same OUT add up.
+rebuilt from every results.json there, so runs into the same OUT add up. Without
+--overrides or --timestamps, the files last applied to OUT are applied again
+(grader/instructor/remembered.py).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from grader.instructor.classfolder import result_folders
@@ -16,6 +19,7 @@ from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
 from grader.instructor.progress import Progress
+from grader.instructor.remembered import recall, remember
 from grader.instructor.roster import Student, load_roster
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
@@ -60,9 +64,12 @@ def read_instructor_inputs(
     overrides: Path | None,
     timestamps: Path | None,
     roster: Path | None = None,
+    graded: Iterable[str] | None = None,
 ) -> InstructorInputs:
     """Read overrides, timestamps and roster; raise their one-line errors, and return a
-    warning per name that matches no submission (or submission no roster row names)."""
+    warning per name that matches no submission (or submission no roster row names), and,
+    under a late policy, per submission of `graded` (default: `names`) that the
+    timestamps leave out (its newest file's time decides its lateness)."""
     warnings: list[str] = []
     if overrides:
         loaded = load_overrides(overrides, rubric)
@@ -71,6 +78,13 @@ def read_instructor_inputs(
     if timestamps:
         pairs = load_timestamps(timestamps)
         warnings += unmatched((n for n, _ in pairs), names, str(timestamps), "submission")
+        if rubric.late_policy is not None:
+            stamped = {name for name, _ in pairs}
+            warnings += [
+                f"warning: {timestamps}: no row for '{name}': its hand-in time is its newest file's"
+                for name in (names if graded is None else graded)
+                if name not in stamped
+            ]
         options = dataclasses.replace(options, submitted_at=pairs)
     students = load_roster(roster) if roster else None
     if students is not None:
@@ -101,10 +115,23 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
             print(f"note: {item.renamed}", file=sys.stderr)
     batch_names = [item.name for item in planned]
     known = batch_names + [folder.name for folder in result_folders(request.out)]
+    recalled = recall(request.out, request.overrides, request.timestamps)
     inputs = read_instructor_inputs(
-        options, context.rubric, known, request.overrides, request.timestamps, request.roster
+        options,
+        context.rubric,
+        known,
+        recalled.overrides,
+        recalled.timestamps,
+        request.roster,
+        graded=batch_names,
     )
-    for line in inputs.warnings:
+    remember(
+        request.out,
+        request.overrides,
+        request.timestamps,
+        no_overrides=not inputs.options.overrides,
+    )
+    for line in (*recalled.notes, *inputs.warnings):
         print(line, file=sys.stderr)
     progress = Progress(len(sources))
     status = 0

@@ -1,6 +1,8 @@
 """`regrade OUT [--overrides F] [--timestamps F]`: re-apply the instructor's overrides and
 the late policy to the graded results in OUT, without running any learner code, and
-rebuild every report and export (seconds for a class).
+rebuild every report and export (seconds for a class). Without --overrides or
+--timestamps, the files last applied to OUT (kept there) are applied again
+(grader/instructor/remembered.py).
 
 Each OUT/NAME/automatic.json (written by `grade`) holds the automatic result; the new
 adjustments replace the old ones. A folder without one (a result written by an older
@@ -14,7 +16,8 @@ import sys
 from pathlib import Path
 
 from grader.instructor.classfolder import class_lock, result_folders
-from grader.instructor.preflight import PreflightError, check_output_file
+from grader.instructor.preflight import PreflightError, check_out_folder, check_output_file
+from grader.instructor.remembered import recall, remember
 from grader.instructor.stored import StoredResultError
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
@@ -44,23 +47,31 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     folders = result_folders(request.out)
     if not folders:
         raise PreflightError(f"{request.out}: holds no results.json to regrade")
+    check_out_folder(request.out, option="")  # the reports there are rewritten
     for option, path in (("--junit", request.junit), ("--canvas", request.canvas)):
         if path is not None:
             check_output_file(path, option)
     rubric = load_rubric(kit.rubric, discover_checks())
     names = [folder.name for folder in folders]
+    recalled = recall(request.out, request.overrides, request.timestamps)
     inputs = read_instructor_inputs(
         GradingOptions(kit_root=kit.root),
         rubric,
         names,
-        request.overrides,
-        request.timestamps,
+        recalled.overrides,
+        recalled.timestamps,
         request.roster,
     )
-    for line in inputs.warnings:
+    for line in (*recalled.notes, *inputs.warnings):
         print(line, file=sys.stderr)
     changed = 0
     with class_lock(request.out):  # no other run rewrites these folders meanwhile
+        remember(
+            request.out,
+            request.overrides,
+            request.timestamps,
+            no_overrides=not inputs.options.overrides,
+        )
         for folder in folders:
             try:
                 result = readjust_stored(folder, inputs.options, rubric.late_policy)

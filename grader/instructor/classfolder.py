@@ -102,6 +102,7 @@ class StoredResult:
     criteria: tuple[StoredCriterion, ...] = ()
     seed: int | None = None
     isolation: str = ""  # the level, e.g. "namespaces"
+    isolation_missing: tuple[str, ...] = ()  # what that level lacked, in the report's words
     grader_version: str = ""
     graded_at: str = ""
     adjustments: tuple[StoredAdjustment, ...] = ()
@@ -163,6 +164,7 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
         if isinstance(a, dict)
     )
     seed = extra.get("seed")
+    isolation = extra.get("isolation") if isinstance(extra.get("isolation"), dict) else {}
     return StoredResult(
         name=name,
         folder=folder,
@@ -171,7 +173,10 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
         tests=tests,
         criteria=criteria,
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-        isolation=str((extra.get("isolation") or {}).get("level", "")),
+        isolation=str(isolation.get("level", "")),
+        isolation_missing=tuple(
+            str(item) for item in isolation.get("missing") or () if isinstance(item, str)
+        ),
         grader_version=str(extra.get("grader_version", "")),
         graded_at=str(extra.get("graded_at", "")),
         adjustments=adjustments,

@@ -14,7 +14,9 @@ count in full. A criterion override replaces that criterion's total.
 
 Every entry is checked against the rubric when the file is read (utf-8-sig, CRLF
 accepted): an unknown check or criterion, points outside 0..max, or a missing field is a
-one-line error naming the file, the entry and its line.
+one-line error naming the file, the entry and its line. So are two entries for one
+submission and one target (the last would win silently, and the gradebook would list
+both), and a waiver under a rubric without a late_policy (it would show nowhere).
 Unknown submission names are checked against the batch (see check_submissions).
 """
 
@@ -27,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from grader.instructor.files import InstructorFileError, InstructorInputError, read_text
-from grader.rubric import Rubric
+from grader.rubric import Criterion, Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
 
@@ -78,51 +80,84 @@ def parse_overrides(
         where = f"{source}: entry {index + 1}"
         if index < len(lines):
             where = f"{source}: line {lines[index]}: entry {index + 1}"
-        if not isinstance(entry, dict):
-            raise OverrideError(f"{where}: must be a mapping")
-        unknown = set(entry) - {
-            "submission",
-            "check",
-            "criterion",
-            "points",
-            "comment",
-            "late_penalty",
-        }
-        if unknown:
-            raise OverrideError(f"{where}: unknown key '{sorted(unknown)[0]}'")
-        submission = str(entry.get("submission") or "")
-        if not submission:
-            raise OverrideError(f"{where}: 'submission' is missing")
-        comment = str(entry.get("comment") or "")
-        if "late_penalty" in entry:
-            if entry["late_penalty"] != "waive" or "check" in entry or "criterion" in entry:
-                raise OverrideError(f"{where}: late_penalty takes 'waive', on its own")
-            parsed.append(Override(submission, comment=comment, waive_late=True))
-            continue
-        check, criterion = str(entry.get("check") or ""), str(entry.get("criterion") or "")
-        if bool(check) == bool(criterion):
-            raise OverrideError(f"{where}: give either 'check' or 'criterion'")
-        if check and check not in checks:
-            raise OverrideError(f"{where}: no check '{check}' in the rubric")
-        if criterion and criterion not in criteria:
-            raise OverrideError(f"{where}: no criterion '{criterion}' in the rubric")
-        points = entry.get("points")
-        if isinstance(points, bool) or not isinstance(points, (int, float)):
-            raise OverrideError(f"{where}: 'points' must be a number")
-        if check:  # a manual item has its own points in the rubric, inside its criterion's
-            maximum = checks[check].check_points(check)
-            if maximum == 0 and check in checks[check].manual_points:
-                raise OverrideError(
-                    f"{where}: '{check}' has no points of its own in the rubric; give it some "
-                    f"under criterion '{checks[check].criterion_id}' (they come out of that "
-                    "criterion's points), or override the criterion"
-                )
-        else:
-            maximum = criteria[criterion].points
-        if not 0 <= points <= maximum + 1e-9:
-            raise OverrideError(f"{where}: points {points:g} outside 0..{maximum:g}")
-        parsed.append(Override(submission, check, criterion, float(points), comment))
+        parsed.append(_parse_entry(entry, where, rubric, checks, criteria))
+    _refuse_duplicates(parsed, source, lines)
     return tuple(parsed)
+
+
+def _parse_entry(
+    entry: object,
+    where: str,
+    rubric: Rubric,
+    checks: dict[str, Criterion],
+    criteria: dict[str, Criterion],
+) -> Override:
+    """One entry, checked against the rubric; OverrideError prefixed with `where`."""
+    if not isinstance(entry, dict):
+        raise OverrideError(f"{where}: must be a mapping")
+    unknown = set(entry) - KEYS
+    if unknown:
+        raise OverrideError(f"{where}: unknown key '{sorted(unknown)[0]}'")
+    submission = str(entry.get("submission") or "")
+    if not submission:
+        raise OverrideError(f"{where}: 'submission' is missing")
+    comment = str(entry.get("comment") or "")
+    if "late_penalty" in entry:
+        if entry["late_penalty"] != "waive" or "check" in entry or "criterion" in entry:
+            raise OverrideError(f"{where}: late_penalty takes 'waive', on its own")
+        if rubric.late_policy is None:
+            raise OverrideError(
+                f"{where}: the rubric has no late_policy, so there is no late penalty to waive"
+            )
+        return Override(submission, comment=comment, waive_late=True)
+    check, criterion = str(entry.get("check") or ""), str(entry.get("criterion") or "")
+    if bool(check) == bool(criterion):
+        raise OverrideError(f"{where}: give either 'check' or 'criterion'")
+    if check and check not in checks:
+        raise OverrideError(f"{where}: no check '{check}' in the rubric")
+    if criterion and criterion not in criteria:
+        raise OverrideError(f"{where}: no criterion '{criterion}' in the rubric")
+    points = entry.get("points")
+    if isinstance(points, bool) or not isinstance(points, (int, float)):
+        raise OverrideError(f"{where}: 'points' must be a number")
+    if check:  # a manual item has its own points in the rubric, inside its criterion's
+        maximum = checks[check].check_points(check)
+        if maximum == 0 and check in checks[check].manual_points:
+            raise OverrideError(
+                f"{where}: '{check}' has no points of its own in the rubric; give it some "
+                f"under criterion '{checks[check].criterion_id}' (they come out of that "
+                "criterion's points), or override the criterion"
+            )
+    else:
+        maximum = criteria[criterion].points
+    if not 0 <= points <= maximum + 1e-9:
+        raise OverrideError(f"{where}: points {points:g} outside 0..{maximum:g}")
+    return Override(submission, check, criterion, float(points), comment)
+
+
+def _refuse_duplicates(parsed: list[Override], source: str, lines: tuple[int, ...]) -> None:
+    """Two entries for one submission and one target: which one is meant is unknowable."""
+    first_seen: dict[tuple[str, str, str, bool], int] = {}
+    for index, item in enumerate(parsed):
+        key = (item.submission, item.check, item.criterion, item.waive_late)
+        if key not in first_seen:
+            first_seen[key] = index
+            continue
+        first = first_seen[key]
+        if index < len(lines):
+            where = f"{source}: lines {lines[first]} and {lines[index]}"
+        else:
+            where = f"{source}: entries {first + 1} and {index + 1}"
+        target = (
+            f"check '{item.check}'"
+            if item.check
+            else f"criterion '{item.criterion}'"
+            if item.criterion
+            else "the late penalty"
+        )
+        raise OverrideError(
+            f"{where}: two overrides of {target} for submission '{item.submission}'; keep one"
+        )
 
 
 def check_submissions(overrides: Iterable[Override], names: Iterable[str]) -> None:

@@ -97,6 +97,8 @@ class ClassSummary:
     grader_versions: tuple[str, ...]
     similarity_checked: bool
     similar: tuple[SimilarPair, ...] = ()
+    # (level, what it lacked): each level's missing layers, as the results say, deduplicated
+    isolation_missing: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def summarize_class(
@@ -131,6 +133,7 @@ def summarize_class(
         grader_versions=tuple(sorted({r.grader_version for r in results if r.grader_version})),
         similarity_checked=similar is not None,
         similar=tuple(similar or ()),
+        isolation_missing=_missing_by_level(results),
     )
 
 
@@ -299,6 +302,14 @@ def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
     if pending:
         reasons.append(f"manual item pending: {', '.join(pending)}")
     return tuple(reasons)
+
+
+def _missing_by_level(results: Sequence[StoredResult]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    missing: dict[str, dict[str, None]] = {}
+    for result in results:
+        level = missing.setdefault(result.isolation or "unknown", {})
+        level.update(dict.fromkeys(result.isolation_missing))
+    return tuple((level, tuple(items)) for level, items in sorted(missing.items()))
 
 
 def _counted(values: Iterable[str]) -> tuple[tuple[str, int], ...]:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from grader.pipeline.class_summary import EASY, HARD, WEAK, ClassSummary
 from grader.render._shared import points_text, template_environment
+from grader.render.class_isolation import isolation_notices
 from grader.render.plots import inline_svg
 
 if TYPE_CHECKING:
@@ -105,7 +106,11 @@ def render_class_html(summary: ClassSummary, generated: str = "") -> str:
         _items(summary), "plot-items", "Difficulty and discrimination of each check", "items"
     )
     return environment.get_template(TEMPLATE).render(
-        s=summary, generated=generated, histogram=histogram, items=items
+        s=summary,
+        generated=generated,
+        histogram=histogram,
+        items=items,
+        notices=isolation_notices(summary),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from grader.pipeline.class_summary import ClassSummary
 from grader.render._shared import markdown_escape, points_text, template_environment
+from grader.render.class_isolation import isolation_notices
 from grader.render.markdown import Markdown
 
 TEMPLATE = "class.md.j2"
@@ -44,7 +45,9 @@ def render_class_markdown(summary: ClassSummary, generated: str = "") -> str:
     environment.filters.update(
         code=_code, block=_block, points=points_text, ratio=_ratio, percent=_percent
     )
-    return environment.get_template(TEMPLATE).render(s=summary, generated=generated)
+    return environment.get_template(TEMPLATE).render(
+        s=summary, generated=generated, notices=isolation_notices(summary)
+    )
 
 
 def _percent(value: float) -> str:
