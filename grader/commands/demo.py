@@ -11,6 +11,7 @@ from grader.paths import KitPaths
 from grader.pipeline.batch import grade_batch
 from grader.pipeline.grade import GradingOptions
 from grader.samples import compose_sample, list_samples
+from grader.sandbox.isolation import announce
 
 
 def demo_command(kit: KitPaths, out: Path | None, jobs: int = 2, seed: int = 2026) -> int:
@@ -22,6 +23,7 @@ def demo_command(kit: KitPaths, out: Path | None, jobs: int = 2, seed: int = 202
     try:
         folders = [compose_sample(s, kit.solutions, scratch / s.name) for s in samples]
         options = GradingOptions(kit_root=kit.root, base_seed=seed)
+        announce(options.isolation)
         outcomes = grade_batch(folders, target, options, jobs=jobs)
         if out is not None:
             rebuild_views(out, ViewRequest(similarity=False, stub_folder=kit.exercises))

@@ -193,7 +193,8 @@ def _launch(spec, fds, run_worker, layers):
         _launcher(spec, fds, run_worker, layers)
     except BaseException as error:
         try:
-            os.write(fds[2], f"sandbox launch failed: {error!r}".encode())
+            said = str(error) if isinstance(error, OSError) else repr(error)
+            os.write(fds[2], f"sandbox launch failed: {said}".encode())
         finally:
             os._exit(74)
 

@@ -25,7 +25,12 @@ _LIBC = ctypes.CDLL(None, use_errno=True)
 def _unshare(flags: int) -> None:
     if _LIBC.unshare(flags) != 0:
         error = ctypes.get_errno()
-        raise OSError(error, f"unshare: {os.strerror(error)}")
+        hint = ""
+        if error == 28 and flags & CLONE_NEWUSER:  # ENOSPC: the per-user namespace limit
+            hint = " (user namespaces are limited: see /proc/sys/user/max_user_namespaces)"
+        elif error == 1:  # EPERM
+            hint = " (a container's seccomp profile or an AppArmor rule refuses namespaces)"
+        raise OSError(error, f"unshare: {os.strerror(error)}{hint}")
 
 
 def _write(path: str, text: str) -> None:
