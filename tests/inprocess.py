@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.catalog import Category, CheckSpec, discover_checks
-from grader.checks.framework import CheckFailure, CheckSkipped, Learner, seed_for
+from grader.checks.framework import RUNNING_CHECK, CheckFailure, CheckSkipped, Learner, seed_for
 from grader.paths import EXERCISE_FILES, KitPaths
 from grader.sandbox import FailureKind, Limits, StudentCodeError
 from grader.sandbox.protocol import decode_value, encode_value
@@ -184,12 +184,16 @@ class InProcessGrader:
         }
         wanted = inspect.signature(function).parameters
         start = len(learner.calls)
+        # As the grader's pytest plugin does: the running check, hidden or not.
+        running = RUNNING_CHECK.set((check_id, spec_of(self, check_id).hidden))
         try:
             function(**{name: fixtures[name] for name in wanted})
         except CheckFailure as failure:
             return self._verdict("failed", failure.misconceptions, failure.message, learner, start)
         except (StudentCodeError, CheckSkipped) as error:
             return self._verdict("failed", (), str(error), learner, start)
+        finally:
+            RUNNING_CHECK.reset(running)
         return self._verdict("passed", (), "", learner, start)
 
     @staticmethod
