@@ -59,6 +59,7 @@ from grader.render.gradebook import GradebookRow
 from grader.render.gradescope import to_gradescope, write_fallback_results
 from grader.results import GradedSubmission
 from grader.rubric import Rubric
+from grader.sandbox._process import descendants
 
 GRADEBOOK = "gradebook.csv"
 
@@ -256,34 +257,12 @@ def readjust_stored(
     return result
 
 
-def _descendants(root: int) -> list[int]:
-    """Every live process below `root`, read from /proc (children before grandchildren)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        # The command name may hold spaces or parentheses: fields follow the last ')'.
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        children.setdefault(int(fields[1]), []).append(int(entry))
-    found, queue = [], [root]
-    while queue:
-        for child in children.get(queue.pop(0), []):
-            found.append(child)
-            queue.append(child)
-    return found
-
-
 def kill_descendants() -> None:
     """SIGKILL every process below this one (pool processes, zygotes, learner workers),
     except multiprocessing's resource tracker, which must outlive them to clean up."""
     if not sys.platform.startswith("linux"):
         return
-    for pid in _descendants(os.getpid()):
+    for pid in descendants(os.getpid()):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as handle:
                 if b"multiprocessing.resource_tracker" in handle.read():

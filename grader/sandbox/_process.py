@@ -56,7 +56,7 @@ def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
 # --- finding and killing ---------------------------------------------------------------
 
 
-def _process_table() -> dict[int, tuple[int, int, int]]:
+def process_table() -> dict[int, tuple[int, int, int]]:
     """pid -> (ppid, process group, session) of every process /proc shows."""
     table = {}
     try:
@@ -115,7 +115,7 @@ def kill_tree(root: int) -> None:
     _signal(root, signal.SIGSTOP)
     frozen = {root}
     for _ in range(1000):  # ends when a pass finds nothing new; bounded all the same
-        new = _members(root, _process_table()) - frozen
+        new = _members(root, process_table()) - frozen
         if not new:
             break
         for pid in new:
@@ -146,3 +146,16 @@ def _running(pid: int) -> bool:
     except OSError:
         return False
     return stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] not in (b"Z", b"X")
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below `root` (children before grandchildren), from /proc."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in process_table().items():
+        children.setdefault(ppid, []).append(pid)
+    found, queue = [], [root]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
