@@ -329,7 +329,9 @@ class Worker:
     next request starts a fresh worker (importing again what it needs).
     """
 
-    MAX_TIMEOUTS = 2  # per function: then later calls fail at once
+    # Per function: after its first timeout (its worker already killed and replaced) later
+    # calls fail at once, so a hanging function costs a submission one time limit.
+    MAX_TIMEOUTS = 1
     STARTUP_TIMEOUT_S = 60.0  # Python and NumPy starting; not the learner's time
     # An import may load scikit-learn from a cold disk cache under a busy batch (about 1 s
     # warm): it gets twice the limit per call.
@@ -413,19 +415,19 @@ class Worker:
     ) -> CallResult:
         """Call module.function(*args, **kwargs) in the worker; raises StudentCodeError.
 
-        A function that has already run out of time MAX_TIMEOUTS times is not called
+        A function that has already run out of time (MAX_TIMEOUTS times) is not called
         again: each later call fails at once, so that a hanging function costs a
-        submission a few time limits, not one per check."""
-        self.import_module(module)
+        submission one time limit, not one per check. The limit stays per call: slow but
+        honest code that returns within it is never cut short."""
         timed_out = self._timeouts.get((module, function), [])
-        if len(timed_out) >= self.MAX_TIMEOUTS:
+        if len(timed_out) >= self.MAX_TIMEOUTS:  # before importing: no worker started for it
             first = timed_out[0]
             raise StudentCodeError(
                 FailureKind.TIMEOUT,
-                f"{first.learner_message}; after {len(timed_out)} such calls it is not "
-                "called again",
+                f"{first.learner_message} in an earlier check, so it is not called again",
                 "",
             )
+        self.import_module(module)
         request = {
             "op": "call",
             "module": module,
@@ -447,7 +449,7 @@ class Worker:
         return CallResult(value, warnings, tuple(args_after), kwargs_after, elapsed, output)
 
     def given_up(self) -> set[str]:
-        """ "module.function" of every function that timed out MAX_TIMEOUTS times."""
+        """ "module.function" of every function that is no longer called (it timed out)."""
         return {
             f"{module}.{function}"
             for (module, function), errors in self._timeouts.items()
