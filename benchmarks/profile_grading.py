@@ -14,11 +14,10 @@ phase by wrapping the grader's functions (inclusive times, averaged):
     load          load_submission (copy into a work folder)
     worker start  Worker._spawn: asks the zygote for a fork (prestart: the worker's
                   readiness is awaited inside the first learner IPC)
-    pytest        the whole pytest.main session, of which:
-      collect       Session.perform_collect (module import, check discovery)
+    pytest        CheckSession.run: one submission's checks in the process's pytest
+                  session (configured and collected once, in the first submission), of which:
       check bodies  Function.runtest: the check functions themselves (learner IPC inside);
-                    pytest minus collect and check bodies is pytest's own per-session and
-                    per-check machinery
+                    pytest minus check bodies is pytest's own per-check machinery
       learner IPC   _Process.exchange, round trips to the worker (learner code inside)
       learner code  what the worker reports as the time inside learner code
       reference     SolutionReference.call / get (the expected values)
@@ -54,7 +53,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import _pytest.main  # noqa: E402
 import _pytest.python  # noqa: E402
 
 from grader.checks.reference import SolutionReference  # noqa: E402
@@ -74,8 +72,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 PHASES: list[tuple[str, Any, str]] = [
     ("load", grade_module, "load_submission"),
     ("worker start", worker_module.Worker, "_spawn"),
-    ("pytest", run_module.pytest, "main"),
-    ("  collect", _pytest.main.Session, "perform_collect"),
+    ("pytest", run_module.CheckSession, "run"),
     ("  check bodies", _pytest.python.Function, "runtest"),
     ("  learner IPC", worker_module._Process, "exchange"),
     ("  reference", SolutionReference, "call"),
@@ -151,22 +148,19 @@ def instrumented(timers: Timers) -> Iterator[None]:
             setattr(owner, attribute, original)
 
 
-class _TracebackStyle:
-    def __init__(self, style: str) -> None:
-        self.style = style
+def _configure_pytest(extra: list[str], tbstyle: str | None = None) -> None:
+    """Extra arguments for the process's check session (made on first use), and pytest's
+    traceback style for failure reports."""
+    run_module.PYTEST_ARGS.extend(extra)
+    if tbstyle is None:
+        return
+    original = run_module.CheckSession.__init__
 
-    def pytest_configure(self, config: Any) -> None:
-        config.option.tbstyle = self.style
+    def init_with_style(self: Any, categories: Any) -> None:
+        original(self, categories)
+        self.config.option.tbstyle = tbstyle
 
-
-def _append_pytest_args(extra: list[str], tbstyle: str | None = None) -> None:
-    original = run_module.pytest.main
-
-    def main_with_extra(args: list[str], plugins: Any = (), **kwargs: Any) -> Any:
-        plugins = [*plugins, *([_TracebackStyle(tbstyle)] if tbstyle else [])]
-        return original([*args, *extra], plugins=plugins, **kwargs)
-
-    run_module.pytest.main = main_with_extra
+    run_module.CheckSession.__init__ = init_with_style
 
 
 def make_submission(kind: str, folder: Path) -> Path:
@@ -194,7 +188,7 @@ def main() -> int:
         action="append",
         default=[],
         metavar="ARG",
-        help="append ARG to the checks' pytest.main arguments (repeatable), to try an "
+        help="append ARG to the check session's pytest arguments (repeatable), to try an "
         "option without editing run.py: --pytest-arg=--tb=native",
     )
     parser.add_argument(
@@ -204,7 +198,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.pytest_arg or args.tbstyle:
-        _append_pytest_args(args.pytest_arg, args.tbstyle)
+        _configure_pytest(args.pytest_arg, args.tbstyle)
 
     from threadpoolctl import threadpool_limits
 
@@ -247,8 +241,8 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     n = args.repeat
-    if not timers.calls.get("  collect"):
-        print("warning: pytest collected nothing (--pytest-arg misused?)", file=sys.stderr)
+    if not timers.calls.get("  check bodies"):
+        print("warning: pytest ran no check (--pytest-arg misused?)", file=sys.stderr)
     wall = sum(walls) / n
     learner_s = sum(learner) / n
     phases = {label: timers.total.get(label, 0.0) / n for label, _, _ in PHASES}
@@ -301,11 +295,11 @@ def _table(f: dict) -> None:
     ipc = f["phases_s"]["  learner IPC"] - f["learner_s"]
     inside = [f"  {name} [pytest]" for name in ("learner IPC", "reference", "reference get")]
     inside.append("  worker end [pytest]")
-    rest = pytest_s - f["phases_s"]["  collect"] - sum(f["phases_s"].get(k, 0) for k in inside)
+    rest = pytest_s - sum(f["phases_s"].get(k, 0) for k in inside)
     print(f"    IPC round trips minus learner code    {ipc:6.3f} s")
-    machinery = pytest_s - f["phases_s"]["  collect"] - f["phases_s"]["  check bodies"]
-    print(f"    pytest minus collect and check bodies {machinery:6.3f} s (pytest's machinery)")
-    print(f"    pytest minus collect, IPC, reference  {rest:6.3f} s (sessions, checks' own work)")
+    machinery = pytest_s - f["phases_s"]["  check bodies"]
+    print(f"    pytest minus check bodies             {machinery:6.3f} s (pytest's machinery)")
+    print(f"    pytest minus IPC, reference           {rest:6.3f} s (pytest, checks' own work)")
 
 
 if __name__ == "__main__":
