@@ -56,6 +56,8 @@ def find_similar(
     """Pairs of submissions (name -> folder of their exercise files) that share at least
     `threshold` of one side's code and `min_tokens` tokens, most similar first, at most
     MAX_PAIRS. Files that cannot be read or tokenized are left out."""
+    if len(code_folders) < 2:  # no pair: spare copydetect's import (1 s, with matplotlib)
+        return ()
     from copydetect import CodeFingerprint, compare_files
 
     window = GUARANTEE_TOKENS - NOISE_TOKENS + 1

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from grader import __version__
+from grader.checks.reference import SolutionReference
 from grader.instructor.late import LatePolicy
 from grader.instructor.stored import (
     AUTOMATIC,
@@ -173,6 +174,8 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
 
     threadpool_limits(1)
     _process_context = GradingContext.build(options)
+    if isinstance(_process_context.reference, SolutionReference):
+        _process_context.reference.preload()  # overlaps the zygote's start
 
 
 def _copy_code(source: Path, folder: Path) -> None:

@@ -65,6 +65,11 @@ class _WatchedWorker:
     def limits(self) -> Limits:
         return self.worker.limits
 
+    @property
+    def printed_too_much(self) -> dict[str, int]:
+        """What the worker cut from the learner's output (grade.py's notice reads it)."""
+        return self.worker.printed_too_much
+
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self._watch(module, function, self.worker.call, *args, **kwargs)
 
