@@ -25,7 +25,8 @@ phase by wrapping the grader's functions (inclusive times, averaged):
       process wait  _Process._wait: polls on the worker's pipes (inside learner IPC)
     figures       FigureCollector (the report's curves: learner calls and reference)
     worker close  Worker.close (kill the process tree, remove the scratch folder)
-    reports       write_submission_reports, of which render_html (plots) is most
+    reports       write_submission_reports, of which render_html, and in it plot_views
+                  (drawing the three plots)
 
 Then one more grading runs under cProfile (not in the timings): `--cprofile FILE` keeps
 its stats for snakeviz / pstats, `--top N` prints the N costliest functions by cumulative
@@ -85,6 +86,7 @@ PHASES: list[tuple[str, Any, str]] = [
     ("score", grade_module, "score"),
     ("reports", sys.modules[__name__], "_write_reports"),
     ("  render_html", html_module, "render_html"),
+    ("  plot_views", html_module, "plot_views"),
 ]
 OUTER = ("pytest", "figures")  # sub-phases are also counted per outer phase they ran in
 
@@ -176,6 +178,112 @@ def make_submission(kind: str, folder: Path) -> Path:
     return target
 
 
+def measure(
+    kind: str = "correct", repeat: int = 5, profile: bool = False
+) -> tuple[dict[str, Any], cProfile.Profile | None]:
+    """Grade one submission of `kind` in a warm grading process: the figures (as printed
+    by --json) and, if `profile`, the cProfile of one more grading."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # as batch._init_process does
+    scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))
+    profiler = None
+    try:
+        submission = make_submission(kind, scratch / "class")
+        options = GradingOptions(kit_root=KitPaths.discover().root, base_seed=1,
+                                 private_paths=(scratch / "out",))  # fmt: skip
+        started = time.perf_counter()
+        context = GradingContext.build(options)
+        context_s = time.perf_counter() - started
+        started = time.perf_counter()
+        context.warm.zygote()  # the zygote starts on first use
+        zygote_s = time.perf_counter() - started
+        started = time.perf_counter()
+        first = grade_submission(submission, context)
+        _write_reports(first, scratch / "out" / "first")
+        first_s = time.perf_counter() - started
+
+        timers = Timers()
+        walls, learner, durations = [], [], []
+        with instrumented(timers):
+            for index in range(repeat):
+                started = time.perf_counter()
+                result = grade_submission(submission, context)
+                _write_reports(result, scratch / "out" / f"run-{index}")
+                walls.append(time.perf_counter() - started)
+                learner.append(result.learner_time_s)
+                durations.append(result.duration_s)
+        if profile:  # one more, outside the timed ones (cProfile slows it down)
+            profiler = cProfile.Profile()
+            profiler.enable()
+            result = grade_submission(submission, context)
+            _write_reports(result, scratch / "out" / "profiled")
+            profiler.disable()
+        context.warm.close()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    n = repeat
+    if not timers.calls.get("  check bodies"):
+        print("warning: pytest ran no check (--pytest-arg misused?)", file=sys.stderr)
+    wall = sum(walls) / n
+    learner_s = sum(learner) / n
+    phases = {label: timers.total.get(label, 0.0) / n for label, _, _ in PHASES}
+    phases.update(
+        {label: total / n for label, total in sorted(timers.total.items()) if "[" in label}
+    )
+    phases["  learner code"] = learner_s
+    figures = {
+        "kind": kind,
+        "repeat": n,
+        "context_build_s": context_s,
+        "zygote_start_s": zygote_s,
+        "first_submission_s": first_s,
+        "per_submission_s": wall,
+        "grade_submission_s": sum(durations) / n,
+        "learner_s": learner_s,
+        "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
+        "phases_s": phases,
+        "calls": {label: timers.calls.get(label, 0) / n for label, _, _ in PHASES},
+    }
+    figures["stages_s"] = stages(figures)
+    return figures, profiler
+
+
+def stages(f: dict[str, Any]) -> dict[str, float]:
+    """The issue's stages, per submission (seconds; together the whole grading with its
+    reports): worker start (load, fork, kill, clean up), learner calls (round trips with
+    the learner's code inside), reference, checks (pytest and the checks' own work),
+    plots (the curves' data besides learner calls, and drawing the SVG), rendering (the
+    three reports, plots aside), other."""
+    p = f["phases_s"]
+    worker = p["load"] + p["worker start"] + p["worker close"] + p.get("  worker end [pytest]", 0)
+    learner = p["  learner IPC"]
+    reference = p["  reference"] + p["  reference get"]
+    checks = (
+        p["pytest"]
+        - p.get("  learner IPC [pytest]", 0)
+        - p.get("  reference [pytest]", 0)
+        - p.get("  reference get [pytest]", 0)
+        - p.get("  worker end [pytest]", 0)
+    )
+    figures_rest = (
+        p["figures"] - p.get("  learner IPC [figures]", 0) - p.get("  reference [figures]", 0)
+    )
+    plots = p["  plot_views"]
+    rendering = p["reports"] - plots
+    named = {
+        "worker start": worker,
+        "learner calls": learner,
+        "reference": reference,
+        "checks": checks,
+        "plots": plots + figures_rest,
+        "rendering": rendering,
+    }
+    named["other"] = max(0.0, f["per_submission_s"] - sum(named.values()))
+    return named
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kind", choices=("correct", "buggy", "hanging"), default="correct")
@@ -199,77 +307,14 @@ def main() -> int:
     args = parser.parse_args()
     if args.pytest_arg or args.tbstyle:
         _configure_pytest(args.pytest_arg, args.tbstyle)
-
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)  # as batch._init_process does
-    scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))
-    try:
-        submission = make_submission(args.kind, scratch / "class")
-        options = GradingOptions(kit_root=KitPaths.discover().root, base_seed=1,
-                                 private_paths=(scratch / "out",))  # fmt: skip
-        started = time.perf_counter()
-        context = GradingContext.build(options)
-        context_s = time.perf_counter() - started
-        started = time.perf_counter()
-        context.warm.zygote()  # the zygote starts on first use
-        zygote_s = time.perf_counter() - started
-        started = time.perf_counter()
-        first = grade_submission(submission, context)
-        _write_reports(first, scratch / "out" / "first")
-        first_s = time.perf_counter() - started
-
-        timers = Timers()
-        walls, learner, durations = [], [], []
-        with instrumented(timers):
-            for index in range(args.repeat):
-                started = time.perf_counter()
-                result = grade_submission(submission, context)
-                _write_reports(result, scratch / "out" / f"run-{index}")
-                walls.append(time.perf_counter() - started)
-                learner.append(result.learner_time_s)
-                durations.append(result.duration_s)
-        # One more, under cProfile, outside the timed ones (cProfile slows it down).
-        profiler = cProfile.Profile()
-        if args.top or args.cprofile:
-            profiler.enable()
-            result = grade_submission(submission, context)
-            _write_reports(result, scratch / "out" / "profiled")
-            profiler.disable()
-        context.warm.close()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-    n = args.repeat
-    if not timers.calls.get("  check bodies"):
-        print("warning: pytest ran no check (--pytest-arg misused?)", file=sys.stderr)
-    wall = sum(walls) / n
-    learner_s = sum(learner) / n
-    phases = {label: timers.total.get(label, 0.0) / n for label, _, _ in PHASES}
-    phases.update(
-        {label: total / n for label, total in sorted(timers.total.items()) if "[" in label}
-    )
-    phases["  learner code"] = learner_s
-    figures = {
-        "kind": args.kind,
-        "repeat": n,
-        "context_build_s": context_s,
-        "zygote_start_s": zygote_s,
-        "first_submission_s": first_s,
-        "per_submission_s": wall,
-        "grade_submission_s": sum(durations) / n,
-        "learner_s": learner_s,
-        "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
-        "phases_s": phases,
-        "calls": {label: timers.calls.get(label, 0) / n for label, _, _ in PHASES},
-    }
+    figures, profiler = measure(args.kind, args.repeat, bool(args.top or args.cprofile))
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
         _table(figures)
-    if args.cprofile:
+    if args.cprofile and profiler is not None:
         profiler.dump_stats(args.cprofile)
-    if args.top and not args.json:
+    if args.top and not args.json and profiler is not None:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(args.top)
         print(f"\ncProfile of one more grading, top {args.top} by cumulative time:")
@@ -300,6 +345,10 @@ def _table(f: dict) -> None:
     machinery = pytest_s - f["phases_s"]["  check bodies"]
     print(f"    pytest minus check bodies             {machinery:6.3f} s (pytest's machinery)")
     print(f"    pytest minus IPC, reference           {rest:6.3f} s (pytest, checks' own work)")
+    total = f["per_submission_s"]
+    print("  stages (share of each later submission's time)")
+    for label, seconds in f["stages_s"].items():
+        print(f"    {label:<34} {seconds:6.3f} s {100 * seconds / total:5.1f} %")
 
 
 if __name__ == "__main__":
