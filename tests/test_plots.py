@@ -381,3 +381,17 @@ def test_a_chart_leaves_out_points_it_cannot_draw() -> None:
     (points,) = re.findall(r'<polyline points="([^"]+)"', svg)
     assert len(points.split()) == 2  # NaN and, on a log axis, -1 are not drawn
     assert "nan" not in svg.lower() and "inf" not in svg.lower()
+
+
+def test_a_histogram_chart_has_bars_from_zero_and_whole_number_ticks() -> None:
+    from grader.render.chart import Bar, render_chart
+
+    bars = (Bar(0.0, 50.0, 1, "#0969da"), Bar(50.0, 100.0, 3, "#0969da"))
+    svg = render_chart(_chart(lines=(), bars=bars, xlim=(0.0, 100.0), integer_y=True))
+    assert svg.count("<rect") == 2 + 3  # the canvas, the plot area, the clip; two bars
+    found = re.findall(r'<g id="patch_\d+"><rect [^>]*y="([^"]+)" [^>]*height="([^"]+)"', svg)
+    (_, one), (_, three) = [(float(y), float(h)) for y, h in found[2:]]  # canvas, area first
+    assert three == pytest.approx(3 * one, abs=0.02)  # both bars stand on the same 0
+    assert sum(float(v) for v in found[2]) == pytest.approx(sum(float(v) for v in found[3]))
+    ticks = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+    assert ticks == ["0", "1", "2", "3"]

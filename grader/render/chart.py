@@ -36,7 +36,7 @@ ROW_HEIGHT = 1.0
 
 @dataclass(frozen=True)
 class Marker:
-    shape: str  # "circle" or "square"
+    shape: str  # "circle", "square" or "x"
     size: float  # across, in points
     filled: bool = True
     edge_width: float = 1.0
@@ -49,11 +49,23 @@ class Line:
     x: Sequence[float]
     y: Sequence[float]
     colour: str
-    width: float
+    width: float  # 0: markers only (a scatter plot)
     opacity: float = 1.0
     dotted: bool = False
+    dashed: bool = False
     marker: Marker | None = None
     label: str | None = None
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a histogram, from 0 up to `height`, between x = low and x = high."""
+
+    low: float
+    high: float
+    height: float
+    colour: str
+    edge_colour: str = "#ffffff"
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,11 @@ class Chart:
     log_y: bool = False
     legend: str = "lower right"
     legend_columns: int = 1
-    grid_colour: str = "#eaeef2"
+    grid_colour: str | None = "#eaeef2"  # None: no grid
+    bars: tuple[Bar, ...] = ()
+    xlim: tuple[float, float] | None = None  # None: the data's range, with margins
+    ylim: tuple[float, float] | None = None
+    integer_y: bool = False  # whole-number ticks only (counts)
 
 
 @dataclass(frozen=True)
@@ -119,12 +135,33 @@ def render_chart(chart: Chart) -> str:
         x0, x1 = (x0 + x1 - side) / 2, (x0 + x1 + side) / 2
         y0, y1 = (y0 + y1 - side) / 2, (y0 + y1 + side) / 2
     else:
-        xlow, xhigh = _padded([v for line in lines for v in line[0]], log=False)
-        ylow, yhigh = _padded([v for line in lines for v in line[1]], log=chart.log_y)
+        xs_data = [v for line in lines for v in line[0]]
+        xs_data += [v for bar in chart.bars for v in (bar.low, bar.high)]
+        xlow, xhigh = chart.xlim or _padded(xs_data, log=False)
+        if chart.ylim:
+            ylow, yhigh = chart.ylim
+        elif chart.bars:  # bars stand on 0 (matplotlib's sticky edge): margin on top only
+            ylow, yhigh = 0.0, max([bar.height for bar in chart.bars] + [1.0]) * (1 + MARGIN)
+        else:
+            ylow, yhigh = _padded([v for line in lines for v in line[1]], log=chart.log_y)
     xs = _Scale(xlow, xhigh, x0, x1)
     ys = _Scale(ylow, yhigh, y1, y0, log=chart.log_y)
     xaxis = _linear_axis(xlow, xhigh, xs)
-    yaxis = _log_axis(ylow, yhigh, ys) if chart.log_y else _linear_axis(ylow, yhigh, ys)
+    if chart.log_y:
+        yaxis = _log_axis(ylow, yhigh, ys)
+    else:
+        yaxis = _linear_axis(ylow, yhigh, ys, integer=chart.integer_y)
+    bars = [
+        {
+            "x": xs(bar.low),
+            "y": ys(bar.height),
+            "width": xs(bar.high) - xs(bar.low),
+            "height": ys(0.0) - ys(bar.height),
+            "bar": bar,
+        }
+        for bar in chart.bars
+        if all(math.isfinite(v) for v in (bar.low, bar.high, bar.height))
+    ]
     drawn = []
     for index, (line, (xv, yv)) in enumerate(zip(chart.lines, lines, strict=True), 1):
         points = [(xs(a), ys(b)) for a, b in zip(xv, yv, strict=True)]
@@ -142,6 +179,7 @@ def render_chart(chart: Chart) -> str:
         xaxis=xaxis,
         yaxis=yaxis,
         lines=drawn,
+        bars=bars,
         legend=legend,
         xlabel_y=xlabel_y,
         ylabel_x=ylabel_x,
@@ -195,10 +233,12 @@ def _padded(values: list[float], log: bool) -> tuple[float, float]:
     return (10**low, 10**high) if log else (low, high)
 
 
-def _linear_axis(low: float, high: float, scale: _Scale) -> _Axis:
+def _linear_axis(low: float, high: float, scale: _Scale, integer: bool = False) -> _Axis:
     raw = (high - low) / MAX_TICKS
     power = 10 ** math.floor(math.log10(raw))
     step = next(s * power for s in NICE_STEPS if s * power >= raw * (1 - 1e-9))
+    if integer:
+        step = max(1.0, math.ceil(step))
     first = math.ceil(low / step - 1e-9)
     values = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
     decimals = next(
@@ -263,4 +303,4 @@ def _legend(chart: Chart, box: tuple[float, float, float, float], xlabel_y: floa
     return {"left": left, "top": top, "width": width, "height": height, "entries": placed}
 
 
-__all__ = ["Chart", "Line", "Marker", "render_chart"]
+__all__ = ["Bar", "Chart", "Line", "Marker", "render_chart"]
