@@ -30,7 +30,39 @@ phase by wrapping the grader's functions (inclusive times, averaged):
 
 Then one more grading runs under cProfile (not in the timings): `--cprofile FILE` keeps
 its stats for snakeviz / pstats, `--top N` prints the N costliest functions by cumulative
-time (--top 0 and no --cprofile: no profiled run).
+time (--top 0 and no --cprofile: no profiled run). Last, the issue's stages (worker
+start, learner calls, reference, checks, plots, rendering) with their shares.
+
+Findings (issue 14; 2 shared cores with other engineers' test runs: every figure is
+noisy, learner time itself varied from 0.28 to 0.61 s between runs of the same code):
+
+Before (main at 539b9e8), a correct submission in a warm process took 0.92 s with its
+reports, 0.32 s of it in learner code (185 % overhead). The costs, largest first:
+- drawing the three plots with matplotlib: 0.33 s (render_html; matplotlib's figure,
+  artist and SVG backend, about 0.1 s a plot whatever the data);
+- pytest's session per submission: configuring (arguments, 30 plugins registered, the
+  fixture manager), collecting 73 checks, its per-check hooks: about 0.15 s;
+- report templates compiled afresh for each report (a new Jinja2 Environment): 0.04 s;
+- round trips to the worker beyond learner time: 0.05 s for 135 requests, growing with
+  the machine's load (context switches); 0.24 MB sent and 0.32 MB received per
+  submission, so re-encoding arrays is not a cost worth removing;
+- the reference: 7 ms (already cached per process); caching held-out data per seed
+  would not pay either (each submission has its own seed);
+- worker fork 7 ms (prestarted), kill and clean-up 0.04 s, the figures' own work 0.02 s.
+A hanging submission took 28.1 s: two time limits (10 s) for fit_logistic, then 2 s
+limits for each later function built on it. The first submission of each grading process
+took 2.6 s: scikit-learn imported in the grading process for the reference (1 s) after
+the zygote's start (1.2 s). A cold `grade` of one folder took about 4.5 s, 1.6 s of it
+the class report of one submission (copydetect's import, 0.9 s, for no pair; matplotlib
+for the class plots).
+
+After (this branch): 0.47 s with reports, 0.28 s in learner code (64 %, measured at a
+quieter moment): plots 7 ms (grader/render/chart.py, a Jinja2 SVG template), reports
+15 ms, pytest 0.03 s of machinery per submission (CheckSession: one session per grading
+process), a hanging submission 11.4 s (one time limit; dependants fail at once). What
+is left: the checks' own work (generating held-out data, comparing arrays: about
+0.06 s), worker start and close (0.04 s), round trips; and per grading process the
+zygote's start and the reference's imports, now overlapped at the process's start.
 """
 
 from __future__ import annotations
