@@ -315,8 +315,16 @@ class CheckSession:
             self.plugin.start(*submission)
             self.session.testsfailed = self.collection_errors
             self.session.shouldfail = self.session.shouldstop = False
-            with contextlib.suppress(pytest.Session.Interrupted, pytest.Session.Failed):
-                self.config.hook.pytest_runtestloop(session=self.session)
+            try:
+                with contextlib.suppress(pytest.Session.Interrupted, pytest.Session.Failed):
+                    self.config.hook.pytest_runtestloop(session=self.session)
+            except BaseException:
+                # A grader bug broke the loop midway, fixtures set up and not torn down:
+                # the next submission gets a fresh session, not this one's leftovers.
+                for key, session in list(self._sessions.items()):
+                    if session is self:
+                        del self._sessions[key]
+                raise
             return dict(self.plugin.outcomes)
 
 
