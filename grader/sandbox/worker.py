@@ -94,6 +94,11 @@ class _Timeout(Exception):
     pass
 
 
+class _Undelivered(_Timeout):
+    """The worker did not read the request in time (stopped, say): the call never began,
+    so the function is not blamed for it."""
+
+
 class _Died(Exception):
     pass
 
@@ -185,7 +190,7 @@ class _Process:
             if event == "died":
                 raise _Died
             if event == "timeout":  # a full pipe the worker does not read (it is stopped)
-                raise _Timeout
+                raise _Undelivered
 
     def receive(self, deadline: float) -> Any:
         buffer = bytearray()
@@ -369,6 +374,7 @@ class Worker:
         self._holder = _Holder()
         self._import_failures: dict[str, StudentCodeError] = {}
         self._timeouts: dict[tuple[str, str], list[StudentCodeError]] = {}
+        self._undelivered = False  # the last request timed out before the worker read it
         self._next_id = 0
         self._started_any = False
         self._closed = False
@@ -436,12 +442,13 @@ class Worker:
             "kwargs": _encode_argument(kwargs),
         }
         started = time.perf_counter()
+        self._undelivered = False
         try:
             response, output = self._request(
                 request, Target("call", module, function), timeout_s, expect_value=True
             )
         except StudentCodeError as error:
-            if error.kind is FailureKind.TIMEOUT:
+            if error.kind is FailureKind.TIMEOUT and not self._undelivered:
                 self._timeouts.setdefault((module, function), []).append(error.copy())
             raise
         elapsed = time.perf_counter() - started
@@ -505,10 +512,11 @@ class Worker:
         sent = time.perf_counter()
         try:
             reply = process.exchange(frame, time.monotonic() + timeout)
-        except _Timeout:
+        except _Timeout as timed_out:
             failure = Failure(FailureKind.TIMEOUT, timeout_s=timeout)
             self.time_in_student_code_s += time.perf_counter() - sent
             self._end_process()
+            self._undelivered = isinstance(timed_out, _Undelivered)
         except _Died:
             self.time_in_student_code_s += time.perf_counter() - sent
             self._end_process()
