@@ -14,11 +14,10 @@ phase by wrapping the grader's functions (inclusive times, averaged):
     load          load_submission (copy into a work folder)
     worker start  Worker._spawn: asks the zygote for a fork (prestart: the worker's
                   readiness is awaited inside the first learner IPC)
-    pytest        the whole pytest.main session, of which:
-      collect       Session.perform_collect (module import, check discovery)
+    pytest        CheckSession.run: one submission's checks in the process's pytest
+                  session (configured and collected once, in the first submission), of which:
       check bodies  Function.runtest: the check functions themselves (learner IPC inside);
-                    pytest minus collect and check bodies is pytest's own per-session and
-                    per-check machinery
+                    pytest minus check bodies is pytest's own per-check machinery
       learner IPC   _Process.exchange, round trips to the worker (learner code inside)
       learner code  what the worker reports as the time inside learner code
       reference     SolutionReference.call / get (the expected values)
@@ -26,11 +25,44 @@ phase by wrapping the grader's functions (inclusive times, averaged):
       process wait  _Process._wait: polls on the worker's pipes (inside learner IPC)
     figures       FigureCollector (the report's curves: learner calls and reference)
     worker close  Worker.close (kill the process tree, remove the scratch folder)
-    reports       write_submission_reports, of which render_html (plots) is most
+    reports       write_submission_reports, of which render_html, and in it plot_views
+                  (drawing the three plots)
 
 Then one more grading runs under cProfile (not in the timings): `--cprofile FILE` keeps
 its stats for snakeviz / pstats, `--top N` prints the N costliest functions by cumulative
-time (--top 0 and no --cprofile: no profiled run).
+time (--top 0 and no --cprofile: no profiled run). Last, the issue's stages (worker
+start, learner calls, reference, checks, plots, rendering) with their shares.
+
+Findings (issue 14; 2 shared cores with other engineers' test runs: every figure is
+noisy, learner time itself varied from 0.28 to 0.61 s between runs of the same code):
+
+Before (main at 539b9e8), a correct submission in a warm process took 0.92 s with its
+reports, 0.32 s of it in learner code (185 % overhead). The costs, largest first:
+- drawing the three plots with matplotlib: 0.33 s (render_html; matplotlib's figure,
+  artist and SVG backend, about 0.1 s a plot whatever the data);
+- pytest's session per submission: configuring (arguments, 30 plugins registered, the
+  fixture manager), collecting 73 checks, its per-check hooks: about 0.15 s;
+- report templates compiled afresh for each report (a new Jinja2 Environment): 0.04 s;
+- round trips to the worker beyond learner time: 0.05 s for 135 requests, growing with
+  the machine's load (context switches); 0.24 MB sent and 0.32 MB received per
+  submission, so re-encoding arrays is not a cost worth removing;
+- the reference: 7 ms (already cached per process); caching held-out data per seed
+  would not pay either (each submission has its own seed);
+- worker fork 7 ms (prestarted), kill and clean-up 0.04 s, the figures' own work 0.02 s.
+A hanging submission took 28.1 s: two time limits (10 s) for fit_logistic, then 2 s
+limits for each later function built on it. The first submission of each grading process
+took 2.6 s: scikit-learn imported in the grading process for the reference (1 s) after
+the zygote's start (1.2 s). A cold `grade` of one folder took about 4.5 s, 1.6 s of it
+the class report of one submission (copydetect's import, 0.9 s, for no pair; matplotlib
+for the class plots).
+
+After (this branch): 0.47 s with reports, 0.28 s in learner code (64 %, measured at a
+quieter moment): plots 7 ms (grader/render/chart.py, a Jinja2 SVG template), reports
+15 ms, pytest 0.03 s of machinery per submission (CheckSession: one session per grading
+process), a hanging submission 11.4 s (one time limit; dependants fail at once). What
+is left: the checks' own work (generating held-out data, comparing arrays: about
+0.06 s), worker start and close (0.04 s), round trips; and per grading process the
+zygote's start and the reference's imports, now overlapped at the process's start.
 """
 
 from __future__ import annotations
@@ -54,7 +86,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import _pytest.main  # noqa: E402
 import _pytest.python  # noqa: E402
 
 from grader.checks.reference import SolutionReference  # noqa: E402
@@ -74,8 +105,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 PHASES: list[tuple[str, Any, str]] = [
     ("load", grade_module, "load_submission"),
     ("worker start", worker_module.Worker, "_spawn"),
-    ("pytest", run_module.pytest, "main"),
-    ("  collect", _pytest.main.Session, "perform_collect"),
+    ("pytest", run_module.CheckSession, "run"),
     ("  check bodies", _pytest.python.Function, "runtest"),
     ("  learner IPC", worker_module._Process, "exchange"),
     ("  reference", SolutionReference, "call"),
@@ -88,6 +118,7 @@ PHASES: list[tuple[str, Any, str]] = [
     ("score", grade_module, "score"),
     ("reports", sys.modules[__name__], "_write_reports"),
     ("  render_html", html_module, "render_html"),
+    ("  plot_views", html_module, "plot_views"),
 ]
 OUTER = ("pytest", "figures")  # sub-phases are also counted per outer phase they ran in
 
@@ -151,22 +182,19 @@ def instrumented(timers: Timers) -> Iterator[None]:
             setattr(owner, attribute, original)
 
 
-class _TracebackStyle:
-    def __init__(self, style: str) -> None:
-        self.style = style
+def _configure_pytest(extra: list[str], tbstyle: str | None = None) -> None:
+    """Extra arguments for the process's check session (made on first use), and pytest's
+    traceback style for failure reports."""
+    run_module.PYTEST_ARGS.extend(extra)
+    if tbstyle is None:
+        return
+    original = run_module.CheckSession.__init__
 
-    def pytest_configure(self, config: Any) -> None:
-        config.option.tbstyle = self.style
+    def init_with_style(self: Any, categories: Any) -> None:
+        original(self, categories)
+        self.config.option.tbstyle = tbstyle
 
-
-def _append_pytest_args(extra: list[str], tbstyle: str | None = None) -> None:
-    original = run_module.pytest.main
-
-    def main_with_extra(args: list[str], plugins: Any = (), **kwargs: Any) -> Any:
-        plugins = [*plugins, *([_TracebackStyle(tbstyle)] if tbstyle else [])]
-        return original([*args, *extra], plugins=plugins, **kwargs)
-
-    run_module.pytest.main = main_with_extra
+    run_module.CheckSession.__init__ = init_with_style
 
 
 def make_submission(kind: str, folder: Path) -> Path:
@@ -182,36 +210,18 @@ def make_submission(kind: str, folder: Path) -> Path:
     return target
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--kind", choices=("correct", "buggy", "hanging"), default="correct")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--cprofile", type=Path, help="write the profiled grading's stats here")
-    parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--json", action="store_true")
-    parser.add_argument(
-        "--pytest-arg",
-        action="append",
-        default=[],
-        metavar="ARG",
-        help="append ARG to the checks' pytest.main arguments (repeatable), to try an "
-        "option without editing run.py: --pytest-arg=--tb=native",
-    )
-    parser.add_argument(
-        "--tbstyle",
-        help="set pytest's traceback style for failure reports (config.option.tbstyle; "
-        "--tb itself belongs to the terminal plugin, which the grader disables): native, no",
-    )
-    args = parser.parse_args()
-    if args.pytest_arg or args.tbstyle:
-        _append_pytest_args(args.pytest_arg, args.tbstyle)
-
+def measure(
+    kind: str = "correct", repeat: int = 5, profile: bool = False
+) -> tuple[dict[str, Any], cProfile.Profile | None]:
+    """Grade one submission of `kind` in a warm grading process: the figures (as printed
+    by --json) and, if `profile`, the cProfile of one more grading."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)  # as batch._init_process does
     scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))
+    profiler = None
     try:
-        submission = make_submission(args.kind, scratch / "class")
+        submission = make_submission(kind, scratch / "class")
         options = GradingOptions(kit_root=KitPaths.discover().root, base_seed=1,
                                  private_paths=(scratch / "out",))  # fmt: skip
         started = time.perf_counter()
@@ -228,16 +238,15 @@ def main() -> int:
         timers = Timers()
         walls, learner, durations = [], [], []
         with instrumented(timers):
-            for index in range(args.repeat):
+            for index in range(repeat):
                 started = time.perf_counter()
                 result = grade_submission(submission, context)
                 _write_reports(result, scratch / "out" / f"run-{index}")
                 walls.append(time.perf_counter() - started)
                 learner.append(result.learner_time_s)
                 durations.append(result.duration_s)
-        # One more, under cProfile, outside the timed ones (cProfile slows it down).
-        profiler = cProfile.Profile()
-        if args.top or args.cprofile:
+        if profile:  # one more, outside the timed ones (cProfile slows it down)
+            profiler = cProfile.Profile()
             profiler.enable()
             result = grade_submission(submission, context)
             _write_reports(result, scratch / "out" / "profiled")
@@ -246,9 +255,9 @@ def main() -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
-    n = args.repeat
-    if not timers.calls.get("  collect"):
-        print("warning: pytest collected nothing (--pytest-arg misused?)", file=sys.stderr)
+    n = repeat
+    if not timers.calls.get("  check bodies"):
+        print("warning: pytest ran no check (--pytest-arg misused?)", file=sys.stderr)
     wall = sum(walls) / n
     learner_s = sum(learner) / n
     phases = {label: timers.total.get(label, 0.0) / n for label, _, _ in PHASES}
@@ -257,7 +266,7 @@ def main() -> int:
     )
     phases["  learner code"] = learner_s
     figures = {
-        "kind": args.kind,
+        "kind": kind,
         "repeat": n,
         "context_build_s": context_s,
         "zygote_start_s": zygote_s,
@@ -269,13 +278,75 @@ def main() -> int:
         "phases_s": phases,
         "calls": {label: timers.calls.get(label, 0) / n for label, _, _ in PHASES},
     }
+    figures["stages_s"] = stages(figures)
+    return figures, profiler
+
+
+def stages(f: dict[str, Any]) -> dict[str, float]:
+    """The issue's stages, per submission (seconds; together the whole grading with its
+    reports): worker start (load, fork, kill, clean up), learner calls (round trips with
+    the learner's code inside), reference, checks (pytest and the checks' own work),
+    plots (the curves' data besides learner calls, and drawing the SVG), rendering (the
+    three reports, plots aside), other."""
+    p = f["phases_s"]
+    worker = p["load"] + p["worker start"] + p["worker close"] + p.get("  worker end [pytest]", 0)
+    learner = p["  learner IPC"]
+    reference = p["  reference"] + p["  reference get"]
+    checks = (
+        p["pytest"]
+        - p.get("  learner IPC [pytest]", 0)
+        - p.get("  reference [pytest]", 0)
+        - p.get("  reference get [pytest]", 0)
+        - p.get("  worker end [pytest]", 0)
+    )
+    figures_rest = (
+        p["figures"] - p.get("  learner IPC [figures]", 0) - p.get("  reference [figures]", 0)
+    )
+    plots = p["  plot_views"]
+    rendering = p["reports"] - plots
+    named = {
+        "worker start": worker,
+        "learner calls": learner,
+        "reference": reference,
+        "checks": checks,
+        "plots": plots + figures_rest,
+        "rendering": rendering,
+    }
+    named["other"] = max(0.0, f["per_submission_s"] - sum(named.values()))
+    return named
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--kind", choices=("correct", "buggy", "hanging"), default="correct")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--cprofile", type=Path, help="write the profiled grading's stats here")
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--pytest-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="append ARG to the check session's pytest arguments (repeatable), to try an "
+        "option without editing run.py: --pytest-arg=--tb=native",
+    )
+    parser.add_argument(
+        "--tbstyle",
+        help="set pytest's traceback style for failure reports (config.option.tbstyle; "
+        "--tb itself belongs to the terminal plugin, which the grader disables): native, no",
+    )
+    args = parser.parse_args()
+    if args.pytest_arg or args.tbstyle:
+        _configure_pytest(args.pytest_arg, args.tbstyle)
+    figures, profiler = measure(args.kind, args.repeat, bool(args.top or args.cprofile))
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
         _table(figures)
-    if args.cprofile:
+    if args.cprofile and profiler is not None:
         profiler.dump_stats(args.cprofile)
-    if args.top and not args.json:
+    if args.top and not args.json and profiler is not None:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(args.top)
         print(f"\ncProfile of one more grading, top {args.top} by cumulative time:")
@@ -301,11 +372,15 @@ def _table(f: dict) -> None:
     ipc = f["phases_s"]["  learner IPC"] - f["learner_s"]
     inside = [f"  {name} [pytest]" for name in ("learner IPC", "reference", "reference get")]
     inside.append("  worker end [pytest]")
-    rest = pytest_s - f["phases_s"]["  collect"] - sum(f["phases_s"].get(k, 0) for k in inside)
+    rest = pytest_s - sum(f["phases_s"].get(k, 0) for k in inside)
     print(f"    IPC round trips minus learner code    {ipc:6.3f} s")
-    machinery = pytest_s - f["phases_s"]["  collect"] - f["phases_s"]["  check bodies"]
-    print(f"    pytest minus collect and check bodies {machinery:6.3f} s (pytest's machinery)")
-    print(f"    pytest minus collect, IPC, reference  {rest:6.3f} s (sessions, checks' own work)")
+    machinery = pytest_s - f["phases_s"]["  check bodies"]
+    print(f"    pytest minus check bodies             {machinery:6.3f} s (pytest's machinery)")
+    print(f"    pytest minus IPC, reference           {rest:6.3f} s (pytest, checks' own work)")
+    total = f["per_submission_s"]
+    print("  stages (share of each later submission's time)")
+    for label, seconds in f["stages_s"].items():
+        print(f"    {label:<34} {seconds:6.3f} s {100 * seconds / total:5.1f} %")
 
 
 if __name__ == "__main__":

@@ -435,6 +435,18 @@ def test_similar_submissions_are_found_past_renamed_variables_but_not_the_stub(
     assert ("stub", "stub2") in {(p.first, p.second) for p in find_similar(folders, None)}
 
 
+def test_identical_copies_are_found_as_identical(kit, tmp_path) -> None:
+    """Identical files share one fingerprint (fingerprinted once): both sides still count."""
+    folders = {}
+    for name in ("ada", "bob", "cy"):
+        shutil.copytree(kit.solutions, tmp_path / name, ignore=shutil.ignore_patterns("data"))
+        folders[name] = tmp_path / name
+    pairs = find_similar(folders, kit.exercises)
+    assert [(p.first, p.second) for p in pairs] == [("ada", "bob"), ("ada", "cy"), ("bob", "cy")]
+    assert all(p.similarity == 1.0 for p in pairs)
+    assert len({p.shared_tokens for p in pairs}) == 1
+
+
 # --- the instructor's inputs, read as people save them ------------------------------------
 
 

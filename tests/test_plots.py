@@ -342,3 +342,56 @@ def test_the_loss_caption_names_the_failed_check_behind_a_different_curve(
     assert "above the bound" in wild and "no failed check points to a mistake" in wild
     views = plots.plot_views(FeedbackFigures((shifted,)), [failed])
     assert views[0].description.endswith("check_loss_history_stable (loss_history()) explains it.")
+
+
+# --- the chart itself ------------------------------------------------------------------------
+
+
+def _chart(**changes: Any):
+    from grader.render.chart import Chart, Line
+
+    chart = Chart(
+        width_in=7.5,
+        height_in=4.8,
+        box=(0.09, 0.98, 0.30, 0.93),
+        title="Loss <b>",
+        xlabel="step",
+        ylabel="loss",
+        lines=(Line(tuple(range(200)), tuple(0.7 * 0.99**k for k in range(200)), "#0969da", 1.6),),
+    )
+    return replace(chart, **changes)
+
+
+def test_a_chart_has_nice_ticks_and_decades_on_a_log_axis() -> None:
+    from grader.render.chart import render_chart
+
+    linear = render_chart(_chart())
+    labels = re.findall(r'text-anchor="middle">([^<]+)</text>', linear)
+    assert labels[:9] == ["0", "25", "50", "75", "100", "125", "150", "175", "200"]
+    assert "Loss &lt;b&gt;" in linear and "<b>" not in linear  # every text escaped
+    logged = render_chart(_chart(log_y=True))
+    assert re.findall(r">10<tspan[^>]*>([^<]+)</tspan>", logged) == ["\u22121"]  # 0.094..0.7
+
+
+def test_a_chart_leaves_out_points_it_cannot_draw() -> None:
+    from grader.render.chart import Line, render_chart
+
+    line = Line((0.0, 1.0, 2.0, 3.0), (1.0, float("nan"), -1.0, 2.0), "#0969da", 1.6)
+    svg = render_chart(_chart(lines=(line,), log_y=True))
+    (points,) = re.findall(r'<polyline points="([^"]+)"', svg)
+    assert len(points.split()) == 2  # NaN and, on a log axis, -1 are not drawn
+    assert "nan" not in svg.lower() and "inf" not in svg.lower()
+
+
+def test_a_histogram_chart_has_bars_from_zero_and_whole_number_ticks() -> None:
+    from grader.render.chart import Bar, render_chart
+
+    bars = (Bar(0.0, 50.0, 1, "#0969da"), Bar(50.0, 100.0, 3, "#0969da"))
+    svg = render_chart(_chart(lines=(), bars=bars, xlim=(0.0, 100.0), integer_y=True))
+    assert svg.count("<rect") == 2 + 3  # the canvas, the plot area, the clip; two bars
+    found = re.findall(r'<g id="patch_\d+"><rect [^>]*y="([^"]+)" [^>]*height="([^"]+)"', svg)
+    (_, one), (_, three) = [(float(y), float(h)) for y, h in found[2:]]  # canvas, area first
+    assert three == pytest.approx(3 * one, abs=0.02)  # both bars stand on the same 0
+    assert sum(float(v) for v in found[2]) == pytest.approx(sum(float(v) for v in found[3]))
+    ticks = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
+    assert ticks == ["0", "1", "2", "3"]

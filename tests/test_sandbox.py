@@ -450,9 +450,12 @@ def test_endless_call_times_out_and_the_next_call_restarts(submit: Submit) -> No
     assert error.learner_message == "sigmoid() did not return within 1 s (the time limit per call)"
     assert worker.call("other", "echo", 1).value == 1
     assert worker.restarts == 1
-    with pytest.raises(StudentCodeError) as short:
+    # It hung once: not called again (one time limit per hanging function), even with a
+    # shorter limit asked for.
+    with pytest.raises(StudentCodeError) as again:
         worker.call("m", "sigmoid", 0.0, timeout_s=0.3)
-    assert "within 0.3 s" in short.value.learner_message
+    assert "not called again" in again.value.learner_message
+    assert worker.restarts == 1
 
 
 def test_a_worker_that_stops_reading_times_out(submit: Submit) -> None:
@@ -471,6 +474,7 @@ def test_a_worker_that_stops_reading_times_out(submit: Submit) -> None:
     with pytest.raises(StudentCodeError) as caught:
         worker.call("m", "echo", big)
     assert caught.value.kind is FailureKind.TIMEOUT
+    assert worker.given_up() == set()  # it never received the call: echo is not to blame
     assert worker.call("m", "echo", big).value == [250_000]
 
 
@@ -959,7 +963,9 @@ def test_bytes_written_to_the_channel_after_a_reply_do_not_garble_the_next(
     assert worker.call("m", "honest").value == 2
 
 
-def test_a_function_that_hung_twice_is_not_called_again(submit: Submit) -> None:
+def test_a_function_that_hung_once_is_not_called_again(submit: Submit) -> None:
+    """A hanging function costs one time limit: its first timeout replaces the worker and
+    its later calls fail at once, naming the earlier timeout; other functions still run."""
     worker = submit(
         Limits(call_timeout_s=0.5, memory_mb=1024, cpu_s=60),
         m="""
@@ -970,16 +976,19 @@ def test_a_function_that_hung_twice_is_not_called_again(submit: Submit) -> None:
             return 3
         """,
     )
-    for _ in range(2):
-        with pytest.raises(StudentCodeError) as caught:
-            worker.call("m", "hang")
-        assert caught.value.kind is FailureKind.TIMEOUT
+    with pytest.raises(StudentCodeError) as caught:
+        worker.call("m", "hang")
+    assert caught.value.kind is FailureKind.TIMEOUT
+    assert worker.given_up() == {"m.hang"}
+    restarts = worker.restarts
     started = time.monotonic()
     with pytest.raises(StudentCodeError) as caught:
         worker.call("m", "hang")
     assert time.monotonic() - started < 0.4  # failed at once, without running it
     assert caught.value.kind is FailureKind.TIMEOUT
+    assert "did not return within 0.5 s" in caught.value.learner_message
     assert "not called again" in caught.value.learner_message
+    assert worker.restarts == restarts  # no worker was started for it
     assert worker.call("m", "fine").value == 3
 
 

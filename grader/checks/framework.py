@@ -13,11 +13,11 @@ import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from grader.checks.dependencies import CORE_MODULE, core_names_used
+from grader.checks.dependencies import CORE_MODULE, core_names_reached
 from grader.checks.source import imported_modules
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, read_source
@@ -82,7 +82,6 @@ class Learner:
     submission_dir: Any  # Path of the private copy; read as text only, never executed here
     calls: list[str] = field(default_factory=list)
     probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
-    DEPENDENT_TIMEOUT_S: ClassVar[float] = 2.0  # for a function whose core dependency hung
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
@@ -96,23 +95,16 @@ class Learner:
         **kwargs: Any,
     ) -> CallResult:
         self.calls.append(f"{module}.{function}")
-        hung = self._hung_dependencies(module)
+        hung = self._hung_dependencies(module, function)
         if hung:
-            # It uses a core function that never returned: it will hang too, most likely.
-            # A short limit keeps a hanging submission's cost to a few time limits.
-            limit = timeout_s if timeout_s is not None else self.worker.limits.call_timeout_s
-            timeout_s = min(limit, self.DEPENDENT_TIMEOUT_S)
-        try:
-            result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
-        except StudentCodeError as error:
-            if hung and error.kind is FailureKind.TIMEOUT:
-                names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(hung))
-                raise CheckFailure(
-                    f"{function}() did not return within {timeout_s:g} s; it uses {names} "
-                    "from logistic_scratch.py, which never returned in its own checks. Fix "
-                    "that first."
-                ) from None
-            raise
+            # It uses a core function that never returned: it would hang too, most likely,
+            # and cost another time limit. It is not called.
+            names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(hung))
+            raise CheckFailure(
+                f"{function}() was not called: it uses {names} from logistic_scratch.py, "
+                "which never returned in its own checks. Fix that first."
+            )
+        result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
         changed = _changed_arguments(function, args, kwargs, result)
         if changed:
             raise CheckFailure(
@@ -126,16 +118,19 @@ class Learner:
     def get(self, module: str, name: str) -> Any:
         return self.worker.get(module, name)
 
-    def _hung_dependencies(self, module: str) -> set[str]:
+    def _hung_dependencies(self, module: str, function: str) -> set[str]:
         if module == CORE_MODULE:
             return set()
         given_up = self.worker.given_up()
         if not given_up:
             return set()
         try:
-            return core_names_used(self.source(module)) & given_up
+            source = self.source(module)
         except CheckFailure:  # not decodable: its own checks say so
             return set()
+        reached = core_names_reached(source, function)
+        # Unreadable from the text: assume nothing, call it (with the full limit).
+        return set() if reached is None else reached & given_up
 
     @property
     def call_timeout_s(self) -> float:

@@ -8,11 +8,13 @@ replayed. Answer and hidden checks never run there, so nothing of theirs is reco
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import importlib
 import json
 import sys
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from types import ModuleType
@@ -31,11 +33,28 @@ class SolutionReference:
         self.solutions_dir = solutions_dir.resolve()
         self._modules: dict[str, ModuleType] = {}
         self._answers: OrderedDict[str, Any] = OrderedDict()
+        self._importing = threading.Lock()  # preload's thread and the checks' calls
 
     def module(self, name: str) -> ModuleType:
-        if name not in self._modules:
-            self._modules[name] = self._import(name)
-        return self._modules[name]
+        with self._importing:
+            if name not in self._modules:
+                self._modules[name] = self._import(name)
+            return self._modules[name]
+
+    def preload(self) -> threading.Thread:
+        """Import every solution module in a background thread, so that scikit-learn's
+        import (about 1 s) overlaps the sandbox's start-up instead of delaying the first
+        submission's checks. A module that fails to import here fails again, in its
+        check, when it is asked for."""
+
+        def load() -> None:
+            for path in sorted(self.solutions_dir.glob("*.py")):
+                with contextlib.suppress(Exception):
+                    self.module(path.stem)
+
+        thread = threading.Thread(target=load, name="reference-preload", daemon=True)
+        thread.start()
+        return thread
 
     def _import(self, name: str) -> ModuleType:
         # The solutions import each other by their bare names, as learners' files do.

@@ -11,6 +11,7 @@ alike, so only pairs that share most of their own code are listed.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import itertools
 import logging
@@ -56,6 +57,8 @@ def find_similar(
     """Pairs of submissions (name -> folder of their exercise files) that share at least
     `threshold` of one side's code and `min_tokens` tokens, most similar first, at most
     MAX_PAIRS. Files that cannot be read or tokenized are left out."""
+    if len(code_folders) < 2:  # no pair: spare copydetect's import (1 s, with matplotlib)
+        return ()
     from copydetect import CodeFingerprint, compare_files
 
     window = GUARANTEE_TOKENS - NOISE_TOKENS + 1
@@ -70,6 +73,26 @@ def find_similar(
         except (OSError, UnicodeDecodeError, ValueError):
             return None
 
+    # Identical files (untouched stubs, copies) are fingerprinted and compared once: the
+    # result depends only on the two texts.
+    known: dict[bytes, CodeFingerprint | None] = {}
+    compared: dict[tuple[int, int], tuple] = {}
+
+    def fingerprint_once(path: Path, boilerplate: np.ndarray) -> CodeFingerprint | None:
+        try:
+            key = hashlib.sha256(path.read_bytes()).digest()
+        except OSError:
+            return None
+        if key not in known:
+            known[key] = fingerprint(path, boilerplate)
+        return known[key]
+
+    def compare_once(a: CodeFingerprint, b: CodeFingerprint) -> tuple:
+        key = (id(a), id(b))
+        if key not in compared:
+            compared[key] = compare_files(a, b)
+        return compared[key]
+
     logging.getLogger("copydetect").setLevel(logging.ERROR)
     prints: dict[str, dict[str, CodeFingerprint]] = {name: {} for name in code_folders}
     for file_name in EXERCISE_ORDER:
@@ -82,7 +105,7 @@ def find_similar(
         for name, folder in code_folders.items():
             path = folder / file_name
             if path.is_file():
-                found = fingerprint(path, boilerplate)
+                found = fingerprint_once(path, boilerplate)
                 if found is not None and found.hashes:
                     prints[name][file_name] = found
 
@@ -93,15 +116,12 @@ def find_similar(
         fragments: list[tuple[int, SharedFragment]] = []
         for file_name in EXERCISE_ORDER:
             a, b = prints[first].get(file_name), prints[second].get(file_name)
-            for side in (a, b):
-                if side is not None:
-                    if side is a:
-                        covered_first += side.token_coverage
-                    else:
-                        covered_second += side.token_coverage
+            # (a and b may be one object: identical files share their fingerprint)
+            covered_first += a.token_coverage if a is not None else 0
+            covered_second += b.token_coverage if b is not None else 0
             if a is None or b is None or not (a.hashes & b.hashes):
                 continue
-            tokens, (share_a, share_b), (slices_a, slices_b) = compare_files(a, b)
+            tokens, (share_a, share_b), (slices_a, slices_b) = compare_once(a, b)
             shared += int(tokens)
             overlap_first += round(float(share_a) * a.token_coverage)
             overlap_second += round(float(share_b) * b.token_coverage)

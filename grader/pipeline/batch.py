@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 
 from grader import __version__
+from grader.checks.reference import SolutionReference
 from grader.instructor.classfolder import CLASS_FILES, LOCK
 from grader.instructor.late import LatePolicy
 from grader.instructor.stored import (
@@ -195,6 +196,12 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
 
     threadpool_limits(1)
     _process_context = GradingContext.build(options)
+    # The reference's imports (scikit-learn, 1 s) in a thread while the zygote starts (1 s,
+    # its own process): both ready before the first submission, not one after the other
+    # inside it.
+    if isinstance(_process_context.reference, SolutionReference):
+        _process_context.reference.preload()
+    _process_context.warm.zygote()
 
 
 def _copy_code(source: Path, folder: Path) -> None:

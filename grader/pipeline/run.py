@@ -13,15 +13,17 @@ import contextvars
 import dataclasses
 import io
 import re
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
+from _pytest.config import _prepareconfig  # what pytest.main uses; see CheckSession
 
 from grader.checks.catalog import Category, CheckSpec, category_folder
 from grader.checks.framework import (
@@ -71,6 +73,11 @@ class _WatchedWorker:
     def limits(self) -> Limits:
         return self.worker.limits
 
+    @property
+    def printed_too_much(self) -> dict[str, int]:
+        """What the worker cut from the learner's output (grade.py's notice reads it)."""
+        return self.worker.printed_too_much
+
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self._watch(module, function, self.worker.call, *args, **kwargs)
 
@@ -79,11 +86,6 @@ class _WatchedWorker:
 
     def given_up(self) -> set[str]:
         return self.worker.given_up()
-
-    @property
-    def printed_too_much(self) -> dict[str, int]:
-        """What the learner's code printed past the output cap (see Worker)."""
-        return getattr(self.worker, "printed_too_much", {})
 
     def _watch(self, module: str, name: str, ask: Callable[..., Any], *args: Any, **kwargs: Any):
         self.progress.call_started(module, name)
@@ -146,6 +148,19 @@ class CheckPlugin:
         seed: int,
         watched: _WatchedWorker | None = None,
     ) -> None:
+        self.start(learner, reference, tickets, specs, seed, watched)
+
+    def start(
+        self,
+        learner: Learner,
+        reference: Reference,
+        tickets: TicketData,
+        specs: dict[str, CheckSpec],
+        seed: int,
+        watched: _WatchedWorker | None = None,
+    ) -> None:
+        """Begin a submission: its fixtures' values, and no outcome yet (one plugin serves
+        every submission of a process-wide session)."""
         self._learner = learner
         self._watched = watched
         self._first_error: dict[str, int] = {}
@@ -266,6 +281,114 @@ def learner_message(error: StudentCodeError) -> str:
 _OUTPUT_CUT = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")
 
 
+class CheckSession:
+    """One pytest session per grading process and set of categories: pytest configures
+    itself and collects the checks once (0.1 s), then runs them for each submission
+    through its own run-test loop, fixtures, hooks and reports, with the one CheckPlugin
+    given that submission's learner, reference and seed.
+
+    Per-submission state lives only in the plugin (started afresh for each submission)
+    and in the items' fixture requests, which pytest's run-test protocol makes anew for
+    each run, as it does when a plugin re-runs a test."""
+
+    _sessions: ClassVar[dict[tuple[Category, ...], CheckSession]] = {}
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, categories: tuple[Category, ...]) -> None:
+        # File by file, in the chapter's order: logistic_scratch's checks run first, so a
+        # core function known to hang spares the exercises built on it.
+        paths = [
+            str(category_folder(category) / file_name)
+            for category in categories
+            for file_name in EXERCISE_ORDER
+            if (category_folder(category) / file_name).is_file()
+        ]
+        self.plugin = CheckPlugin(_Unset(), _Unset(), _Unset(), {}, 0)  # type: ignore[arg-type]
+        with _quiet():
+            self.config = _prepareconfig([*paths, *PYTEST_ARGS], [self.plugin])
+            self.session = pytest.Session.from_config(self.config)
+            self.config._do_configure()
+            self.config.hook.pytest_sessionstart(session=self.session)
+            self.config.hook.pytest_collection(session=self.session)
+        self.collection_errors = self.session.testsfailed
+
+    @classmethod
+    def for_categories(cls, categories: tuple[Category, ...]) -> CheckSession:
+        """This process's session for these categories, made on first use."""
+        with cls._lock:
+            if categories not in cls._sessions:
+                cls._sessions[categories] = cls(categories)
+            return cls._sessions[categories]
+
+    def run(self, *submission: Any) -> dict[str, CheckOutcome]:
+        """Every collected check once, for one submission (CheckPlugin.start's arguments):
+        check id -> outcome. A check pytest could not collect is not in it."""
+        with self._lock, _quiet():
+            self.plugin.start(*submission)
+            self.session.testsfailed = self.collection_errors
+            self.session.shouldfail = self.session.shouldstop = False
+            try:
+                with contextlib.suppress(pytest.Session.Interrupted, pytest.Session.Failed):
+                    self.config.hook.pytest_runtestloop(session=self.session)
+            except BaseException:
+                # A grader bug broke the loop midway, fixtures set up and not torn down:
+                # the next submission gets a fresh session, not this one's leftovers.
+                for key, session in list(self._sessions.items()):
+                    if session is self:
+                        del self._sessions[key]
+                raise
+            return dict(self.plugin.outcomes)
+
+
+class _Unset:
+    """A fixture value before any submission has started."""
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    # pytest's own output (the terminal plugin is off; a collection warning, say)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
+
+
+PYTEST_ARGS = [
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:terminal",
+    "-p",
+    "no:stepwise",
+    # The session outlives each submission: nothing of pytest's may patch pdb meanwhile.
+    "-p",
+    "no:debugging",
+    # Checks fail with CheckFailure, never a bare assert; and with python_files=*.py the
+    # rewriting hook would recompile every module imported during the session
+    # (scikit-learn and SciPy for the reference: 10 s for the first submission).
+    "--assert=plain",
+    # Per-check machinery nothing here reads: output capture (stdout is redirected around
+    # the session), log capture, warning capture, and the two plugins that end a session
+    # with gc.collect() passes.
+    "--capture=no",
+    *("-p", "no:logging", "-p", "no:warnings", "-p", "no:faulthandler"),
+    *("-p", "no:unraisableexception", "-p", "no:threadexception"),
+    "--import-mode=importlib",
+    "-o",
+    "python_files=*.py",
+    "-o",
+    "python_functions=check_*",
+    "-o",
+    "python_classes=",
+    "-o",
+    "addopts=",
+    "-o",
+    "testpaths=",
+    "--rootdir",
+    str(category_folder(Category.VISIBLE).parent),
+    "-W",
+    "ignore::pytest.PytestAssertRewriteWarning",
+]
+
+
 def run_checks(
     submission_dir: Path,
     reference: Reference,
@@ -283,58 +406,15 @@ def run_checks(
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
     with Worker(submission_dir, settings.limits, settings.confinement, zygote) as worker:
-        worker.prestart()  # starts while pytest configures itself and collects
+        worker.prestart()  # starts while pytest sets up the first check
         watched = _WatchedWorker(worker, progress or Progress())
         learner = Learner(worker=watched, submission_dir=submission_dir)
-        plugin = CheckPlugin(learner, reference, tickets, by_id, settings.seed, watched)
-        # File by file, in the chapter's order: logistic_scratch's checks run first, so a
-        # core function known to hang shortens the wait of the exercises built on it.
-        paths = [
-            str(category_folder(category) / file_name)
-            for category in settings.categories
-            for file_name in EXERCISE_ORDER
-            if (category_folder(category) / file_name).is_file()
-        ]
-        args = [
-            *paths,
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:terminal",
-            "-p",
-            "no:stepwise",
-            # Checks fail with CheckFailure, never a bare assert; and with python_files=*.py
-            # the rewriting hook would recompile every module imported during the session
-            # (scikit-learn and SciPy for the reference: 10 s for the first submission).
-            "--assert=plain",
-            # Per-check machinery nothing here reads: output capture (stdout is redirected
-            # around the session), log capture, warning capture, and the two plugins that
-            # end a session with gc.collect() passes (0.35 s a submission).
-            "--capture=no",
-            *("-p", "no:logging", "-p", "no:warnings", "-p", "no:faulthandler"),
-            *("-p", "no:unraisableexception", "-p", "no:threadexception"),
-            "--import-mode=importlib",
-            "-o",
-            "python_files=*.py",
-            "-o",
-            "python_functions=check_*",
-            "-o",
-            "python_classes=",
-            "-o",
-            "addopts=",
-            "-o",
-            "testpaths=",
-            "--rootdir",
-            str(category_folder(Category.VISIBLE).parent),
-            "-W",
-            "ignore::pytest.PytestAssertRewriteWarning",
-        ]
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            pytest.main(args, plugins=[plugin])
+        session = CheckSession.for_categories(settings.categories)
+        outcomes_by_id = session.run(learner, reference, tickets, by_id, settings.seed, watched)
         if after_checks is not None:
             after_checks(learner)
         in_learner_code = worker.time_in_student_code_s
-    outcomes = [plugin.outcomes.get(spec.check_id) or _never_ran(spec) for spec in wanted]
+    outcomes = [outcomes_by_id.get(spec.check_id) or _never_ran(spec) for spec in wanted]
     return outcomes, in_learner_code
 
 

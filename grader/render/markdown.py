@@ -7,6 +7,7 @@ the submission's name) therefore always renders literally.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from jinja2 import Environment
@@ -69,6 +70,7 @@ def _mistake(view: MisconceptionView, indent: int = 0) -> Markdown:
     return Markdown(f"{' ' * indent}> " + " ".join(parts))
 
 
+@functools.cache  # one per process: compiling the template costs 20 ms a report
 def _environment() -> Environment:
     env = template_environment(autoescape=False, finalize=_finalize)
     env.filters.update(code=_code, quote=_quote, mistake=_mistake)

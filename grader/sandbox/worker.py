@@ -94,6 +94,11 @@ class _Timeout(Exception):
     pass
 
 
+class _Undelivered(_Timeout):
+    """The worker did not read the request in time (stopped, say): the call never began,
+    so the function is not blamed for it."""
+
+
 class _Died(Exception):
     pass
 
@@ -185,7 +190,7 @@ class _Process:
             if event == "died":
                 raise _Died
             if event == "timeout":  # a full pipe the worker does not read (it is stopped)
-                raise _Timeout
+                raise _Undelivered
 
     def receive(self, deadline: float) -> Any:
         buffer = bytearray()
@@ -329,7 +334,9 @@ class Worker:
     next request starts a fresh worker (importing again what it needs).
     """
 
-    MAX_TIMEOUTS = 2  # per function: then later calls fail at once
+    # Per function: after its first timeout (its worker already killed and replaced) later
+    # calls fail at once, so a hanging function costs a submission one time limit.
+    MAX_TIMEOUTS = 1
     STARTUP_TIMEOUT_S = 60.0  # Python and NumPy starting; not the learner's time
     # An import may load scikit-learn from a cold disk cache under a busy batch (about 1 s
     # warm): it gets twice the limit per call.
@@ -367,6 +374,7 @@ class Worker:
         self._holder = _Holder()
         self._import_failures: dict[str, StudentCodeError] = {}
         self._timeouts: dict[tuple[str, str], list[StudentCodeError]] = {}
+        self._undelivered = False  # the last request timed out before the worker read it
         self._next_id = 0
         self._started_any = False
         self._closed = False
@@ -413,19 +421,19 @@ class Worker:
     ) -> CallResult:
         """Call module.function(*args, **kwargs) in the worker; raises StudentCodeError.
 
-        A function that has already run out of time MAX_TIMEOUTS times is not called
+        A function that has already run out of time (MAX_TIMEOUTS times) is not called
         again: each later call fails at once, so that a hanging function costs a
-        submission a few time limits, not one per check."""
-        self.import_module(module)
+        submission one time limit, not one per check. The limit stays per call: slow but
+        honest code that returns within it is never cut short."""
         timed_out = self._timeouts.get((module, function), [])
-        if len(timed_out) >= self.MAX_TIMEOUTS:
+        if len(timed_out) >= self.MAX_TIMEOUTS:  # before importing: no worker started for it
             first = timed_out[0]
             raise StudentCodeError(
                 FailureKind.TIMEOUT,
-                f"{first.learner_message}; after {len(timed_out)} such calls it is not "
-                "called again",
+                f"{first.learner_message} in an earlier check, so it is not called again",
                 "",
             )
+        self.import_module(module)
         request = {
             "op": "call",
             "module": module,
@@ -434,12 +442,13 @@ class Worker:
             "kwargs": _encode_argument(kwargs),
         }
         started = time.perf_counter()
+        self._undelivered = False
         try:
             response, output = self._request(
                 request, Target("call", module, function), timeout_s, expect_value=True
             )
         except StudentCodeError as error:
-            if error.kind is FailureKind.TIMEOUT:
+            if error.kind is FailureKind.TIMEOUT and not self._undelivered:
                 self._timeouts.setdefault((module, function), []).append(error.copy())
             raise
         elapsed = time.perf_counter() - started
@@ -447,7 +456,7 @@ class Worker:
         return CallResult(value, warnings, tuple(args_after), kwargs_after, elapsed, output)
 
     def given_up(self) -> set[str]:
-        """ "module.function" of every function that timed out MAX_TIMEOUTS times."""
+        """ "module.function" of every function that is no longer called (it timed out)."""
         return {
             f"{module}.{function}"
             for (module, function), errors in self._timeouts.items()
@@ -503,10 +512,11 @@ class Worker:
         sent = time.perf_counter()
         try:
             reply = process.exchange(frame, time.monotonic() + timeout)
-        except _Timeout:
+        except _Timeout as timed_out:
             failure = Failure(FailureKind.TIMEOUT, timeout_s=timeout)
             self.time_in_student_code_s += time.perf_counter() - sent
             self._end_process()
+            self._undelivered = isinstance(timed_out, _Undelivered)
         except _Died:
             self.time_in_student_code_s += time.perf_counter() - sent
             self._end_process()

@@ -1,0 +1,69 @@
+"""One pytest session per grading process: configured and collected once, then each
+submission's checks run in it, with nothing of one submission left in the next."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.checks.catalog import Category
+from grader.paths import KitPaths
+from grader.pipeline import run
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+from grader.results import GradedSubmission, Status
+from grader.samples import Sample, compose_sample
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _statuses(result: GradedSubmission) -> dict[str, Status]:
+    return {item.outcome.check_id: item.outcome.status for item in result.checks}
+
+
+def test_submissions_share_one_session_and_nothing_else(kit: KitPaths, tmp_path: Path) -> None:
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=3)
+    context = GradingContext.build(options)
+    correct = tmp_path / "correct"
+    shutil.copytree(kit.solutions, correct, ignore=shutil.ignore_patterns("__pycache__"))
+    sample = Sample.read(FIXTURES / "mistake-strict-threshold")
+    buggy = compose_sample(sample, kit.solutions, tmp_path / "buggy")
+
+    first = grade_submission(correct, context)
+    session = run.CheckSession.for_categories((Category.VISIBLE,))
+    wrong = grade_submission(buggy, context)
+    again = grade_submission(correct, context)
+
+    assert run.CheckSession.for_categories((Category.VISIBLE,)) is session  # not made again
+    assert set(_statuses(first).values()) == {Status.PASSED}
+    failed = {check for check, status in _statuses(wrong).items() if status is Status.FAILED}
+    assert failed, "the mistake should fail a check"
+    assert _statuses(again) == _statuses(first)  # the buggy run left nothing behind
+    assert len(again.checks) == len(first.checks) == len(wrong.checks)
+    by_id = {item.outcome.check_id: item.outcome for item in wrong.checks}
+    assert any("M09" in by_id[check].misconceptions for check in failed)
+
+
+@pytest.mark.filterwarnings("ignore::pluggy.PluggyTeardownRaisedWarning")  # the bug, on purpose
+def test_a_grader_bug_midway_does_not_spoil_the_next_submission(
+    kit: KitPaths, tmp_path: Path, monkeypatch
+) -> None:
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=3)
+    context = GradingContext.build(options)
+    correct = tmp_path / "correct"
+    shutil.copytree(kit.solutions, correct, ignore=shutil.ignore_patterns("__pycache__"))
+    grade_submission(correct, context)
+    session = run.CheckSession.for_categories((Category.VISIBLE,))
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug in the grader's plugin")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(run, "_outcome", broken)  # raises out of pytest's run-test loop
+        spoiled = grade_submission(correct, context)
+    assert spoiled.grader_errors and "a bug in the grader's plugin" in spoiled.grader_errors[0]
+    again = grade_submission(correct, context)
+    assert again.grader_errors == ()
+    assert {item.outcome.status for item in again.checks} == {Status.PASSED}
+    assert run.CheckSession.for_categories((Category.VISIBLE,)) is not session  # made anew
