@@ -728,3 +728,33 @@ def test_a_submission_name_never_leaves_out_or_takes_a_class_file(kit, tmp_path,
     assert {"submission", "submission-2", "gradebook.csv-submission", "alice-2"} <= folders
     assert "'..' is not a safe folder name" in err and "'alice' is taken" in err
     assert len(_gradebook(out)) == 6
+
+
+def test_a_class_of_copies_keeps_only_the_top_pairs(kit, tmp_path, monkeypatch) -> None:
+    """n copies make n(n-1)/2 similar pairs: only the MAX_PAIRS first (most similar, then
+    alphabetical) are kept, and only they get their code fragments cut (cut and kept for
+    every pair, they held gigabytes in a class of 1,000)."""
+    from grader.instructor import similarity
+
+    monkeypatch.setattr(similarity, "MAX_PAIRS", 4)
+    calls = []
+    original_fragments = similarity._fragments
+
+    def counting(*args):
+        calls.append(args[0])
+        return original_fragments(*args)
+
+    monkeypatch.setattr(similarity, "_fragments", counting)
+    folders = {}
+    for name in ("fay", "ada", "eve", "bob", "cy", "dan"):
+        shutil.copytree(kit.solutions, tmp_path / name, ignore=shutil.ignore_patterns("data"))
+        folders[name] = tmp_path / name
+    pairs = similarity.find_similar(folders, kit.exercises)
+    assert [(p.first, p.second) for p in pairs] == [
+        ("ada", "bob"),
+        ("ada", "cy"),
+        ("ada", "dan"),
+        ("ada", "eve"),
+    ]
+    assert all(p.similarity == 1.0 and p.fragments for p in pairs)
+    assert len(calls) <= 4 * len(similarity.EXERCISE_ORDER)  # 15 pairs are similar

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import io
 import itertools
 import logging
@@ -109,11 +110,13 @@ def find_similar(
                 if found is not None and found.hashes:
                     prints[name][file_name] = found
 
-    pairs = []
+    # First the share of every pair (numbers only), keeping the MAX_PAIRS most similar in a
+    # heap; then the shared fragments of those alone. A class of copies has ~n²/2 similar
+    # pairs: their code fragments, all kept, held gigabytes.
+    best: list[tuple[float, str, str, str, str, int]] = []
     for first, second in itertools.combinations(sorted(code_folders, key=str.lower), 2):
         shared = covered_first = covered_second = 0
         overlap_first = overlap_second = 0
-        fragments: list[tuple[int, SharedFragment]] = []
         for file_name in EXERCISE_ORDER:
             a, b = prints[first].get(file_name), prints[second].get(file_name)
             # (a and b may be one object: identical files share their fingerprint)
@@ -121,30 +124,56 @@ def find_similar(
             covered_second += b.token_coverage if b is not None else 0
             if a is None or b is None or not (a.hashes & b.hashes):
                 continue
-            tokens, (share_a, share_b), (slices_a, slices_b) = compare_once(a, b)
+            tokens, (share_a, share_b), _ = compare_once(a, b)
             shared += int(tokens)
             overlap_first += round(float(share_a) * a.token_coverage)
             overlap_second += round(float(share_b) * b.token_coverage)
-            fragments += _fragments(file_name, a.raw_code, b.raw_code, slices_a, slices_b)
         if not shared:
             continue
-        share = max(
-            overlap_first / covered_first if covered_first else 0.0,
-            overlap_second / covered_second if covered_second else 0.0,
+        share = min(
+            1.0,
+            max(
+                overlap_first / covered_first if covered_first else 0.0,
+                overlap_second / covered_second if covered_second else 0.0,
+            ),
         )
         if share >= threshold and shared >= min_tokens:
-            fragments.sort(key=lambda item: -item[0])
-            pairs.append(
-                SimilarPair(
-                    first,
-                    second,
-                    min(1.0, share),
-                    shared,
-                    tuple(f for _, f in fragments[:MAX_FRAGMENTS]),
-                )
+            # heapq keeps the smallest first: the weakest of the kept pairs is dropped
+            entry = (
+                share,
+                _negated(first.lower()),
+                _negated(second.lower()),
+                first,
+                second,
+                shared,
             )
+            if len(best) < MAX_PAIRS:
+                heapq.heappush(best, entry)
+            elif entry > best[0]:
+                heapq.heapreplace(best, entry)
+    pairs = []
+    for share, _, _, first, second, shared in best:
+        fragments: list[tuple[int, SharedFragment]] = []
+        for file_name in EXERCISE_ORDER:
+            a, b = prints[first].get(file_name), prints[second].get(file_name)
+            if a is None or b is None or not (a.hashes & b.hashes):
+                continue
+            _, _, (slices_a, slices_b) = compare_once(a, b)
+            fragments += _fragments(file_name, a.raw_code, b.raw_code, slices_a, slices_b)
+        fragments.sort(key=lambda item: -item[0])
+        pairs.append(
+            SimilarPair(
+                first, second, share, shared, tuple(f for _, f in fragments[:MAX_FRAGMENTS])
+            )
+        )
     pairs.sort(key=lambda pair: (-pair.similarity, pair.first.lower(), pair.second.lower()))
-    return tuple(pairs[:MAX_PAIRS])
+    return tuple(pairs)
+
+
+def _negated(name: str) -> str:
+    """A name whose order is reversed (for the heap: among equal shares the alphabetically
+    first pairs are kept, as in the sorted result)."""
+    return "".join(chr(0x10FFFF - ord(ch)) for ch in name)
 
 
 def _fragments(
