@@ -67,9 +67,12 @@ def probe(learner: Learner, reference: Any, function: str) -> str | None:
     return cache[function]
 
 
+PROBE_TIMEOUT_S = 2.0  # a probe's inputs are tiny: longer than this is as good as hung
+
+
 def _probe(learner: Learner, reference: Any, function: str) -> str | None:
     # Tiny inputs: a function still running after a short limit is as good as hung.
-    limit = min(learner.DEPENDENT_TIMEOUT_S, learner.call_timeout_s)
+    limit = min(PROBE_TIMEOUT_S, learner.call_timeout_s)
     for args, kwargs in PROBES.get(function, []):
         first = args[0] if args else None
         one_class = (
