@@ -92,7 +92,21 @@ def shown_paths() -> tuple[str, ...]:
         real = os.path.realpath(path)
         if os.path.isdir(real) and not any(_within(real, shown) for shown in paths):
             paths = [shown for shown in paths if not _within(shown, real)] + [real]
-    return tuple(paths) + tuple(path for path in ETC_SHOWN if os.path.lexists(path))
+    opened = [entry for path in paths for entry in _traversable(path)]
+    return tuple(opened) + tuple(path for path in ETC_SHOWN if os.path.lexists(path))
+
+
+def _traversable(path: str) -> list[str]:
+    """`path`, or its entries where others may not pass through it (a virtual environment
+    made by `mktemp -d` is mode 0700): bound one by one, they sit below fresh folders of
+    the new root that uid 65534 can pass through."""
+    try:
+        if os.stat(path).st_mode & 0o001:
+            return [path]
+        with os.scandir(path) as entries:
+            return [entry.path for entry in entries]
+    except OSError:
+        return [path]
 
 
 def _within(path: str, folder: str) -> bool:

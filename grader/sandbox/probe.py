@@ -206,7 +206,7 @@ def _find(level: str) -> Finding:
         return Finding(level, None, reasons["landlock"])
     # Strongest first: each later candidate leaves one more optional layer out.
     candidates = [(full, "")]
-    if full.drop_uid and not full.namespaces:
+    if full.drop_uid:  # Python unreadable by uid 65534 (a venv made by `mktemp -d`: 0700)
         candidates.append((replace(full, drop_uid=False), "without the uid drop"))
     if full.seccomp:
         candidates += [(replace(stack, seccomp=False), f"{why} without seccomp".strip())
