@@ -286,7 +286,8 @@ def run_scenario(scenario: str, base_context: GradingContext, tmp_path: Path) ->
     try:
         statuses = {item.outcome.check_id: item.outcome.status for item in result.checks}
         errors = [check for check, status in statuses.items() if status is Status.ERROR]
-        assert not errors, f"grader errors on {errors}: {result.grader_errors}"
+        details = [i.outcome.grader_error[-1500:] for i in result.checks if i.outcome.grader_error]
+        assert not errors, f"grader errors on {errors}: {result.grader_errors} {details[:1]}"
         failed = {check for check, status in statuses.items() if status is Status.FAILED}
         expected = set(spec["fails"])
         assert failed == expected, (
