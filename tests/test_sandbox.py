@@ -458,6 +458,25 @@ def test_endless_call_times_out_and_the_next_call_restarts(submit: Submit) -> No
     assert worker.restarts == 1
 
 
+def _wait_until_stopped(worker: Worker, limit_s: float = 10.0) -> None:
+    """Until a process of the worker's tree is stopped (state T in /proc): an observable
+    event, polled, never a fixed sleep."""
+    from grader.sandbox._process import descendants
+
+    launcher = worker._holder.process.pid
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        for pid in descendants(launcher):
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_bytes()
+            except OSError:
+                continue
+            if stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"T":
+                return
+        time.sleep(0.005)
+    raise AssertionError("the worker never stopped")
+
+
 def test_a_worker_that_stops_reading_times_out(submit: Submit) -> None:
     worker = submit(
         m="""
@@ -470,6 +489,7 @@ def test_a_worker_that_stops_reading_times_out(submit: Submit) -> None:
         """
     )
     assert worker.call("m", "freeze").value == 1
+    _wait_until_stopped(worker)  # the stop comes first, whatever the machine's load
     big = np.zeros(250_000)  # 2 MB: more than a pipe holds, so sending it blocks
     with pytest.raises(StudentCodeError) as caught:
         worker.call("m", "echo", big)
