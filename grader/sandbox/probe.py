@@ -223,13 +223,9 @@ def _find(level: str) -> Finding:
     return Finding(level, chosen, left_out=left_out)
 
 
-def finding(level: str) -> Finding:
-    """One level's finding, tried only when first asked for."""
-    return _cached(level)
-
-
 @functools.cache
-def _cached(level: str) -> Finding:
+def finding(level: str) -> Finding:
+    """One level's finding, tried only when first asked for (then remembered)."""
     return _find(level)
 
 
