@@ -443,7 +443,7 @@ def _naive_figures(
 
 def _call_timeout() -> float:
     from grader.checks.catalog import discover_checks
-    from grader.rubric import load_rubric
+    from grader.instructor.rubric import load_rubric
 
     return load_rubric(KitPaths.discover().rubric, discover_checks()).limits.call_timeout_s
 

@@ -19,19 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: The contract's eight tickets T1..T8: (length in hundreds of tokens, frustration 0-10).
-EIGHT_X_RAW: tuple[tuple[float, float], ...] = (
-    (1.0, 1.0),
-    (1.5, 2.0),
-    (2.0, 3.0),
-    (3.5, 6.0),
-    (4.0, 7.0),
-    (4.5, 5.0),
-    (2.8, 4.0),
-    (3.2, 8.0),
-)
-#: Their labels: 1 = escalated.
-EIGHT_Y: tuple[int, ...] = (0, 0, 0, 1, 1, 1, 0, 1)
+from grader.chapter import EIGHT_X_RAW, EIGHT_Y  # the contract's eight tickets
 
 # --- The ticket queue's generator ------------------------------------------------------
 # Each constant is chosen so that the shipped queue shows what the chapter's eight tickets

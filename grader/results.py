@@ -14,19 +14,28 @@ class Status(str, Enum):
 
     ERROR is the grader's own failure (a bug or a broken kit), never the learner's: it is
     kept apart so that instructors see it and learners are not blamed for it. REVIEW is a
-    manual item awaiting an instructor: no automatic points, not a failure. (A check that
-    could not judge the answer, its function not written or its file not importable,
-    stays FAILED with a `cause` that renderers group it under.)
+    manual item awaiting an instructor: no automatic points, not a failure. SKIPPED is a
+    check that could not judge the answer: a function it needs is not written yet or its
+    file does not parse or import (its `cause` says which, and renderers group the checks
+    under it), or it cannot run here (a learner's self-check has no hidden reference). It
+    earns no points, like FAILED; Gradescope's schema knows only "passed" and "failed", so
+    results.json says "failed" with the tag "skipped".
     """
 
     PASSED = "passed"
     FAILED = "failed"
     ERROR = "error"
     REVIEW = "review"
+    SKIPPED = "skipped"
+
+    @property
+    def earns_nothing(self) -> bool:
+        """The learner's answer lost this check's points (judged wrong, or not judgeable)."""
+        return self in (Status.FAILED, Status.SKIPPED)
 
 
 class CauseKind(str, Enum):
-    """Why a check could not judge the learner's answer at all: said once, where it is."""
+    """Why a check was SKIPPED (could not judge the learner's answer): said once, where it is."""
 
     NOT_WRITTEN = "not-written"  # the learner's function still raises NotImplementedError
     BROKEN_FILE = "broken-file"  # the learner's file does not parse or import
@@ -34,7 +43,7 @@ class CauseKind(str, Enum):
 
 @dataclass(frozen=True)
 class Cause:
-    """One cause shared by several failed checks (renderers group the checks under it)."""
+    """One cause shared by several skipped checks (renderers group the checks under it)."""
 
     kind: CauseKind
     module: str  # the exercise file's stem the failing call went to, e.g. "logistic_scratch"
@@ -58,7 +67,7 @@ class CheckOutcome:
     learner_calls: tuple[str, ...] = ()  # "module.function" the check called, in order
     # "module.function"s this check's exercise uses that failed their own checks
     upstream_failures: tuple[str, ...] = ()
-    cause: Cause | None = None  # a stub or a broken file that failed this check for it
+    cause: Cause | None = None  # SKIPPED: the stub or the broken file it could not get past
 
 
 @dataclass(frozen=True)

@@ -604,7 +604,7 @@ def test_read_class_counts_an_unreadable_results_json_as_a_grader_error(tmp_path
 
 def test_the_rubric_is_read_as_people_save_it(kit, tmp_path) -> None:
     from grader.checks.catalog import discover_checks
-    from grader.rubric import RubricError, load_rubric
+    from grader.instructor.rubric import RubricError, load_rubric
 
     text = kit.rubric.read_text(encoding="utf-8")
     saved = tmp_path / "rubric.yaml"

@@ -17,8 +17,10 @@ import pytest
 import yaml
 
 from grader.cli import main
+from grader.instructor.classfolder import parse_results
 from grader.instructor.late import LatePolicy, parse_late_policy
 from grader.instructor.overrides import OverrideError, parse_overrides
+from grader.instructor.rubric import Rubric, RubricError, parse_rubric
 from grader.pipeline.adjust import adjust
 from grader.pipeline.batch import expand_class_folders
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
@@ -28,7 +30,6 @@ from grader.render.gradescope import to_gradescope
 from grader.render.junit import junit_suite, junit_text
 from grader.render.markdown import render_markdown
 from grader.results import AdjustmentKind
-from grader.rubric import Rubric, RubricError, parse_rubric
 
 MANUAL = "check_why_lr_2_misbehaves"
 DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
@@ -277,12 +278,20 @@ def test_junit_has_a_testcase_per_check_and_survives_any_output(graded) -> None:
     document = to_gradescope(result)
     document["tests"][0]["status"] = "failed"
     document["tests"][0]["output"] = "bad \x00\x1b[31m bytes <script>"
-    text = junit_text([junit_suite("alice", document)])
+    # A check that could not run (its function is a stub): "failed" + the tag "skipped".
+    document["tests"][1].update(status="failed", output="sigmoid is not written yet")
+    document["tests"][1]["tags"].append("skipped")
+    text = junit_text([junit_suite(parse_results("alice", Path("alice"), document))])
     root = ET.fromstring(text.encode())
     suite = root.find("testsuite")
     assert len(suite.findall("testcase")) == len(result.checks) == int(suite.get("tests"))
     assert root.get("failures") == "1" and suite.find("testcase/failure") is not None
-    assert suite.find("testcase/skipped") is not None  # the manual item awaits review
+    skipped = {case.get("name"): case.find("skipped") for case in suite.iter("testcase")}
+    skipped = {
+        name: element.get("message") for name, element in skipped.items() if element is not None
+    }
+    assert skipped[document["tests"][1]["name"]] == "not run: sigmoid is not written yet"
+    assert "awaiting instructor review" in skipped.values()  # the manual item
 
 
 def test_canvas_export_has_points_possible_and_uses_the_roster() -> None:

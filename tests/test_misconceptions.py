@@ -134,22 +134,70 @@ def test_an_error_is_m11_only_for_a_division_or_after_an_ordinary_input_worked()
     assert failure.value.misconceptions == ("M11",)
 
 
-def test_the_eight_ticket_answers_of_m19_are_computed_for_every_function(kit) -> None:
-    """Every M19 answer the hidden checks offer can be computed by the reference: a visible
-    input renamed or removed shows here, not as a silently missing recognition."""
+def test_every_m19_answer_a_hidden_check_asks_for_comes_from_a_seen_call(kit, monkeypatch) -> None:
+    """The hidden checks recognize M19 from the calls the visible checks really made: on the
+    solutions, every function a hidden check asks M19 answers for was called by a visible
+    check (or is worked in the chapter), and every answer can be computed. A visible check
+    that stops calling a function (or a hidden check asking for the wrong one) fails here
+    instead of silently losing the recognition."""
+
+    from inprocess import InProcessGrader
+
+    from grader.checks.catalog import Category
     from grader.checks.hidden import _hardcoded
     from grader.checks.reference import SolutionReference
     from grader.tickets import TicketData
 
+    asked: dict[tuple[str, str], int] = {}
+    original = _hardcoded.seen_calls
+
+    def spy(learner, module, function):
+        found = original(learner, module, function)
+        asked[module, function] = len(found)
+        return found
+
+    monkeypatch.setattr(_hardcoded, "seen_calls", spy)
     reference = SolutionReference(kit.solutions)
-    tickets = TicketData.load(kit.solutions / "tickets.py")
-    table = _hardcoded._visible_calls(reference, tickets)
-    assert len(table) >= 20
-    for module, function in table:
-        found = _hardcoded.answers(reference, tickets, module, function)
-        assert found and all(key.startswith("M19#") for key in found)
-        for answer in found.values():
-            assert answer() is not None
+    grader = InProcessGrader(kit, reference, TicketData.load(kit.solutions / "tickets.py"))
+    learner = grader.learner(kit.solutions)
+    visible = grader.check_ids([Category.VISIBLE])
+    hidden = grader.check_ids([Category.HIDDEN])
+    for check_id in (*visible, *hidden):
+        assert grader.run(learner, check_id, seed=3).status == "passed", check_id
+    assert len(asked) >= 20
+    assert not [call for call, count in asked.items() if count == 0]
+    for module, function in asked:
+        found = _hardcoded.answers(reference, learner, module, function).values()
+        assert any(answer() is not None for answer in found), (module, function)
+
+
+def test_only_visible_checks_calls_count_as_seen() -> None:
+    """A hidden check's held-out inputs, and calls outside any check (the report's curves),
+    are not what the learner has seen."""
+    import numpy as np
+
+    from grader.checks.framework import RUNNING_CHECK, Learner
+    from grader.sandbox import CallResult
+
+    class Echo:
+        def given_up(self) -> set[str]:
+            return set()
+
+        def call(self, module, function, *args, timeout_s=None, **kwargs):
+            return CallResult(0.0, (), args, kwargs, 0.0, "")
+
+    learner = Learner(worker=Echo(), submission_dir=Path("."))
+    x = np.arange(3.0)
+    learner.call("logistic_scratch", "sigmoid", x)  # no check running
+    for check_id, hidden in (("check_sigmoid", False), ("check_hidden_sigmoid", True)):
+        token = RUNNING_CHECK.set((check_id, hidden))
+        try:
+            learner.call("logistic_scratch", "sigmoid", x + len(check_id))
+        finally:
+            RUNNING_CHECK.reset(token)
+    assert [(c.function, c.args[0].tolist()) for c in learner.seen] == [
+        ("sigmoid", [13.0, 14.0, 15.0])
+    ]
 
 
 def test_m17_is_not_claimed_where_it_cannot_be_told_from_m16() -> None:

@@ -424,7 +424,7 @@ def _stub(check_id: str, function: str, line: int, exercise: str = "logistic_scr
         check_id,
         exercise,
         "numpy_implementation",
-        Status.FAILED,
+        Status.SKIPPED,
         1.0,
         message=f"{function}() raised NotImplementedError",
         cause=cause,
@@ -449,7 +449,7 @@ def causes_result() -> GradedSubmission:
                 check_id,
                 "ex2_learning_rate",
                 "numpy_implementation",
-                Status.FAILED,
+                Status.SKIPPED,
                 1.0,
                 message=broken.detail,
                 cause=broken,
@@ -584,3 +584,20 @@ def test_fix_first_names_the_check_that_recognized_the_mistake() -> None:
     sentence, anchor = fix_first(outcomes)
     assert sentence.startswith("sigmoid() in logistic_scratch.py: check_sigmoid_values fails")
     assert "M02" in sentence and anchor == "check-check_sigmoid_values"
+
+
+def test_a_skipped_check_is_failed_with_a_tag_in_results_json_and_read_back_as_skipped() -> None:
+    """Gradescope knows only passed/failed: a check that could not run (a stub, a broken
+    file) is "failed" with no points and the tag "skipped", which the class folder reads
+    back as SKIPPED (JUnit's <skipped>, never a <failure>)."""
+    from grader.instructor.classfolder import parse_results
+
+    document = to_gradescope(causes_result())
+    tests = {test["name"]: test for test in document["tests"]}
+    stub = tests["check_add_intercept"]
+    assert stub["status"] == "failed" and stub["score"] == 0 and "skipped" in stub["tags"]
+    assert "skipped" not in tests["check_log_loss_values"]["tags"]
+    stored = {t.name: t.status for t in parse_results("alice", Path("alice"), document).tests}
+    assert stored["check_add_intercept"] is Status.SKIPPED
+    assert stored["check_classify_run"] is Status.SKIPPED  # a broken file's check
+    assert stored["check_log_loss_values"] is Status.PASSED

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from grader.checks.catalog import Category, CheckSpec, discover_checks
-from grader.rubric import RubricError, load_rubric, parse_rubric
+from grader.instructor.rubric import RubricError, load_rubric, parse_rubric
 
 SPECS = {
     "check_a": CheckSpec("check_a", "logistic_scratch", Category.VISIBLE, False, ""),

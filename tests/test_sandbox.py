@@ -1040,3 +1040,18 @@ def test_control_characters_from_learner_code_come_back_escaped(submit: Submit) 
         worker.call("m", "shouting")
     message = caught.value.learner_message
     assert "\x1b" not in message and "\x9b" not in message and "\\x1b[31m" in message
+
+
+@pytest.mark.parametrize("kind", list(FailureKind))
+def test_every_failure_kind_has_its_own_sentence_and_short_phrase(kind: FailureKind) -> None:
+    """A new kind of failure is added in grader/sandbox/errors.py alone: this fails until it
+    has the learner's sentence and the phrase the report's curves use."""
+    from grader.sandbox.errors import Failure, Target, failure_message
+
+    sentence = failure_message(
+        Failure(kind, detail="x", exception_type="ValueError", message="m", signal=9),
+        Target("call", "logistic_scratch", "sigmoid"),
+        Limits(),
+    )
+    assert sentence and not sentence.endswith(f"failed ({kind.value})")
+    assert kind.in_short

@@ -24,6 +24,16 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sklearn.linear_model import LogisticRegression
 
 from grader import datasets
+from grader.chapter import (
+    CHAPTER_BINS,
+    CHAPTER_EPOCHS,
+    CHAPTER_LR,
+    CHAPTER_THRESHOLDS,
+    COST_FN,
+    COST_FP,
+    FLIPPED_TICKET,
+    TROUBLESOME_LR,
+)
 from grader.paths import KitPaths
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -39,17 +49,11 @@ SOLUTION_MODULES = (
     "ex6_sklearn_match",
 )
 
-#: The chapter's settings.
-CHAPTER_LR = 0.8
-CHAPTER_EPOCHS = 2000
-CHAPTER_THRESHOLDS = (0.2, 0.35, 0.5, 0.65, 0.8)
-CHAPTER_BINS = 4
-LEARNING_RATES = (0.2, 0.5, 0.8, 2.0)
+#: The page's own choices (the chapter's settings are grader/chapter.py's).
+LEARNING_RATES = (0.2, 0.5, CHAPTER_LR, TROUBLESOME_LR)
 FIRST_STEPS = 10
 LR_2_EPOCHS_SHOWN = (100, 500, 1000, 1999)
 GROWTH_EPOCHS = (500, 2000, 8000, 32000)
-COST_FN = 120.0
-COST_FP = 18.0
 QUEUE_THRESHOLDS = tuple(float(t) for t in np.round(np.arange(0.05, 0.96, 0.05), 2))
 QUEUE_BINS = 10
 #: Gradient descent on the queue: lr = 1/L (half the bound 2/L) converges without
@@ -198,7 +202,7 @@ def _eight_ticket_facts(sol: SimpleNamespace) -> dict[str, Any]:
 
     C = 1.0
     flip = ex5.label_flip_experiment(
-        X, y, index=7, lr=CHAPTER_LR, epochs=CHAPTER_EPOCHS, n_bins=CHAPTER_BINS
+        X, y, index=FLIPPED_TICKET, lr=CHAPTER_LR, epochs=CHAPTER_EPOCHS, n_bins=CHAPTER_BINS
     )
     y_flipped = ex5.flip_label(y, 7)
     return {

@@ -19,6 +19,7 @@ import numpy as np
 
 from grader.checks.dependencies import CORE_MODULE, core_names_reached
 from grader.checks.source import imported_modules
+from grader.results import Cause, CauseKind
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, read_source
 
@@ -48,7 +49,14 @@ class CheckFailure(AssertionError):
 
 
 class CheckSkipped(Exception):
-    """The check cannot run in this mode (e.g. answers are graded only on submission)."""
+    """The check cannot judge the answer: it cannot run in this mode (answers are graded
+    only on submission), or the file it reads does not parse (`cause`, a BROKEN_FILE). The
+    check ends SKIPPED, never FAILED."""
+
+    def __init__(self, reason: str, cause: Cause | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.cause = cause
 
 
 CheckFunction = TypeVar("CheckFunction", bound=Callable[..., None])
@@ -58,6 +66,18 @@ def manual(check: CheckFunction) -> CheckFunction:
     """Mark a check as an item an instructor grades: listed for review, never auto-scored."""
     check.manual = True  # type: ignore[attr-defined]
     return check
+
+
+@dataclass(frozen=True)
+class SeenCall:
+    """One call of the learner's code whose answer the learner may have seen: a visible
+    check's call (or one the chapter works through). Hidden checks name answers
+    hard-coded for these (misconception M19, grader/checks/hidden/_hardcoded.py)."""
+
+    module: str
+    function: str
+    args: tuple
+    kwargs: dict
 
 
 class Worker(Protocol):
@@ -75,13 +95,15 @@ class Learner:
     """The submission, as a check sees it: calls go to a worker, values come back as data.
 
     Every call also checks that the learner's function left its inputs unchanged
-    (misconception M18), so no check has to remember to.
+    (misconception M18), so no check has to remember to. A visible check's calls are kept
+    in `seen` (what the learner has seen answers for, M19), so no table has to list them.
     """
 
     worker: Worker
     submission_dir: Any  # Path of the private copy; read as text only, never executed here
     calls: list[str] = field(default_factory=list)
     probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
+    seen: list[SeenCall] = field(default_factory=list)
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
@@ -95,6 +117,9 @@ class Learner:
         **kwargs: Any,
     ) -> CallResult:
         self.calls.append(f"{module}.{function}")
+        check_id, hidden = RUNNING_CHECK.get()
+        if check_id and not hidden:
+            self.seen.append(SeenCall(module, function, args, dict(kwargs)))
         hung = self._hung_dependencies(module, function)
         if hung:
             # It uses a core function that never returned: it would hang too, most likely,
@@ -126,7 +151,7 @@ class Learner:
             return set()
         try:
             source = self.source(module)
-        except CheckFailure:  # not decodable: its own checks say so
+        except CheckSkipped:  # not decodable: its own checks say so
             return set()
         reached = core_names_reached(source, function)
         # Unreadable from the text: assume nothing, call it (with the full limit).
@@ -147,7 +172,10 @@ class Learner:
         except OSError:
             return None
         except SourceDecodeError as error:
-            raise CheckFailure(error.learner_message) from None
+            message = error.learner_message
+            raise CheckSkipped(
+                message, Cause(CauseKind.BROKEN_FILE, module, detail=message)
+            ) from None
 
 
 def _changed_arguments(function: str, args: tuple, kwargs: dict, result: CallResult) -> str | None:
@@ -190,6 +218,7 @@ __all__ = [
     "FailureKind",
     "Learner",
     "Reference",
+    "SeenCall",
     "StudentCodeError",
     "imported_modules",
     "manual",

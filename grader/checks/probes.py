@@ -59,11 +59,12 @@ def probe(learner: Learner, reference: Any, function: str) -> str | None:
     calls are not counted among the check's own calls."""
     cache = learner.probed
     if function not in cache:
-        start = len(learner.calls)
+        start, seen = len(learner.calls), len(learner.seen)
         try:
             cache[function] = _probe(learner, reference, function)
-        finally:
+        finally:  # nor among the inputs the learner has seen (M19): probes are not shown
             del learner.calls[start:]
+            del learner.seen[seen:]
     return cache[function]
 
 

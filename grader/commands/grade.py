@@ -21,12 +21,12 @@ from grader.instructor.preflight import check_out_folder, check_output_file, unm
 from grader.instructor.progress import Progress
 from grader.instructor.remembered import recall, remember
 from grader.instructor.roster import Student, load_roster
+from grader.instructor.rubric import Rubric
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
 from grader.pipeline.batch import BatchInterrupted, grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.pipeline.members import find_submissions
-from grader.rubric import Rubric
 from grader.sandbox.isolation import announce
 
 

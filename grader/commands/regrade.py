@@ -40,7 +40,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     """Readjust every stored result in OUT; one-line errors raise before any file changes."""
     from grader.checks.catalog import discover_checks
     from grader.commands.grade import read_instructor_inputs
-    from grader.rubric import load_rubric
+    from grader.instructor.rubric import load_rubric
 
     if not request.out.is_dir():
         raise PreflightError(f"{request.out}: no such folder of graded results")

@@ -10,10 +10,10 @@ import tempfile
 from pathlib import Path
 
 from grader.checks.catalog import discover_checks
+from grader.instructor.rubric import RubricError, load_rubric
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
 from grader.results import GradedSubmission, Status
-from grader.rubric import RubricError, load_rubric
 
 
 def validation_problems(kit: KitPaths, seeds: int = 2) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from filelock import FileLock
 
 from grader.render.fallback import RESULTS_JSON
+from grader.results import Status
 
 LOCK = ".grader.lock"
 #: Files the kit writes at OUT's top; their presence marks OUT as a results folder.
@@ -47,9 +48,13 @@ class StoredTest:
     name: str
     score: float
     max_score: float
-    passed: bool
+    status: Status  # read back from Gradescope's passed/failed and the kit's tags
     tags: tuple[str, ...]
     output: str
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.PASSED
 
     @property
     def exercise(self) -> str:
@@ -112,6 +117,7 @@ class StoredResult:
     check_errors: tuple[str, ...] = ()  # check ids the grader failed on
     notices: tuple[str, ...] = ()
     input_hash: str = ""
+    execution_time: float = 0.0  # seconds
 
     @property
     def checks(self) -> tuple[StoredTest, ...]:
@@ -127,21 +133,39 @@ def _number(value: Any) -> float:
     return number if math.isfinite(number) else 0.0
 
 
+#: The tags by which results.json (render/gradescope.py) says what its two statuses cannot.
+_STATUS_TAGS = {"review": Status.REVIEW, "skipped": Status.SKIPPED}
+
+
+def _status(test: dict[str, Any], tags: tuple[str, ...], check_errors: set[str]) -> Status:
+    """The typed status of one test: Gradescope's "passed"/"failed" with the kit's tags."""
+    if str(test.get("name", "")) in check_errors:
+        return Status.ERROR
+    tagged = [status for tag, status in _STATUS_TAGS.items() if tag in tags]
+    if tagged:
+        return tagged[0]
+    return Status.PASSED if test.get("status") == "passed" else Status.FAILED
+
+
 def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredResult:
     """A results.json document as a StoredResult; missing keys read as empty."""
     extra = document.get("extra_data") or {}
-    tests = tuple(
-        StoredTest(
-            name=str(test.get("name", "")),
-            score=_number(test.get("score")),
-            max_score=_number(test.get("max_score")),
-            passed=test.get("status") == "passed",
-            tags=tuple(str(tag) for tag in test.get("tags") or ()),
-            output=str(test.get("output", "")),
+    check_errors = tuple(str(c) for c in (extra.get("check_errors") or {}))
+    tests = []
+    for test in document.get("tests") or ():
+        if not isinstance(test, dict):
+            continue
+        tags = tuple(str(tag) for tag in test.get("tags") or ())
+        tests.append(
+            StoredTest(
+                name=str(test.get("name", "")),
+                score=_number(test.get("score")),
+                max_score=_number(test.get("max_score")),
+                status=_status(test, tags, set(check_errors)),
+                tags=tags,
+                output=str(test.get("output", "")),
+            )
         )
-        for test in document.get("tests") or ()
-        if isinstance(test, dict)
-    )
     criteria = tuple(
         StoredCriterion(
             str(c.get("id", "")),
@@ -170,7 +194,7 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
         folder=folder,
         score=_number(document.get("score")),
         max_score=_number(document.get("max_score")),
-        tests=tests,
+        tests=tuple(tests),
         criteria=criteria,
         seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
         isolation=str(isolation.get("level", "")),
@@ -183,9 +207,10 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
         submitted_at=str(extra.get("submitted_at") or ""),
         days_late=int(_number(extra.get("days_late"))),
         grader_errors=tuple(str(e) for e in extra.get("grader_errors") or ()),
-        check_errors=tuple(str(c) for c in (extra.get("check_errors") or {})),
+        check_errors=check_errors,
         notices=tuple(str(n) for n in extra.get("notices") or ()),
         input_hash=str(extra.get("input_hash") or ""),
+        execution_time=_number(document.get("execution_time")),
     )
 
 

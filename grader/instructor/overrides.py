@@ -29,7 +29,7 @@ from pathlib import Path
 import yaml
 
 from grader.instructor.files import InstructorFileError, InstructorInputError, read_text
-from grader.rubric import Criterion, Rubric
+from grader.instructor.rubric import Criterion, Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
 

@@ -81,7 +81,7 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
             atomic_write_text(out / name, text)
             written.append(out / name)
         if request.junit:
-            write_junit([(r.name, r.folder) for r in results], request.junit)
+            write_junit(results, request.junit)
             written.append(request.junit)
         if request.canvas:
             write_canvas(rows, request.canvas, request.roster)

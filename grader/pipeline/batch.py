@@ -36,6 +36,7 @@ from grader import __version__
 from grader.checks.reference import SolutionReference
 from grader.instructor.classfolder import CLASS_FILES, LOCK
 from grader.instructor.late import LatePolicy
+from grader.instructor.rubric import Rubric
 from grader.instructor.stored import (
     AUTOMATIC,
     CODE,
@@ -59,7 +60,6 @@ from grader.render.fallback import RESULTS_JSON
 from grader.render.gradebook import GradebookRow
 from grader.render.gradescope import to_gradescope, write_fallback_results
 from grader.results import GradedSubmission
-from grader.rubric import Rubric
 from grader.sandbox._process import descendants
 
 GRADEBOOK = "gradebook.csv"

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.chapter import TROUBLESOME_LR
 from grader.checks.framework import CheckFailure, Learner, Reference
 from grader.results import FeedbackFigures, Figure, FigureKind, Series
 from grader.sandbox import FailureKind, StudentCodeError
@@ -32,7 +33,7 @@ QUEUE_EPOCHS = 2000
 ROC_THRESHOLDS = [round(t, 2) for t in np.linspace(0.0, 1.0, 101)]
 RELIABILITY_BINS = 10
 LOSS_EPOCHS = 200
-LOSS_RATES = (2.0, 0.2)  # the chapter's troublesome step, and one just below 2/L (0.228)
+LOSS_RATES = (TROUBLESOME_LR, 0.2)  # the chapter's troublesome step, one just below 2/L (0.228)
 # Per learner call; the checks have already had the full limit. After one timeout the
 # stage stops asking the learner, so a hanging submission costs at most this much more.
 CALL_TIMEOUT_S = 3.0
@@ -192,26 +193,11 @@ class _LearnerSide:
         try:
             return self.learner.call(module, function, *args, timeout_s=self.timeout_s, **kwargs)
         except StudentCodeError as error:
-            if error.kind in _GIVE_UP_AFTER:
+            if error.kind.exhausts_limit:
                 self.gave_up = True
             raise _Absent(f"{function}() {_why(error)}.") from None
         except CheckFailure:
             raise _Absent(f"{function}() changed its input in place.") from None
-
-
-_GIVE_UP_AFTER = {FailureKind.TIMEOUT, FailureKind.CPU_LIMIT, FailureKind.MEMORY}
-
-_WHY = {
-    FailureKind.MISSING_MODULE: "is in a file your submission does not have",
-    FailureKind.SYNTAX_ERROR: "is in a file with a syntax error",
-    FailureKind.IMPORT_ERROR: "is in a file that failed to import",
-    FailureKind.MISSING_NAME: "is missing",
-    FailureKind.EXCEPTION: "raised an exception",
-    FailureKind.TIMEOUT: "ran out of time",
-    FailureKind.MEMORY: "ran out of memory",
-    FailureKind.CPU_LIMIT: "used up its CPU time",
-    FailureKind.BAD_RETURN: "returned something that is not plain data",
-}
 
 
 def _why(error: StudentCodeError) -> str:
@@ -219,7 +205,7 @@ def _why(error: StudentCodeError) -> str:
         error.exception_type or error.learner_message
     ):
         return "is not written yet"
-    return _WHY.get(error.kind, "did not return a value")
+    return error.kind.in_short
 
 
 # --- checking what came back ----------------------------------------------------------------

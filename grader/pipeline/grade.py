@@ -21,6 +21,7 @@ from grader.checks.framework import Reference, seed_for
 from grader.checks.reference import ReplayReference, SolutionReference
 from grader.instructor.late import LatePolicy, newest_file_time, parse_time
 from grader.instructor.overrides import Override
+from grader.instructor.rubric import Rubric, load_rubric
 from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
@@ -30,7 +31,6 @@ from grader.pipeline.run import Progress, RunSettings, run_checks
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
 from grader.results import CheckOutcome, GradedSubmission, Status
-from grader.rubric import Rubric, load_rubric
 from grader.sandbox import isolation_report, probe
 from grader.sandbox.confine import Confinement, Stack, hideable
 from grader.sandbox.worker import bootstrap_source
@@ -156,10 +156,14 @@ def grade_automatic(
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
     except SubmissionError as error:
-        outcomes = [_failed(spec, f"The submission could not be read: {error}.") for spec in wanted]
+        outcomes = [
+            _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
+        ]
         notices.append(f"The submission could not be read: {error}.")
     except OSError as error:
-        outcomes = [_failed(spec, f"The submission could not be read: {error}.") for spec in wanted]
+        outcomes = [
+            _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
+        ]
         notices.append(f"The submission could not be read ({error.strerror}).")
     else:
         notices.extend(loaded.notices)
@@ -270,11 +274,11 @@ def _megabytes(size: int) -> str:
     return f"{size / 2**20:.1f} MB" if size >= 2**20 else f"{size / 1024:.0f} KB"
 
 
-def _failed(spec: CheckSpec, message: str) -> CheckOutcome:
+def _not_run(spec: CheckSpec, message: str) -> CheckOutcome:
     return CheckOutcome(
         check_id=spec.check_id,
         exercise=spec.exercise,
-        status=Status.FAILED,
+        status=Status.SKIPPED,
         message=message,
         hidden=spec.hidden,
         manual=spec.manual,

@@ -106,7 +106,7 @@ def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | Non
     """The cause several checks share, from the learner's failures during one check: a
     file that does not parse or import, else the first function that is still a stub."""
     for module, _, error in errors:
-        if error.kind in (FailureKind.SYNTAX_ERROR, FailureKind.IMPORT_ERROR):
+        if error.kind.breaks_file:
             detail = error.learner_message.splitlines()[0] if error.learner_message else ""
             return Cause(CauseKind.BROKEN_FILE, module, detail=detail)
     for module, function, error in errors:
@@ -214,11 +214,13 @@ class CheckPlugin:
             elapsed = time.perf_counter() - self._started.get(item.name, time.perf_counter())
             calls = self._learner.calls[self._first_call.get(item.name, 0) :]
             outcome = _outcome(spec, call, elapsed)
-            cause = None
             if outcome.status is Status.FAILED and self._watched is not None:
+                # A stub or a broken file on the way: the answer could not be judged.
                 cause = shared_cause(self._watched.errors[self._first_error.get(item.name, 0) :])
+                if cause is not None:
+                    outcome = dataclasses.replace(outcome, status=Status.SKIPPED, cause=cause)
             self.outcomes[item.name] = dataclasses.replace(
-                outcome, learner_calls=tuple(dict.fromkeys(calls)), cause=cause
+                outcome, learner_calls=tuple(dict.fromkeys(calls))
             )
 
     @pytest.hookimpl(hookwrapper=True)
@@ -253,7 +255,13 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
     if isinstance(error, StudentCodeError):
         return CheckOutcome(status=Status.FAILED, message=learner_message(error), **base)
     if isinstance(error, CheckSkipped):
-        return CheckOutcome(status=Status.FAILED, message=f"Not checked here: {error}", **base)
+        if error.cause is not None:  # a file Python cannot read: the cause says it
+            return CheckOutcome(
+                status=Status.SKIPPED, message=error.reason, cause=error.cause, **base
+            )
+        return CheckOutcome(
+            status=Status.SKIPPED, message=f"Not checked here: {error.reason}", **base
+        )
     detail = "".join(traceback.format_exception(error)).strip()
     return CheckOutcome(
         status=Status.ERROR,

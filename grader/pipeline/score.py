@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from grader.instructor.rubric import Rubric
 from grader.results import CheckOutcome, CriterionScore, ScoredCheck, Status
-from grader.rubric import Rubric
 
 
 def score(

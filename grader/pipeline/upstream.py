@@ -28,7 +28,7 @@ def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
     """ "logistic_scratch.f" -> the ids of failed logistic_scratch checks that called f."""
     failed: dict[str, list[str]] = {}
     for outcome in outcomes:
-        if outcome.exercise != CORE_MODULE or outcome.status is not Status.FAILED:
+        if outcome.exercise != CORE_MODULE or not outcome.status.earns_nothing:
             continue
         for called in outcome.learner_calls:
             if called.startswith(f"{CORE_MODULE}."):
@@ -54,11 +54,9 @@ def note_upstream_failures(
             noted.append(_note_same_file(outcome, failed, sources.get(CORE_MODULE)))
             continue
         suspects = sorted(uses.get(outcome.exercise, set()) & set(failed))
-        if (
-            outcome.status is not Status.FAILED
-            or outcome.cause is not None  # its own function is not written or did not import
-            or not suspects
-        ):
+        # A skipped check's own function is not written or its file did not import: that
+        # cause is what to fix.
+        if outcome.status is not Status.FAILED or not suspects:
             noted.append(outcome)
             continue
         # Said once per exercise by the renderers (upstream_sentence); here only where:

@@ -199,6 +199,11 @@ def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
         kind, mark, label, message = "review", "⏳", "awaiting instructor review", outcome.message
     elif outcome.status is Status.PASSED:
         kind, mark, label, message = "passed", "✅", "passed", outcome.message
+    elif outcome.status is Status.SKIPPED:
+        # A broken file's checks: its note says why, once (exercise_view).
+        broken = outcome.cause is not None and outcome.cause.kind is CauseKind.BROKEN_FILE
+        kind, mark, label = "not-run", "⏸️", "not run"
+        message = "" if broken else outcome.message
     else:
         kind, mark, label, message = "failed", "❌", "failed", outcome.message
     if not isinstance(item, ScoredCheck):
@@ -216,13 +221,11 @@ def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
         hidden=outcome.hidden,
         manual=outcome.manual,
         message=message,
-        misconceptions=tuple(misconception_view(m) for m in outcome.misconceptions),
+        misconceptions=()
+        if outcome.status is Status.SKIPPED  # not judged: nothing to recognize
+        else tuple(misconception_view(m) for m in outcome.misconceptions),
         anchor=f"check-{outcome.check_id}",
     )
-
-
-def _same_text(a: str, b: str) -> bool:
-    return a.strip().rstrip(".") == b.strip().rstrip(".")
 
 
 def exercise_view(
@@ -247,20 +250,12 @@ def exercise_view(
     checks = []
     for item, outcome in zip(items, mine, strict=True):
         cause = outcome.cause
-        if outcome.status is Status.FAILED and cause and cause.kind is CauseKind.NOT_WRITTEN:
+        if outcome.status is Status.SKIPPED and cause and cause.kind is CauseKind.NOT_WRITTEN:
             key = (cause.module, cause.function)
             stubs.setdefault(key, []).append(outcome.check_id)
             where[key] = f"{cause.module}.py" + (f", {cause.detail}" if cause.detail else "")
             continue
-        view = _check_view(item)
-        if (
-            file_note
-            and outcome.status is Status.FAILED
-            and (cause is not None or _same_text(outcome.message, broken.detail if broken else ""))
-        ):
-            view = replace(view, kind="not-run", mark="⏸️", label="not run", message="")
-            view = replace(view, misconceptions=())
-        checks.append(view)
+        checks.append(_check_view(item))
     flagged = [o for o in mine if o.upstream_failures]
     if all(_names_its_upstream(o) for o in flagged):  # the checks' own messages say it
         flagged = []
@@ -306,7 +301,7 @@ def _names_its_upstream(outcome: CheckOutcome) -> bool:
 def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
     """The earliest failing function in dependency order (the core file first, then the
     chapter's order), as a sentence, and the report's anchor for it; ("", "") when none."""
-    failed = [o for o in outcomes if o.status is Status.FAILED and not o.manual]
+    failed = [o for o in outcomes if o.status.earns_nothing and not o.manual]
     failed.sort(key=lambda o: o.exercise != CORE_MODULE)  # stable: keeps the chapter's order
     if not failed:
         return "", ""

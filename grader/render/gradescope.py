@@ -60,6 +60,8 @@ def _tags(item: ScoredCheck) -> list[str]:
         tags.append("grader-error")
     if outcome.status is Status.REVIEW:
         tags.append("review")  # awaiting an instructor (Status.REVIEW): JUnit's "skipped"
+    if outcome.status is Status.SKIPPED:
+        tags.append("skipped")  # not judgeable (a stub, a broken file): "failed", no points
     return list(dict.fromkeys(tags))  # no duplicates, order kept
 
 
@@ -156,9 +158,11 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
                 "name": check_id,
                 "score": number.raw(item.points, f"{check_id}: score"),
                 "max_score": number.raw(item.max_points, f"{check_id}: max_score"),
-                # Gradescope knows only passed/failed: a grader error is "failed" + a tag,
-                # an item awaiting review "passed" + a tag (it is not a failure).
-                "status": "failed" if outcome.status in (Status.FAILED, Status.ERROR) else "passed",
+                # Gradescope knows only passed/failed: a grader error or a skipped check is
+                # "failed" + a tag, an item awaiting review "passed" + a tag (not a failure).
+                "status": "passed"
+                if outcome.status in (Status.PASSED, Status.REVIEW)
+                else "failed",
                 "output": _test_output(item, [check.outcome for check in result.checks]),
                 # Visible even for hidden checks: their messages hold no inputs and no
                 # expected values, and learners should see which property failed.

@@ -1,21 +1,23 @@
 """JUnit XML for GitLab, Jenkins and other CI test reports: one <testsuite> per
 submission, one <testcase> per check.
 
-Built from the results.json files the batch wrote (Gradescope's documented schema), so a
-submission whose grading failed (and got the fallback results) is reported like any
-other. Failed checks carry the learner-facing message; grader errors are <error>s;
-manual items awaiting review are <skipped>.
+Built from the class folder's typed results (grader/instructor/classfolder.py reads each
+results.json, the fallback of a failed grading too), so every submission is reported
+like any other. Failed checks carry the learner-facing message; grader errors are
+<error>s; skipped checks (a stub, a broken file) and manual items awaiting review are
+<skipped>.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.instructor.classfolder import StoredResult
 from grader.render._shared import atomic_write_text
+from grader.results import Status
 
 # Characters XML 1.0 cannot hold at all (learner output may contain anything).
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -25,36 +27,38 @@ def _text(value: object) -> str:
     return _NOT_XML.sub("\ufffd", str(value))
 
 
-def junit_suite(name: str, results: dict) -> ET.Element:
-    """One submission's results.json document as a <testsuite>."""
-    errors = (results.get("extra_data") or {}).get("check_errors") or {}
+def junit_suite(result: StoredResult) -> ET.Element:
+    """One submission's results as a <testsuite>."""
     # A criterion override or a late penalty is a test of results.json (so that the tests
     # add up to the score) but no check: it is not a test case.
-    tests = [t for t in results.get("tests") or [] if "adjustment" not in (t.get("tags") or [])]
-    suite = ET.Element("testsuite", name=_text(name))
+    tests = result.checks
+    suite = ET.Element("testsuite", name=_text(result.name))
     counts = {"failures": 0, "errors": 0, "skipped": 0}
     for test in tests:
-        check_id = str(test.get("name", ""))
-        tags = [str(tag) for tag in test.get("tags") or []]
-        exercise = tags[0] if tags else "submission"
         case = ET.SubElement(
-            suite, "testcase", classname=_text(f"{name}.{exercise}"), name=_text(check_id)
+            suite,
+            "testcase",
+            classname=_text(f"{result.name}.{test.exercise or 'submission'}"),
+            name=_text(test.name),
         )
-        output = _text(test.get("output", ""))
-        first_line = output.strip().splitlines()[0] if output.strip() else check_id
-        if check_id in errors:
+        output = _text(test.output)
+        first_line = output.strip().splitlines()[0] if output.strip() else test.name
+        if test.status is Status.ERROR:
             counts["errors"] += 1
             ET.SubElement(case, "error", message=first_line[:300]).text = output
-        elif "review" in tags:
+        elif test.status is Status.REVIEW:
             counts["skipped"] += 1
             ET.SubElement(case, "skipped", message="awaiting instructor review")
-        elif test.get("status") != "passed":
+        elif test.status is Status.SKIPPED:
+            counts["skipped"] += 1
+            ET.SubElement(case, "skipped", message=f"not run: {first_line}"[:300]).text = output
+        elif test.status is Status.FAILED:
             counts["failures"] += 1
             ET.SubElement(case, "failure", message=first_line[:300]).text = output
     suite.set("tests", str(len(tests)))
     for key, value in counts.items():
         suite.set(key, str(value))
-    suite.set("time", f"{float(results.get('execution_time') or 0.0):.3f}")
+    suite.set("time", f"{result.execution_time:.3f}")
     return suite
 
 
@@ -71,16 +75,9 @@ def junit_text(suites: Iterable[ET.Element]) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_junit(folders: Iterable[tuple[str, Path]], path: Path) -> None:
-    """JUnit XML for (name, folder holding results.json) pairs, written atomically."""
-    suites = []
-    for name, folder in folders:
-        try:
-            results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            results = {"tests": [], "output": "no results were written"}
-        suites.append(junit_suite(name, results))
-    atomic_write_text(Path(path), junit_text(suites))
+def write_junit(results: Iterable[StoredResult], path: Path) -> None:
+    """JUnit XML for the class's results, written atomically."""
+    atomic_write_text(Path(path), junit_text(junit_suite(result) for result in results))
 
 
 __all__ = ["junit_suite", "junit_text", "write_junit"]

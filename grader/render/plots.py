@@ -21,7 +21,7 @@ import numpy as np
 from markupsafe import Markup
 
 from grader.render.chart import Chart, Line, Marker, render_chart
-from grader.results import CheckOutcome, FeedbackFigures, Figure, FigureKind, Series, Status
+from grader.results import CheckOutcome, FeedbackFigures, Figure, FigureKind, Series
 
 TITLES = {
     FigureKind.ROC: "ROC curve on the ticket queue",
@@ -95,7 +95,7 @@ def explanation(figure: Figure, outcomes: Sequence[CheckOutcome]) -> str:
         return ""
     where = "" if figure.kind is not FigureKind.LOSS else f" at {' and '.join(differing)}"
     drawn_from = DRAWN_FROM[figure.kind]
-    failed = [o for o in outcomes if o.status is Status.FAILED and not o.manual]
+    failed = [o for o in outcomes if o.status.earns_nothing and not o.manual]
     for function in drawn_from:
         culprit = next((o for o in failed if function in o.learner_calls), None)
         if culprit is not None:

@@ -14,7 +14,13 @@ from grader.checks.misconceptions import CATALOG
 from grader.render._shared import ExerciseView, exercise_view, fix_first, sandbox_sentence
 from grader.results import CheckOutcome, GradedSubmission, Status
 
-MARKS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "review": "REVIEW"}
+MARKS = {
+    "passed": "PASS",
+    "failed": "FAIL",
+    "error": "ERROR",
+    "review": "REVIEW",
+    "not-run": "SKIP",
+}
 INDENT, DEEPER = "  ", "        "
 
 
@@ -43,15 +49,15 @@ def _block(view: ExerciseView) -> list[str]:
     else:
         lines = [f"{name}: {view.passed} of {view.total} checks pass"]
     if view.file_note:
-        not_run = [check.check_id for check in view.checks if check.kind == "not-run"]
+        not_run = [c.check_id for c in view.checks if c.kind == "not-run" and not c.message]
         lines.append(f"{INDENT}NOT RUN {view.file_note}")
         lines.append(f"{DEEPER}{', '.join(not_run)}")
     for stub in view.stubs:
         lines.append(f"{INDENT}TODO  {stub.function} is not written yet ({stub.where})")
         lines.append(f"{DEEPER}{', '.join(stub.check_ids)}")
     for check in view.checks:
-        if check.kind in {"passed", "not-run"}:
-            continue
+        if check.kind == "passed" or (check.kind == "not-run" and not check.message):
+            continue  # a broken file's checks: listed under its note
         lines.append(f"{INDENT}{MARKS[check.kind]:<5} {check.check_id}")
         if check.kind != "review":
             lines += [f"{DEEPER}{line}" for line in check.message.splitlines()]

@@ -10,7 +10,12 @@ from grader.sandbox.limits import Limits
 
 
 class FailureKind(str, Enum):
-    """Why a request to the learner's code gave no value."""
+    """Why a request to the learner's code gave no value.
+
+    Everything the grader does differently per kind is said here (the properties below and
+    failure_message), so a new kind is added in this file only; tests/test_sandbox.py
+    checks that every kind has its sentence and its short phrase.
+    """
 
     MISSING_MODULE = "missing_module"  # the file is not in the submission
     SYNTAX_ERROR = "syntax_error"
@@ -25,6 +30,57 @@ class FailureKind(str, Enum):
     BAD_RETURN = "bad_return"  # a value that cannot come back as plain data
     MISSING_NAME = "missing_name"  # no such function or constant in the module
     PROTOCOL = "protocol"  # the reply could not be read (garbage on the channel)
+
+    @property
+    def reported_by_worker(self) -> bool:
+        """The worker's own reply may say it; the rest (a timeout, a death by signal, the
+        CPU limit) only the grader can see, so a reply claiming one is forged."""
+        return self not in _SEEN_BY_GRADER_ONLY
+
+    @property
+    def taints_worker(self) -> bool:
+        """After it the worker's state is not to be trusted (half-freed memory, stdout's
+        buffer still holding what the file-size limit refused, an unknown channel state):
+        the next request starts a fresh worker."""
+        return self in _TAINTING
+
+    @property
+    def exhausts_limit(self) -> bool:
+        """It used up a limit: calling the function again would most likely cost the whole
+        limit again."""
+        return self in _EXHAUSTING
+
+    @property
+    def breaks_file(self) -> bool:
+        """The file itself cannot be used (it does not parse or import): every check that
+        needs it is skipped, under one note."""
+        return self in _BREAKING_THE_FILE
+
+    @property
+    def in_short(self) -> str:
+        """What happened to a function, completing "sigmoid() ..." (the report's curves)."""
+        return _IN_SHORT[self]
+
+
+_SEEN_BY_GRADER_ONLY = frozenset({FailureKind.TIMEOUT, FailureKind.CRASHED, FailureKind.CPU_LIMIT})
+_TAINTING = frozenset({FailureKind.MEMORY, FailureKind.FILE_SIZE, FailureKind.PROTOCOL})
+_EXHAUSTING = frozenset({FailureKind.TIMEOUT, FailureKind.CPU_LIMIT, FailureKind.MEMORY})
+_BREAKING_THE_FILE = frozenset({FailureKind.SYNTAX_ERROR, FailureKind.IMPORT_ERROR})
+_IN_SHORT = {
+    FailureKind.MISSING_MODULE: "is in a file your submission does not have",
+    FailureKind.SYNTAX_ERROR: "is in a file with a syntax error",
+    FailureKind.IMPORT_ERROR: "is in a file that failed to import",
+    FailureKind.EXCEPTION: "raised an exception",
+    FailureKind.TIMEOUT: "ran out of time",
+    FailureKind.CRASHED: "did not return a value",
+    FailureKind.EXITED: "did not return a value",
+    FailureKind.MEMORY: "ran out of memory",
+    FailureKind.CPU_LIMIT: "used up its CPU time",
+    FailureKind.FILE_SIZE: "did not return a value",
+    FailureKind.BAD_RETURN: "returned something that is not plain data",
+    FailureKind.MISSING_NAME: "is missing",
+    FailureKind.PROTOCOL: "did not return a value",
+}
 
 
 class StudentCodeError(Exception):
@@ -210,10 +266,12 @@ def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
         if target.op == "call":
             return f"{target.file} has no function {target.name}()"
         return f"{target.file} does not define {target.name}"
-    return (
-        f"the grader could not read the reply while {doing} ({failure.detail}); writing to "
-        "file descriptors other than stdout and stderr can cause this"
-    )
+    if kind is FailureKind.PROTOCOL:
+        return (
+            f"the grader could not read the reply while {doing} ({failure.detail}); writing "
+            "to file descriptors other than stdout and stderr can cause this"
+        )
+    return f"{doing} failed ({kind.value})"  # a kind without its sentence: see the tests
 
 
 def _bad_return(failure: Failure, target: Target) -> str:

@@ -52,24 +52,6 @@ from grader.sandbox.errors import (
 from grader.sandbox.limits import Limits
 from grader.sandbox.zygote import Zygote, launch_once
 
-# Only these can come from the worker itself; the rest the grader sees for itself.
-_REPORTED_BY_WORKER = {
-    FailureKind.MISSING_MODULE,
-    FailureKind.SYNTAX_ERROR,
-    FailureKind.IMPORT_ERROR,
-    FailureKind.EXCEPTION,
-    FailureKind.EXITED,
-    FailureKind.MEMORY,
-    FailureKind.FILE_SIZE,
-    FailureKind.BAD_RETURN,
-    FailureKind.MISSING_NAME,
-    FailureKind.PROTOCOL,
-}
-# After these the worker's state is not to be trusted (half-freed memory, stdout's buffer
-# still holding what the file-size limit refused, an unknown channel state): the next
-# request starts a fresh worker.
-_RESTART_AFTER = {FailureKind.MEMORY, FailureKind.FILE_SIZE, FailureKind.PROTOCOL}
-
 
 @dataclass(frozen=True)
 class CallResult:
@@ -537,7 +519,7 @@ class Worker:
                     failure = result
                 else:
                     return result, self._take_output()
-            if failure.kind in _RESTART_AFTER:
+            if failure.kind.taints_worker:
                 self._end_process()
         raise self._error(failure, target)
 
@@ -741,7 +723,7 @@ def _failure_from(reply: dict) -> Failure:
         kind = FailureKind[reply.get("kind")]  # type: ignore[misc]
     except (KeyError, TypeError):
         raise ProtocolError("an unknown failure kind") from None
-    if kind not in _REPORTED_BY_WORKER:
+    if not kind.reported_by_worker:
         raise ProtocolError("a failure kind the worker cannot know")
     frames = reply.get("frames", [])
     if type(frames) is not list:

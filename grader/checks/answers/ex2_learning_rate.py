@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grader.chapter import CHAPTER_EPOCHS, TROUBLESOME_LR
 from grader.checks.expect import normalized_word
 from grader.checks.framework import CheckFailure, manual
 
@@ -20,7 +21,8 @@ def check_lr_2_behaviour(learner, reference):
     if word != normalized_word(reference.get(MODULE, "LR_2_BEHAVIOUR")):
         raise CheckFailure(
             f"LR_2_BEHAVIOUR is '{word}', which is not what classify_run says of "
-            "loss_history(X, y, 2.0, 2000). Look at the first ten values and at the last."
+            f"loss_history(X, y, {TROUBLESOME_LR}, {CHAPTER_EPOCHS}). Look at the first ten "
+            "values and at the last."
         )
 
 

@@ -41,7 +41,7 @@ def _draw_case(rng):
     return y, p, [float(p[0]), *thresholds]
 
 
-def check_hidden_sweep_and_best_f1(learner, reference, rng, tickets):
+def check_hidden_sweep_and_best_f1(learner, reference, rng):
     """sweep_thresholds and best_f1_threshold on held-out tickets."""
     what = "sweep_thresholds on held-out tickets"
     cases = (*F1_CASES, _draw_case(rng))
@@ -65,7 +65,7 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, tickets):
             variants={
                 "M09": variants.sweep_strict(y, p, thresholds),
                 "M11": lambda expected=expected, got=got: variants.zero_division_nan(expected, got),
-                **answers(reference, tickets, MODULE, "sweep_thresholds"),
+                **answers(reference, learner, MODULE, "sweep_thresholds"),
             },
             fix="A row per threshold in the order given, p >= t, with 0/0 giving 0.",
         )
@@ -82,7 +82,7 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, tickets):
         )
 
 
-def check_hidden_costs(learner, reference, rng, tickets):
+def check_hidden_costs(learner, reference, rng):
     """expected_cost and min_cost_threshold with held-out costs."""
     y_draw, p_draw, drawn_thresholds = _draw_case(rng)
     drawn_costs = tuple(float(c) for c in np.round(rng.uniform(1, 200, 2), 1))
@@ -99,7 +99,7 @@ def check_hidden_costs(learner, reference, rng, tickets):
             variants={
                 "M21": variants.cost_swapped(cm, cost_fn, cost_fp),
                 "M09": variants.cost_strict(y, p, t, cost_fn, cost_fp),
-                **answers(reference, tickets, MODULE, "expected_cost"),
+                **answers(reference, learner, MODULE, "expected_cost"),
             },
             fix="FN * cost_fn + FP * cost_fp at p >= t, with the costs you are given.",
         )
@@ -114,7 +114,7 @@ def check_hidden_costs(learner, reference, rng, tickets):
             what="min_cost_threshold on held-out tickets",
             variants={
                 "M09": variants.min_cost_strict(y, p, thresholds, cost_fn, cost_fp),
-                **answers(reference, tickets, MODULE, "min_cost_threshold"),
+                **answers(reference, learner, MODULE, "min_cost_threshold"),
             },
             fix="(t, cost) of the lowest cost; the first threshold on a tie.",
         )

@@ -31,7 +31,7 @@ def check_hidden_label_flip(learner, reference, rng, tickets):
         learner.call(MODULE, "flip_label", data.y, index),
         reference.call(MODULE, "flip_label", data.y, index),
         what="flip_label on held-out labels",
-        variants=answers(reference, tickets, MODULE, "flip_label"),
+        variants=answers(reference, learner, MODULE, "flip_label"),
         fix="Flip exactly y[index], in a copy.",
     )
     lr = float(np.round(0.5 * reference.call("ex2_learning_rate", "stable_lr_bound", data.X), 4))
@@ -45,13 +45,13 @@ def check_hidden_label_flip(learner, reference, rng, tickets):
         ("on held-out tickets", data.X, data.y, drawn_kwargs),
     ]
     for which, X, y, kwargs in cases:
-        _compare_experiment(learner, reference, tickets, which, X, y, kwargs)
+        _compare_experiment(learner, reference, which, X, y, kwargs)
 
 
 FIXED_KWARGS = {"index": 2, "lr": 0.15, "epochs": 25, "n_bins": 6}
 
 
-def _compare_experiment(learner, reference, tickets, which, X, y, kwargs) -> None:
+def _compare_experiment(learner, reference, which, X, y, kwargs) -> None:
     expected = reference.call(MODULE, "label_flip_experiment", X, y, **kwargs)
     got = learner.call(MODULE, "label_flip_experiment", X, y, **kwargs)
     if not isinstance(got, dict) or set(KEYS) - set(got):
@@ -63,7 +63,7 @@ def _compare_experiment(learner, reference, tickets, which, X, y, kwargs) -> Non
             what=f"label_flip_experiment {which}: {key}",
             variants={
                 **({"M20": expected[key.replace("after", "before")]} if "after" in key else {}),
-                **answers(reference, tickets, MODULE, "label_flip_experiment", itemgetter(key)),
+                **answers(reference, learner, MODULE, "label_flip_experiment", itemgetter(key)),
             },
             fix="Use the index, lr, epochs and n_bins you are given; retrain on the flipped "
             "labels; score each model against its own labels.",

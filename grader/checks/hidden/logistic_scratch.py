@@ -19,7 +19,7 @@ MODULE = "logistic_scratch"
 HELD_OUT = "on held-out tickets"
 
 
-def check_hidden_add_intercept_and_predict_proba(learner, reference, rng, tickets):
+def check_hidden_add_intercept_and_predict_proba(learner, reference, rng):
     """add_intercept and predict_proba on held-out data of other sizes."""
     data = _draw.tickets(rng)
     w = rng.normal(0, 1, data.X.shape[1])
@@ -27,7 +27,7 @@ def check_hidden_add_intercept_and_predict_proba(learner, reference, rng, ticket
         learner.call(MODULE, "add_intercept", data.X_raw),
         data.X,
         what=f"add_intercept {HELD_OUT} ({data.X_raw.shape[1]} features)",
-        variants={"M01": data.X_raw, **answers(reference, tickets, MODULE, "add_intercept")},
+        variants={"M01": data.X_raw, **answers(reference, learner, MODULE, "add_intercept")},
         fix="Work for any number of rows and features.",
     )
     expect_close(
@@ -36,7 +36,7 @@ def check_hidden_add_intercept_and_predict_proba(learner, reference, rng, ticket
         rtol=0,
         atol=1e-9,
         what=f"predict_proba {HELD_OUT}",
-        variants=answers(reference, tickets, MODULE, "predict_proba"),
+        variants=answers(reference, learner, MODULE, "predict_proba"),
         fix="Return sigmoid(X @ w) for any X and w.",
     )
 
@@ -55,7 +55,7 @@ def check_hidden_sigmoid(learner, reference, rng):
     )
 
 
-def check_hidden_log_loss(learner, reference, rng, tickets):
+def check_hidden_log_loss(learner, reference, rng):
     """log_loss on held-out labels and probabilities, with a custom eps."""
     n = int(rng.integers(5, 300))
     y = _draw.labels(rng, n)
@@ -66,7 +66,7 @@ def check_hidden_log_loss(learner, reference, rng, tickets):
         what=f"log_loss {HELD_OUT}",
         variants={
             "M05": variants.log_loss_summed(y, p),
-            **answers(reference, tickets, MODULE, "log_loss"),
+            **answers(reference, learner, MODULE, "log_loss"),
         },
         fix="Average over the tickets.",
     )
@@ -81,7 +81,7 @@ def check_hidden_log_loss(learner, reference, rng, tickets):
     )
 
 
-def check_hidden_gradient(learner, reference, rng, tickets):
+def check_hidden_gradient(learner, reference, rng):
     """gradient, with and without l2, on held-out tickets."""
     data = _draw.tickets(rng)
     w = rng.normal(0, 0.5, data.X.shape[1])
@@ -92,13 +92,13 @@ def check_hidden_gradient(learner, reference, rng, tickets):
             what=f"gradient {HELD_OUT} with l2={'0' if l2 == 0 else 'above 0'}",
             variants={
                 **variants.gradient_variants(data.X, data.y, w, l2),
-                **answers(reference, tickets, MODULE, "gradient"),
+                **answers(reference, learner, MODULE, "gradient"),
             },
             fix="(1/n) X^T (p - y) + l2 * w with the intercept unpenalized, for any n and d.",
         )
 
 
-def check_hidden_fit_logistic(learner, reference, rng, tickets):
+def check_hidden_fit_logistic(learner, reference, rng):
     """fit_logistic follows gradient descent on held-out tickets (a stable step)."""
     data = _draw.tickets(rng, n_max=150)
     bound = reference.call("ex2_learning_rate", "stable_lr_bound", data.X)
@@ -113,7 +113,7 @@ def check_hidden_fit_logistic(learner, reference, rng, tickets):
             rtol=1e-6,
             atol=1e-8,
             what=f"fit_logistic {HELD_OUT}",
-            variants=answers(reference, tickets, MODULE, "fit_logistic"),
+            variants=answers(reference, learner, MODULE, "fit_logistic"),
             fix="Start at zeros, take exactly `epochs` steps, pass l2 on to the gradient.",
         )
 
@@ -142,7 +142,7 @@ def _confusion_cases(rng) -> list[tuple[np.ndarray, np.ndarray, float]]:
     return cases
 
 
-def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
+def check_hidden_confusion_and_rates(learner, reference, rng):
     """confusion matrix, precision, recall and F1 with ties, edge thresholds and 0/0."""
     rates = "precision_recall_f1 on held-out confusion matrices (some with 0/0)"
     rates_fix = "Guard every division; F1 is the harmonic mean."
@@ -161,7 +161,7 @@ def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
             what=f"confusion_matrix_at_threshold {HELD_OUT}",
             variants={
                 **variants.confusion_variants(y, p, t),
-                **answers(reference, tickets, MODULE, "confusion_matrix_at_threshold"),
+                **answers(reference, learner, MODULE, "confusion_matrix_at_threshold"),
             },
             fix="[[TN, FP], [FN, TP]] for labels of one class too, predicted positive where "
             "p >= t.",
@@ -186,7 +186,7 @@ def check_hidden_confusion_and_rates(learner, reference, rng, tickets):
             variants={
                 "M12": variants.f1_arithmetic(cm),
                 "M11": variants.zero_division_nan(expected, got) if right_before else None,
-                **answers(reference, tickets, MODULE, "precision_recall_f1"),
+                **answers(reference, learner, MODULE, "precision_recall_f1"),
             },
             fix=rates_fix,
         )
@@ -205,7 +205,7 @@ def _roc_case(rng) -> tuple[np.ndarray, np.ndarray, list[float]]:
     return y, p, thresholds
 
 
-def check_hidden_roc(learner, reference, rng, tickets):
+def check_hidden_roc(learner, reference, rng):
     """roc_points and roc_auc on imbalanced held-out tickets with many ties."""
     y, p, thresholds = _roc_case(rng)
     expected = reference.call(MODULE, "roc_points", y, p, thresholds)
@@ -216,7 +216,7 @@ def check_hidden_roc(learner, reference, rng, tickets):
         variants={
             "M13": variants.roc_swapped(expected),
             "M09": variants.roc_strict(y, p, thresholds),
-            **answers(reference, tickets, MODULE, "roc_points"),
+            **answers(reference, learner, MODULE, "roc_points"),
         },
         fix="(FPR, TPR) per threshold in the given order, p >= t.",
     )
@@ -247,7 +247,7 @@ def check_hidden_roc(learner, reference, rng, tickets):
         learner.call(MODULE, "roc_auc", y, p),
         reference.call(MODULE, "roc_auc", y, p),
         what=f"roc_auc {HELD_OUT} with tied probabilities",
-        variants={**variants.auc_ties(y, p), **answers(reference, tickets, MODULE, "roc_auc")},
+        variants={**variants.auc_ties(y, p), **answers(reference, learner, MODULE, "roc_auc")},
         fix="A tie between a positive and a negative counts 0.5.",
     )
 
@@ -275,13 +275,13 @@ def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
     return cases
 
 
-def check_hidden_calibration(learner, reference, rng, tickets):
+def check_hidden_calibration(learner, reference, rng):
     """reliability_bins and ECE with random bin counts, edge probabilities, 0 and 1."""
     for y, p, n_bins in _calibration_cases(rng):
-        _compare_calibration(learner, reference, tickets, y, p, n_bins)
+        _compare_calibration(learner, reference, y, p, n_bins)
 
 
-def _compare_calibration(learner, reference, tickets, y, p, n_bins) -> None:
+def _compare_calibration(learner, reference, y, p, n_bins) -> None:
     expected = reference.call(MODULE, "reliability_bins", y, p, n_bins=n_bins)
     got = learner.call(MODULE, "reliability_bins", y, p, n_bins=n_bins)
     wrong = variants.reliability_variants(y, p, n_bins)
@@ -293,14 +293,14 @@ def _compare_calibration(learner, reference, tickets, y, p, n_bins) -> None:
             what=f"reliability_bins {HELD_OUT}: {name}",
             variants={
                 **{key: value[index] for key, value in wrong.items()},
-                **answers(reference, tickets, MODULE, "reliability_bins", pick=itemgetter(index)),
+                **answers(reference, learner, MODULE, "reliability_bins", pick=itemgetter(index)),
             },
             fix="Edges linspace(0, 1, n_bins + 1), inner edges to the lower bin, empty bins "
             "dropped, for any n_bins.",
         )
     ece_variants = {key: variants.ece_from_bins(value) for key, value in wrong.items()}
     ece_variants["M15"] = variants.ece_from_bins(expected, weighted=False)
-    ece_variants.update(answers(reference, tickets, MODULE, "expected_calibration_error"))
+    ece_variants.update(answers(reference, learner, MODULE, "expected_calibration_error"))
     expect_close(
         learner.call(MODULE, "expected_calibration_error", y, p, n_bins=n_bins),
         reference.call(MODULE, "expected_calibration_error", y, p, n_bins=n_bins),

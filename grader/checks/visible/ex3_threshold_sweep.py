@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.chapter import COST_FN, COST_FP
 from grader.checks import variants
 from grader.checks.expect import as_number, expect_close, expect_one_of
 from grader.checks.framework import CheckFailure
@@ -12,7 +13,7 @@ from grader.checks.probes import blame_in_module
 MODULE = "ex3_threshold_sweep"
 THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 FIXED_W = np.array([-4.0, 0.45, 0.3])  # a reasonable, fixed model: no fitting needed
-COST_T, COSTS = 0.3, ((120.0, 18.0), (5.0, 40.0))  # expected_cost's threshold, (fn, fp)
+COST_T, COSTS = 0.3, ((COST_FN, COST_FP), (5.0, 40.0))  # expected_cost's threshold, (fn, fp)
 
 
 def _queue_probabilities(reference, tickets) -> tuple[np.ndarray, np.ndarray]:
@@ -93,8 +94,8 @@ def check_min_cost_threshold(learner, reference, tickets):
     expect_close(
         learner.call(MODULE, "min_cost_threshold", y, p, THRESHOLDS),
         reference.call(MODULE, "min_cost_threshold", y, p, THRESHOLDS),
-        what="min_cost_threshold on the ticket queue (cost_fn=120, cost_fp=18)",
-        variants={"M09": variants.min_cost_strict(y, p, THRESHOLDS, 120.0, 18.0)},
+        what=f"min_cost_threshold on the ticket queue (cost_fn={COST_FN:g}, cost_fp={COST_FP:g})",
+        variants={"M09": variants.min_cost_strict(y, p, THRESHOLDS, COST_FN, COST_FP)},
         fix="Return a pair (threshold, cost) for the lowest expected_cost.",
     )
     y8 = tickets.eight_y

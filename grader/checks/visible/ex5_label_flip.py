@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.chapter import FLIPPED_TICKET
 from grader.checks.expect import expect_close, expect_equal
 from grader.checks.framework import CheckFailure
 from grader.checks.probes import blame_in_module
@@ -11,7 +12,7 @@ from grader.checks.probes import blame_in_module
 MODULE = "ex5_label_flip"
 KEYS = ("w_before", "w_after", "auc_before", "auc_after", "ece_before", "ece_after")
 # lr = 0.2 < 2/L so that both fits are comparable step for step.
-EXPERIMENT_KWARGS = {"index": 7, "lr": 0.2, "epochs": 400, "n_bins": 4}
+EXPERIMENT_KWARGS = {"index": FLIPPED_TICKET, "lr": 0.2, "epochs": 400, "n_bins": 4}
 
 
 def check_flip_label(learner, reference, tickets):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from grader.chapter import CHAPTER_EPOCHS, CHAPTER_LR
 from grader.checks import variants
 from grader.checks.expect import (
     as_array,
@@ -13,22 +14,22 @@ from grader.checks.expect import (
     expect_equal,
     show,
 )
-from grader.checks.framework import CheckFailure, FailureKind, StudentCodeError
+from grader.checks.framework import CheckFailure, CheckSkipped, FailureKind, StudentCodeError
 from grader.checks.probes import blame_in_module
 from grader.checks.source import UnreadableSource, function_uses, third_party_imports
+from grader.results import Cause, CauseKind
 
 MODULE = "logistic_scratch"
 ALLOWED_THIRD_PARTY = {"numpy"}
 FORBIDDEN_HINT = "This file is written from scratch: NumPy and the standard library only."
 
-# The fixed inputs of these checks. The hidden checks recognize answers hard-coded for them
-# (M19) by comparing a held-out result with the reference's answer on these.
+# The fixed inputs of these checks. The learner sees their answers: the hidden checks
+# recognize answers hard-coded for them (M19), from the calls recorded as they are made.
 PREDICT_W = np.array([-4.0, 0.8, 0.4])
 LOG_LOSS_P = np.array([0.1, 0.3, 0.2, 0.7, 0.9, 0.6, 0.4, 0.8])
 GRADIENT_W = np.array([-1.0, 0.3, 0.2])
 GRADIENT_L2_W, GRADIENT_L2 = np.array([0.5, -0.2, 0.3]), 0.1
 STABLE_LR, STABLE_EPOCHS = 0.2, (0, 1, 300)
-CHAPTER_LR, CHAPTER_EPOCHS = 0.8, 2000
 # TN 3, FP 1, FN 0, TP 4: no two cells equal, so every other layout (M10) shows; the 0.5
 # on an escalated ticket shows p > t (M09).
 CONFUSION_P, CONFUSION_T = np.array([0.1, 0.6, 0.2, 0.9, 0.5, 0.55, 0.4, 0.7]), 0.5
@@ -51,8 +52,9 @@ def check_scratch_imports_numpy_only(learner, reference):
         )
     try:
         forbidden = third_party_imports(learner.submission_dir, MODULE, ALLOWED_THIRD_PARTY)
-    except UnreadableSource as error:
-        raise CheckFailure(f"{error}.") from None
+    except UnreadableSource as error:  # Python cannot read it either: not judgeable
+        cause = Cause(CauseKind.BROKEN_FILE, MODULE, detail=f"{error}.")
+        raise CheckSkipped(f"{error}.", cause) from None
     if forbidden:
         found = "; ".join(item.describe(MODULE) for item in forbidden)
         raise CheckFailure(f"{found}. {FORBIDDEN_HINT}")
@@ -258,23 +260,24 @@ def check_fit_logistic_stable(learner, reference, tickets):
 
 def check_fit_logistic_chapter_model(learner, reference, tickets):
     """The chapter model (lr = 0.8, 2000 epochs): same first steps, same classification."""
+    lr, epochs = CHAPTER_LR, CHAPTER_EPOCHS
     X, y = tickets.eight_X, tickets.eight_y
     # lr = 0.8 is above 2/L: long runs of two correct codes drift apart, so compare the
     # first steps exactly and the final model by what it predicts.
     expect_close(
-        learner.call(MODULE, "fit_logistic", X, y, lr=0.8, epochs=3),
-        reference.call(MODULE, "fit_logistic", X, y, lr=0.8, epochs=3),
-        what="fit_logistic(X, y, lr=0.8, epochs=3)",
+        learner.call(MODULE, "fit_logistic", X, y, lr=lr, epochs=3),
+        reference.call(MODULE, "fit_logistic", X, y, lr=lr, epochs=3),
+        what=f"fit_logistic(X, y, lr={lr}, epochs=3)",
         fix="Each step is w = w - lr * gradient(X, y, w): check the update's sign and size.",
     )
-    w = learner.call(MODULE, "fit_logistic", X, y, lr=CHAPTER_LR, epochs=CHAPTER_EPOCHS)
+    w = learner.call(MODULE, "fit_logistic", X, y, lr=lr, epochs=epochs)
     w = as_array(w, "w", (3,))
     predicted = (X @ w >= 0).astype(int)
     expect_equal(
         predicted,
         y,
         what="the chapter model's predictions at 0.5 on the eight tickets",
-        fix="After 2000 steps at lr = 0.8 the chapter model classifies all eight correctly.",
+        fix=f"After {epochs} steps at lr = {lr} the chapter model classifies all eight correctly.",
     )
 
 
