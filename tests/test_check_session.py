@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.checks.catalog import Category
+from grader.checks.framework import RUNNING_CHECK
 from grader.paths import KitPaths
 from grader.pipeline import run
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
@@ -63,6 +64,9 @@ def test_a_grader_bug_midway_does_not_spoil_the_next_submission(
         patch.setattr(run, "_outcome", broken)  # raises out of pytest's run-test loop
         spoiled = grade_submission(correct, context)
     assert spoiled.grader_errors and "a bug in the grader's plugin" in spoiled.grader_errors[0]
+    # The check that was running when the bug struck is not running any more: what the
+    # grading process does next (the report's curves) is not taken for that check's work.
+    assert RUNNING_CHECK.get() == ("", False)
     again = grade_submission(correct, context)
     assert again.grader_errors == ()
     assert {item.outcome.status for item in again.checks} == {Status.PASSED}

@@ -357,3 +357,17 @@ def test_validate_counts_only_automatic_points_as_due(graded) -> None:
     assert _not_full(result, "solutions") == []
     short = dataclasses.replace(result, score=result.score - 1)
     assert "automatic points" in _not_full(short, "solutions")[0]
+
+
+def test_the_class_folder_reads_a_tests_exercise_and_criterion_whatever_the_tag_order(
+    graded,
+) -> None:
+    _, result = graded
+    document = to_gradescope(result)
+    for test in document["tests"]:
+        test["tags"] = list(reversed(test["tags"]))  # another renderer's order
+    stored = parse_results("alice", Path("alice"), document)
+    by_name = {test.name: test for test in stored.checks}
+    for item in result.checks:
+        assert by_name[item.outcome.check_id].exercise == item.outcome.exercise
+        assert by_name[item.outcome.check_id].criterion == item.criterion_id

@@ -18,6 +18,7 @@ from typing import Any
 
 from filelock import FileLock
 
+from grader.paths import EXERCISE_ORDER
 from grader.render.fallback import RESULTS_JSON
 from grader.results import Status
 
@@ -51,18 +52,12 @@ class StoredTest:
     status: Status  # read back from Gradescope's passed/failed and the kit's tags
     tags: tuple[str, ...]
     output: str
+    exercise: str = ""  # the tag that is an exercise file's stem
+    criterion: str = ""  # the tag that is one of the result's criteria
 
     @property
     def passed(self) -> bool:
         return self.status is Status.PASSED
-
-    @property
-    def exercise(self) -> str:
-        return self.tags[0] if self.tags else ""
-
-    @property
-    def criterion(self) -> str:
-        return self.tags[1] if len(self.tags) > 1 else ""
 
     @property
     def manual(self) -> bool:
@@ -151,6 +146,9 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
     """A results.json document as a StoredResult; missing keys read as empty."""
     extra = document.get("extra_data") or {}
     check_errors = tuple(str(c) for c in (extra.get("check_errors") or {}))
+    criterion_ids = {
+        str(c.get("id", "")) for c in extra.get("criteria") or () if isinstance(c, dict)
+    }
     tests = []
     for test in document.get("tests") or ():
         if not isinstance(test, dict):
@@ -164,6 +162,9 @@ def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredRe
                 status=_status(test, tags, set(check_errors)),
                 tags=tags,
                 output=str(test.get("output", "")),
+                # Found by what they are, not where they stand among the tags.
+                exercise=next((tag for tag in tags if f"{tag}.py" in EXERCISE_ORDER), ""),
+                criterion=next((tag for tag in tags if tag in criterion_ids), ""),
             )
         )
     criteria = tuple(

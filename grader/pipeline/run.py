@@ -337,7 +337,11 @@ class CheckSession:
             self.session.shouldfail = self.session.shouldstop = False
             try:
                 with contextlib.suppress(pytest.Session.Interrupted, pytest.Session.Failed):
-                    self.config.hook.pytest_runtestloop(session=self.session)
+                    # In a context of its own: the running check (RUNNING_CHECK) never
+                    # outlives the loop, even when a grader bug skips a teardown.
+                    contextvars.copy_context().run(
+                        self.config.hook.pytest_runtestloop, session=self.session
+                    )
             except BaseException:
                 # A grader bug broke the loop midway, fixtures set up and not torn down:
                 # the next submission gets a fresh session, not this one's leftovers.
