@@ -180,6 +180,7 @@ class InProcessGrader:
             "learner": learner,
             "reference": self.reference,
             "tickets": self.tickets,
+            "variants": self.reference.variants,
             "rng": np.random.default_rng(seed_for(seed, check_id)),
         }
         wanted = inspect.signature(function).parameters

@@ -119,10 +119,8 @@ def test_release_has_no_solutions_hidden_checks_or_answers(bundle, kit):
     assert "The eight tickets" in notes and "C=np.inf" in notes
     assert "egg-info" in texts[".gitignore"]
     assert "visible_variants.json" in files
-    shipped_variants = texts["grader/checks/variants.py"]
-    kit_variants = (kit.root / "grader" / "checks" / "variants.py").read_text(encoding="utf-8")
-    assert shipped_variants != kit_variants and "np.exp" not in shipped_variants
-    assert "def gradient_variants" not in shipped_variants
+    assert not [name for name in files if name.endswith("variants.py")]  # no variant code
+    assert not any("def gradient_variants" in text for text in texts.values())
     criteria = yaml.safe_load(texts["rubric.yaml"])["criteria"]
     assert not any("on held-out data" in c["description"] for c in criteria)
     recorded = _numbers(json.loads(texts["visible_expected.json"]))

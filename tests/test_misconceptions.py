@@ -69,8 +69,7 @@ def test_correct_submissions_are_never_tagged(kit, submission, seed, tmp_path) -
 
 
 def test_a_nan_variant_matches_nan_only_where_zero_is_expected() -> None:
-    from grader.checks import variants
-    from grader.checks.expect import expect_close
+    from grader.checks.expect import expect_close, zero_division_nan
     from grader.checks.framework import CheckFailure
 
     expected = [0.0, 0.0, 0.0]
@@ -81,12 +80,12 @@ def test_a_nan_variant_matches_nan_only_where_zero_is_expected() -> None:
             expected,
             what="x",
             fix="",
-            variants={"M11": variants.zero_division_nan(expected, got)},
+            variants={"M11": zero_division_nan(expected, got)},
         )
     assert failure.value.misconceptions == ("M11",)
     # nan where a non-zero value is expected is not an unguarded 0/0
-    assert variants.zero_division_nan([0.5, 0.0], [float("nan"), 0.0]) is None
-    assert variants.zero_division_nan([0.5, 0.0], [0.5, 0.1]) is None
+    assert zero_division_nan([0.5, 0.0], [float("nan"), 0.0]) is None
+    assert zero_division_nan([0.5, 0.0], [0.5, 0.1]) is None
 
 
 def test_a_costly_variant_is_computed_only_when_the_check_fails() -> None:

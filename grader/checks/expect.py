@@ -281,3 +281,19 @@ def expect_one_of(got: Any, thresholds: list, what: str, hidden: bool = False) -
             "not from a made-up threshold such as 0."
         )
     return value
+
+
+def zero_division_nan(expected: object, got: object) -> np.ndarray | None:
+    """M11: the expected values with nan wherever the learner has nan and 0.0 is expected
+    (a 0/0 left unguarded); None when the learner's result has no nan or another shape."""
+    try:
+        expected_array = np.asarray(expected, dtype=float)
+        got_array = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    if got_array.shape != expected_array.shape:
+        return None
+    unguarded = np.isnan(got_array) & (expected_array == 0.0)
+    if not unguarded.any():
+        return None
+    return np.where(unguarded, np.nan, expected_array)

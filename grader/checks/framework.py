@@ -198,7 +198,11 @@ def _same_value(before: np.ndarray, after: object) -> bool:
 
 
 class Reference(Protocol):
-    """The values the contract expects, computed by the trusted reference solutions."""
+    """The values the contract expects, computed by the trusted reference solutions, and
+    `variants`: what the known wrong implementations return (grader/checks/variants.py's
+    functions by name), which checks get as their `variants` fixture."""
+
+    variants: Any
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any: ...
 

@@ -1,9 +1,12 @@
-"""The expected values: from the reference solutions, or replayed from a recording.
+"""The expected values and the known wrong ones: from the kit's own code, or replayed.
 
 When grading, the reference solutions run here in the grading process (trusted code) and
-never in a learner's worker. A learner's self-check has no solutions: the visible checks'
-expected values were recorded from the solutions when the bundle was released, and are
-replayed. Answer and hidden checks never run there, so nothing of theirs is recorded.
+never in a learner's worker; so do the known wrong variants (grader/checks/variants.py,
+what each misconception returns), which checks get as the `variants` fixture, from the
+reference (`Reference.variants`). A learner's self-check has neither: the visible checks'
+expected values and every variant's value on the same inputs were recorded when the
+bundle was released, and are replayed. Answer and hidden checks never run there, so
+nothing of theirs is recorded.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ import contextlib
 import copy
 import hashlib
 import importlib
+import inspect
 import json
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -91,6 +96,13 @@ class SolutionReference:
     def get(self, module: str, name: str) -> Any:
         return copy.deepcopy(getattr(self.module(module), name))
 
+    @property
+    def variants(self) -> ModuleType:
+        """The known wrong variants' own code (never in a learner's bundle)."""
+        from grader.checks import variants
+
+        return variants
+
 
 def call_key(module: str, function: str, args: tuple, kwargs: dict) -> str:
     """A stable key for one reference call: the hash of its plain-data encoding."""
@@ -100,12 +112,101 @@ def call_key(module: str, function: str, args: tuple, kwargs: dict) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+#: The key part that keeps the variants' recorded calls apart from the reference's.
+VARIANTS = "variants"
+#: In a variants recording: name -> "dict" or "value", what a variant gives when nothing
+#: was recorded for an input ({} or None: "no variant").
+KINDS = "__kinds__"
+
+
+def variant_names(module: ModuleType) -> tuple[str, ...]:
+    """Every public function of a variants module: each one is recorded, none is listed."""
+    return tuple(
+        name
+        for name, value in vars(module).items()
+        if inspect.isfunction(value) and value.__module__ == module.__name__ and name[0] != "_"
+    )
+
+
+def _kind(function: Callable[..., Any]) -> str:
+    returns = inspect.signature(function).return_annotation
+    return "dict" if returns in (dict, "dict") or str(returns).startswith("dict") else "value"
+
+
+class RecordingVariants:
+    """The variants' own code, keeping every value it gives (key -> encoded value)."""
+
+    def __init__(self, inner: ModuleType) -> None:
+        self.inner = inner
+        names = variant_names(inner)
+        self.recorded: dict[str, Any] = {KINDS: {n: _kind(getattr(inner, n)) for n in names}}
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        function = getattr(self.inner, name)
+
+        def record(*args: Any, **kwargs: Any) -> Any:
+            try:  # the key of the inputs as given, before anything could change them
+                key: str | None = call_key(VARIANTS, name, args, kwargs)
+            except (TypeError, ValueError):
+                key = None
+            value = function(*args, **kwargs)
+            if key is not None:
+                with contextlib.suppress(TypeError, ValueError):
+                    self.recorded[key] = encode_value(value)
+            return value
+
+        return record
+
+    def dump(self, path: Path) -> None:
+        _dump(self.recorded, path)
+
+
+class ReplayVariants:
+    """The variants' values from a recording: an input it was not recorded on gets "no
+    variant" ({} or None), so the self-check names a misconception only as grading would."""
+
+    def __init__(self, recording: dict[str, Any]) -> None:
+        self.recording = recording
+
+    @classmethod
+    def load(cls, path: Path) -> ReplayVariants:
+        try:
+            return cls(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):  # no recording: no misconception is named
+            return cls({})
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        kinds = self.recording.get(KINDS, {})
+        if name not in kinds:
+            raise AttributeError(name)
+        empty: Any = {} if kinds[name] == "dict" else None
+
+        def lookup(*args: Any, **kwargs: Any) -> Any:
+            try:
+                key = call_key(VARIANTS, name, args, kwargs)
+            except (TypeError, ValueError):
+                return empty
+            if key not in self.recording:
+                return empty
+            return decode_value(self.recording[key])
+
+        return lookup
+
+
+def _dump(recorded: dict[str, Any], path: Path) -> None:
+    path.write_text(
+        json.dumps(recorded, sort_keys=True, indent=0, allow_nan=False) + "\n", encoding="utf-8"
+    )
+
+
 class RecordingReference:
-    """Answers from the solutions and keeps every answer, to be replayed later."""
+    """Answers from the solutions and keeps every answer, to be replayed later; so do its
+    variants."""
 
     def __init__(self, inner: SolutionReference) -> None:
         self.inner = inner
         self.recorded: dict[str, Any] = {}
+        self.variants = RecordingVariants(inner.variants)
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         value = self.inner.call(module, function, *args, **kwargs)
@@ -117,22 +218,22 @@ class RecordingReference:
         self.recorded[call_key(module, name, (), {})] = encode_value(value)
         return value
 
-    def dump(self, path: Path) -> None:
-        path.write_text(
-            json.dumps(self.recorded, sort_keys=True, indent=0, allow_nan=False) + "\n",
-            encoding="utf-8",
-        )
+    def dump(self, path: Path, variants_path: Path) -> None:
+        _dump(self.recorded, path)
+        self.variants.dump(variants_path)
 
 
 class ReplayReference:
     """Answers from a recording; a call that was not recorded skips its check."""
 
-    def __init__(self, recording: dict[str, Any]) -> None:
+    def __init__(self, recording: dict[str, Any], variants: ReplayVariants) -> None:
         self.recording = recording
+        self.variants = variants
 
     @classmethod
-    def load(cls, path: Path) -> ReplayReference:
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+    def load(cls, path: Path, variants_path: Path) -> ReplayReference:
+        recording = json.loads(path.read_text(encoding="utf-8"))
+        return cls(recording, ReplayVariants.load(variants_path))
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self._lookup(call_key(module, function, args, kwargs))

@@ -182,19 +182,3 @@ def cost_swapped(cm: np.ndarray, cost_fn: float, cost_fp: float) -> float:  # M2
 def lr_bound_variants(bound: float) -> dict:
     """M22: 1/L (half the bound) and L without the 1/4 (a quarter of it)."""
     return {"M22": bound / 2, "M22#no-quarter": bound / 4}
-
-
-def zero_division_nan(expected: object, got: object) -> np.ndarray | None:
-    """M11: the expected values with nan wherever the learner has nan and 0.0 is expected
-    (a 0/0 left unguarded); None when the learner's result has no nan or another shape."""
-    try:
-        expected_array = np.asarray(expected, dtype=float)
-        got_array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    if got_array.shape != expected_array.shape:
-        return None
-    unguarded = np.isnan(got_array) & (expected_array == 0.0)
-    if not unguarded.any():
-        return None
-    return np.where(unguarded, np.nan, expected_array)

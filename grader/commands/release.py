@@ -18,9 +18,14 @@ import yaml
 from grader.authoring.notes import render_chapter_notes
 from grader.checks.catalog import Category
 from grader.checks.reference import RecordingReference, SolutionReference
-from grader.commands.release_variants import VARIANTS_RECORDING, dump_variants, recording_variants
 from grader.paths import EXERCISE_ORDER, EXERCISES, KitPaths
-from grader.pipeline.grade import RECORDING, GradingContext, GradingOptions, grade_submission
+from grader.pipeline.grade import (
+    RECORDING,
+    VARIANTS_RECORDING,
+    GradingContext,
+    GradingOptions,
+    grade_submission,
+)
 from grader.results import Status
 
 ASSETS = Path(__file__).with_name("release_assets")
@@ -32,7 +37,9 @@ WITHHELD = (
     "commands/release_assets",
     "commands/gradescope.py",  # the instructor's autograder: needs solutions/
     "commands/gradescope_assets",
-    "commands/release_variants.py",  # records the variants at release: needs their code
+    # The known wrong variants' code, close to the solutions' own: the bundle replays
+    # what they gave on the visible checks' inputs (visible_variants.json).
+    "checks/variants.py",
 )
 
 
@@ -51,17 +58,14 @@ def write_release(kit: KitPaths, out: Path, notebooks: bool = False) -> list[Pat
     a Jupyter notebook of the same stem instead of a .py (graded the same way)."""
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} exists and is not empty")
-    with recording_variants() as wrong:  # what each known mistake gives on the same inputs
-        recording = _record_visible_expectations(kit)
+    recording = _record_visible_expectations(kit)  # the reference's and the variants' values
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(kit.exercises, out / EXERCISES, ignore=_ignore_caches)
     if notebooks:
         _exercises_as_notebooks(out / EXERCISES)
     package = Path(__file__).resolve().parents[1]
     shutil.copytree(package, out / "grader", ignore=_ignore_withheld(package))
-    shutil.copyfile(ASSETS / "variants.py", out / "grader" / "checks" / "variants.py")
-    recording.dump(out / RECORDING)
-    dump_variants(wrong, out / VARIANTS_RECORDING)
+    recording.dump(out / RECORDING, out / VARIANTS_RECORDING)
     (out / "rubric.yaml").write_text(_visible_rubric(kit), encoding="utf-8")
     shutil.copyfile(ASSETS / "README.md", out / "README.md")
     workflow = out / ".github" / "workflows" / "grade.yml"

@@ -39,6 +39,7 @@ from grader.source_text import SourceDecodeError, read_source
 from grader.tickets import TicketData
 
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
+VARIANTS_RECORDING = "visible_variants.json"  # and its known wrong variants' values
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class GradingContext:
             reference: Reference = SolutionReference(kit.solutions)
             loader = kit.solutions / "tickets.py"
         else:  # a learner bundle: visible checks replay the recorded reference values
-            reference = ReplayReference.load(kit.root / RECORDING)
+            reference = ReplayReference.load(kit.root / RECORDING, kit.root / VARIANTS_RECORDING)
             loader = kit.exercises / "tickets.py"
         warm = WarmWorkers(bootstrap_source(), enabled=options.warm_workers)
         stack = probe.resolve(options.isolation).stack  # IsolationUnavailable: one line

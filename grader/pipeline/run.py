@@ -186,6 +186,11 @@ class CheckPlugin:
         return self._tickets
 
     @pytest.fixture
+    def variants(self) -> Any:
+        """The known wrong variants, live or replayed like the reference."""
+        return self._reference.variants
+
+    @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         return np.random.default_rng(seed_for(self._seed, request.node.name))
 

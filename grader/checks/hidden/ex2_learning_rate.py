@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import variants
 from grader.checks.conditioning import loss_history_atol
 from grader.checks.expect import expect_close, expect_equal, normalized_word
 from grader.checks.hidden import _draw
@@ -43,7 +42,7 @@ def check_hidden_loss_history(learner, reference, rng):
     )
 
 
-def check_hidden_stable_lr_bound(learner, reference, rng):
+def check_hidden_stable_lr_bound(learner, reference, rng, variants):
     """stable_lr_bound on held-out feature matrices."""
     data = _draw.tickets(rng)
     expected = reference.call(MODULE, "stable_lr_bound", data.X)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import variants
-from grader.checks.expect import call_where_zero_division, expect_close, expect_one_of
+from grader.checks.expect import (
+    call_where_zero_division,
+    expect_close,
+    expect_one_of,
+    zero_division_nan,
+)
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.hidden.logistic_scratch import ABOVE_ALL, SEPARATING_P, SEPARATING_Y
@@ -41,7 +45,7 @@ def _draw_case(rng):
     return y, p, [float(p[0]), *thresholds]
 
 
-def check_hidden_sweep_and_best_f1(learner, reference, rng):
+def check_hidden_sweep_and_best_f1(learner, reference, rng, variants):
     """sweep_thresholds and best_f1_threshold on held-out tickets."""
     what = "sweep_thresholds on held-out tickets"
     cases = (*F1_CASES, _draw_case(rng))
@@ -64,7 +68,7 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng):
             what=what,
             variants={
                 "M09": variants.sweep_strict(y, p, thresholds),
-                "M11": lambda expected=expected, got=got: variants.zero_division_nan(expected, got),
+                "M11": lambda expected=expected, got=got: zero_division_nan(expected, got),
                 **answers(reference, learner, MODULE, "sweep_thresholds"),
             },
             fix="A row per threshold in the order given, p >= t, with 0/0 giving 0.",
@@ -82,7 +86,7 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng):
         )
 
 
-def check_hidden_costs(learner, reference, rng):
+def check_hidden_costs(learner, reference, rng, variants):
     """expected_cost and min_cost_threshold with held-out costs."""
     y_draw, p_draw, drawn_thresholds = _draw_case(rng)
     drawn_costs = tuple(float(c) for c in np.round(rng.uniform(1, 200, 2), 1))

@@ -9,8 +9,12 @@ from operator import itemgetter
 
 import numpy as np
 
-from grader.checks import variants
-from grader.checks.expect import call_where_zero_division, expect_close, expect_equal
+from grader.checks.expect import (
+    call_where_zero_division,
+    expect_close,
+    expect_equal,
+    zero_division_nan,
+)
 from grader.checks.hidden import _draw
 from grader.checks.hidden._hardcoded import answers
 from grader.checks.probes import blame_in_module
@@ -41,7 +45,7 @@ def check_hidden_add_intercept_and_predict_proba(learner, reference, rng):
     )
 
 
-def check_hidden_sigmoid(learner, reference, rng):
+def check_hidden_sigmoid(learner, reference, rng, variants):
     """sigmoid on random arrays of several shapes."""
     z = rng.normal(0, 40, size=(int(rng.integers(2, 6)), int(rng.integers(2, 9))))
     expect_close(
@@ -55,7 +59,7 @@ def check_hidden_sigmoid(learner, reference, rng):
     )
 
 
-def check_hidden_log_loss(learner, reference, rng):
+def check_hidden_log_loss(learner, reference, rng, variants):
     """log_loss on held-out labels and probabilities, with a custom eps."""
     n = int(rng.integers(5, 300))
     y = _draw.labels(rng, n)
@@ -81,7 +85,7 @@ def check_hidden_log_loss(learner, reference, rng):
     )
 
 
-def check_hidden_gradient(learner, reference, rng):
+def check_hidden_gradient(learner, reference, rng, variants):
     """gradient, with and without l2, on held-out tickets."""
     data = _draw.tickets(rng)
     w = rng.normal(0, 0.5, data.X.shape[1])
@@ -142,7 +146,7 @@ def _confusion_cases(rng) -> list[tuple[np.ndarray, np.ndarray, float]]:
     return cases
 
 
-def check_hidden_confusion_and_rates(learner, reference, rng):
+def check_hidden_confusion_and_rates(learner, reference, rng, variants):
     """confusion matrix, precision, recall and F1 with ties, edge thresholds and 0/0."""
     rates = "precision_recall_f1 on held-out confusion matrices (some with 0/0)"
     rates_fix = "Guard every division; F1 is the harmonic mean."
@@ -185,7 +189,7 @@ def check_hidden_confusion_and_rates(learner, reference, rng):
             what=rates,
             variants={
                 "M12": variants.f1_arithmetic(cm),
-                "M11": variants.zero_division_nan(expected, got) if right_before else None,
+                "M11": zero_division_nan(expected, got) if right_before else None,
                 **answers(reference, learner, MODULE, "precision_recall_f1"),
             },
             fix=rates_fix,
@@ -205,7 +209,7 @@ def _roc_case(rng) -> tuple[np.ndarray, np.ndarray, list[float]]:
     return y, p, thresholds
 
 
-def check_hidden_roc(learner, reference, rng):
+def check_hidden_roc(learner, reference, rng, variants):
     """roc_points and roc_auc on imbalanced held-out tickets with many ties."""
     y, p, thresholds = _roc_case(rng)
     expected = reference.call(MODULE, "roc_points", y, p, thresholds)
@@ -240,7 +244,7 @@ def check_hidden_roc(learner, reference, rng):
             got,
             expected,
             what=what,
-            variants={"M11": variants.zero_division_nan(expected, got)},
+            variants={"M11": zero_division_nan(expected, got)},
             fix=fix,
         )
     expect_close(
@@ -275,13 +279,13 @@ def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
     return cases
 
 
-def check_hidden_calibration(learner, reference, rng):
+def check_hidden_calibration(learner, reference, rng, variants):
     """reliability_bins and ECE with random bin counts, edge probabilities, 0 and 1."""
     for y, p, n_bins in _calibration_cases(rng):
-        _compare_calibration(learner, reference, y, p, n_bins)
+        _compare_calibration(learner, reference, y, p, n_bins, variants)
 
 
-def _compare_calibration(learner, reference, y, p, n_bins) -> None:
+def _compare_calibration(learner, reference, y, p, n_bins, variants) -> None:
     expected = reference.call(MODULE, "reliability_bins", y, p, n_bins=n_bins)
     got = learner.call(MODULE, "reliability_bins", y, p, n_bins=n_bins)
     wrong = variants.reliability_variants(y, p, n_bins)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks import variants
 from grader.checks.conditioning import loss_history_atol, reference_weights
 from grader.checks.expect import as_array, expect_close, expect_equal, normalized_word
 from grader.checks.framework import CheckFailure
@@ -85,7 +84,7 @@ def check_classify_run(learner, reference):
         )
 
 
-def check_stable_lr_bound(learner, reference, tickets):
+def check_stable_lr_bound(learner, reference, tickets, variants):
     """stable_lr_bound is 2 / L with L = lambda_max(X^T X) / (4 n): about 0.228 here."""
     X = tickets.eight_X
     expected = reference.call(MODULE, "stable_lr_bound", X)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from grader.chapter import COST_FN, COST_FP
-from grader.checks import variants
 from grader.checks.expect import as_number, expect_close, expect_one_of
 from grader.checks.framework import CheckFailure
 from grader.checks.probes import blame_in_module
@@ -21,7 +20,7 @@ def _queue_probabilities(reference, tickets) -> tuple[np.ndarray, np.ndarray]:
     return tickets.queue_y, np.round(np.asarray(p), 2)  # rounded: some p land on thresholds
 
 
-def check_sweep_thresholds(learner, reference, tickets):
+def check_sweep_thresholds(learner, reference, tickets, variants):
     """sweep_thresholds gives (t, precision, recall, f1) per threshold, in order."""
     y, p = _queue_probabilities(reference, tickets)
     expect_close(
@@ -34,7 +33,7 @@ def check_sweep_thresholds(learner, reference, tickets):
     )
 
 
-def check_best_f1_threshold(learner, reference, tickets):
+def check_best_f1_threshold(learner, reference, tickets, variants):
     """best_f1_threshold picks the highest F1, the first threshold on a tie."""
     y, p = _queue_probabilities(reference, tickets)
     got = learner.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS)
@@ -70,7 +69,7 @@ def check_best_f1_threshold(learner, reference, tickets):
         )
 
 
-def check_expected_cost(learner, reference, tickets):
+def check_expected_cost(learner, reference, tickets, variants):
     """expected_cost is FN * cost_fn + FP * cost_fp."""
     y, p = _queue_probabilities(reference, tickets)
     t = COST_T
@@ -88,7 +87,7 @@ def check_expected_cost(learner, reference, tickets):
         )
 
 
-def check_min_cost_threshold(learner, reference, tickets):
+def check_min_cost_threshold(learner, reference, tickets, variants):
     """min_cost_threshold returns (t, cost) with the lowest cost, the first on a tie."""
     y, p = _queue_probabilities(reference, tickets)
     expect_close(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from grader.chapter import CHAPTER_EPOCHS, CHAPTER_LR
-from grader.checks import variants
 from grader.checks.expect import (
     as_array,
     call_where_zero_division,
@@ -13,6 +12,7 @@ from grader.checks.expect import (
     expect_close,
     expect_equal,
     show,
+    zero_division_nan,
 )
 from grader.checks.framework import CheckFailure, CheckSkipped, FailureKind, StudentCodeError
 from grader.checks.probes import blame_in_module
@@ -105,7 +105,7 @@ def check_add_intercept(learner, reference, tickets):
     )
 
 
-def check_sigmoid_values(learner, reference):
+def check_sigmoid_values(learner, reference, variants):
     """sigmoid matches 1 / (1 + exp(-z)) within 1e-9 on a grid of z."""
     z = np.array([-30.0, -3.5, -0.5, 0.25, 2.5, 30.0])
     got = learner.call(MODULE, "sigmoid", z)
@@ -185,7 +185,7 @@ def check_sigmoid_shapes(learner, reference):
             )
 
 
-def check_log_loss_values(learner, reference, tickets):
+def check_log_loss_values(learner, reference, tickets, variants):
     """log_loss is the mean binary cross-entropy."""
     y, p = tickets.eight_y, LOG_LOSS_P
     expect_close(
@@ -219,7 +219,7 @@ def check_log_loss_clipping(learner, reference):
     )
 
 
-def check_gradient_values(learner, reference, tickets):
+def check_gradient_values(learner, reference, tickets, variants):
     """gradient is (1/n) X^T (sigmoid(Xw) - y) on the eight tickets."""
     X, y = tickets.eight_X, tickets.eight_y
     w = GRADIENT_W
@@ -232,7 +232,7 @@ def check_gradient_values(learner, reference, tickets):
     )
 
 
-def check_gradient_l2(learner, reference, tickets):
+def check_gradient_l2(learner, reference, tickets, variants):
     """gradient adds l2 * w for every weight but the intercept."""
     X, y = tickets.eight_X, tickets.eight_y
     w, l2 = GRADIENT_L2_W, GRADIENT_L2
@@ -294,7 +294,7 @@ def check_predict_proba(learner, reference, tickets):
     )
 
 
-def check_threshold_is_inclusive(learner, reference):
+def check_threshold_is_inclusive(learner, reference, variants):
     """predict_with_threshold predicts 1 where p >= t, as ints."""
     p = np.array([0.2, 0.5, 0.50001, 0.49999, 0.75, 0.5])
     got = learner.call(MODULE, "predict_with_threshold", p, 0.5)
@@ -311,7 +311,7 @@ def check_threshold_is_inclusive(learner, reference):
         )
 
 
-def check_confusion_matrix_layout(learner, reference, tickets):
+def check_confusion_matrix_layout(learner, reference, tickets, variants):
     """confusion_matrix_at_threshold returns [[TN, FP], [FN, TP]]."""
     y, p, t = tickets.eight_y, CONFUSION_P, CONFUSION_T
     got = learner.call(MODULE, "confusion_matrix_at_threshold", y, p, t)
@@ -348,7 +348,7 @@ def check_confusion_matrix_layout(learner, reference, tickets):
         )
 
 
-def check_precision_recall_f1(learner, reference):
+def check_precision_recall_f1(learner, reference, variants):
     """precision_recall_f1 reads the cells right and takes the harmonic mean."""
     cm = PRF_CM
     expect_close(
@@ -392,12 +392,12 @@ def check_precision_recall_f1_zero_division(learner, reference):
             values,
             expected,
             what=what,
-            variants={"M11": variants.zero_division_nan(expected, values) if right else None},
+            variants={"M11": zero_division_nan(expected, values) if right else None},
             fix=fix,
         )
 
 
-def check_roc_points(learner, reference, tickets):
+def check_roc_points(learner, reference, tickets, variants):
     """roc_points gives (FPR, TPR) per threshold, in the thresholds' order."""
     y, p, thresholds = tickets.eight_y, ROC_P, ROC_THRESHOLDS
     expected = reference.call(MODULE, "roc_points", y, p, thresholds)
@@ -433,12 +433,12 @@ def check_roc_points(learner, reference, tickets):
             got,
             expected,
             what=what,
-            variants={"M11": variants.zero_division_nan(expected, as_array(got, what))},
+            variants={"M11": zero_division_nan(expected, as_array(got, what))},
             fix=fix,
         )
 
 
-def check_roc_auc_with_ties(learner, reference):
+def check_roc_auc_with_ties(learner, reference, variants):
     """roc_auc equals roc_auc_score, a tie counting one half."""
     y, p = AUC_Y, AUC_P
     expect_close(
@@ -484,7 +484,7 @@ def check_roc_auc_one_class(learner, reference):
     )
 
 
-def check_reliability_bins_edges(learner, reference):
+def check_reliability_bins_edges(learner, reference, variants):
     """reliability_bins matches calibration_curve, edge probabilities in the lower bin."""
     y, p = BINS_Y, BINS_P
     expected = reference.call(MODULE, "reliability_bins", y, p, n_bins=5)
@@ -502,7 +502,7 @@ def check_reliability_bins_edges(learner, reference):
         )
 
 
-def check_expected_calibration_error(learner, reference):
+def check_expected_calibration_error(learner, reference, variants):
     """expected_calibration_error weights each bin's gap by its share of tickets."""
     y, p = ECE_Y, ECE_P
     bins = variants.reliability_variants(y, p, 4)
