@@ -38,7 +38,7 @@ class CauseKind(str, Enum):
     """Why a check was SKIPPED (could not judge the learner's answer): said once, where it is."""
 
     NOT_WRITTEN = "not-written"  # the learner's function still raises NotImplementedError
-    BROKEN_FILE = "broken-file"  # the learner's file does not parse or import
+    BROKEN_FILE = "broken-file"  # the learner's file is missing, or does not parse or import
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,18 @@ class ExpectedWitness:
     def get(self, module: str, name: str) -> Any:
         return self._note(self.inner.get(module, name))
 
+    @property
+    def variants(self) -> Any:
+        """The known wrong variants, whose values on held-out data must stay hidden too."""
+        witness = self
+
+        class Noted:
+            def __getattr__(self, name: str) -> Any:
+                function = getattr(witness.inner.variants, name)
+                return lambda *args, **kwargs: witness._note(function(*args, **kwargs))
+
+        return Noted()
+
 
 def _numbers(value: Any) -> list[float]:
     if isinstance(value, dict):

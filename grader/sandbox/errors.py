@@ -52,8 +52,8 @@ class FailureKind(str, Enum):
 
     @property
     def breaks_file(self) -> bool:
-        """The file itself cannot be used (it does not parse or import): every check that
-        needs it is skipped, under one note."""
+        """The file itself cannot be used (missing, or it does not parse or import): every
+        check that needs it is skipped, under one note."""
         return self in _BREAKING_THE_FILE
 
     @property
@@ -65,7 +65,9 @@ class FailureKind(str, Enum):
 _SEEN_BY_GRADER_ONLY = frozenset({FailureKind.TIMEOUT, FailureKind.CRASHED, FailureKind.CPU_LIMIT})
 _TAINTING = frozenset({FailureKind.MEMORY, FailureKind.FILE_SIZE, FailureKind.PROTOCOL})
 _EXHAUSTING = frozenset({FailureKind.TIMEOUT, FailureKind.CPU_LIMIT, FailureKind.MEMORY})
-_BREAKING_THE_FILE = frozenset({FailureKind.SYNTAX_ERROR, FailureKind.IMPORT_ERROR})
+_BREAKING_THE_FILE = frozenset(
+    {FailureKind.MISSING_MODULE, FailureKind.SYNTAX_ERROR, FailureKind.IMPORT_ERROR}
+)
 _IN_SHORT = {
     FailureKind.MISSING_MODULE: "is in a file your submission does not have",
     FailureKind.SYNTAX_ERROR: "is in a file with a syntax error",

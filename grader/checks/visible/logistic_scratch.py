@@ -47,9 +47,8 @@ ECE_P = np.array([0.05, 0.1, 0.15, 0.1, 0.05, 0.1, 0.9, 0.7, 0.5, 0.45])
 def check_scratch_imports_numpy_only(learner, reference):
     """logistic_scratch.py imports only NumPy and the standard library."""
     if learner.source(MODULE) is None:
-        raise CheckFailure(
-            f"{MODULE}.py is missing from the submission (or cannot be read as Python source)."
-        )
+        missing = f"{MODULE}.py is missing from the submission"
+        raise CheckSkipped(f"{missing}.", Cause(CauseKind.BROKEN_FILE, MODULE, detail=missing))
     try:
         forbidden = third_party_imports(learner.submission_dir, MODULE, ALLOWED_THIRD_PARTY)
     except UnreadableSource as error:  # Python cannot read it either: not judgeable
