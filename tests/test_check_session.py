@@ -67,3 +67,30 @@ def test_a_grader_bug_midway_does_not_spoil_the_next_submission(
     assert again.grader_errors == ()
     assert {item.outcome.status for item in again.checks} == {Status.PASSED}
     assert run.CheckSession.for_categories((Category.VISIBLE,)) is not session  # made anew
+
+
+def test_a_failed_check_costs_pytest_no_source_reading(
+    kit: KitPaths, tmp_path: Path, monkeypatch
+) -> None:
+    # The outcome comes from the exception itself; pytest's long failure report (the
+    # check's source, statement by statement: 0.05-0.1 s a failure) is read by no one.
+    from _pytest._code.code import TracebackEntry
+
+    read: list[str] = []
+    original = TracebackEntry.getsource
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(str(self.path))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TracebackEntry, "getsource", counting)
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=3)
+    context = GradingContext.build(options)
+    sample = Sample.read(FIXTURES / "mistake-strict-threshold")
+    buggy = compose_sample(sample, kit.solutions, tmp_path / "buggy")
+
+    wrong = grade_submission(buggy, context)
+
+    failed = [item.outcome for item in wrong.checks if item.outcome.status is Status.FAILED]
+    assert failed and all(outcome.message for outcome in failed)
+    assert read == []

@@ -306,6 +306,11 @@ class CheckSession:
         self.plugin = CheckPlugin(_Unset(), _Unset(), _Unset(), {}, 0)  # type: ignore[arg-type]
         with _quiet():
             self.config = _prepareconfig([*paths, *PYTEST_ARGS], [self.plugin])
+            # A failed check's outcome comes from its exception (CheckPlugin); pytest's
+            # report of it is read by no one. "native" is Python's own traceback text;
+            # pytest's default reads and parses each frame's source (0.05 s a failure).
+            # (--tb belongs to the terminal plugin, which is off: set the option itself.)
+            self.config.option.tbstyle = "native"
             self.session = pytest.Session.from_config(self.config)
             self.config._do_configure()
             self.config.hook.pytest_sessionstart(session=self.session)
