@@ -4,6 +4,7 @@ submission's checks run in it, with nothing of one submission left in the next."
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,35 @@ def test_a_failed_check_costs_pytest_no_source_reading(
     failed = [item.outcome for item in wrong.checks if item.outcome.status is Status.FAILED]
     assert failed and all(outcome.message for outcome in failed)
     assert read == []
+
+
+def test_in_a_batch_the_workers_clean_up_overlaps_what_comes_next(
+    kit: KitPaths, tmp_path: Path, monkeypatch
+) -> None:
+    from grader.sandbox import _process
+
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=3)
+    context = GradingContext.build(options)
+    correct = tmp_path / "correct"
+    shutil.copytree(kit.solutions, correct, ignore=shutil.ignore_patterns("__pycache__"))
+    order: list[str] = []
+    release = threading.Event()
+    wait_dead = _process.wait_dead
+
+    def waiting(pids: set[int], timeout_s: float = 5.0) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            release.wait(60)  # a guard against a hang, not a measurement
+        order.append("worker dead")
+        wait_dead(pids, timeout_s)
+
+    monkeypatch.setattr(_process, "wait_dead", waiting)
+    with run.closing_in_background():
+        result = grade_submission(correct, context)
+        order.append("graded")  # while the worker's clean-up still waits
+        release.set()
+    order.append("left")  # leaving waited for it
+
+    assert order == ["graded", "worker dead", "left"]
+    assert {item.outcome.status for item in result.checks} == {Status.PASSED}
+    grade_submission(correct, context)  # outside: closed before it returns
+    assert order[-1] == "worker dead"
