@@ -3,7 +3,10 @@ submission's checks run in it, with nothing of one submission left in the next."
 
 from __future__ import annotations
 
+import ast
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -127,3 +130,26 @@ def test_in_a_batch_the_workers_clean_up_overlaps_what_comes_next(
     assert {item.outcome.status for item in result.checks} == {Status.PASSED}
     grade_submission(correct, context)  # outside: closed before it returns
     assert order[-1] == "worker dead"
+
+
+def test_a_grading_process_computes_the_reference_on_one_thread(kit: KitPaths, tmp_path: Path):
+    # Its libraries' thread pools, those loaded with the reference's imports included: the
+    # batch already runs one grading process per core.
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from grader.pipeline import batch\n"
+        "from grader.pipeline.grade import GradingOptions\n"
+        "options = GradingOptions(kit_root=Path(sys.argv[1]), warm_workers=False)\n"
+        "batch._init_process(options, sys.argv[2])\n"
+        "import scipy.optimize, sklearn.linear_model\n"  # waits for the preload's imports
+        "from threadpoolctl import threadpool_info\n"
+        "print(sorted({(p['internal_api'], p['num_threads']) for p in threadpool_info()}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(kit.root), str(tmp_path)],
+        capture_output=True, text=True, check=True, cwd=kit.root,
+    )  # fmt: skip
+    pools = ast.literal_eval(done.stdout.strip())
+    assert {"openblas", "openmp"} <= {api for api, _ in pools}
+    assert {threads for _, threads in pools} == {1}, pools

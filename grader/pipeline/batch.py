@@ -192,7 +192,12 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
     os.environ["TMPDIR"] = scratch
     tempfile.tempdir = scratch
     # One BLAS thread per grading process: the pool already uses every core, and
-    # oversubscribed BLAS threads slow the small reference computations down.
+    # oversubscribed BLAS threads slow the small reference computations down. The
+    # variables, for the libraries loaded later (SciPy's OpenBLAS and scikit-learn's
+    # OpenMP come with the reference's imports, below: threadpool_limits cannot reach
+    # them, and their idle threads spun on the other grading process's core).
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
