@@ -43,7 +43,6 @@ from grader.instructor.stored import (
     read_automatic,
     write_automatic,
 )
-from grader.paths import EXERCISE_FILES
 from grader.pipeline.grade import (
     GradingContext,
     GradingOptions,
@@ -51,7 +50,7 @@ from grader.pipeline.grade import (
     apply_adjustments,
     grade_automatic,
 )
-from grader.pipeline.load import load_submission, submission_name
+from grader.pipeline.load import submission_name
 from grader.pipeline.members import find_submissions
 from grader.pipeline.run import closing_in_background
 from grader.render import write_submission_reports
@@ -210,23 +209,14 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
     _process_context.warm.zygote()
 
 
-def _copy_code(source: Path, folder: Path) -> None:
-    """Keep the graded exercise files (and notebooks) in OUT/NAME/code/ for the
-    similarity search of later runs; learner code is read here, never run."""
+def _code_folder(folder: Path) -> Path:
+    """OUT/NAME/code/, emptied: grading keeps the graded exercise files (and notebooks)
+    there, from the copy it loads, for the similarity search of later runs. An
+    unreadable submission leaves it empty."""
     target = folder / CODE
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    try:
-        loaded = load_submission(source, None, set(EXERCISE_FILES))
-    except Exception:  # an unreadable submission has no code to keep
-        return
-    try:
-        for path in sorted(loaded.workdir.iterdir()):
-            stem_known = path.with_suffix(".py").name in EXERCISE_FILES
-            if path.is_file() and stem_known and path.suffix in (".py", ".ipynb"):
-                shutil.copyfile(path, target / path.name)
-    finally:
-        loaded.close()
+    return target
 
 
 def _grade_and_write(item: BatchItem, out: Path, digest: str) -> BatchOutcome:
@@ -244,10 +234,10 @@ def _grade_and_write_now(
     try:
         context = _process_context
         assert context is not None, "the pool's initializer builds the context"
-        automatic = grade_automatic(item.source, context, name=item.name)
+        code = _code_folder(folder)
+        automatic = grade_automatic(item.source, context, name=item.name, keep_code=code)
         automatic = dataclasses.replace(automatic, input_hash=digest)
         result = apply_adjustments(automatic, context)
-        _copy_code(item.source, folder)
         write_automatic(automatic, folder)
         write_submission_reports(result, folder)  # results.json last: it marks "graded"
         return BatchOutcome(item, GradebookRow.from_result(result), time.perf_counter() - started)
