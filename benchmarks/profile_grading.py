@@ -215,9 +215,9 @@ def measure(
 ) -> tuple[dict[str, Any], cProfile.Profile | None]:
     """Grade one submission of `kind` in a warm grading process: the figures (as printed
     by --json) and, if `profile`, the cProfile of one more grading."""
-    from threadpoolctl import threadpool_limits
+    from grader.pipeline.batch import one_thread_each
 
-    threadpool_limits(1)  # as batch._init_process does
+    one_thread_each()  # as batch._init_process does
     scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))
     profiler = None
     try:

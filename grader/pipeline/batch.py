@@ -182,6 +182,19 @@ def stored_hash(folder: Path) -> str:
 _process_context: GradingContext | None = None
 
 
+def one_thread_each() -> None:
+    """One thread for each numerical library of this grading process: the pool already
+    uses every core, and oversubscribed BLAS threads slow the small reference
+    computations down (and their idle threads spin on another grading process's core)."""
+    # The variables reach the libraries loaded later: SciPy's OpenBLAS and scikit-learn's
+    # OpenMP come with the reference's imports, where threadpool_limits cannot reach.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def _init_process(options: GradingOptions, scratch: str) -> None:
     global _process_context
     # The parent handles Ctrl-C for the whole batch (the terminal sends it to us too).
@@ -190,16 +203,7 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
     # removes whatever happens (a killed process cannot clean up after itself).
     os.environ["TMPDIR"] = scratch
     tempfile.tempdir = scratch
-    # One BLAS thread per grading process: the pool already uses every core, and
-    # oversubscribed BLAS threads slow the small reference computations down. The
-    # variables, for the libraries loaded later (SciPy's OpenBLAS and scikit-learn's
-    # OpenMP come with the reference's imports, below: threadpool_limits cannot reach
-    # them, and their idle threads spun on the other grading process's core).
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[variable] = "1"
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
+    one_thread_each()
     _process_context = GradingContext.build(options)
     # The reference's imports (scikit-learn, 1 s) in a thread while the zygote starts (1 s,
     # its own process): both ready before the first submission, not one after the other
