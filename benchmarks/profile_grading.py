@@ -63,6 +63,39 @@ process), a hanging submission 11.4 s (one time limit; dependants fail at once).
 is left: the checks' own work (generating held-out data, comparing arrays: about
 0.06 s), worker start and close (0.04 s), round trips; and per grading process the
 zygote's start and the reference's imports, now overlapped at the process's start.
+
+Third round (the targets still open: overhead and throughput). The wall times above
+depend on the load; the grading process's CPU time per submission does much less, so it
+is the yardstick here (a class of 11 distinct submissions graded by batch's own
+_grade_and_write in one warm process, process_time): 0.24-0.28 s before, 0.15-0.17 s
+after, beside 0.29 s of learner code. What paid:
+- the thread limit of a grading process: threadpool_limits(1) ran before the reference
+  imported scikit-learn, so SciPy's OpenBLAS and scikit-learn's OpenMP kept two threads
+  each; the reference's L-BFGS fit (ex6) spun its second thread on the other grading
+  process's core. The variables are now set before those imports: the reference's CPU
+  time fell from 0.08 to 0.02 s a submission (batch.one_thread_each);
+- pytest's report of a failed check, which nobody reads, in the native style: the
+  default parsed each frame's source, 0.05-0.1 s a failure (a buggy submission's
+  pytest machinery 0.068 -> 0.032 s);
+- in a batch the worker's tree is killed as its checks end and the rest of its close
+  (waiting for it to die, 1 ms polls; reaping; the cgroup; its files: 0.02-0.03 s) runs
+  in a thread while the reports are written (run.closing_in_background);
+- OUT/NAME/code/ copied from the copy grading loads, not from a second load (0.01 s);
+- the reference cache keyed by the arguments' bytes, not their JSON encoding (6 -> 3 ms).
+Measured and not kept: disabling the pytest plugins no check uses (hypothesis, unittest,
+tmpdir, setuponly, setupplan, subtests, legacypath, doctest, junitxml, pastebin: each
+within 2 ms, noise; capture cannot go: nothing is collected without it); making the
+check session in a thread while the zygote starts (a cold grade 2.7 s either way: it
+shares the GIL with the reference's imports). Not tried: sending several calls of a check
+at once (164 round trips cost 0.04 s beyond learner code; a change to every check);
+CPU-time limits and niced workers for hanging code: the hanging fixture spins, so its
+limit is CPU time either way, and with one grading process per core a hang takes one
+core while the other lanes go on (11 submissions finished during one); priorities would
+move that CPU time, not remove it. What is left per correct submission (CPU): pytest's
+per-check machinery 0.03 s, the checks' own work 0.04 s, the reference 0.02 s, the
+reports 0.02 s and automatic.json 0.007 s, the worker's close 0.009 s (in its thread),
+round trips 0.009 s, load, scores and figures 0.01 s; and in wall time,
+waiting for the worker to be ready (its fork and namespaces, 0.02 s) and pipe latency.
 """
 
 from __future__ import annotations
