@@ -63,6 +63,43 @@ process), a hanging submission 11.4 s (one time limit; dependants fail at once).
 is left: the checks' own work (generating held-out data, comparing arrays: about
 0.06 s), worker start and close (0.04 s), round trips; and per grading process the
 zygote's start and the reference's imports, now overlapped at the process's start.
+
+Third round (the targets still open: overhead and throughput). The wall times above
+depend on the load; the grading process's CPU time per submission does much less, so it
+is the yardstick here (a class of 11 distinct submissions graded by batch's own
+_grade_and_write in one warm process, process_time): 0.24-0.28 s before, 0.15-0.17 s
+after, beside 0.29 s of learner code. What paid:
+- the thread limit of a grading process: threadpool_limits(1) ran before the reference
+  imported scikit-learn, so SciPy's OpenBLAS and scikit-learn's OpenMP kept two threads
+  each; the reference's L-BFGS fit (ex6) spun its second thread on the other grading
+  process's core. The variables are now set before those imports: the reference's CPU
+  time fell from 0.08 to 0.02 s a submission (batch.one_thread_each);
+- pytest's report of a failed check, which nobody reads, in the native style: the
+  default parsed each frame's source, 0.05-0.1 s a failure (a buggy submission's
+  pytest machinery 0.068 -> 0.032 s);
+- in a batch the worker's tree is killed as its checks end and the rest of its close
+  (waiting for it to die, 1 ms polls; reaping; the cgroup; its files: 0.02-0.03 s) runs
+  in a thread while the reports are written (run.closing_in_background);
+- OUT/NAME/code/ copied from the copy grading loads, not from a second load (0.01 s);
+- the reference cache keyed by the arguments' bytes, not their JSON encoding (6 -> 3 ms).
+Measured and not kept: disabling the pytest plugins no check uses (hypothesis, unittest,
+tmpdir, setuponly, setupplan, subtests, legacypath, doctest, junitxml, pastebin: each
+within 2 ms, noise; capture cannot go: nothing is collected without it); making the
+check session in a thread while the zygote starts (a cold grade 2.7 s either way: it
+shares the GIL with the reference's imports); gc.freeze() in the zygote after its
+imports, so that the workers' collections copy fewer shared pages (0.505 -> 0.521 s a
+grading, noise). Not tried: sending several calls of a check
+at once (164 round trips cost 0.04 s beyond learner code; a change to every check);
+CPU-time limits and niced workers for hanging code: the hanging fixture spins, so its
+limit costs a core's time either way, and with one grading process per core a hang takes
+one core while the other lane goes on (18 to 19 submissions finished during each hang of
+the class of 100); priorities would move that CPU time, not remove it. What is left per correct submission (CPU): pytest's
+per-check machinery 0.03 s, the checks' own work 0.04 s, the reference 0.02 s, the
+reports 0.02 s and automatic.json 0.007 s, the worker's close 0.009 s (in its thread),
+round trips 0.009 s, load, scores and figures 0.01 s; and in wall time,
+waiting for the worker to be ready and its teardown: from the spawn request to its
+"ready", 30 ms with namespaces and 25 ms without (the zygote's three forks of a 100 MB
+process, then the worker's set-up); its close 14-18 ms (load average 3); and pipe latency.
 """
 
 from __future__ import annotations
@@ -215,9 +252,9 @@ def measure(
 ) -> tuple[dict[str, Any], cProfile.Profile | None]:
     """Grade one submission of `kind` in a warm grading process: the figures (as printed
     by --json) and, if `profile`, the cProfile of one more grading."""
-    from threadpoolctl import threadpool_limits
+    from grader.pipeline.batch import one_thread_each
 
-    threadpool_limits(1)  # as batch._init_process does
+    one_thread_each()  # as batch._init_process does
     scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))
     profiler = None
     try:
@@ -236,19 +273,22 @@ def measure(
         first_s = time.perf_counter() - started
 
         timers = Timers()
-        walls, learner, durations = [], [], []
+        walls, cpus, learner, durations = [], [], [], []
         with instrumented(timers):
             for index in range(repeat):
-                started = time.perf_counter()
-                result = grade_submission(submission, context)
+                started, cpu = time.perf_counter(), time.process_time()
+                # Its own name, so its own seed, as in a class: the hidden checks' data
+                # differ, and the reference cannot answer them from its cache.
+                result = grade_submission(submission, context, name=f"learner-{index}")
                 _write_reports(result, scratch / "out" / f"run-{index}")
                 walls.append(time.perf_counter() - started)
+                cpus.append(time.process_time() - cpu)
                 learner.append(result.learner_time_s)
                 durations.append(result.duration_s)
         if profile:  # one more, outside the timed ones (cProfile slows it down)
             profiler = cProfile.Profile()
             profiler.enable()
-            result = grade_submission(submission, context)
+            result = grade_submission(submission, context, name="learner-profiled")
             _write_reports(result, scratch / "out" / "profiled")
             profiler.disable()
         context.warm.close()
@@ -272,6 +312,9 @@ def measure(
         "zygote_start_s": zygote_s,
         "first_submission_s": first_s,
         "per_submission_s": wall,
+        # The grading process's own CPU time (every thread), the timers' included: less
+        # sensitive to other load on the machine than the wall time.
+        "grader_cpu_s": sum(cpus) / n,
         "grade_submission_s": sum(durations) / n,
         "learner_s": learner_s,
         "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
@@ -361,6 +404,7 @@ def _table(f: dict) -> None:
     print(f"  first submission, with reports        {f['first_submission_s']:6.2f} s")
     print(f"  each later one, with reports          {f['per_submission_s']:6.2f} s")
     print(f"    of which inside learner code        {f['learner_s']:6.2f} s")
+    print(f"    the grading process's CPU time      {f['grader_cpu_s']:6.2f} s")
     if f["overhead_pct"] is not None:
         print(f"    grader overhead                     {f['overhead_pct']:6.0f} % (target 25 %)")
     print("  phases (inclusive, per submission)     time    calls")

@@ -3,7 +3,11 @@ submission's checks run in it, with nothing of one submission left in the next."
 
 from __future__ import annotations
 
+import ast
 import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -71,3 +75,85 @@ def test_a_grader_bug_midway_does_not_spoil_the_next_submission(
     assert again.grader_errors == ()
     assert {item.outcome.status for item in again.checks} == {Status.PASSED}
     assert run.CheckSession.for_categories((Category.VISIBLE,)) is not session  # made anew
+
+
+def test_a_failed_check_costs_pytest_no_source_reading(
+    kit: KitPaths, tmp_path: Path, monkeypatch
+) -> None:
+    # The outcome comes from the exception itself; pytest's long failure report (the
+    # check's source, statement by statement: 0.05-0.1 s a failure) is read by no one.
+    from _pytest._code.code import TracebackEntry
+
+    read: list[str] = []
+    original = TracebackEntry.getsource
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(str(self.path))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TracebackEntry, "getsource", counting)
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=3)
+    context = GradingContext.build(options)
+    sample = Sample.read(FIXTURES / "mistake-strict-threshold")
+    buggy = compose_sample(sample, kit.solutions, tmp_path / "buggy")
+
+    wrong = grade_submission(buggy, context)
+
+    failed = [item.outcome for item in wrong.checks if item.outcome.status is Status.FAILED]
+    assert failed and all(outcome.message for outcome in failed)
+    assert read == []
+
+
+def test_in_a_batch_the_workers_clean_up_overlaps_what_comes_next(
+    kit: KitPaths, tmp_path: Path, monkeypatch
+) -> None:
+    from grader.sandbox import _process
+
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=3)
+    context = GradingContext.build(options)
+    correct = tmp_path / "correct"
+    shutil.copytree(kit.solutions, correct, ignore=shutil.ignore_patterns("__pycache__"))
+    order: list[str] = []
+    release = threading.Event()
+    wait_dead = _process.wait_dead
+
+    def waiting(pids: set[int], timeout_s: float = 5.0) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            release.wait(60)  # a guard against a hang, not a measurement
+        order.append("worker dead")
+        wait_dead(pids, timeout_s)
+
+    monkeypatch.setattr(_process, "wait_dead", waiting)
+    with run.closing_in_background():
+        result = grade_submission(correct, context)
+        order.append("graded")  # while the worker's clean-up still waits
+        release.set()
+    order.append("left")  # leaving waited for it
+
+    assert order == ["graded", "worker dead", "left"]
+    assert {item.outcome.status for item in result.checks} == {Status.PASSED}
+    grade_submission(correct, context)  # outside: closed before it returns
+    assert order[-1] == "worker dead"
+
+
+def test_a_grading_process_computes_the_reference_on_one_thread(kit: KitPaths, tmp_path: Path):
+    # Its libraries' thread pools, those loaded with the reference's imports included: the
+    # batch already runs one grading process per core.
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from grader.pipeline import batch\n"
+        "from grader.pipeline.grade import GradingOptions\n"
+        "options = GradingOptions(kit_root=Path(sys.argv[1]), warm_workers=False)\n"
+        "batch._init_process(options, sys.argv[2])\n"
+        "import scipy.optimize, sklearn.linear_model\n"  # waits for the preload's imports
+        "from threadpoolctl import threadpool_info\n"
+        "print(sorted({(p['internal_api'], p['num_threads']) for p in threadpool_info()}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(kit.root), str(tmp_path)],
+        capture_output=True, text=True, check=True, cwd=kit.root,
+    )  # fmt: skip
+    pools = ast.literal_eval(done.stdout.strip())
+    assert {"openblas", "openmp"} <= {api for api, _ in pools}
+    assert {threads for _, threads in pools} == {1}, pools

@@ -758,3 +758,37 @@ def test_a_class_of_copies_keeps_only_the_top_pairs(kit, tmp_path, monkeypatch) 
     ]
     assert all(p.similarity == 1.0 and p.fragments for p in pairs)
     assert len(calls) <= 4 * len(similarity.EXERCISE_ORDER)  # 15 pairs are similar
+
+
+def test_a_batch_keeps_the_graded_files_from_its_one_copy_of_the_submission(
+    kit, tmp_path, monkeypatch
+) -> None:
+    from grader.checks.catalog import Category
+    from grader.paths import EXERCISE_FILES
+    from grader.pipeline import grade as grade_module
+
+    source = tmp_path / "class" / "ann"
+    shutil.copytree(kit.solutions, source, ignore=shutil.ignore_patterns("__pycache__"))
+    (source / "notes.txt").write_text("not an exercise file\n", encoding="utf-8")
+    options = GradingOptions(kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=1)
+    monkeypatch.setattr(batch, "_process_context", GradingContext.build(options))
+    loads: list[Path] = []
+    load = grade_module.load_submission
+
+    def counting(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        loads.append(path)
+        return load(path, *args, **kwargs)
+
+    monkeypatch.setattr(grade_module, "load_submission", counting)
+    monkeypatch.setattr(batch, "load_submission", counting, raising=False)
+    out = tmp_path / "out"
+    (item,) = batch.plan_batch([source])
+
+    outcome = batch._grade_and_write(item, out, "digest")
+
+    assert not outcome.grader_error
+    assert loads == [source]  # copied once, for grading; the kept files come from that copy
+    kept = {path.name: path.read_bytes() for path in (out / "ann" / "code").iterdir()}
+    assert kept == {
+        name: (source / name).read_bytes() for name in EXERCISE_FILES if (source / name).is_file()
+    }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ from grader.sandbox import (
     Limits,
     StudentCodeError,
     Worker,
+    _process,
     isolation_report,
 )
 from grader.sandbox._process import BASE_ENVIRONMENT, COPIED_FROM_PARENT
@@ -835,6 +837,43 @@ def test_close_kills_the_worker_and_refuses_later_use(submit: Submit) -> None:
     assert not _running(pid)
     with pytest.raises(RuntimeError):
         worker.call("m", "pid")
+
+
+def test_close_soon_kills_at_once_and_waits_in_a_thread(submit: Submit, monkeypatch) -> None:
+    worker = submit(
+        m="""
+        import os
+        def pid():
+            return os.getpid()
+        """
+    )
+    pid = worker.call("m", "pid").value
+    seen: list[tuple[str, bool]] = []
+    release = threading.Event()
+    stop_tree, wait_dead = _process.stop_tree, _process.wait_dead
+
+    def stopping(root: int) -> set[int]:
+        seen.append(("stop", threading.current_thread() is threading.main_thread()))
+        return stop_tree(root)
+
+    def waiting(pids: set[int], timeout_s: float = 5.0) -> None:
+        seen.append(("wait", threading.current_thread() is threading.main_thread()))
+        release.wait(60)  # a guard against a hang, not a measurement
+        wait_dead(pids, timeout_s)
+
+    monkeypatch.setattr(_process, "stop_tree", stopping)
+    monkeypatch.setattr(_process, "wait_dead", waiting)
+    thread = worker.close_soon()
+    assert thread is not None
+    assert seen[0] == ("stop", True)  # killed before close_soon returned, in the caller
+    with pytest.raises(RuntimeError):
+        worker.call("m", "pid")
+    assert worker.close_soon() is None  # closed already
+    release.set()
+    thread.join()
+    assert seen[1] == ("wait", False)  # the waiting was the thread's
+    assert not _running(pid)
+    assert not worker._scratch.exists()
 
 
 def test_worker_runs_under_its_limits(submit: Submit) -> None:

@@ -44,7 +44,6 @@ from grader.instructor.stored import (
     read_automatic,
     write_automatic,
 )
-from grader.paths import EXERCISE_FILES
 from grader.pipeline.grade import (
     GradingContext,
     GradingOptions,
@@ -52,8 +51,9 @@ from grader.pipeline.grade import (
     apply_adjustments,
     grade_automatic,
 )
-from grader.pipeline.load import load_submission, submission_name
+from grader.pipeline.load import submission_name
 from grader.pipeline.members import find_submissions
+from grader.pipeline.run import closing_in_background
 from grader.render import write_submission_reports
 from grader.render._shared import dumps_strict
 from grader.render.fallback import RESULTS_JSON
@@ -182,6 +182,19 @@ def stored_hash(folder: Path) -> str:
 _process_context: GradingContext | None = None
 
 
+def one_thread_each() -> None:
+    """One thread for each numerical library of this grading process: the pool already
+    uses every core, and oversubscribed BLAS threads slow the small reference
+    computations down (and their idle threads spin on another grading process's core)."""
+    # The variables reach the libraries loaded later: SciPy's OpenBLAS and scikit-learn's
+    # OpenMP come with the reference's imports, where threadpool_limits cannot reach.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def _init_process(options: GradingOptions, scratch: str) -> None:
     global _process_context
     # The parent handles Ctrl-C for the whole batch (the terminal sends it to us too).
@@ -190,11 +203,7 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
     # removes whatever happens (a killed process cannot clean up after itself).
     os.environ["TMPDIR"] = scratch
     tempfile.tempdir = scratch
-    # One BLAS thread per grading process: the pool already uses every core, and
-    # oversubscribed BLAS threads slow the small reference computations down.
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
+    one_thread_each()
     _process_context = GradingContext.build(options)
     # The reference's imports (scikit-learn, 1 s) in a thread while the zygote starts (1 s,
     # its own process): both ready before the first submission, not one after the other
@@ -204,35 +213,35 @@ def _init_process(options: GradingOptions, scratch: str) -> None:
     _process_context.warm.zygote()
 
 
-def _copy_code(source: Path, folder: Path) -> None:
-    """Keep the graded exercise files (and notebooks) in OUT/NAME/code/ for the
-    similarity search of later runs; learner code is read here, never run."""
+def _code_folder(folder: Path) -> Path:
+    """OUT/NAME/code/, emptied: grading keeps the graded exercise files (and notebooks)
+    there, from the copy it loads, for the similarity search of later runs. An
+    unreadable submission leaves it empty."""
     target = folder / CODE
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    try:
-        loaded = load_submission(source, None, set(EXERCISE_FILES))
-    except Exception:  # an unreadable submission has no code to keep
-        return
-    try:
-        for path in sorted(loaded.workdir.iterdir()):
-            stem_known = path.with_suffix(".py").name in EXERCISE_FILES
-            if path.is_file() and stem_known and path.suffix in (".py", ".ipynb"):
-                shutil.copyfile(path, target / path.name)
-    finally:
-        loaded.close()
+    return target
 
 
 def _grade_and_write(item: BatchItem, out: Path, digest: str) -> BatchOutcome:
     started = time.perf_counter()
     folder = out / item.name
+    with closing_in_background():  # the worker's clean-up overlaps the reports
+        outcome = _grade_and_write_now(item, out, digest, folder, started)
+    # Its time includes whatever was left of the clean-up.
+    return dataclasses.replace(outcome, duration_s=time.perf_counter() - started)
+
+
+def _grade_and_write_now(
+    item: BatchItem, out: Path, digest: str, folder: Path, started: float
+) -> BatchOutcome:
     try:
         context = _process_context
         assert context is not None, "the pool's initializer builds the context"
-        automatic = grade_automatic(item.source, context, name=item.name)
+        code = _code_folder(folder)
+        automatic = grade_automatic(item.source, context, name=item.name, keep_code=code)
         automatic = dataclasses.replace(automatic, input_hash=digest)
         result = apply_adjustments(automatic, context)
-        _copy_code(item.source, folder)
         write_automatic(automatic, folder)
         write_submission_reports(result, folder)  # results.json last: it marks "graded"
         return BatchOutcome(item, GradebookRow.from_result(result), time.perf_counter() - started)

@@ -25,7 +25,12 @@ from grader.instructor.rubric import Rubric, load_rubric
 from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
-from grader.pipeline.load import SubmissionError, load_submission, submission_name
+from grader.pipeline.load import (
+    SubmissionError,
+    keep_exercise_files,
+    load_submission,
+    submission_name,
+)
 from grader.pipeline.notebooks import point_to_cells
 from grader.pipeline.run import Progress, RunSettings, run_checks
 from grader.pipeline.score import score
@@ -140,10 +145,16 @@ def adjust_with(
 
 
 def grade_automatic(
-    path: Path, context: GradingContext, name: str | None = None, progress: Progress | None = None
+    path: Path,
+    context: GradingContext,
+    name: str | None = None,
+    progress: Progress | None = None,
+    keep_code: Path | None = None,
 ) -> GradedSubmission:
     """The automatic result, before any instructor adjustment, with the hand-in time
-    (the newest file's) recorded; never raises for anything the submission does."""
+    (the newest file's) recorded; never raises for anything the submission does.
+    `keep_code`, an existing folder, gets a copy of the graded exercise files (and the
+    notebooks handed in for them) as loaded, before any learner code runs."""
     started = time.perf_counter()
     name = name or submission_name(path)
     seed = context.seed_for(name)
@@ -168,6 +179,8 @@ def grade_automatic(
         notices.append(f"The submission could not be read ({error.strerror}).")
     else:
         notices.extend(loaded.notices)
+        if keep_code is not None:
+            keep_exercise_files(loaded.workdir, keep_code, set(EXERCISE_FILES))
         confinement = context.confinement(path, loaded.workdir)
         try:
             settings = RunSettings(

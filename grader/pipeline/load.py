@@ -34,6 +34,7 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "LoadedSubmission",
     "SubmissionError",
+    "keep_exercise_files",
     "load_submission",
     "submission_name",
 ]
@@ -87,6 +88,15 @@ def load_submission(path: Path, support: Path | None, exercise_files: set[str]) 
         loaded.close()
         raise
     return loaded
+
+
+def keep_exercise_files(workdir: Path, target: Path, exercise_files: set[str]) -> None:
+    """Copy the exercise files of a loaded copy (and the notebooks handed in for them)
+    into the existing folder `target`; learner code is read here, never run."""
+    for path in sorted(workdir.iterdir()):
+        stem_known = path.with_suffix(".py").name in exercise_files
+        if path.is_file() and stem_known and path.suffix in (".py", ".ipynb"):
+            shutil.copyfile(path, target / path.name)
 
 
 def _copy(layout: SubmissionLayout, target: Path) -> None:

@@ -104,7 +104,15 @@ def _signal(pid: int, number: int) -> None:
 
 
 def kill_tree(root: int) -> None:
-    """SIGKILL the worker `root`, its process group and every descendant.
+    """SIGKILL the worker `root`, its process group and every descendant, and wait until
+    they are dead (see stop_tree)."""
+    wait_dead(stop_tree(root))
+
+
+def stop_tree(root: int) -> set[int]:
+    """SIGKILL the worker `root`, its process group and every descendant, without waiting
+    for them to die; returns their pids, for wait_dead. Once this returns, none of them
+    runs another instruction of its own (stopped, then killed).
 
     Freeze first (SIGSTOP) and look again until no new process appears, so nothing can
     fork its way out between the look and the kill. The worker is a child subreaper, so
@@ -125,10 +133,11 @@ def kill_tree(root: int) -> None:
         _signal(pid, signal.SIGKILL)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(root, signal.SIGKILL)
-    _wait_dead(frozen)
+    return frozen
 
 
-def _wait_dead(pids: set[int], timeout_s: float = 5.0) -> None:
+def wait_dead(pids: set[int], timeout_s: float = 5.0) -> None:
+    """Wait (at most timeout_s) until every one of pids is gone or a zombie."""
     # SIGKILL takes effect when the process next runs: wait, so that "closed" means dead.
     deadline = time.monotonic() + timeout_s
     pending = set(pids)

@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import weakref
 from dataclasses import dataclass
@@ -147,6 +148,7 @@ class _Process:
         except (AttributeError, OSError):
             self.pidfd = None  # older kernels: poll in short steps and ask waitid
         self.imported: set[str] = set()
+        self.stopped: set[int] | None = None  # the pids stop() killed, not yet waited for
         self.memory_exceeded = False  # the memory cgroup refused an allocation
         self.ready = False  # the worker said it is ready
         self.status: int | None = None
@@ -247,12 +249,19 @@ class _Process:
 
     # Ending --------------------------------------------------------------------------------
 
+    def stop(self) -> None:
+        """Kill the worker and everything it started, without waiting for them to die:
+        none of them runs any code of its own after this. end() does the rest."""
+        if self.status is None and self.stopped is None:
+            self.stopped = _process.stop_tree(self.pid)
+
     def end(self) -> None:
         """Kill the worker and everything it started; reap it; close the pipes."""
         if self.status is None:
             # The tree is killed before the worker is reaped: until then its pid, group and
             # session cannot be reused by another process.
-            _process.kill_tree(self.pid)
+            self.stop()
+            _process.wait_dead(self.stopped or set())
             self._reap()
         if self.cgroup is not None:
             self.cgroup.remove()
@@ -463,6 +472,24 @@ class Worker:
         with contextlib.suppress(OSError):
             os.close(self._output_fd)
         self._finalizer()
+
+    def close_soon(self) -> threading.Thread | None:
+        """close(), its waiting in a thread: the worker and everything it started are
+        killed before this returns (none of their code runs after it); the thread then
+        waits for them to die, reaps them and removes the temporary files, while the
+        caller goes on. Returns the thread (join it), or None if already closed."""
+        if self._closed:
+            return None
+        self._closed = True
+        with contextlib.suppress(OSError):
+            os.close(self._output_fd)
+        process = self._holder.process
+        if process is not None:
+            process.stop()
+        # Not a daemon: the interpreter waits for it at exit, so nothing is left behind.
+        thread = threading.Thread(target=self._finalizer, name="worker-close")
+        thread.start()
+        return thread
 
     # Requests --------------------------------------------------------------------------
 
