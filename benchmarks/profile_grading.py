@@ -93,8 +93,9 @@ at once (164 round trips cost 0.04 s beyond learner code; a change to every chec
 CPU-time limits and niced workers for hanging code: the hanging fixture spins, so its
 limit costs a core's time either way, and with one grading process per core a hang takes
 one core while the other lane goes on (18 to 19 submissions finished during each hang of
-the class of 100); priorities would move that CPU time, not remove it. What is left per correct submission (CPU): pytest's
-per-check machinery 0.03 s, the checks' own work 0.04 s, the reference 0.02 s, the
+the class of 100); priorities would move that CPU time, not remove it. What is left per
+correct submission (CPU): pytest's per-check machinery 0.03 s, the checks' own work 0.04
+s, the reference 0.02 s, the
 reports 0.02 s and automatic.json 0.007 s, the worker's close 0.009 s (in its thread),
 round trips 0.009 s, load, scores and figures 0.01 s; and in wall time,
 waiting for the worker to be ready and its teardown: from the spawn request to its
