@@ -104,9 +104,11 @@ def grade(folder: Path, names: list[str], out: Path, jobs: int) -> dict[str, Any
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
     peak_sum = peak_one = 0.0
+    series: list[tuple[float, float]] = []  # (seconds since the start, summed RSS in MB)
     while process.poll() is None:
         summed, largest = _tree_rss_mb(process.pid)
         peak_sum, peak_one = max(peak_sum, summed), max(peak_one, largest)
+        series.append((time.perf_counter() - started, summed))
         time.sleep(0.05)
     wall = time.perf_counter() - started
     reader.join(5)
@@ -123,6 +125,7 @@ def grade(folder: Path, names: list[str], out: Path, jobs: int) -> dict[str, Any
         "wall_s": wall,
         "peak_mb": peak_sum,
         "largest_process_mb": peak_one,
+        "rss_series": series,
         "ru_maxrss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "seconds": seconds,
         "done_at": done_at,
