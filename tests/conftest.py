@@ -283,3 +283,11 @@ def golden_outcomes(scenario) -> dict[str, dict]:
         spec.check_id: listed.get(spec.check_id, dict(REVIEW if spec.manual else PASSED))
         for spec in discover_checks()
     }
+
+
+def visible_checks_of(exercise: str) -> int:
+    """How many visible checks an exercise file has (tests never pin the count: adding a
+    check must not mean editing them)."""
+    from grader.checks.catalog import Category, discover_checks
+
+    return sum(1 for spec in discover_checks((Category.VISIBLE,)) if spec.exercise == exercise)
