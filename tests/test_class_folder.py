@@ -792,3 +792,25 @@ def test_a_batch_keeps_the_graded_files_from_its_one_copy_of_the_submission(
     assert kept == {
         name: (source / name).read_bytes() for name in EXERCISE_FILES if (source / name).is_file()
     }
+
+
+def test_names_that_are_not_utf8_cost_nobody_their_results(kit, tmp_path, capsys) -> None:
+    """A file, or a whole submission folder, named in bytes that are not UTF-8 (an archive
+    from an old Windows tool, a Latin-1 file system): the batch grades every learner, says
+    the name as best it can, and a second run skips what did not change."""
+    import os
+
+    root = tmp_path / "class"
+    _learner(root, "alice", kit)
+    odd_file = _learner(root, "bob", kit)
+    (odd_file / os.fsdecode(b"notes-caf\xe9.txt")).write_bytes(b"bonjour")
+    odd_folder = _learner(root, os.fsdecode(b"chlo\xe9"), kit)
+    out = tmp_path / "out"
+    argv = ["grade", str(root / "alice"), str(odd_file), str(odd_folder), "--out", str(out)]
+    assert main([*argv, "--seed", "4"]) == 0
+    rows = _gradebook(out)
+    assert len(rows) == 3 and all(float(row["max_score"]) > 0 for row in rows)
+    assert len(list(out.glob("*/results.json"))) == 3
+    capsys.readouterr()
+    assert main([*argv, "--seed", "4"]) == 0  # the second run skips all three
+    assert "unchanged" in capsys.readouterr().err.lower()

@@ -224,3 +224,20 @@ def test_self_check_in_the_bundle_needs_no_solutions(bundle, tmp_path):
         cwd=learner,
     )
     assert refused.returncode == 2 and "needs the instructor's kit" in refused.stderr
+
+
+def test_a_folder_named_in_bytes_that_are_not_utf8_is_checked(kit, tmp_path) -> None:
+    """`check` of a folder whose name is Latin-1 (an old Windows archive): no traceback, the
+    report written, the name shown as best it can be."""
+    import os
+
+    folder = tmp_path / os.fsdecode(b"chlo\xe9")
+    folder.mkdir()
+    shutil.copyfile(kit.exercises / "ex7_diagnosis.py", folder / "ex7_diagnosis.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "check", os.fsencode(folder)],
+        capture_output=True, timeout=300, cwd=kit.root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
+    assert b"Traceback" not in done.stderr
+    assert b"chlo" in done.stdout

@@ -211,7 +211,8 @@ class Reference(Protocol):
 
 def seed_for(base_seed: int, check_id: str) -> int:
     """A seed per check, so each hidden check draws its own data, reproducibly."""
-    digest = hashlib.sha256(f"{base_seed}:{check_id}".encode()).digest()
+    # surrogateescape: a submission named in bytes that are not UTF-8 hashes as those bytes.
+    digest = hashlib.sha256(f"{base_seed}:{check_id}".encode("utf-8", "surrogateescape")).digest()
     return int.from_bytes(digest[:8], "big")
 
 

@@ -55,7 +55,7 @@ from grader.pipeline.load import submission_name
 from grader.pipeline.members import find_submissions
 from grader.pipeline.run import closing_in_background
 from grader.render import write_submission_reports
-from grader.render._shared import dumps_strict
+from grader.render._shared import dumps_strict, printable
 from grader.render.fallback import RESULTS_JSON
 from grader.render.gradebook import GradebookRow
 from grader.render.gradescope import to_gradescope, write_fallback_results
@@ -113,8 +113,18 @@ def plan_batch(sources: list[Path]) -> list[BatchItem]:
         while name.lower() in taken:
             name, counter = f"{base}-{counter}", counter + 1
         taken.add(name.lower())
-        why = "is not a safe folder name" if base != given else "is taken by another submission"
-        renamed = f"{source.name} is graded as '{name}' ('{given}' {why})" if name != given else ""
+        if base == given:
+            why = "is taken by another submission"
+        elif _not_utf8(given):
+            why = "is not UTF-8: read as Windows-1252"
+        else:
+            why = "is not a safe folder name"
+        shown = printable(given)
+        renamed = (
+            f"{printable(source.name)} is graded as '{name}' ('{shown}' {why})"
+            if name != given
+            else ""
+        )
         items.append(BatchItem(source, name, renamed))
     return items
 
@@ -123,9 +133,17 @@ def plan_batch(sources: list[Path]) -> list[BatchItem]:
 RESERVED_NAMES = frozenset(name.lower() for name in (*CLASS_FILES, LOCK, "code", "automatic.json"))
 
 
+def _not_utf8(name: str) -> bool:
+    return any(0xDC80 <= ord(ch) <= 0xDCFF for ch in name)
+
+
 def _safe_name(given: str) -> str:
-    """`given` as one folder name inside --out: path separators and control characters
-    replaced, leading dots dropped (never "." or ".."), the class files' names avoided."""
+    """`given` as one folder name inside --out: a name in bytes that are not UTF-8 read as
+    Windows-1252 (the likeliest: an old Windows archive), path separators and control
+    characters replaced, leading dots dropped (never "." or ".."), the class files' names
+    avoided."""
+    if _not_utf8(given):
+        given = os.fsencode(given).decode("cp1252", errors="replace")
     name = "".join("_" if ch in "/\\" or ord(ch) < 32 else ch for ch in given).strip()
     name = name.lstrip(".").strip() or "submission"
     if name.lower() in RESERVED_NAMES:
@@ -144,7 +162,8 @@ def input_hash(source: Path, options: GradingOptions) -> str:
         digest.update((Path(options.kit_root) / "rubric.yaml").read_bytes())
     source = Path(source)
     for path in _walk(source) if source.is_dir() and not source.is_symlink() else [source]:
-        digest.update(b"\0" + path.relative_to(source).as_posix().encode() + b"\0")
+        # os.fsencode: a name in bytes that are not UTF-8 hashes as those bytes.
+        digest.update(b"\0" + os.fsencode(path.relative_to(source).as_posix()) + b"\0")
         try:
             if path.is_symlink():  # never followed: a link may point anywhere
                 digest.update(b"link:" + os.fsencode(os.readlink(path)))
