@@ -82,12 +82,17 @@ def make_class(size: int, folder: Path, seed: int) -> dict[str, str]:
 PROGRESS = re.compile(r"^\[\d+/\d+\] (?P<name>\S+): .* in (?P<seconds>[\d.]+) s")
 
 
-def grade(folder: Path, names: list[str], out: Path, jobs: int) -> dict[str, Any]:
+def grade(
+    folder: Path, names: list[str], out: Path, jobs: int, pss_every_s: float = 0.0
+) -> dict[str, Any]:
     """Grade with `python -m grader grade`. Returns the wall time; per submission, its
     time in its grading process with its reports (from the progress lines: 0.1 s
     resolution) and when its line arrived; the peak of the summed RSS of the grader's
     process tree (grading processes, zygotes, workers) and the largest single process,
-    sampled every 50 ms; and getrusage(RUSAGE_CHILDREN).ru_maxrss."""
+    sampled every 50 ms; and getrusage(RUSAGE_CHILDREN).ru_maxrss. With pss_every_s, also
+    the tree's summed PSS (each shared page counted once, shared among its users; forked
+    workers share most of the zygote's pages, which summed RSS counts once per worker)
+    every pss_every_s seconds, as "pss_series"."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "grader", "grade", *(str(folder / n) for n in names),
@@ -105,10 +110,16 @@ def grade(folder: Path, names: list[str], out: Path, jobs: int) -> dict[str, Any
     reader.start()
     peak_sum = peak_one = 0.0
     series: list[tuple[float, float]] = []  # (seconds since the start, summed RSS in MB)
+    pss_series: list[tuple[float, float]] = []
+    next_pss = 0.0
     while process.poll() is None:
         summed, largest = _tree_rss_mb(process.pid)
         peak_sum, peak_one = max(peak_sum, summed), max(peak_one, largest)
-        series.append((time.perf_counter() - started, summed))
+        now = time.perf_counter() - started
+        series.append((now, summed))
+        if pss_every_s and now >= next_pss:
+            pss_series.append((now, _tree_pss_mb(process.pid)))
+            next_pss = now + pss_every_s
         time.sleep(0.05)
     wall = time.perf_counter() - started
     reader.join(5)
@@ -126,10 +137,48 @@ def grade(folder: Path, names: list[str], out: Path, jobs: int) -> dict[str, Any
         "peak_mb": peak_sum,
         "largest_process_mb": peak_one,
         "rss_series": series,
+        "pss_series": pss_series,
         "ru_maxrss_children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "seconds": seconds,
         "done_at": done_at,
     }
+
+
+def _tree_pss_mb(root: int) -> float:
+    """The summed PSS of root and its descendants, in MB (/proc/PID/smaps_rollup)."""
+    total_kb = 0
+    for pid in _tree(root):
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total_kb += int(line.split()[1])
+                    break
+        except (OSError, ValueError, IndexError):
+            continue
+    return total_kb / 1024
+
+
+def _tree(root: int) -> set[int]:
+    """root and its descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            parents[int(entry)] = int(stat[stat.rfind(")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parents.items():
+        children.setdefault(ppid, []).append(pid)
+    tree, frontier = {root}, [root]
+    while frontier:
+        for pid in children.get(frontier.pop(), []):
+            if pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return tree
 
 
 def _tree_rss_mb(root: int) -> tuple[float, float]:

@@ -10,9 +10,12 @@ the test scenarios' hostile submissions (tests/fixtures/*/hostile.yaml: fork bom
 memory bombs, forged results, escape attempts, zips), built as the tests build them and
 taken in turn. It is graded with `grade --jobs N` while the summed RSS of the grader's
 process tree is sampled; then every results.json is read back. It prints the wall time,
-the peak summed RSS and the largest single process, the peak in the first and the last
-tenth of the run (flat memory: the two are close), and every submission whose results
-hold a grader error (there should be none).
+the peak summed RSS and the largest single process, the peak summed PSS (each shared
+page counted once: forked workers share most of the zygote's pages, which summed RSS
+counts once per process, so a fork bomb inflates it) for the whole run and for each
+tenth of it (flat memory: the tenths stay close once the hostile submissions, graded
+first by their names, are done), and every submission whose results hold a grader error
+(there should be none).
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ def main() -> int:
         kinds = make_class(args.size - args.hostile, folder, args.seed)
         hostile = add_hostile(folder, args.hostile, scratch / "hostile")
         names = sorted([*kinds, *hostile])
-        run = grade(folder, names, scratch / "out", args.jobs)
+        run = grade(folder, names, scratch / "out", args.jobs, pss_every_s=1.0)
         errors = grader_errors(scratch / "out")
         graded = len(list((scratch / "out").glob("*/results.json")))
     figures: dict[str, Any] = {
@@ -104,8 +107,10 @@ def main() -> int:
         "wall_s": round(run["wall_s"], 1),
         "peak_summed_rss_mb": round(run["peak_mb"]),
         "largest_process_mb": round(run["largest_process_mb"]),
-        "peak_first_tenth_mb": round(_peak(run["rss_series"], 0.0, 0.1)),
-        "peak_last_tenth_mb": round(_peak(run["rss_series"], 0.9, 1.0)),
+        "peak_summed_pss_mb": round(max((mb for _, mb in run["pss_series"]), default=0.0)),
+        "pss_peak_by_tenth_mb": [
+            round(_peak(run["pss_series"], tenth / 10, (tenth + 1) / 10)) for tenth in range(10)
+        ],
         "with_grader_errors": errors,
     }
     if args.json:
@@ -115,10 +120,9 @@ def main() -> int:
     print(f"  wall time                    {figures['wall_s']} s")
     print(f"  peak summed RSS, whole tree  {figures['peak_summed_rss_mb']} MB")
     print(f"  largest single process       {figures['largest_process_mb']} MB")
-    print(
-        f"  peak in the first / last tenth of the run  {figures['peak_first_tenth_mb']} / "
-        f"{figures['peak_last_tenth_mb']} MB"
-    )
+    print(f"  peak summed PSS, whole tree  {figures['peak_summed_pss_mb']} MB (shared pages once)")
+    tenths = " ".join(str(mb) for mb in figures["pss_peak_by_tenth_mb"])
+    print(f"  peak PSS per tenth of the run, MB: {tenths}")
     print(f"  submissions with a grader error: {len(errors)}")
     for name, found in errors.items():
         print(f"    {name}: {found[0]}")
