@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from grader import __version__
 from grader.instructor.files import InstructorInputError
@@ -163,8 +164,16 @@ def _cmd_build(args: argparse.Namespace, kit: KitPaths) -> int:
     return EXIT_OK
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the contract: exit 2 with a one-line
+    message), naming --help instead of printing the whole usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="python -m grader",
         description="Grade submissions for the chapter 'Logistic Regression and Metrics'.",
     )

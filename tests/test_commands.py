@@ -241,3 +241,13 @@ def test_a_folder_named_in_bytes_that_are_not_utf8_is_checked(kit, tmp_path) -> 
     assert done.returncode == 0, done.stderr.decode(errors="replace")[-2000:]
     assert b"Traceback" not in done.stderr
     assert b"chlo" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["grade", "x", "--out", "d", "--jobs", "0"], ["grade", "x"], ["no-such-command"]],
+)
+def test_a_usage_error_is_one_line_and_exit_2(argv, capsys) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "error:" in err and "--help" in err, err

@@ -29,7 +29,7 @@ from grader.render.gradebook import GradebookRow, gradebook_text
 from grader.render.gradescope import to_gradescope
 from grader.render.junit import junit_suite, junit_text
 from grader.render.markdown import render_markdown
-from grader.results import AdjustmentKind
+from grader.results import AdjustmentKind, Status
 
 MANUAL = "check_why_lr_2_misbehaves"
 DEADLINE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
@@ -371,3 +371,26 @@ def test_the_class_folder_reads_a_tests_exercise_and_criterion_whatever_the_tag_
     for item in result.checks:
         assert by_name[item.outcome.check_id].exercise == item.outcome.exercise
         assert by_name[item.outcome.check_id].criterion == item.criterion_id
+
+
+def test_an_override_judges_the_check_so_no_status_contradicts_its_points(graded) -> None:
+    """Full points by the instructor pass a check (a skipped or failed one too), fewer fail
+    it: results.json and JUnit never show "not run" or "failed" beside full points."""
+    context, result = graded
+    checks = [dataclasses.replace(item) for item in result.checks]
+    index = next(i for i, item in enumerate(checks) if item.outcome.check_id == "check_flip_label")
+    skipped = dataclasses.replace(checks[index].outcome, status=Status.SKIPPED, message="stub")
+    checks[index] = dataclasses.replace(checks[index], outcome=skipped, points=0.0)
+    unjudged = dataclasses.replace(result, checks=tuple(checks))
+    full = checks[index].max_points
+    for points, status in ((full, Status.PASSED), (full / 2, Status.FAILED)):
+        overrides = parse_overrides(
+            [{"submission": "alice", "check": "check_flip_label", "points": points}],
+            context.rubric,
+        )
+        adjusted = adjust(unjudged, overrides)
+        item = next(i for i in adjusted.checks if i.outcome.check_id == "check_flip_label")
+        assert item.outcome.status is status and item.points == pytest.approx(points)
+        test = next(t for t in to_gradescope(adjusted)["tests"] if t["name"] == "check_flip_label")
+        assert "skipped" not in test["tags"]
+        assert test["status"] == ("passed" if status is Status.PASSED else "failed")

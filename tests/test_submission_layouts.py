@@ -415,6 +415,12 @@ def test_release_notebooks_writes_stubs_check_can_grade(kit, tmp_path):
 
     stubs = check()
     assert "not written yet" in stubs and "No exercise file" not in stubs
+    # The learner has notebooks only: the TODO to start with is named by its cell.
+    assert re.search(
+        r"Fix first: write add_intercept\(\) in logistic_scratch\.ipynb \(see its TODO, "
+        r"cell \d+, line \d+\)",
+        stubs,
+    ), stubs
     # A learner who fills in the notebook sees its checks pass.
     solved = module_to_notebook((kit.solutions / "logistic_scratch.py").read_text("utf-8"))
     (exercises / "logistic_scratch.ipynb").write_text(solved, encoding="utf-8")

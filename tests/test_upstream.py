@@ -42,8 +42,14 @@ def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
         _outcome(
             "check_sigmoid_values", "logistic_scratch", Status.PASSED, ("logistic_scratch.sigmoid",)
         ),
-        _outcome("check_loss_history_stable", "ex2_learning_rate", Status.FAILED),
+        _outcome(
+            "check_loss_history_stable",
+            "ex2_learning_rate",
+            Status.FAILED,
+            ("ex2_learning_rate.loss_history",),
+        ),
         _outcome("check_classify_run", "ex2_learning_rate", Status.PASSED),
+        _outcome("check_lr_2_behaviour", "ex2_learning_rate", Status.FAILED),  # a constant
         _outcome("check_sweep_thresholds", "ex3_threshold_sweep", Status.FAILED),
         CheckOutcome(
             "check_stable_lr_bound",
@@ -66,8 +72,34 @@ def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
     assert noted["check_stable_lr_bound"].upstream_failures == ()
     # a passing check, and a failure whose file uses only passing functions, stay as they are
     assert noted["check_classify_run"].upstream_failures == ()
-    assert noted["check_sweep_thresholds"] == outcomes[4]
+    assert noted["check_sweep_thresholds"] == outcomes[5]
+    # an answer given by hand (no function called) cannot be spoiled by gradient()
+    assert noted["check_lr_2_behaviour"].upstream_failures == ()
     assert noted["check_gradient_values"] == outcomes[0]
+
+
+def test_a_core_function_not_written_yet_is_not_called_failed_upstream() -> None:
+    """gradient() still a stub: its own note says "write it"; no other file's check is
+    told that gradient() "failed" and to fix it first."""
+    stub = Cause(CauseKind.NOT_WRITTEN, "logistic_scratch", "gradient", "line 70")
+    outcomes = [
+        CheckOutcome(
+            "check_gradient_values",
+            "logistic_scratch",
+            Status.SKIPPED,
+            cause=stub,
+            learner_calls=("logistic_scratch.gradient",),
+        ),
+        _outcome(
+            "check_loss_history_stable",
+            "ex2_learning_rate",
+            Status.FAILED,
+            ("ex2_learning_rate.loss_history",),
+        ),
+    ]
+    sources = {"ex2_learning_rate": "from logistic_scratch import gradient\n"}
+    noted = note_upstream_failures(outcomes, sources)
+    assert [item.upstream_failures for item in noted] == [(), ()]
 
 
 @pytest.fixture(scope="module")

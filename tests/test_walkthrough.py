@@ -164,6 +164,9 @@ def test_the_bundle_names_every_misconception_the_visible_checks_can_show(
 ) -> None:
     names = sorted(p.name for p in FIXTURES.glob("misconception-M*") if p.is_dir())
     assert len(names) == 23
+    # and the typical mistakes, where a check blames a wrong function it builds on (its
+    # probes need the reference's answers on their tiny inputs, recorded at release)
+    names += sorted(p.name for p in FIXTURES.glob("mistake-*") if p.is_dir())
     folders = [str(_scenario(name, tmp_path)) for name in names]
     done = subprocess.run(
         [sys.executable, "-c", _GRADE_ALL, *folders],

@@ -105,6 +105,11 @@ def _override_check(scored: ScoredCheck, override: Override) -> ScoredCheck:
     if outcome.status is Status.REVIEW:  # reviewed now: the instructor's points decide
         reviewed = Status.PASSED if points > 0 else Status.FAILED
         outcome = dataclasses.replace(outcome, status=reviewed)
+    elif outcome.status.earns_nothing or outcome.status is Status.PASSED:
+        # Judged now by the instructor (a skipped check too): full points pass, any
+        # fewer do not; never "not run" or "failed" beside full points.
+        judged = Status.PASSED if points >= scored.max_points - 1e-9 else Status.FAILED
+        outcome = dataclasses.replace(outcome, status=judged)
     # The maximum stays the rubric's: a manual item's own points, inside its criterion.
     return dataclasses.replace(scored, outcome=outcome, points=min(points, scored.max_points))
 

@@ -11,6 +11,7 @@ import dataclasses
 import secrets
 import time
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +32,7 @@ from grader.pipeline.load import (
     load_submission,
     submission_name,
 )
-from grader.pipeline.notebooks import point_to_cells
+from grader.pipeline.notebooks import ConvertedNotebook, point_to_cells
 from grader.pipeline.run import Progress, RunSettings, run_checks
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
@@ -194,7 +195,8 @@ def grade_automatic(
                 settings,
                 context.warm.zygote(),
                 after_checks=lambda learner: (figures(learner), printed.update(_printed(learner))),
-                progress=progress and _Upstream(progress, _learner_sources(loaded.workdir)),
+                progress=progress
+                and _Upstream(progress, _learner_sources(loaded.workdir), loaded.notebooks),
             )
             grader_errors.extend(figures.problems)
             notices.extend(_printed_notice(printed))
@@ -232,11 +234,18 @@ def grade_automatic(
 
 
 class _Upstream(Progress):
-    """Passes progress on, each exercise's outcomes with their upstream failures noted (the
-    core module's checks run first, so what they need is known by then)."""
+    """Passes progress on, each exercise's outcomes as the report will have them: upstream
+    failures noted (the core module's checks run first, so what they need is known by
+    then) and places in a notebook said as its cells."""
 
-    def __init__(self, inner: Progress, sources: dict[str, str | None]) -> None:
+    def __init__(
+        self,
+        inner: Progress,
+        sources: dict[str, str | None],
+        notebooks: Iterable[ConvertedNotebook] = (),
+    ) -> None:
         self.inner, self.sources, self.seen = inner, sources, []
+        self.notebooks = notebooks
 
     def call_started(self, module: str, function: str) -> None:
         self.inner.call_started(module, function)
@@ -247,6 +256,7 @@ class _Upstream(Progress):
     def exercise_done(self, outcomes: list[CheckOutcome]) -> None:
         self.seen.extend(outcomes)
         noted = note_upstream_failures(self.seen, self.sources)[-len(outcomes) :]
+        noted = point_to_cells(noted, self.notebooks)
         self.inner.exercise_done(noted if outcomes else [])
 
 

@@ -122,9 +122,10 @@ def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | Non
                     CauseKind.NOT_WRITTEN,
                     stem,
                     where.group("function"),
-                    f"line {where.group('line')}",
+                    # The place, file included: a notebook's is rewritten as its cell.
+                    f"{stem}.py, line {where.group('line')}",
                 )
-            return Cause(CauseKind.NOT_WRITTEN, module, function)
+            return Cause(CauseKind.NOT_WRITTEN, module, function, f"{module}.py")
     return None
 
 

@@ -25,10 +25,11 @@ from grader.results import CheckOutcome, Status
 
 
 def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
-    """ "logistic_scratch.f" -> the ids of failed logistic_scratch checks that called f."""
+    """ "logistic_scratch.f" -> the ids of failed logistic_scratch checks that called f
+    (judged wrong: a function not written yet is said once, by its own note)."""
     failed: dict[str, list[str]] = {}
     for outcome in outcomes:
-        if outcome.exercise != CORE_MODULE or not outcome.status.earns_nothing:
+        if outcome.exercise != CORE_MODULE or outcome.status is not Status.FAILED:
             continue
         for called in outcome.learner_calls:
             if called.startswith(f"{CORE_MODULE}."):
@@ -55,8 +56,9 @@ def note_upstream_failures(
             continue
         suspects = sorted(uses.get(outcome.exercise, set()) & set(failed))
         # A skipped check's own function is not written or its file did not import: that
-        # cause is what to fix.
-        if outcome.status is not Status.FAILED or not suspects:
+        # cause is what to fix. A check that called no function (a constant answered by
+        # hand) cannot be spoiled by one.
+        if outcome.status is not Status.FAILED or not outcome.learner_calls or not suspects:
             noted.append(outcome)
             continue
         # Said once per exercise by the renderers (upstream_sentence); here only where:

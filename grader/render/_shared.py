@@ -25,6 +25,7 @@ from grader.pipeline.upstream import upstream_sentence
 from grader.results import (
     Adjustment,
     AdjustmentKind,
+    Cause,
     CauseKind,
     CheckOutcome,
     GradedSubmission,
@@ -253,7 +254,7 @@ def exercise_view(
         if outcome.status is Status.SKIPPED and cause and cause.kind is CauseKind.NOT_WRITTEN:
             key = (cause.module, cause.function)
             stubs.setdefault(key, []).append(outcome.check_id)
-            where[key] = f"{cause.module}.py" + (f", {cause.detail}" if cause.detail else "")
+            where[key] = stub_place(cause)
             continue
         checks.append(_check_view(item))
     flagged = [o for o in mine if o.upstream_failures]
@@ -285,10 +286,21 @@ def exercise_view(
     )
 
 
-def _line(where: str) -> int:
-    """The line number in "logistic_scratch.py, line 34" (stubs listed in file order)."""
-    found = re.search(r"line (\d+)", where)
-    return int(found.group(1)) if found else 0
+def stub_place(cause: Cause) -> str:
+    """Where a function not written yet is: "logistic_scratch.py, line 34", or in a
+    notebook "logistic_scratch.ipynb, cell 2, line 5" (the cause's detail names the file;
+    a bare "line 34" is taken to be in the module's .py)."""
+    detail = cause.detail
+    if re.match(r"[\w.-]+\.(py|ipynb)\b", detail):
+        return detail
+    return f"{cause.module}.py" + (f", {detail}" if detail else "")
+
+
+def _line(where: str) -> tuple[int, int]:
+    """(cell, line) in "x.ipynb, cell 2, line 5" or "x.py, line 34" (stubs in file order)."""
+    cell = re.search(r"cell (\d+)", where)
+    line = re.search(r"line (\d+)", where)
+    return (int(cell.group(1)) if cell else 0, int(line.group(1)) if line else 0)
 
 
 def _names_its_upstream(outcome: CheckOutcome) -> bool:
@@ -329,11 +341,11 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
                 and o.cause.kind is CauseKind.NOT_WRITTEN
                 and o.cause.module == cause.module
             ),
-            key=lambda c: _line(c.detail),
+            key=lambda c: _line(stub_place(c)),
         )
-        line = f", {cause.detail}" if cause.detail else ""
+        file, _, place = stub_place(cause).partition(", ")
         return (
-            f"write {cause.function}() in {cause.module}.py (see its TODO{line}).",
+            f"write {cause.function}() in {file} (see its TODO{f', {place}' if place else ''}).",
             f"stub-{cause.module}-{cause.function}",
         )
     function = next(
