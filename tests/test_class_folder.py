@@ -814,3 +814,27 @@ def test_names_that_are_not_utf8_cost_nobody_their_results(kit, tmp_path, capsys
     capsys.readouterr()
     assert main([*argv, "--seed", "4"]) == 0  # the second run skips all three
     assert "unchanged" in capsys.readouterr().err.lower()
+
+
+def test_a_regrade_rewrites_the_exports_the_last_grade_wrote(kit, tmp_path, capsys) -> None:
+    """grade --junit --canvas --roster, then regrade with an override only: the Canvas and
+    JUnit files follow the new score (they were left stale), with the same roster."""
+    _learner(tmp_path / "class", "alice", kit)
+    out, junit, canvas = tmp_path / "out", tmp_path / "junit.xml", tmp_path / "canvas.csv"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,student\nalice,Alice Martin\n", encoding="utf-8")
+    exports = ["--junit", str(junit), "--canvas", str(canvas), "--roster", str(roster)]
+    alice = str(tmp_path / "class" / "alice")
+    assert main(["grade", alice, "--out", str(out), "--seed", "4", *exports]) == 0
+    roster.unlink()  # the copy OUT keeps is what counts now
+    before = canvas.read_text(encoding="utf-8")
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("- submission: alice\n  criterion: diagnosis\n  points: 3\n")
+    capsys.readouterr()
+    assert main(["regrade", str(out), "--overrides", str(overrides)]) == 0
+    err = capsys.readouterr().err
+    assert "rewriting the Canvas export" in err and "rewriting the JUnit XML" in err
+    after = canvas.read_text(encoding="utf-8")
+    score = float(_gradebook(out)[0]["score"])
+    assert after != before and f"{score:.2f}" in after and "Alice Martin" in after
+    assert 'name="alice"' in junit.read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
 from grader.instructor.progress import Progress
-from grader.instructor.remembered import recall, remember
+from grader.instructor.remembered import recall, recall_exports, remember, remember_exports
 from grader.instructor.roster import Student, load_roster
 from grader.instructor.rubric import Rubric
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
@@ -99,7 +99,8 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     Returns 0, or 130/143 when Ctrl-C/SIGTERM stopped the batch (the views of what
     finished are written all the same)."""
     check_out_folder(request.out)
-    for option, path in (("--junit", request.junit), ("--canvas", request.canvas)):
+    exports = recall_exports(request.out, request.junit, request.canvas, request.roster)
+    for option, path in (("--junit", exports.junit), ("--canvas", exports.canvas)):
         if path is not None:
             check_output_file(path, option)
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
@@ -122,7 +123,7 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
         known,
         recalled.overrides,
         recalled.timestamps,
-        request.roster,
+        exports.roster,
         graded=batch_names,
     )
     remember(
@@ -131,7 +132,8 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
         request.timestamps,
         no_overrides=not inputs.options.overrides,
     )
-    for line in (*recalled.notes, *inputs.warnings):
+    remember_exports(request.out, exports.junit, exports.canvas, exports.roster)
+    for line in (*recalled.notes, *exports.notes, *inputs.warnings):
         print(line, file=sys.stderr)
     progress = Progress(len(sources))
     status = 0
@@ -160,8 +162,8 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
         request.out,
         ViewRequest(
             late_policy=context.rubric.late_policy is not None,
-            junit=request.junit,
-            canvas=request.canvas,
+            junit=exports.junit,
+            canvas=exports.canvas,
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from grader.instructor.classfolder import class_lock, result_folders
 from grader.instructor.preflight import PreflightError, check_out_folder, check_output_file
-from grader.instructor.remembered import recall, remember
+from grader.instructor.remembered import recall, recall_exports, remember, remember_exports
 from grader.instructor.stored import StoredResultError
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
@@ -48,7 +48,8 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     if not folders:
         raise PreflightError(f"{request.out}: holds no results.json to regrade")
     check_out_folder(request.out, option="")  # the reports there are rewritten
-    for option, path in (("--junit", request.junit), ("--canvas", request.canvas)):
+    exports = recall_exports(request.out, request.junit, request.canvas, request.roster)
+    for option, path in (("--junit", exports.junit), ("--canvas", exports.canvas)):
         if path is not None:
             check_output_file(path, option)
     rubric = load_rubric(kit.rubric, discover_checks())
@@ -60,9 +61,9 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
         names,
         recalled.overrides,
         recalled.timestamps,
-        request.roster,
+        exports.roster,
     )
-    for line in (*recalled.notes, *inputs.warnings):
+    for line in (*recalled.notes, *exports.notes, *inputs.warnings):
         print(line, file=sys.stderr)
     changed = 0
     with class_lock(request.out):  # no other run rewrites these folders meanwhile
@@ -72,6 +73,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             request.timestamps,
             no_overrides=not inputs.options.overrides,
         )
+        remember_exports(request.out, exports.junit, exports.canvas, exports.roster)
         for folder in folders:
             try:
                 result = readjust_stored(folder, inputs.options, rubric.late_policy)
@@ -88,8 +90,8 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
         request.out,
         ViewRequest(
             late_policy=rubric.late_policy is not None,
-            junit=request.junit,
-            canvas=request.canvas,
+            junit=exports.junit,
+            canvas=exports.canvas,
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,

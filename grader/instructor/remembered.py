@@ -1,16 +1,22 @@
-"""OUT remembers the instructor's overrides and timestamps last applied to it.
+"""OUT remembers the instructor's overrides and timestamps last applied to it, and the
+exports last asked for.
 
     OUT/.grader.overrides.yaml    a byte-for-byte copy of the last --overrides file
     OUT/.grader.timestamps.csv    a byte-for-byte copy of the last --timestamps file
+    OUT/.grader.roster.csv        a byte-for-byte copy of the last --roster file
+    OUT/.grader.exports.json      where --junit and --canvas last wrote (absolute paths)
 
 A later `grade` or `regrade` into OUT without the option re-applies the copy (a re-run
 dropped every override without a word before); a new file replaces it. Either way one
 note on stderr says which file counts. An overrides file without entries (an empty file,
-/dev/null) drops the remembered overrides.
+/dev/null) drops the remembered overrides. The JUnit and Canvas exports are rewritten
+where they were last written by every later run (a regrade left them stale before), with
+the roster last given.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +24,8 @@ from pathlib import Path
 
 OVERRIDES_COPY = ".grader.overrides.yaml"
 TIMESTAMPS_COPY = ".grader.timestamps.csv"
+ROSTER_COPY = ".grader.roster.csv"
+EXPORTS = ".grader.exports.json"
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,80 @@ def remember(
             raise
 
 
+@dataclass(frozen=True)
+class RecalledExports:
+    """The exports to write after this run, the roster to write them with, and notes."""
+
+    junit: Path | None
+    canvas: Path | None
+    roster: Path | None
+    notes: tuple[str, ...]
+
+
+def recall_exports(
+    out: Path, junit: Path | None, canvas: Path | None, roster: Path | None
+) -> RecalledExports:
+    """The given exports, or else where OUT's last run wrote them (with a note each); the
+    given roster, or else OUT's copy of the last one. Reads only."""
+    kept = _kept_exports(out)
+    notes: list[str] = []
+    chosen: dict[str, Path | None] = {}
+    for key, option, given, what in (
+        ("junit", "--junit", junit, "JUnit XML"),
+        ("canvas", "--canvas", canvas, "Canvas export"),
+    ):
+        if given is None and key in kept:
+            chosen[key] = Path(kept[key])
+            notes.append(
+                f"note: rewriting the {what} last written for {out}: {kept[key]} "
+                f"(give {option} to write it elsewhere)"
+            )
+        else:
+            chosen[key] = given
+    copy = out / ROSTER_COPY
+    if roster is None and _bytes(copy) is not None and chosen["canvas"] is not None:
+        roster = copy
+        notes.append(f"note: using the roster last given for {out} (kept in {copy})")
+    return RecalledExports(chosen["junit"], chosen["canvas"], roster, tuple(notes))
+
+
+def remember_exports(
+    out: Path, junit: Path | None, canvas: Path | None, roster: Path | None
+) -> None:
+    """Keep where the given exports were written, and a copy of the given roster, in OUT.
+    Raises OSError."""
+    kept = _kept_exports(out)
+    for key, given in (("junit", junit), ("canvas", canvas)):
+        if given is not None:
+            kept[key] = str(Path(given).resolve())
+    if kept:
+        _write(out / EXPORTS, (json.dumps(kept, indent=1, sort_keys=True) + "\n").encode())
+    if roster is not None and Path(roster).resolve() != (out / ROSTER_COPY).resolve():
+        _write(out / ROSTER_COPY, Path(roster).read_bytes())
+
+
+def _kept_exports(out: Path) -> dict[str, str]:
+    try:
+        kept = json.loads((out / EXPORTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(kept, dict):
+        return {}
+    return {k: v for k, v in kept.items() if k in ("junit", "canvas") and isinstance(v, str)}
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)  # a reader never sees half a file
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def _bytes(path: Path) -> bytes | None:
     try:
         return Path(path).read_bytes()
@@ -85,4 +167,15 @@ def _bytes(path: Path) -> bytes | None:
         return None
 
 
-__all__ = ["OVERRIDES_COPY", "TIMESTAMPS_COPY", "Recalled", "recall", "remember"]
+__all__ = [
+    "EXPORTS",
+    "OVERRIDES_COPY",
+    "ROSTER_COPY",
+    "TIMESTAMPS_COPY",
+    "Recalled",
+    "RecalledExports",
+    "recall",
+    "recall_exports",
+    "remember",
+    "remember_exports",
+]
