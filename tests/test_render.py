@@ -601,3 +601,17 @@ def test_a_skipped_check_is_failed_with_a_tag_in_results_json_and_read_back_as_s
     assert stored["check_add_intercept"] is Status.SKIPPED
     assert stored["check_classify_run"] is Status.SKIPPED  # a broken file's check
     assert stored["check_log_loss_values"] is Status.PASSED
+
+
+def test_the_tests_add_up_to_the_score_exactly_when_points_are_fractions() -> None:
+    """Points such as 100/103 per check: results.json's tests add up to its score and
+    maximum to the last decimal written (they were each rounded alone: 0.0015 off)."""
+    checks = tuple(
+        scored(f"check_{i}", "logistic_scratch", "numpy_implementation",
+               Status.PASSED if i % 3 else Status.FAILED, 100 / 103)  # fmt: skip
+        for i in range(103)
+    )
+    document = to_gradescope(make_result(*checks, max_score=100.0))
+    tests = document["tests"]
+    assert round(sum(test["score"] for test in tests), 4) == document["score"]
+    assert round(sum(test["max_score"] for test in tests), 4) == document["max_score"]
