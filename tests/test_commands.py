@@ -251,3 +251,13 @@ def test_a_usage_error_is_one_line_and_exit_2(argv, capsys) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "error:" in err and "--help" in err, err
+
+
+def test_the_kits_self_check_counts_points_as_the_bundles_does(kit, tmp_path, capsys) -> None:
+    """`check` in the kit runs the visible checks only: a perfect submission is out of what
+    they are worth (as in the learners' bundle), not out of the whole rubric's 100."""
+    folder = tmp_path / "mine"
+    shutil.copytree(kit.solutions, folder, ignore=shutil.ignore_patterns("__pycache__", "data"))
+    assert main(["check", str(folder)]) == 0
+    points = re.search(r"Points ([\d.]+)/([\d.]+)", capsys.readouterr().out)
+    assert points and points.group(1) == points.group(2) and float(points.group(2)) < 100

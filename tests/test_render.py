@@ -606,10 +606,10 @@ def test_a_skipped_check_is_failed_with_a_tag_in_results_json_and_read_back_as_s
 def test_the_tests_add_up_to_the_score_exactly_when_points_are_fractions() -> None:
     """Points such as 100/103 per check: results.json's tests add up to its score and
     maximum to the last decimal written (they were each rounded alone: 0.0015 off)."""
+    statuses = [Status.PASSED if i % 3 else Status.FAILED for i in range(103)]
     checks = tuple(
-        scored(f"check_{i}", "logistic_scratch", "numpy_implementation",
-               Status.PASSED if i % 3 else Status.FAILED, 100 / 103)  # fmt: skip
-        for i in range(103)
+        scored(f"check_{i}", "logistic_scratch", "numpy_implementation", status, 100 / 103)
+        for i, status in enumerate(statuses)
     )
     document = to_gradescope(make_result(*checks, max_score=100.0))
     tests = document["tests"]
