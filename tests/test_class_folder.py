@@ -6,6 +6,7 @@ the instructor's inputs before any grading."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import math
@@ -29,6 +30,7 @@ from grader.instructor.views import ViewRequest, rebuild_views
 from grader.pipeline import batch
 from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions
+from grader.results import Status
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -401,13 +403,22 @@ def test_submissions_that_need_a_human_are_listed_with_the_reason() -> None:
             {"adjustments": [{"kind": "override", "target": "crit", "points_after": 1}]},
         ),
         _stored("unreadable", {"c1": False}, {"notices": ["The submission could not be read."]}),
+        _stored("stubs", {"c1": False, "c2": False}),
     ]
+    # a file that raised at import: its checks are skipped, said so in their output
+    importing = _stored("importing", {"c1": True, "c2": False})
+    skipped = dataclasses.replace(
+        importing.tests[1], status=Status.SKIPPED, output="importing ex5.py raised KeyError"
+    )
+    results.append(dataclasses.replace(importing, tests=(importing.tests[0], skipped)))
     attention = {item.name: item.reasons for item in summarize_class(results).attention}
     assert "fine" not in attention
     assert attention["late"] == ("late: 2 day(s)",)
     assert "grader error" in attention["crashed"][0]
     assert attention["reviewed"] == ("overridden by the instructor",)
     assert attention["unreadable"] == ("unreadable submission",)
+    assert attention["stubs"] == ("scored 0: nothing written, or nothing that runs",)
+    assert attention["importing"] == ("a file that does not import",)
 
 
 def test_similar_submissions_are_found_past_renamed_variables_but_not_the_stub(

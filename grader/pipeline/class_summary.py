@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from grader.checks.misconceptions import CATALOG, Misconception
 from grader.instructor.classfolder import StoredResult, StoredTest
 from grader.instructor.similarity import SimilarPair
+from grader.results import Status
 
 EASY, HARD, WEAK = 0.95, 0.05, 0.1  # the flags' thresholds on p and discrimination
 # Below this many graded submissions p and the correlation say nothing: no flags.
@@ -284,6 +285,11 @@ def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
         reasons.append("empty: no exercise file found")
     if "syntax error" in outputs:
         reasons.append("syntax error")
+    skipped = [t for t in result.checks if t.status is Status.SKIPPED]
+    if any(t.output.lower().startswith("importing ") for t in skipped):
+        reasons.append("a file that does not import")
+    if not reasons and result.tests and result.max_score > 0 and result.score == 0:
+        reasons.append("scored 0: nothing written, or nothing that runs")
     if "did not return within" in outputs or "time limit" in outputs:
         reasons.append("timeout: code that did not finish")
     if result.days_late:
