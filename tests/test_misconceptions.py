@@ -100,9 +100,15 @@ def test_a_costly_variant_is_computed_only_when_the_check_fails() -> None:
 
     expect_close([0.0, 1.0], [0.0, 1.0], what="x", fix="", variants={"M19#0": wrong})
     assert not asked
+    hint = "Average over the tickets."
     with pytest.raises(CheckFailure) as failure:
-        expect_close([1.0, 2.0], [0.0, 1.0], what="x", fix="", variants={"M19#0": wrong})
+        expect_close([1.0, 2.0], [0.0, 1.0], what="x", fix=hint, variants={"M19#0": wrong})
     assert asked and failure.value.misconceptions == ("M19",)
+    # a hard-coded answer: no hint about the formula (M19's own explanation says what to do)
+    assert hint not in failure.value.message
+    with pytest.raises(CheckFailure) as failure:
+        expect_close([3.0, 2.0], [0.0, 1.0], what="x", fix=hint, variants={"M19#0": wrong})
+    assert hint in failure.value.message  # any other wrong answer keeps it
 
 
 def test_an_error_is_m11_only_for_a_division_or_after_an_ordinary_input_worked() -> None:

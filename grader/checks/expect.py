@@ -112,7 +112,14 @@ def expect_close(
         detail = _first_difference(actual_array, expected_array, rtol, atol)
     else:
         detail = f"expected {show(expected_array)}, got {show(actual_array)}"
-    raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
+    fix = _fix_unless_hard_coded(fix, tags)
+    raise CheckFailure(f"{what}: {detail}. {fix}".rstrip(), tags, fix=fix)
+
+
+def _fix_unless_hard_coded(fix: str, tags: tuple[str, ...]) -> str:
+    """The check's hint about a formula, unless the answer was hard-coded (M19): then the
+    formula is not the problem, and M19's own explanation says what to do."""
+    return "" if "M19" in tags else fix
 
 
 def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
@@ -197,7 +204,8 @@ def expect_equal(
         )
     else:
         detail = f"expected {show(expected)}, got {show(actual)}"
-    raise CheckFailure(f"{what}: {detail}. {fix}", tags, fix=fix)
+    fix = _fix_unless_hard_coded(fix, tags)
+    raise CheckFailure(f"{what}: {detail}. {fix}".rstrip(), tags, fix=fix)
 
 
 def _same_shape(actual: Any, expected: np.ndarray) -> bool:
