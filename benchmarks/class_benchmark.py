@@ -158,15 +158,19 @@ def _tree_pss_mb(root: int) -> float:
     return total_kb / 1024
 
 
-def _tree(root: int) -> set[int]:
-    """root and its descendants (from /proc)."""
+def _tree(root: int, rss: dict[int, int] | None = None) -> set[int]:
+    """root and its descendants (from /proc); with `rss`, each one's RSS in bytes too."""
     parents: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
-            parents[int(entry)] = int(stat[stat.rfind(")") + 2 :].split()[1])
+            fields = stat[stat.rfind(")") + 2 :].split()
+            parents[int(entry)] = int(fields[1])
+            if rss is not None:
+                rss[int(entry)] = int(fields[21]) * page
         except (OSError, ValueError, IndexError):
             continue
     children: dict[int, list[int]] = {}
@@ -183,29 +187,8 @@ def _tree(root: int) -> set[int]:
 
 def _tree_rss_mb(root: int) -> tuple[float, float]:
     """The summed and the largest RSS of root and its descendants, in MB."""
-    parents: dict[int, int] = {}
     rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            fields = stat[stat.rfind(")") + 2 :].split()
-            parents[int(entry)] = int(fields[1])
-            rss[int(entry)] = int(fields[21]) * page
-        except (OSError, ValueError, IndexError):
-            continue
-    children: dict[int, list[int]] = {}
-    for pid, ppid in parents.items():
-        children.setdefault(ppid, []).append(pid)
-    tree, frontier = {root}, [root]
-    while frontier:
-        for pid in children.get(frontier.pop(), []):
-            if pid not in tree:
-                tree.add(pid)
-                frontier.append(pid)
-    sizes = [rss.get(pid, 0) / 2**20 for pid in tree]
+    sizes = [rss.get(pid, 0) / 2**20 for pid in _tree(root, rss)]
     return sum(sizes), max(sizes, default=0.0)
 
 

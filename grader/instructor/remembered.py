@@ -74,16 +74,7 @@ def remember(
         if name == OVERRIDES_COPY and no_overrides:
             copy.unlink(missing_ok=True)
             continue
-        data = Path(given).read_bytes()
-        out.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=out, prefix=f"{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.replace(temporary, copy)  # a reader never sees half a file
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        _write(copy, Path(given).read_bytes())
 
 
 @dataclass(frozen=True)
