@@ -210,3 +210,36 @@ def test_a_function_beside_a_hung_core_function_user_is_still_called(tmp_path):
         with pytest.raises(StudentCodeError):
             learner.call("logistic_scratch", "fit_logistic")
         assert learner.call("ex5_label_flip", "flip_label", 1) == 0
+
+
+def test_a_function_written_but_for_one_case_is_not_called_not_written(
+    context: GradingContext, kit, tmp_path: Path
+) -> None:
+    """gradient() works, but raises NotImplementedError when l2 is given: the checks it
+    passes stay passed, and the l2 check fails with its own message instead of the
+    report saying gradient() is "not written yet"."""
+    sample = Sample(
+        name="gradient-without-l2",
+        folder=tmp_path,
+        description="gradient raises NotImplementedError for l2",
+        base="solutions",
+        edits=(
+            Edit(
+                "logistic_scratch.py",
+                "    if l2:\n        penalty = l2 * w",
+                "    if l2:\n        raise NotImplementedError('l2 comes later')\n"
+                "        penalty = l2 * w",
+            ),
+        ),
+    )
+    folder = compose_sample(sample, kit.solutions, tmp_path / "gradient-without-l2")
+    result = grade_submission(folder, context)
+    by_id = {item.outcome.check_id: item.outcome for item in result.checks}
+    assert by_id["check_gradient_values"].status is Status.PASSED
+    l2 = by_id["check_gradient_l2"]
+    assert l2.status is Status.FAILED and l2.cause is None
+    assert "NotImplementedError" in l2.message
+    stubs = [
+        o.check_id for o in by_id.values() if o.cause is not None and o.cause.function == "gradient"
+    ]
+    assert stubs == []

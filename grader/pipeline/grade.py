@@ -33,7 +33,12 @@ from grader.pipeline.load import (
     submission_name,
 )
 from grader.pipeline.notebooks import ConvertedNotebook, point_to_cells
-from grader.pipeline.run import Progress, RunSettings, run_checks
+from grader.pipeline.run import (
+    Progress,
+    RunSettings,
+    judged_where_partly_written,
+    run_checks,
+)
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
 from grader.results import CheckOutcome, GradedSubmission, Status
@@ -259,7 +264,8 @@ class _Upstream(Progress):
 
     def exercise_done(self, outcomes: list[CheckOutcome]) -> None:
         self.seen.extend(outcomes)
-        noted = note_upstream_failures(self.seen, self.sources)[-len(outcomes) :]
+        judged = judged_where_partly_written(self.seen)
+        noted = note_upstream_failures(judged, self.sources)[-len(outcomes) :]
         noted = point_to_cells(noted, self.notebooks)
         self.inner.exercise_done(noted if outcomes else [])
 
