@@ -32,6 +32,8 @@ from grader.instructor.files import InstructorFileError, InstructorInputError, r
 from grader.instructor.rubric import Criterion, Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
+#: Half a unit of the 4th decimal, the precision results.json and the reports show points in.
+SHOWN_PRECISION = 0.5e-4
 
 
 class OverrideError(InstructorInputError):
@@ -130,8 +132,12 @@ def _parse_entry(
             )
     else:
         maximum = criteria[criterion].points
-    if not 0 <= points <= maximum + 1e-9:
-        raise OverrideError(f"{where}: points {points:g} outside 0..{maximum:g}")
+    # The maximum as results.json and the reports show it (4 decimals) is the maximum: an
+    # instructor copies what they see (1.1651 for 60/51.5 = 1.165048...).
+    if not 0 <= points <= maximum + SHOWN_PRECISION:
+        raise OverrideError(f"{where}: points {points:g} outside 0..{maximum:.4g}")
+    if points >= maximum - SHOWN_PRECISION:
+        points = maximum  # full points, whichever way they were written
     return Override(submission, check, criterion, float(points), comment)
 
 
