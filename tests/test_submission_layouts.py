@@ -55,7 +55,7 @@ ARRIVALS = {
     "venv-handed-in-by-mistake": "Skipped venv/ (250 files)",
     "utf8-bom-from-windows-editor": None,
     "coding-line-latin-1": None,
-    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 1: %matplotlib",
+    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 2: %matplotlib",
     "prints-20-mb-at-import": "19.5 MB importing logistic_scratch.py",
     "zip-inside-the-submission": "Graded the files inside 'work.zip'",
     "crlf-script-code-at-import-relative-data": None,
@@ -319,9 +319,10 @@ def test_magics_and_shell_escapes_are_dropped_line_for_line():
     )
     converted = convert_notebook(data, "m.ipynb")
     compile(converted.source, "m.py", "exec")  # plain Python now
-    assert [cell for cell, _ in converted.dropped] == [1, 1, 2, 2, 2, 3, 4]
+    # Cells are numbered as the learner sees them, the markdown cell 1 included.
+    assert [cell for cell, _ in converted.dropped] == [2, 2, 3, 3, 3, 4, 5]
     assert "%not a magic" in converted.source  # inside a string: kept
-    assert converted.locate(5) == (2, 1)  # cell 2 starts after cell 1's 3 lines and a blank
+    assert converted.locate(5) == (3, 1)  # cell 3 starts after cell 2's 3 lines and a blank
     assert "Left out 7 IPython line(s) of m.ipynb" in converted.notices()[0]
 
 

@@ -286,7 +286,9 @@ def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
     if "syntax error" in outputs:
         reasons.append("syntax error")
     skipped = [t for t in result.checks if t.status is Status.SKIPPED]
-    if any(t.output.lower().startswith("importing ") for t in skipped):
+    if any(
+        t.output.lower().startswith("importing ") or "when imported" in t.output for t in skipped
+    ):
         reasons.append("a file that does not import")
     if not reasons and result.tests and result.max_score > 0 and result.score == 0:
         reasons.append("scored 0: nothing written, or nothing that runs")

@@ -37,7 +37,7 @@ class NotebookError(ValueError):
 class CellSpan:
     """Where one code cell landed in the written .py."""
 
-    cell: int  # 1-based, counting the notebook's code cells only
+    cell: int  # 1-based, counting every cell from the top, markdown ones too (as seen)
     first_line: int  # the .py's line of the cell's first line
     lines: int
 
@@ -89,11 +89,16 @@ def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
             f"{notebook} is not a readable Jupyter notebook ({type(error).__name__}: "
             f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})"
         ) from None
-    cells = [cell for cell in document.get("cells", []) if cell.get("cell_type") == "code"]
+    # Numbered as the learner sees them, top to bottom, markdown cells included.
+    cells = [
+        (number, cell)
+        for number, cell in enumerate(document.get("cells", []), start=1)
+        if cell.get("cell_type") == "code"
+    ]
     out: list[str] = []
     spans: list[CellSpan] = []
     dropped: list[tuple[int, str]] = []
-    for number, cell in enumerate(cells, start=1):
+    for number, cell in cells:
         source = cell.get("source", "")
         lines = ("".join(source) if isinstance(source, list) else str(source)).splitlines()
         kept, left_out = _python_lines(lines)

@@ -106,7 +106,7 @@ def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | Non
     """The cause several checks share, from the learner's failures during one check: a
     file that does not parse or import, else the first function that is still a stub."""
     for module, _, error in errors:
-        if error.kind.breaks_file:
+        if error.breaks_file:
             detail = error.learner_message.splitlines()[0] if error.learner_message else ""
             return Cause(CauseKind.BROKEN_FILE, module, detail=detail)
     for module, function, error in errors:

@@ -90,7 +90,9 @@ class StudentCodeError(Exception):
 
     `kind` says what happened, `learner_message` is a sentence for the learner (paths are
     relative to the submission), `output` is what the code printed during the request
-    (at most Limits.output_kb), `exception_type` and `traceback` are set for exceptions.
+    (at most Limits.output_kb), `exception_type` and `traceback` are set for exceptions;
+    `at_import`: it happened while the file was being imported (whatever the kind: an
+    exception, sys.exit, a hang), so nothing in that file can be used.
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class StudentCodeError(Exception):
         *,
         exception_type: str = "",
         traceback: str = "",
+        at_import: bool = False,
     ) -> None:
         super().__init__(learner_message)
         self.kind = kind
@@ -108,6 +111,12 @@ class StudentCodeError(Exception):
         self.output = output
         self.exception_type = exception_type
         self.traceback = traceback
+        self.at_import = at_import
+
+    @property
+    def breaks_file(self) -> bool:
+        """The file cannot be used at all: missing, not parsed, or failing at import."""
+        return self.kind.breaks_file or self.at_import
 
     def copy(self) -> StudentCodeError:
         """A fresh instance with the same content (re-raising one piles up tracebacks)."""
@@ -117,22 +126,33 @@ class StudentCodeError(Exception):
             self.output,
             exception_type=self.exception_type,
             traceback=self.traceback,
+            at_import=self.at_import,
         )
 
     def __reduce__(self) -> tuple:
         # Picklable across the batch's process pool despite the keyword-only fields.
         fields = (self.kind, self.learner_message, self.output)
-        return (_rebuild, (*fields, self.exception_type, self.traceback))
+        return (_rebuild, (*fields, self.exception_type, self.traceback, self.at_import))
 
     def __str__(self) -> str:
         return self.learner_message
 
 
 def _rebuild(
-    kind: FailureKind, message: str, output: str, exception_type: str, traceback: str
+    kind: FailureKind,
+    message: str,
+    output: str,
+    exception_type: str,
+    traceback: str,
+    at_import: bool = False,
 ) -> StudentCodeError:
     return StudentCodeError(
-        kind, message, output, exception_type=exception_type, traceback=traceback
+        kind,
+        message,
+        output,
+        exception_type=exception_type,
+        traceback=traceback,
+        at_import=at_import,
     )
 
 

@@ -631,6 +631,7 @@ class Worker:
             self._take_output(),
             exception_type=failure.exception_type,
             traceback=self._scrub(format_traceback(failure)) if failure.exception_type else "",
+            at_import=target.op == "import",
         )
 
     # Output ----------------------------------------------------------------------------
