@@ -849,3 +849,39 @@ def test_a_regrade_rewrites_the_exports_the_last_grade_wrote(kit, tmp_path, caps
     score = float(_gradebook(out)[0]["score"])
     assert after != before and f"{score:.2f}" in after and "Alice Martin" in after
     assert 'name="alice"' in junit.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "option"),
+    [
+        (
+            "overrides.yaml",
+            "- submission: alice\n  check: check_flip_label\n  points: 0.1\n  points: 0.5\n",
+            "--overrides",
+        ),
+    ],
+)
+def test_a_key_given_twice_in_an_instructors_yaml_is_one_line_naming_both(
+    kit, tmp_path, capsys, name, text, option
+) -> None:
+    """YAML keeps the last of two equal keys without a word: an override's points (or a
+    rubric's weight) would silently change. It is refused, naming the key and lines."""
+    _learner(tmp_path / "class", "alice", kit)
+    given = tmp_path / name
+    given.write_text(text, encoding="utf-8")
+    argv = ["grade", str(tmp_path / "class" / "alice"), "--out", str(tmp_path / "out")]
+    assert main([*argv, option, str(given)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "the key 'points' is given twice (lines 3 and 4)" in err[-1], err
+
+
+def test_a_rubric_with_a_check_listed_twice_is_refused(kit, tmp_path) -> None:
+    from grader.checks.catalog import discover_checks
+    from grader.instructor.rubric import RubricError, load_rubric
+
+    text = kit.rubric.read_text(encoding="utf-8")
+    line = next(row for row in text.splitlines() if "check_add_intercept:" in row)
+    rubric = tmp_path / "rubric.yaml"
+    rubric.write_text(text.replace(line, f"{line}\n{line}", 1), encoding="utf-8")
+    with pytest.raises(RubricError, match="'check_add_intercept' is given twice"):
+        load_rubric(rubric, discover_checks())

@@ -13,6 +13,9 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 
 class InstructorInputError(ValueError):
@@ -88,3 +91,43 @@ def read_csv(path: Path, required: Sequence[str]) -> tuple[CsvRow, ...]:
 
 
 __all__ = ["CsvRow", "InstructorFileError", "read_csv", "read_text"]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, but a mapping that names one key twice is refused (YAML itself
+    keeps the last value without a word: a rubric weight or an override's points lost)."""
+
+
+def _mapping_without_repeats(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Any:
+    lines: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if isinstance(key, (str, int, float, bool)) and key in lines:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"the key {key!r} is given twice (lines {lines[key]} and {line})",
+                key_node.start_mark,
+            )
+        if isinstance(key, (str, int, float, bool)):
+            lines[key] = line
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping_without_repeats
+)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML text as plain data (yaml.safe_load), refusing a key given twice in one
+    mapping: yaml.YAMLError whose `problem` says which key and lines."""
+    return yaml.load(text, Loader=_UniqueKeyLoader)
+
+
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """ ": the key 'points' is given twice (lines 3 and 5)" for a repeated key, else ""."""
+    if isinstance(error, yaml.constructor.ConstructorError) and error.problem:
+        return f": {error.problem}"
+    return ""

@@ -28,7 +28,13 @@ from pathlib import Path
 
 import yaml
 
-from grader.instructor.files import InstructorFileError, InstructorInputError, read_text
+from grader.instructor.files import (
+    InstructorFileError,
+    InstructorInputError,
+    load_yaml,
+    read_text,
+    yaml_problem,
+)
 from grader.instructor.rubric import Criterion, Rubric
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
@@ -54,14 +60,14 @@ def load_overrides(path: Path, rubric: Rubric) -> tuple[Override, ...]:
     """Read and check overrides.yaml (utf-8-sig, CRLF accepted); OverrideError if wrong."""
     try:
         text = read_text(Path(path))
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
         node = yaml.compose(text)
     except InstructorFileError as error:
         raise OverrideError(str(error)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f": line {mark.line + 1}" if mark else ""
-        raise OverrideError(f"{path}{where}: not valid YAML") from None
+        raise OverrideError(f"{path}{where}: not valid YAML{yaml_problem(error)}") from None
     lines: tuple[int, ...] = ()
     if isinstance(node, yaml.SequenceNode):  # where each entry starts, for the messages
         lines = tuple(item.start_mark.line + 1 for item in node.value)

@@ -60,16 +60,16 @@ class Rubric:
 
 def load_rubric(path: Path, checks: Iterable[CheckSpec]) -> Rubric:
     """Read and validate rubric.yaml against the checks that exist."""
-    from grader.instructor.files import InstructorFileError, read_text
+    from grader.instructor.files import InstructorFileError, load_yaml, read_text, yaml_problem
 
     try:
-        raw = yaml.safe_load(read_text(path))
+        raw = load_yaml(read_text(path))
     except InstructorFileError as error:
         raise RubricError(str(error)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise RubricError(f"{path.name}: not valid YAML{where}") from None
+        raise RubricError(f"{path.name}: not valid YAML{where}{yaml_problem(error)}") from None
     return parse_rubric(raw, {spec.check_id: spec for spec in checks}, path.name)
 
 
