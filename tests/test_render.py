@@ -615,3 +615,13 @@ def test_the_tests_add_up_to_the_score_exactly_when_points_are_fractions() -> No
     tests = document["tests"]
     assert round(sum(test["score"] for test in tests), 4) == document["score"]
     assert round(sum(test["max_score"] for test in tests), 4) == document["max_score"]
+
+
+def test_one_score_reads_the_same_in_every_output() -> None:
+    """results.json keeps 37.165; the report had the unrounded sum: the gradebook said
+    37.16 (Python's round of the binary 37.1649...), the report 37.17."""
+    from grader.render._shared import points_text
+    from grader.render.gradebook import number_cell
+
+    for value in (37.165, 37.1650000001, 37.16499999999):
+        assert number_cell(value) == "37.17" and points_text(value) == "37.17"

@@ -14,6 +14,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -43,11 +44,19 @@ GRADER_ERROR_TEXT = (
 )
 
 
+def two_decimals(value: float) -> str:
+    """Points with 2 decimals, rounded half up from the 4 that results.json keeps, so every
+    output says the same of one score: 37.165 and 37.1650000001 are both 37.17 (Python's
+    round gave 37.16 for the first, whose binary value is just below)."""
+    exact = Decimal(f"{value:.4f}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"{exact:.2f}"
+
+
 def points_text(value: float) -> str:
     """Points as people read them: at most 2 decimals, no trailing zeros, never 'nan'."""
     if not math.isfinite(value):
         return "n/a"
-    text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
+    text = two_decimals(value).rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.instructor.classfolder import StoredResult
-from grader.render._shared import atomic_write_text
+from grader.render._shared import atomic_write_text, two_decimals
 from grader.results import AdjustmentKind, GradedSubmission
 
 # A cell starting with one of these is a formula to Excel or LibreOffice; names come from
@@ -90,7 +90,7 @@ def _overrides_cell(pairs: Iterable[tuple[str, float]]) -> str:
 def number_cell(value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return ""  # a blank cell, never "nan"
-    return f"{round(value, 2):.2f}"
+    return two_decimals(value)
 
 
 def safe_cell(name: str) -> str:
