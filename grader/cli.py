@@ -215,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
         "regrade",
         help="re-apply overrides and the late policy to graded results (no learner code runs)",
     )
-    regrade.add_argument("out", type=Path, metavar="OUT", help="the folder `grade --out` wrote")
+    regrade.add_argument("out", type=Path, metavar="DIR", help="the folder `grade --out` wrote")
     regrade.add_argument(
         "--overrides", type=Path, help="an instructor's points (YAML; default: the last applied)"
     )

@@ -214,3 +214,21 @@ def test_m17_is_not_claimed_where_it_cannot_be_told_from_m16() -> None:
     assert set(variants.reliability_variants(np.array([0, 1, 0, 1, 1]), spanning, 5)) == {"M16"}
     inner = np.array([0.1, 0.2, 0.4, 0.55, 0.9])
     assert {"M16", "M17"} <= set(variants.reliability_variants(np.array([0, 1, 0, 1, 1]), inner, 5))
+
+
+def test_a_hidden_checks_shape_mismatch_does_not_tell_the_held_out_size() -> None:
+    import numpy as np
+
+    from grader.checks.expect import expect_close
+    from grader.checks.framework import RUNNING_CHECK, CheckFailure
+
+    token = RUNNING_CHECK.set(("check_hidden_x", True))
+    try:
+        with pytest.raises(CheckFailure) as failure:
+            expect_close(np.zeros((8, 3)), np.zeros((191, 3)), what="add_intercept", fix="")
+    finally:
+        RUNNING_CHECK.reset(token)
+    assert "191" not in failure.value.message and "(8, 3)" in failure.value.message
+    with pytest.raises(CheckFailure) as failure:  # a visible check says what it expected
+        expect_close(np.zeros((8, 3)), np.zeros((8, 2)), what="add_intercept", fix="")
+    assert "expected (8, 2)" in failure.value.message

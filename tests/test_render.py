@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import re
@@ -625,3 +626,18 @@ def test_one_score_reads_the_same_in_every_output() -> None:
 
     for value in (37.165, 37.1650000001, 37.16499999999):
         assert number_cell(value) == "37.17" and points_text(value) == "37.17"
+
+
+def test_a_broken_files_note_goes_once_the_instructor_has_judged_its_checks() -> None:
+    """After an override passes every check of a file that did not import, no "not run"
+    note stays above the passed checks."""
+    result = causes_result()
+    judged = tuple(
+        dataclasses.replace(item, outcome=dataclasses.replace(item.outcome, status=Status.PASSED))
+        if item.outcome.exercise == "ex2_learning_rate"
+        else item
+        for item in result.checks
+    )
+    text = render_markdown(dataclasses.replace(result, checks=judged))
+    assert "did not run; fix this first" not in text
+    assert "did not run; fix this first" in render_markdown(result)

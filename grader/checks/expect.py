@@ -98,9 +98,13 @@ def expect_close(
     expected_array = np.asarray(expected, dtype=float)
     actual_array = as_array(actual, what)
     if actual_array.shape != expected_array.shape:
+        tags = _matching(actual_array, variants, rtol, atol)
+        fix = _fix_unless_hard_coded(fix, tags)
+        # A held-out expected shape would tell the size of the held-out data.
+        wanted = "not the expected one" if hidden else f"expected {expected_array.shape}"
         raise CheckFailure(
-            f"{what}: expected shape {expected_array.shape}, got shape {actual_array.shape}. {fix}",
-            _matching(actual_array, variants, rtol, atol),
+            f"{what}: your result has shape {actual_array.shape}, {wanted}. {fix}".rstrip(),
+            tags,
             fix=fix,
         )
     if close(actual_array, expected_array, rtol=rtol, atol=atol):

@@ -105,7 +105,6 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
             check_output_file(path, option)
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
-    announce(request.isolation)
     found = find_submissions(submissions, out=request.out, single=request.single)
     for line in found.skipped_lines():
         print(f"note: {line}", file=sys.stderr)
@@ -133,6 +132,7 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
         no_overrides=not inputs.options.overrides,
     )
     remember_exports(request.out, exports.junit, exports.canvas, exports.roster)
+    announce(request.isolation)  # after the instructor's files: an error there is one line
     for line in (*recalled.notes, *exports.notes, *inputs.warnings):
         print(line, file=sys.stderr)
     progress = Progress(len(sources))

@@ -41,9 +41,12 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
+        # Excel's advice only for what Excel writes (a CSV), not for a YAML file.
+        csv = Path(path).suffix.lower() == ".csv"
+        how = "as UTF-8, e.g. Excel's 'CSV UTF-8'" if csv else "as UTF-8 in your editor"
         raise InstructorFileError(
             f"{path}: line {line}, byte {error.start}: 0x{data[error.start]:02x} is not UTF-8 "
-            "(save the file as UTF-8, e.g. Excel's 'CSV UTF-8')"
+            f"(save the file {how})"
         ) from None
 
 

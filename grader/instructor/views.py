@@ -102,7 +102,8 @@ def summary_lines(summary: ClassSummary) -> list[str]:
         "hardest checks: "
         + (", ".join(f"{c.check_id} (p={c.difficulty:.2f})" for c in hardest) or "none"),
         "misconceptions: "
-        + (", ".join(f"{m.misconception_id} x{m.count}" for m in top) or "none recognized"),
+        + (", ".join(f"{m.misconception_id} x{m.count}" for m in top) or "none recognized")
+        + (", ... (class.md lists all)" if len(summary.misconceptions) > len(top) else ""),
         f"needs a human: {len(summary.attention)} submission(s); "
         + (
             f"{flagged} check(s) flagged by item analysis"

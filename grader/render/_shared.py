@@ -250,7 +250,12 @@ def exercise_view(
     `outcomes` are all the submission's outcomes so far (the core module's included)."""
     mine = [item.outcome if isinstance(item, ScoredCheck) else item for item in items]
     broken = next(
-        (o.cause for o in mine if o.cause and o.cause.kind is CauseKind.BROKEN_FILE), None
+        (
+            o.cause
+            for o in mine
+            if o.status is Status.SKIPPED and o.cause and o.cause.kind is CauseKind.BROKEN_FILE
+        ),
+        None,
     )
     file_note = ""
     if broken:
