@@ -380,6 +380,13 @@ def test_an_unreadable_notebook_is_said_not_missing(context, tmp_path):
     assert any(
         "ex7_diagnosis.ipynb is not a readable Jupyter notebook" in n for n in result.notices
     )
+    # and its checks say so too, never that a .py the learner does not have is missing
+    mine = [i.outcome for i in result.checks if i.outcome.exercise == "ex7_diagnosis"]
+    assert mine and all("ex7_diagnosis.py is missing" not in o.message for o in mine)
+    assert all(
+        "ex7_diagnosis.ipynb is not a readable" in (o.cause.detail if o.cause else o.message)
+        for o in mine
+    )
 
 
 def test_a_py_beside_its_notebook_wins_and_says_so(tmp_path):

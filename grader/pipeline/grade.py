@@ -207,6 +207,7 @@ def grade_automatic(
             notices.extend(_printed_notice(printed))
             outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
             outcomes = point_to_cells(outcomes, loaded.notebooks)
+            outcomes = _unreadable_notebooks_named(outcomes, loaded.unreadable_notebooks)
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
             detail = traceback.format_exc()
             grader_errors.append(detail[-4000:])
@@ -240,6 +241,27 @@ def grade_automatic(
     if handed_in is None:
         return result
     return dataclasses.replace(result, submitted_at=handed_in.isoformat(timespec="seconds"))
+
+
+def _unreadable_notebooks_named(
+    outcomes: list[CheckOutcome], unreadable: dict[str, str]
+) -> list[CheckOutcome]:
+    """A notebook that could not be read left its module "missing": the checks say why
+    instead (the learner has the .ipynb, never a .py)."""
+    named = []
+    for outcome in outcomes:
+        for module_file, why in unreadable.items():
+            missing = f"{module_file} is missing from the submission"
+            cause = outcome.cause
+            if missing in outcome.message or (cause and missing in cause.detail):
+                outcome = dataclasses.replace(
+                    outcome,
+                    message=outcome.message.replace(missing, why),
+                    cause=cause
+                    and dataclasses.replace(cause, detail=cause.detail.replace(missing, why)),
+                )
+        named.append(outcome)
+    return named
 
 
 class _Upstream(Progress):

@@ -49,6 +49,8 @@ class LoadedSubmission:
     notices: list[str] = field(default_factory=list)  # learner-facing remarks on the copy
     layout: SubmissionLayout | None = None  # where the files were found, what was skipped
     notebooks: tuple[ConvertedNotebook, ...] = ()  # exercise files written from notebooks
+    # module file ("ex3_threshold_sweep.py") -> why its notebook could not be read
+    unreadable_notebooks: dict[str, str] = field(default_factory=dict)
 
     def close(self) -> None:
         shutil.rmtree(self.workdir.parent, ignore_errors=True)
@@ -133,6 +135,7 @@ def _convert_notebooks(layout: SubmissionLayout, workdir: Path, loaded: LoadedSu
             notebook = convert_notebook((workdir / name).read_bytes(), name)
         except NotebookError as error:
             loaded.notices.append(f"{error} Its checks fail.")
+            loaded.unreadable_notebooks[str(Path(name).with_suffix(".py"))] = str(error)
             continue
         (workdir / notebook.module_file).write_text(notebook.source, encoding="utf-8")
         loaded.files.append(notebook.module_file)
