@@ -19,7 +19,7 @@ from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
 from grader.instructor.progress import Progress
-from grader.instructor.remembered import recall, recall_exports, remember, remember_exports
+from grader.instructor.remembered import RecalledExports, recall, recall_exports, remember
 from grader.instructor.roster import Student, load_roster
 from grader.instructor.rubric import Rubric
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
@@ -93,16 +93,25 @@ def read_instructor_inputs(
     return InstructorInputs(options, students, tuple(warnings))
 
 
+def checked_exports(
+    out: Path, junit: Path | None, canvas: Path | None, roster: Path | None
+) -> RecalledExports:
+    """The exports to write (given, or where OUT's last run wrote them), each checked
+    writable before anything runs (PreflightError: one line)."""
+    exports = recall_exports(out, junit, canvas, roster)
+    for option, path in (("--junit", exports.junit), ("--canvas", exports.canvas)):
+        if path is not None:
+            check_output_file(path, option)
+    return exports
+
+
 def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest) -> int:
     """Grade; raises the instructor inputs' errors (one line each) before grading starts.
 
     Returns 0, or 130/143 when Ctrl-C/SIGTERM stopped the batch (the views of what
     finished are written all the same)."""
     check_out_folder(request.out)
-    exports = recall_exports(request.out, request.junit, request.canvas, request.roster)
-    for option, path in (("--junit", exports.junit), ("--canvas", exports.canvas)):
-        if path is not None:
-            check_output_file(path, option)
+    exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
     found = find_submissions(submissions, out=request.out, single=request.single)
@@ -130,8 +139,8 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
         request.overrides,
         request.timestamps,
         no_overrides=not inputs.options.overrides,
+        exports=exports,
     )
-    remember_exports(request.out, exports.junit, exports.canvas, exports.roster)
     announce(request.isolation)  # after the instructor's files: an error there is one line
     for line in (*recalled.notes, *exports.notes, *inputs.warnings):
         print(line, file=sys.stderr)

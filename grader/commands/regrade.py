@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from grader.instructor.classfolder import class_lock, result_folders
-from grader.instructor.preflight import PreflightError, check_out_folder, check_output_file
-from grader.instructor.remembered import recall, recall_exports, remember, remember_exports
+from grader.instructor.preflight import PreflightError, check_out_folder
+from grader.instructor.remembered import recall, remember
 from grader.instructor.stored import StoredResultError
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
@@ -39,7 +39,7 @@ class RegradeRequest:
 def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     """Readjust every stored result in OUT; one-line errors raise before any file changes."""
     from grader.checks.catalog import discover_checks
-    from grader.commands.grade import read_instructor_inputs
+    from grader.commands.grade import checked_exports, read_instructor_inputs
     from grader.instructor.rubric import load_rubric
 
     if not request.out.is_dir():
@@ -48,10 +48,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     if not folders:
         raise PreflightError(f"{request.out}: holds no results.json to regrade")
     check_out_folder(request.out, option="")  # the reports there are rewritten
-    exports = recall_exports(request.out, request.junit, request.canvas, request.roster)
-    for option, path in (("--junit", exports.junit), ("--canvas", exports.canvas)):
-        if path is not None:
-            check_output_file(path, option)
+    exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
     rubric = load_rubric(kit.rubric, discover_checks())
     names = [folder.name for folder in folders]
     recalled = recall(request.out, request.overrides, request.timestamps)
@@ -72,8 +69,8 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             request.overrides,
             request.timestamps,
             no_overrides=not inputs.options.overrides,
+            exports=exports,
         )
-        remember_exports(request.out, exports.junit, exports.canvas, exports.roster)
         for folder in folders:
             try:
                 result = readjust_stored(folder, inputs.options, rubric.late_policy)

@@ -62,7 +62,11 @@ def recall(out: Path, overrides: Path | None, timestamps: Path | None) -> Recall
 
 
 def remember(
-    out: Path, overrides: Path | None, timestamps: Path | None, no_overrides: bool = False
+    out: Path,
+    overrides: Path | None,
+    timestamps: Path | None,
+    no_overrides: bool = False,
+    exports: RecalledExports | None = None,
 ) -> None:
     """Keep copies of the given files (read and checked already) in OUT, made if missing,
     for later runs; `no_overrides` (the given file has no entries) removes the copy.
@@ -75,6 +79,8 @@ def remember(
             copy.unlink(missing_ok=True)
             continue
         _write(copy, Path(given).read_bytes())
+    if exports is not None:
+        remember_exports(out, exports.junit, exports.canvas, exports.roster)
 
 
 @dataclass(frozen=True)

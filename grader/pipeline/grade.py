@@ -11,7 +11,6 @@ import dataclasses
 import secrets
 import time
 import traceback
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,12 +26,13 @@ from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.adjust import adjust
 from grader.pipeline.figures import FigureCollector
 from grader.pipeline.load import (
+    LoadedSubmission,
     SubmissionError,
     keep_exercise_files,
     load_submission,
     submission_name,
 )
-from grader.pipeline.notebooks import ConvertedNotebook, point_to_cells
+from grader.pipeline.notebooks import point_to_cells
 from grader.pipeline.run import (
     Progress,
     RunSettings,
@@ -192,6 +192,7 @@ def grade_automatic(
             settings = RunSettings(
                 context.options.categories, seed, context.rubric.limits, confinement
             )
+            sources = _learner_sources(loaded.workdir)
             outcomes, learner_time_s = run_checks(
                 loaded.workdir,
                 context.reference,
@@ -200,14 +201,11 @@ def grade_automatic(
                 settings,
                 context.warm.zygote(),
                 after_checks=lambda learner: (figures(learner), printed.update(_printed(learner))),
-                progress=progress
-                and _Upstream(progress, _learner_sources(loaded.workdir), loaded.notebooks),
+                progress=progress and _AsReported(progress, sources, loaded),
             )
             grader_errors.extend(figures.problems)
             notices.extend(_printed_notice(printed))
-            outcomes = note_upstream_failures(outcomes, _learner_sources(loaded.workdir))
-            outcomes = point_to_cells(outcomes, loaded.notebooks)
-            outcomes = _unreadable_notebooks_named(outcomes, loaded.unreadable_notebooks)
+            outcomes = as_reported(outcomes, sources, loaded)
         except Exception:  # a grader bug: keep the learner blameless, keep the detail
             detail = traceback.format_exc()
             grader_errors.append(detail[-4000:])
@@ -264,19 +262,29 @@ def _unreadable_notebooks_named(
     return named
 
 
-class _Upstream(Progress):
-    """Passes progress on, each exercise's outcomes as the report will have them: upstream
-    failures noted (the core module's checks run first, so what they need is known by
-    then) and places in a notebook said as its cells."""
+def as_reported(
+    outcomes: list[CheckOutcome], sources: dict[str, str | None], loaded: LoadedSubmission
+) -> list[CheckOutcome]:
+    """The outcomes as every report says them, for the result and for the self-check's
+    stream alike: a partly written function judged, upstream failures noted, places in a
+    notebook said as its cells, an unreadable notebook named instead of a "missing" .py.
+
+    `sources` maps an exercise stem to the learner's file text (None when missing)."""
+    outcomes = judged_where_partly_written(outcomes)
+    outcomes = note_upstream_failures(outcomes, sources)
+    outcomes = point_to_cells(outcomes, loaded.notebooks)
+    return _unreadable_notebooks_named(outcomes, loaded.unreadable_notebooks)
+
+
+class _AsReported(Progress):
+    """Passes progress on, each exercise's outcomes as the report will have them (the core
+    module's checks run first, so what the later ones need is known by then)."""
 
     def __init__(
-        self,
-        inner: Progress,
-        sources: dict[str, str | None],
-        notebooks: Iterable[ConvertedNotebook] = (),
+        self, inner: Progress, sources: dict[str, str | None], loaded: LoadedSubmission
     ) -> None:
-        self.inner, self.sources, self.seen = inner, sources, []
-        self.notebooks = notebooks
+        self.inner, self.sources, self.loaded = inner, sources, loaded
+        self.seen: list[CheckOutcome] = []
 
     def call_started(self, module: str, function: str) -> None:
         self.inner.call_started(module, function)
@@ -286,10 +294,8 @@ class _Upstream(Progress):
 
     def exercise_done(self, outcomes: list[CheckOutcome]) -> None:
         self.seen.extend(outcomes)
-        judged = judged_where_partly_written(self.seen)
-        noted = note_upstream_failures(judged, self.sources)[-len(outcomes) :]
-        noted = point_to_cells(noted, self.notebooks)
-        self.inner.exercise_done(noted if outcomes else [])
+        shown = as_reported(self.seen, self.sources, self.loaded)[-len(outcomes) :]
+        self.inner.exercise_done(shown if outcomes else [])
 
 
 def _newest_file_time(path: Path) -> datetime | None:

@@ -473,7 +473,6 @@ def run_checks(
     finally:
         _close(worker)
     outcomes = [outcomes_by_id.get(spec.check_id) or _never_ran(spec) for spec in wanted]
-    outcomes = judged_where_partly_written(outcomes)
     return outcomes, in_learner_code
 
 
