@@ -49,6 +49,31 @@ class Cause:
     module: str  # the exercise file's stem the failing call went to, e.g. "logistic_scratch"
     function: str = ""  # NOT_WRITTEN: the function, e.g. "sigmoid"
     detail: str = ""  # learner-facing: "logistic_scratch.py has a syntax error on line 31: ..."
+    where: Where | None = None  # NOT_WRITTEN: the stub's line; BROKEN_FILE: the bad line
+    failure: FailureKind | None = None  # BROKEN_FILE: missing, syntax error, import error
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the learner's code, as a fact (never read back from a message).
+
+    `module` and `line` are the graded .py's (its stem, 1-based line); for a module written
+    from a notebook, `notebook`, `cell` (1-based, counting every cell) and `cell_line` say
+    the same place as the learner sees it (grader/pipeline/notebooks.py fills them)."""
+
+    module: str  # the file's stem, e.g. "logistic_scratch"
+    line: int = 0  # 0: the file as a whole (a missing file, a value it returned)
+    function: str = ""  # the innermost learner function, "" at the module's top level
+    notebook: str = ""  # e.g. "logistic_scratch.ipynb", when the module came from one
+    cell: int = 0
+    cell_line: int = 0
+
+    @property
+    def text(self) -> str:
+        """ "logistic_scratch.py, line 54", or "logistic_scratch.ipynb, cell 3, line 2"."""
+        if self.notebook and self.cell:
+            return f"{self.notebook}, cell {self.cell}, line {self.cell_line}"
+        return f"{self.module}.py" + (f", line {self.line}" if self.line else "")
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,16 @@ class CheckOutcome:
     # "module.function"s this check's exercise uses that failed their own checks
     upstream_failures: tuple[str, ...] = ()
     cause: Cause | None = None  # SKIPPED: the stub or the broken file it could not get past
+    # The facts known where the check ended, kept apart from the message so that no later
+    # stage reads them back from its words (triage, cell pointers, blame, renderers).
+    failure: FailureKind | None = None  # how the learner's code failed, if it did
+    at_import: bool = False  # that failure happened while its file was imported
+    exception_type: str = ""  # FailureKind.EXCEPTION / IMPORT_ERROR: e.g. "ValueError"
+    where: Where | None = None  # where it failed (innermost learner frame, or syntax error)
+    hint: str = ""  # the message's closing advice ("Average over the tickets."), if any
+    # "module.function"s a check blamed at run time (checks/probes.py): the upstream cause
+    blamed: tuple[str, ...] = ()
+    printed: str = ""  # what the learner's code printed during the failing request
 
 
 @dataclass(frozen=True)
@@ -172,3 +207,8 @@ class GradedSubmission:
     # sha256 of what the grading read (the submission's bytes, the rubric, the grader's
     # version, a fixed seed): a re-run skips a submission whose hash is unchanged
     input_hash: str = ""
+
+
+# Last: grader.sandbox reads Isolation from here as it loads, so this module is complete
+# before the sandbox's package runs (the annotations above name FailureKind lazily).
+from grader.sandbox.errors import FailureKind  # noqa: E402

@@ -31,6 +31,7 @@ from grader.pipeline import batch
 from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.results import Status
+from grader.sandbox.errors import FailureKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -408,7 +409,11 @@ def test_submissions_that_need_a_human_are_listed_with_the_reason() -> None:
     # a file that raised at import: its checks are skipped, said so in their output
     importing = _stored("importing", {"c1": True, "c2": False})
     skipped = dataclasses.replace(
-        importing.tests[1], status=Status.SKIPPED, output="importing ex5.py raised KeyError"
+        importing.tests[1],
+        status=Status.SKIPPED,
+        output="importing ex5.py raised KeyError",
+        failure=FailureKind.IMPORT_ERROR,
+        at_import=True,
     )
     results.append(dataclasses.replace(importing, tests=(importing.tests[0], skipped)))
     attention = {item.name: item.reasons for item in summarize_class(results).attention}

@@ -29,6 +29,7 @@ from grader.results import (
     Isolation,
     ScoredCheck,
     Status,
+    Where,
 )
 
 INJECTION = '<script>alert("x")</script> & <img src=x onerror=alert(1)>'
@@ -420,7 +421,8 @@ REAL_ISOLATION = Isolation(
 
 
 def _stub(check_id: str, function: str, line: int, exercise: str = "logistic_scratch"):
-    cause = Cause(CauseKind.NOT_WRITTEN, exercise, function, f"line {line}")
+    where = Where(exercise, line, function)
+    cause = Cause(CauseKind.NOT_WRITTEN, exercise, function, where.text, where)
     return scored(
         check_id,
         exercise,

@@ -102,10 +102,8 @@ def expect_close(
         fix = _fix_unless_hard_coded(fix, tags)
         # A held-out expected shape would tell the size of the held-out data.
         wanted = "not the expected one" if hidden else f"expected {expected_array.shape}"
-        raise CheckFailure(
-            f"{what}: your result has shape {actual_array.shape}, {wanted}. {fix}".rstrip(),
-            tags,
-            fix=fix,
+        raise CheckFailure.joined(
+            f"{what}: your result has shape {actual_array.shape}, {wanted}.", tags, fix=fix
         )
     if close(actual_array, expected_array, rtol=rtol, atol=atol):
         return
@@ -117,7 +115,7 @@ def expect_close(
     else:
         detail = f"expected {show(expected_array)}, got {show(actual_array)}"
     fix = _fix_unless_hard_coded(fix, tags)
-    raise CheckFailure(f"{what}: {detail}. {fix}".rstrip(), tags, fix=fix)
+    raise CheckFailure.joined(f"{what}: {detail}.", tags, fix=fix)
 
 
 def _fix_unless_hard_coded(fix: str, tags: tuple[str, ...]) -> str:
@@ -209,7 +207,7 @@ def expect_equal(
     else:
         detail = f"expected {show(expected)}, got {show(actual)}"
     fix = _fix_unless_hard_coded(fix, tags)
-    raise CheckFailure(f"{what}: {detail}. {fix}".rstrip(), tags, fix=fix)
+    raise CheckFailure.joined(f"{what}: {detail}.", tags, fix=fix)
 
 
 def _same_shape(actual: Any, expected: np.ndarray) -> bool:
@@ -265,11 +263,8 @@ def call_where_zero_division(
         ):
             lines = error.learner_message.splitlines() or [error.exception_type]
             detail = error.exception_type if hidden else lines[0]
-            raise CheckFailure(
-                f"{what} raised an error where a 0/0 should give 0.0 ({detail}). {fix}",
-                misconceptions=("M11",),
-                fix=fix,
-            ) from None
+            body = f"{what} raised an error where a 0/0 should give 0.0 ({detail})."
+            raise CheckFailure(f"{body} {fix}", ("M11",), fix=fix, body=body) from None
         raise
 
 

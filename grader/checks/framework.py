@@ -31,7 +31,13 @@ RUNNING_CHECK: ContextVar[tuple[str, bool]] = ContextVar("running_check", defaul
 
 
 class CheckFailure(AssertionError):
-    """The learner's code ran but gave a wrong answer; the message is for the learner."""
+    """The learner's code ran but gave a wrong answer; the message is for the learner.
+
+    `body` is the message without its closing hint `fix` (the whole message when there is
+    none): a later stage that drops the hint takes the body, never cuts the message.
+    `blamed` names the wrong functions (function, why) of the check's module this one uses;
+    `blamed_module` is the module they are in.
+    """
 
     def __init__(
         self,
@@ -39,13 +45,24 @@ class CheckFailure(AssertionError):
         misconceptions: tuple[str, ...] = (),
         *,
         fix: str = "",
+        body: str | None = None,
         blamed: list[tuple[str, str]] | tuple = (),
+        blamed_module: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
         self.misconceptions = misconceptions
         self.fix = fix  # the hint at the end of the message, dropped when another is blamed
+        self.body = message if body is None else body
         self.blamed = tuple(blamed)  # (function, why) of wrong functions this one uses
+        self.blamed_module = blamed_module
+
+    @classmethod
+    def joined(
+        cls, body: str, misconceptions: tuple[str, ...] = (), *, fix: str = ""
+    ) -> CheckFailure:
+        """The failure whose message is `body` then the hint `fix`, joined once here."""
+        return cls(f"{body} {fix}".rstrip(), misconceptions, fix=fix, body=body)
 
 
 class CheckSkipped(Exception):

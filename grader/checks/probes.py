@@ -150,7 +150,8 @@ def faulty_dependencies(
     ]
 
 
-#: The end of a blamed check's message; grader/pipeline/upstream.py reads it.
+#: The end of a blamed check's message (the words only: later stages read CheckFailure's
+#: `blamed`, carried as CheckOutcome.blamed).
 BLAMED_AT_RUN = "itself may be right."
 
 
@@ -182,9 +183,7 @@ def _blamed(
     faulty: list[tuple[str, str]],
 ) -> CheckFailure:
     if isinstance(failure, CheckFailure):
-        text = failure.message
-        if failure.fix and text.endswith(failure.fix):
-            text = text[: -len(failure.fix)].rstrip()
+        text = failure.body  # the hint goes: the fix is the blamed function's
         # An error "where 0/0 should give 0" (M11) that a function it uses raised, or
         # caused by returning the wrong shape, is that function's fault, not a 0/0.
         crashed = any(not why.startswith("gives wrong values") for _, why in faulty)
@@ -199,7 +198,9 @@ def _blamed(
         f"{function}() uses your {names} {place}, which is wrong ({whys}; see its own "
         f"checks): fix {names} first. {function}() {BLAMED_AT_RUN}"
     )
-    return CheckFailure(f"{text}\n{blame}" if text else blame, tags, blamed=faulty)
+    return CheckFailure(
+        f"{text}\n{blame}" if text else blame, tags, blamed=faulty, blamed_module=CORE_MODULE
+    )
 
 
 def blame_in_module(namespace: dict[str, Any]) -> None:

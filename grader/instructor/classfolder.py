@@ -9,6 +9,7 @@ they rebuild the views, so the last writer's views hold every results.json.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 from collections.abc import Iterator
@@ -18,9 +19,11 @@ from typing import Any
 
 from filelock import FileLock
 
+from grader.instructor.stored import StoredResultError, read_automatic
 from grader.paths import EXERCISE_ORDER
 from grader.render.fallback import RESULTS_JSON
 from grader.results import Status
+from grader.sandbox.errors import FailureKind
 
 LOCK = ".grader.lock"
 #: Files the kit writes at OUT's top; their presence marks OUT as a results folder.
@@ -54,6 +57,9 @@ class StoredTest:
     output: str
     exercise: str = ""  # the tag that is an exercise file's stem
     criterion: str = ""  # the tag that is one of the result's criteria
+    # Facts of the check, from automatic.json beside results.json (never from `output`):
+    failure: FailureKind | None = None  # how the learner's code failed (or its file)
+    at_import: bool = False  # while its file was being imported
 
     @property
     def passed(self) -> bool:
@@ -235,8 +241,30 @@ def read_class(out: Path) -> tuple[StoredResult, ...]:
                 raise ValueError("not a JSON object")
         except (OSError, ValueError) as error:
             document = {"extra_data": {"grader_errors": [f"results.json unreadable: {error}"]}}
-        results.append(parse_results(folder.name, folder, document))
+        results.append(with_facts(parse_results(folder.name, folder, document)))
     return tuple(results)
+
+
+def with_facts(result: StoredResult) -> StoredResult:
+    """The result with each check's typed facts (failure kind, at import) taken from the
+    automatic.json beside it; unchanged when there is none (a fallback result) or it
+    cannot be read (regrade says so)."""
+    try:
+        automatic = read_automatic(result.folder)
+    except StoredResultError:
+        return result
+    facts = {}
+    for item in automatic.checks:
+        outcome = item.outcome
+        cause_failure = outcome.cause.failure if outcome.cause is not None else None
+        facts[outcome.check_id] = (outcome.failure or cause_failure, outcome.at_import)
+    tests = tuple(
+        dataclasses.replace(test, failure=facts[test.name][0], at_import=facts[test.name][1])
+        if test.name in facts
+        else test
+        for test in result.tests
+    )
+    return dataclasses.replace(result, tests=tests)
 
 
 __all__ = [
@@ -250,4 +278,5 @@ __all__ = [
     "parse_results",
     "read_class",
     "result_folders",
+    "with_facts",
 ]

@@ -21,6 +21,7 @@ from grader.checks.misconceptions import CATALOG, Misconception
 from grader.instructor.classfolder import StoredResult, StoredTest
 from grader.instructor.similarity import SimilarPair
 from grader.results import Status
+from grader.sandbox.errors import FailureKind
 
 EASY, HARD, WEAK = 0.95, 0.05, 0.1  # the flags' thresholds on p and discrimination
 # Below this many graded submissions p and the correlation say nothing: no flags.
@@ -274,7 +275,7 @@ def _misconceptions(results: Sequence[StoredResult]) -> tuple[MisconceptionCount
 def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
     reasons: list[str] = []
     notices = " ".join(result.notices).lower()
-    outputs = " ".join(test.output.lower() for test in result.checks)
+    failures = {test.failure for test in result.checks}
     if not result.tests:
         reasons.append("grading failed (grader error): see results.json's extra_data")
     elif result.check_errors or result.grader_errors:
@@ -283,16 +284,14 @@ def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
         reasons.append("unreadable submission")
     elif has_code is False or "no exercise file was found" in notices:
         reasons.append("empty: no exercise file found")
-    if "syntax error" in outputs:
+    if FailureKind.SYNTAX_ERROR in failures:
         reasons.append("syntax error")
     skipped = [t for t in result.checks if t.status is Status.SKIPPED]
-    if any(
-        t.output.lower().startswith("importing ") or "when imported" in t.output for t in skipped
-    ):
+    if any(_not_importing(t) for t in skipped):
         reasons.append("a file that does not import")
     if not reasons and result.tests and result.max_score > 0 and result.score == 0:
         reasons.append("scored 0: nothing written, or nothing that runs")
-    if "did not return within" in outputs or "time limit" in outputs:
+    if FailureKind.TIMEOUT in failures:
         reasons.append("timeout: code that did not finish")
     if result.days_late:
         reasons.append(f"late: {result.days_late} day(s)")
@@ -310,6 +309,16 @@ def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
     if pending:
         reasons.append(f"manual item pending: {', '.join(pending)}")
     return tuple(reasons)
+
+
+def _not_importing(test: StoredTest) -> bool:
+    """The check was skipped because its file, present and parsed, failed as it was
+    imported (it raised, hung or exited), as the check's facts say."""
+    return test.failure is FailureKind.IMPORT_ERROR or (
+        test.at_import
+        and test.failure is not None
+        and test.failure not in (FailureKind.MISSING_MODULE, FailureKind.SYNTAX_ERROR)
+    )
 
 
 def _missing_by_level(results: Sequence[StoredResult]) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from grader.results import CheckOutcome
+from grader.results import CheckOutcome, Where
 from grader.source_text import SourceDecodeError, decode_source
 
 #: Cell magics whose body is still Python (timed or captured): only their first line goes.
@@ -138,19 +138,38 @@ def point_to_cells(
 ) -> list[CheckOutcome]:
     """The outcomes with every "<module>.py ... line N" of a converted notebook's module
     rewritten as "<notebook>.ipynb ... cell C, line L"."""
+    notebooks = list(notebooks)
     rewrites = [(_line_pattern(nb.module_file), nb) for nb in notebooks]
     if not rewrites:
         return list(outcomes)
+    by_module = {PurePosixPath(nb.module_file).stem: nb for nb in notebooks}
     result = []
     for outcome in outcomes:
         message = _rewritten(outcome.message, rewrites)
         cause = outcome.cause
-        if cause is not None and cause.detail:
-            cause = dataclasses.replace(cause, detail=_rewritten(cause.detail, rewrites))
-        if message != outcome.message or cause != outcome.cause:
-            outcome = dataclasses.replace(outcome, message=message, cause=cause)
+        if cause is not None:
+            detail = _rewritten(cause.detail, rewrites) if cause.detail else cause.detail
+            cause = dataclasses.replace(
+                cause, detail=detail, where=in_cells(cause.where, by_module)
+            )
+        where = in_cells(outcome.where, by_module)
+        if message != outcome.message or cause != outcome.cause or where != outcome.where:
+            outcome = dataclasses.replace(outcome, message=message, cause=cause, where=where)
         result.append(outcome)
     return result
+
+
+def in_cells(where: Where | None, by_module: dict[str, ConvertedNotebook]) -> Where | None:
+    """The place with its notebook's cell and line in the cell, when its module was written
+    from a notebook (by_module: module stem -> notebook) and the line falls in a cell."""
+    notebook = by_module.get(where.module) if where is not None else None
+    if where is None or notebook is None or not where.line:
+        return where
+    found = notebook.locate(where.line)
+    if found is None:
+        return where
+    cell, line = found
+    return dataclasses.replace(where, notebook=notebook.notebook, cell=cell, cell_line=line)
 
 
 def _rewritten(text: str, rewrites: list[tuple[re.Pattern[str], ConvertedNotebook]]) -> str:

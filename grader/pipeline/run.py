@@ -18,7 +18,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 import numpy as np
@@ -35,7 +35,7 @@ from grader.checks.framework import (
     seed_for,
 )
 from grader.paths import EXERCISE_ORDER
-from grader.results import Cause, CauseKind, CheckOutcome, Status
+from grader.results import Cause, CauseKind, CheckOutcome, Status, Where
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
 from grader.sandbox.zygote import Zygote
@@ -98,35 +98,38 @@ class _WatchedWorker:
             self.progress.call_ended()
 
 
-# "(logistic_scratch.py, line 54, in gradient)": where an exception was raised
-_WHERE = re.compile(r"\((?P<file>[^(),]+)\.py, line (?P<line>\d+)(?:, in (?P<function>\w+))?\)")
-
-
 def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | None:
     """The cause several checks share, from the learner's failures during one check: a
     file that does not parse or import, else the first function that is still a stub."""
     for module, _, error in errors:
         if error.breaks_file:
             detail = error.learner_message.splitlines()[0] if error.learner_message else ""
-            return Cause(CauseKind.BROKEN_FILE, module, detail=detail)
+            return Cause(
+                CauseKind.BROKEN_FILE,
+                module,
+                detail=detail,
+                where=where_of(error),
+                failure=error.kind,
+            )
     for module, function, error in errors:
         if error.kind is FailureKind.EXCEPTION and error.exception_type == "NotImplementedError":
-            first = error.learner_message.splitlines()[0] if error.learner_message else ""
-            found = list(_WHERE.finditer(first))
-            if found and found[-1].group("function"):
+            where = where_of(error)
+            if where is not None and where.function:
                 # The innermost frame: the stub itself, even when reached through another
-                # function the learner did write.
-                where = found[-1]
-                stem = where.group("file").rsplit("/", 1)[-1]
-                return Cause(
-                    CauseKind.NOT_WRITTEN,
-                    stem,
-                    where.group("function"),
-                    # The place, file included: a notebook's is rewritten as its cell.
-                    f"{stem}.py, line {where.group('line')}",
-                )
+                # function the learner did write. The place, file included (a notebook's
+                # is said as its cell: grader/pipeline/notebooks.py).
+                return Cause(CauseKind.NOT_WRITTEN, where.module, where.function, where.text, where)
             return Cause(CauseKind.NOT_WRITTEN, module, function, f"{module}.py")
     return None
+
+
+def where_of(error: StudentCodeError) -> Where | None:
+    """The place of a failure of the learner's code, from its facts; None when unknown."""
+    if not error.file:
+        return None
+    name = PurePosixPath(error.file).name
+    stem = name[: -len(".py")] if name.endswith(".py") else name
+    return Where(stem, error.line, error.function)
 
 
 @dataclass(frozen=True)
@@ -252,14 +255,26 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
         return CheckOutcome(status=Status.REVIEW if spec.manual else Status.PASSED, **base)
     error = call.excinfo.value
     if isinstance(error, CheckFailure):
+        module = error.blamed_module
         return CheckOutcome(
             status=Status.FAILED,
             message=error.message,
             misconceptions=error.misconceptions,
+            hint=error.fix,
+            blamed=tuple(f"{module}.{name}" if module else name for name, _ in error.blamed),
             **base,
         )
     if isinstance(error, StudentCodeError):
-        return CheckOutcome(status=Status.FAILED, message=learner_message(error), **base)
+        return CheckOutcome(
+            status=Status.FAILED,
+            message=learner_message(error),
+            failure=error.kind,
+            at_import=error.at_import,
+            exception_type=error.exception_type,
+            where=where_of(error),
+            printed=error.output,
+            **base,
+        )
     if isinstance(error, CheckSkipped):
         if error.cause is not None:  # a file Python cannot read: the cause says it
             return CheckOutcome(
@@ -279,7 +294,7 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
 
 def learner_message(error: StudentCodeError) -> str:
     """The failure of the learner's code, as the learner should read it."""
-    if error.kind is FailureKind.EXCEPTION and "NotImplementedError" in error.learner_message:
+    if error.kind is FailureKind.EXCEPTION and error.exception_type == "NotImplementedError":
         if NOT_WRITTEN in error.learner_message:  # the stub's own words already say it
             return error.learner_message
         return f"{error.learner_message} (this part is {NOT_WRITTEN})"

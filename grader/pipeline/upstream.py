@@ -19,7 +19,6 @@ import dataclasses
 from collections.abc import Mapping
 
 from grader.checks.dependencies import CORE_MODULE, core_names_used
-from grader.checks.probes import BLAMED_AT_RUN
 from grader.checks.source import same_file_dependencies
 from grader.results import CheckOutcome, Status
 
@@ -118,7 +117,7 @@ def _note_same_file(
         return outcome
     names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(suspects))
     message = outcome.message
-    if BLAMED_AT_RUN not in message:
+    if not outcome.blamed:  # the check did not already blame them as it ran
         checks = sorted({c for name in suspects for c in failed[name] if c != outcome.check_id})
         note = (
             f"This may not be this function's fault: it uses {names}, which failed its own "

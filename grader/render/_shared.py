@@ -261,14 +261,14 @@ def exercise_view(
     if broken:
         file_note = (broken.detail or f"{exercise}.py could not be imported").rstrip(".") + "."
     stubs: dict[tuple[str, str], list[str]] = {}
-    where: dict[tuple[str, str], str] = {}
+    where: dict[tuple[str, str], Cause] = {}
     checks = []
     for item, outcome in zip(items, mine, strict=True):
         cause = outcome.cause
         if outcome.status is Status.SKIPPED and cause and cause.kind is CauseKind.NOT_WRITTEN:
             key = (cause.module, cause.function)
             stubs.setdefault(key, []).append(outcome.check_id)
-            where[key] = stub_place(cause)
+            where[key] = cause
             continue
         checks.append(_check_view(item))
     flagged = [o for o in mine if o.upstream_failures]
@@ -287,7 +287,7 @@ def exercise_view(
         stubs=tuple(
             StubView(
                 f"{function}()",
-                where[(module, function)],
+                stub_place(where[(module, function)]),
                 tuple(ids),
                 f"stub-{module}-{function}",
             )
@@ -302,26 +302,24 @@ def exercise_view(
 
 def stub_place(cause: Cause) -> str:
     """Where a function not written yet is: "logistic_scratch.py, line 34", or in a
-    notebook "logistic_scratch.ipynb, cell 2, line 5" (the cause's detail names the file;
-    a bare "line 34" is taken to be in the module's .py)."""
-    detail = cause.detail
-    if re.match(r"[\w.-]+\.(py|ipynb)\b", detail):
-        return detail
-    return f"{cause.module}.py" + (f", {detail}" if detail else "")
+    notebook "logistic_scratch.ipynb, cell 2, line 5" (the cause's `where`; without one,
+    the detail is taken as a place in the module's .py, e.g. "line 34")."""
+    if cause.where is not None:
+        return cause.where.text
+    return f"{cause.module}.py" + (f", {cause.detail}" if cause.detail else "")
 
 
-def _line(where: str) -> tuple[int, int]:
-    """(cell, line) in "x.ipynb, cell 2, line 5" or "x.py, line 34" (stubs in file order)."""
-    cell = re.search(r"cell (\d+)", where)
-    line = re.search(r"line (\d+)", where)
-    return (int(cell.group(1)) if cell else 0, int(line.group(1)) if line else 0)
+def _line(cause: Cause) -> tuple[int, int]:
+    """(cell, line in it) or (0, line of the .py): stubs in file order."""
+    where = cause.where
+    if where is None:
+        return (0, 0)
+    return (where.cell, where.cell_line) if where.cell else (0, where.line)
 
 
 def _names_its_upstream(outcome: CheckOutcome) -> bool:
-    return all(
-        f"{name.split('.')[-1]}() from {CORE_MODULE}.py" in outcome.message
-        for name in outcome.upstream_failures
-    )
+    """The check's own message already blamed every function it depends on (at run)."""
+    return set(outcome.upstream_failures) <= set(outcome.blamed)
 
 
 def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
@@ -355,7 +353,7 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
                 and o.cause.kind is CauseKind.NOT_WRITTEN
                 and o.cause.module == cause.module
             ),
-            key=lambda c: _line(stub_place(c)),
+            key=_line,
         )
         file, _, place = stub_place(cause).partition(", ")
         return (

@@ -92,7 +92,9 @@ class StudentCodeError(Exception):
     relative to the submission), `output` is what the code printed during the request
     (at most Limits.output_kb), `exception_type` and `traceback` are set for exceptions;
     `at_import`: it happened while the file was being imported (whatever the kind: an
-    exception, sys.exit, a hang), so nothing in that file can be used.
+    exception, sys.exit, a hang), so nothing in that file can be used. `file`, `line`
+    and `function` say where, as facts: the innermost frame of the learner's code (or the
+    line of a syntax error), with the file relative to the submission; empty when unknown.
     """
 
     def __init__(
@@ -104,6 +106,9 @@ class StudentCodeError(Exception):
         exception_type: str = "",
         traceback: str = "",
         at_import: bool = False,
+        file: str = "",
+        line: int = 0,
+        function: str = "",
     ) -> None:
         super().__init__(learner_message)
         self.kind = kind
@@ -112,6 +117,9 @@ class StudentCodeError(Exception):
         self.exception_type = exception_type
         self.traceback = traceback
         self.at_import = at_import
+        self.file = file
+        self.line = line
+        self.function = function
 
     @property
     def breaks_file(self) -> bool:
@@ -127,12 +135,16 @@ class StudentCodeError(Exception):
             exception_type=self.exception_type,
             traceback=self.traceback,
             at_import=self.at_import,
+            file=self.file,
+            line=self.line,
+            function=self.function,
         )
 
     def __reduce__(self) -> tuple:
         # Picklable across the batch's process pool despite the keyword-only fields.
         fields = (self.kind, self.learner_message, self.output)
-        return (_rebuild, (*fields, self.exception_type, self.traceback, self.at_import))
+        place = (self.file, self.line, self.function)
+        return (_rebuild, (*fields, self.exception_type, self.traceback, self.at_import, *place))
 
     def __str__(self) -> str:
         return self.learner_message
@@ -145,6 +157,9 @@ def _rebuild(
     exception_type: str,
     traceback: str,
     at_import: bool = False,
+    file: str = "",
+    line: int = 0,
+    function: str = "",
 ) -> StudentCodeError:
     return StudentCodeError(
         kind,
@@ -153,6 +168,9 @@ def _rebuild(
         exception_type=exception_type,
         traceback=traceback,
         at_import=at_import,
+        file=file,
+        line=line,
+        function=function,
     )
 
 
@@ -324,6 +342,18 @@ def _where(failure: Failure) -> str:
     file, line, function, _ = failure.frames[-1]
     inside = "" if function == "<module>" else f", in {function}"
     return f" ({file}, line {line}{inside})"
+
+
+def innermost_place(failure: Failure) -> tuple[str, int, str]:
+    """(file, line, function) of the failure, as facts: a syntax error's line, else the
+    innermost learner frame ("" for the function at a module's top level); ("", 0, "")
+    when neither is known."""
+    if failure.kind is FailureKind.SYNTAX_ERROR and failure.file:
+        return failure.file, failure.line, ""
+    if not failure.frames:
+        return "", 0, ""
+    file, line, function, _ = failure.frames[-1]
+    return file, line, "" if function == "<module>" else function
 
 
 def format_traceback(failure: Failure) -> str:

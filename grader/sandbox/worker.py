@@ -49,6 +49,7 @@ from grader.sandbox.errors import (
     Target,
     failure_message,
     format_traceback,
+    innermost_place,
 )
 from grader.sandbox.limits import Limits
 from grader.sandbox.zygote import Zygote, launch_once
@@ -625,6 +626,7 @@ class Worker:
         return _failure_from(reply)
 
     def _error(self, failure: Failure, target: Target) -> StudentCodeError:
+        file, line, function = innermost_place(failure)
         return StudentCodeError(
             failure.kind,
             self._scrub(failure_message(failure, target, self.limits)),
@@ -632,6 +634,9 @@ class Worker:
             exception_type=failure.exception_type,
             traceback=self._scrub(format_traceback(failure)) if failure.exception_type else "",
             at_import=target.op == "import",
+            file=self._scrub(file),
+            line=line,
+            function=function,
         )
 
     # Output ----------------------------------------------------------------------------
