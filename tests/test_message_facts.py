@@ -1,0 +1,193 @@
+"""The facts of a check travel as fields, never as its words (issue 19, part 1).
+
+Every learner-facing sentence is reworded through a test-only substitution of its sources
+(the sandbox's failure sentences, every CheckFailure's message and hint, the blame's closing
+words); class triage, the notebook cell pointers, blame and the class view stay the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from conftest import build_submission
+
+from grader.checks import framework, probes
+from grader.instructor.classfolder import read_class
+from grader.instructor.stored import write_automatic
+from grader.instructor.views import ViewRequest, rebuild_views
+from grader.paths import KitPaths
+from grader.pipeline.class_summary import summarize_class
+from grader.pipeline.grade import GradingContext, GradingOptions, grade_automatic
+from grader.render import write_submission_reports
+from grader.results import GradedSubmission
+from grader.sandbox import FailureKind, worker
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: a broken file, an import error, a hang, a run-time blame, an exception inside a function
+SCENARIOS = (
+    "syntax-error",
+    "infinite-loop",
+    "misconception-M06-gradient-without-mean",
+    "exception-in-call",
+)
+# Every phrase an earlier version matched on, and then some.
+SWAPS = (
+    ("syntax error", "parse problem"),
+    ("did not return within", "kept running past"),
+    ("time limit", "allowance"),
+    ("importing ", "loading "),
+    ("when imported", "on load"),
+    ("line", "row"),
+    (".py", " file"),
+    ("not written yet", "still to do"),
+    ("from logistic_scratch", "in the core file"),
+)
+
+
+def reworded(text: str) -> str:
+    for old, new in SWAPS:
+        text = text.replace(old, new)
+    return f"Reworded: {text}" if text else text
+
+
+@pytest.fixture(scope="module")
+def context() -> GradingContext:
+    return GradingContext.build(GradingOptions(kit_root=KitPaths.discover().root, base_seed=3))
+
+
+def _notebook(cells: list[str]) -> bytes:
+    return json.dumps(
+        {
+            "nbformat": 4,
+            "nbformat_minor": 5,
+            "metadata": {},
+            "cells": [
+                {"cell_type": "code", "metadata": {}, "source": text, "id": f"c{n}"}
+                | {"outputs": [], "execution_count": None}
+                for n, text in enumerate(cells)
+            ],
+        }
+    ).encode()
+
+
+def _class(context: GradingContext, kit: KitPaths, root: Path) -> tuple[list, dict]:
+    """Grade the scenarios and a notebook that fails at import into root/out, in this
+    process; (the automatic results, class.json and the class triage)."""
+    out = root / "out"
+    folders: dict[str, Path] = {}
+    for scenario in SCENARIOS:
+        folders[scenario] = build_submission(FIXTURES / scenario, kit, root / scenario)
+    notebook = root / "notebook"
+    notebook.mkdir()
+    solved = (kit.solutions / "logistic_scratch.py").read_text(encoding="utf-8")
+    (notebook / "logistic_scratch.ipynb").write_bytes(_notebook([solved, "undefined_name + 1"]))
+    folders["notebook"] = notebook
+    results: list[GradedSubmission] = []
+    for name, folder in folders.items():
+        scenario = FIXTURES / name
+        limits = {"call_timeout_s": 1.5} if name == "infinite-loop" else {}
+        graded_with = context
+        if limits:
+            rubric = dataclasses.replace(
+                context.rubric, limits=dataclasses.replace(context.rubric.limits, **limits)
+            )
+            graded_with = dataclasses.replace(context, rubric=rubric)
+        assert name == "notebook" or scenario.is_dir()
+        automatic = grade_automatic(folder, graded_with, name)
+        write_automatic(automatic, out / name)
+        write_submission_reports(automatic, out / name)
+        results.append(automatic)
+    rebuild_views(out, ViewRequest(similarity=False))
+    view = json.loads((out / "class.json").read_text(encoding="utf-8"))
+    triage = {item.name: item.reasons for item in summarize_class(read_class(out)).attention}
+    return results, {"class": _without_words(view), "triage": triage}
+
+
+def _without_words(value: object) -> object:
+    """class.json with every learner-facing sentence left out (the data stays)."""
+    if isinstance(value, dict):
+        return {
+            key: _without_words(item)
+            for key, item in value.items()
+            if key not in ("message", "output", "detail", "text")
+        }
+    if isinstance(value, list):
+        return [_without_words(item) for item in value]
+    return value
+
+
+def _facts(results: list[GradedSubmission]) -> dict:
+    """Per check: status, cell pointers (where, the cause's where), blame and its failure."""
+    return {
+        (result.name, item.outcome.check_id): (
+            item.outcome.status,
+            item.outcome.failure,
+            item.outcome.at_import,
+            item.outcome.where,
+            item.outcome.cause and dataclasses.replace(item.outcome.cause, detail=""),
+            item.outcome.upstream_failures,
+            item.outcome.blamed,
+            item.outcome.misconceptions,
+        )
+        for result in results
+        for item in result.checks
+    }
+
+
+def test_rewording_every_message_changes_no_fact_no_triage_and_no_class_view(
+    context, kit, tmp_path, monkeypatch
+) -> None:
+    plain, plain_views = _class(context, kit, tmp_path / "plain")
+
+    sentence = worker.failure_message
+    monkeypatch.setattr(worker, "failure_message", lambda *a: reworded(sentence(*a)))
+    made = framework.CheckFailure.__init__
+
+    def reworded_failure(self, message, misconceptions=(), *, fix="", body=None, **kw) -> None:
+        body = message if body is None else body
+        made(
+            self,
+            reworded(message),
+            misconceptions,
+            fix=reworded(fix),
+            body=reworded(body),
+            **kw,
+        )
+
+    monkeypatch.setattr(framework.CheckFailure, "__init__", reworded_failure)
+    skipped = framework.CheckSkipped.__init__
+
+    def reworded_skip(self, reason, cause=None) -> None:
+        if cause is not None:
+            cause = dataclasses.replace(cause, detail=reworded(cause.detail))
+        skipped(self, reworded(reason), cause)
+
+    monkeypatch.setattr(framework.CheckSkipped, "__init__", reworded_skip)
+    monkeypatch.setattr(probes, "BLAMED_AT_RUN", "might be fine.")
+    again, again_views = _class(context, kit, tmp_path / "reworded")
+
+    # The substitution took: the learner reads other words ...
+    said = [i.outcome.message for r in again for i in r.checks if i.outcome.message]
+    assert said and any(m.startswith("Reworded: ") for m in said)
+    left = [m for m in said if "syntax error" in m or "did not return within" in m]
+    assert not left, left
+    # ... and every fact, the triage and the class view are the same.
+    assert _facts(again) == _facts(plain)
+    assert again_views == plain_views
+    # What the facts say, so that "unchanged" is not "empty".
+    facts = _facts(plain)
+    triage = plain_views["triage"]
+    assert "syntax error" in triage["syntax-error"]
+    assert "timeout: code that did not finish" in triage["infinite-loop"]
+    assert "a file that does not import" in triage["notebook"]
+    cells = {f[3].cell for (name, _), f in facts.items() if name == "notebook" and f[3]}
+    assert cells == {2}  # the notebook's failing line, in the cell the learner sees
+    assert any(f[6] for (name, _), f in facts.items() if name.startswith("misconception-M06"))
+    assert any(
+        f[1] is FailureKind.EXCEPTION and f[3] and f[3].function
+        for (name, _), f in facts.items()
+        if name == "exception-in-call"
+    )
