@@ -64,10 +64,12 @@ def assign_identities(
     every_given = {name_key(name) for name, _ in given}
     result: list[Identity | None] = [None] * len(given)
     # First pass: names as handed in claim themselves, first come first served.
+    kept: set[str] = set()  # keys kept in this batch: one entry each
     for index, (name, safe) in enumerate(given):
         key = name_key(safe)
-        if safe == name and held.get(key, name) == name:
+        if safe == name and key not in kept and held.get(key, name) == name:
             held[key] = name
+            kept.add(key)
             result[index] = Identity(name, safe)
     # Second pass: every changed or colliding name avoids all of the above.
     reserved = set(held) | every_given

@@ -53,6 +53,12 @@ def test_names_equal_after_case_folding_or_nfkc_are_suffixed_and_marked() -> Non
     assert name_key("ALICE") == name_key(fullwidth) == "alice"
 
 
+def test_two_entries_of_one_name_keep_it_once() -> None:
+    made = assign_identities([("alice", "alice"), ("alice", "alice")])
+    assert [i.folder for i in made] == ["alice", "alice-2"]
+    assert made[1].origin is NameOrigin.SUFFIXED
+
+
 def test_a_suffix_never_lands_on_another_entrys_name() -> None:
     made = _identities(".alice", "alice", "alice-2")
     assert made["alice-2"].folder == "alice-2" and not made["alice-2"].renamed

@@ -139,7 +139,9 @@ def write_adjusted(stored: StoredSubmission, folder: Path) -> None:
     """Write OUT/NAME/adjusted.json atomically (the same plain JSON as automatic.json)."""
     if (stored.result is None) == (stored.failure is None):
         raise ValueError("a stored submission holds a result or a failure, not both")
-    text = json.dumps(to_plain(stored), ensure_ascii=False, indent=1)
+    # ASCII escapes: a name handed in in bytes that are not UTF-8 (lone surrogates) is
+    # kept exactly, where UTF-8 text could not hold it.
+    text = json.dumps(to_plain(stored), ensure_ascii=True, indent=1)
     atomic_write_text(Path(folder) / ADJUSTED, text + "\n")
 
 
