@@ -18,6 +18,7 @@ from typing import NoReturn
 from grader import __version__
 from grader.instructor.files import InstructorInputError
 from grader.paths import KitPaths
+from grader.terminal_text import EscapingStream
 
 EXIT_OK = 0
 EXIT_FOUND_PROBLEMS = 1
@@ -288,6 +289,20 @@ def _learner_only(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; everything it prints to stdout and stderr is escaped for the
+    terminal (grader/terminal_text.py): names and messages are the learners' words."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (
+        stream if isinstance(stream, EscapingStream) else EscapingStream(stream)
+        for stream in streams
+    )
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     if not KitPaths.discover().solutions.is_dir():
         parser = _learner_only(parser)

@@ -21,16 +21,23 @@ from conftest import golden_outcomes
 
 from grader.cli import main
 from grader.commands.grade import read_instructor_inputs
-from grader.instructor.classfolder import parse_results, read_class
+from grader.identity import Identity
+from grader.instructor.classfolder import (
+    StoredAdjustment,
+    StoredResult,
+    StoredTest,
+    read_class,
+)
 from grader.instructor.late import LatePolicyError, load_timestamps
 from grader.instructor.overrides import OverrideError, load_overrides
 from grader.instructor.roster import RosterError, load_roster
 from grader.instructor.similarity import find_similar
+from grader.instructor.stored import StoredSubmission, write_adjusted
 from grader.instructor.views import ViewRequest, rebuild_views
 from grader.pipeline import batch
 from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions
-from grader.results import Status
+from grader.results import CheckOutcome, GradedSubmission, Isolation, ScoredCheck, Status
 from grader.sandbox.errors import FailureKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -181,32 +188,53 @@ def test_out_remembers_the_overrides_and_timestamps_last_applied(
 # --- the class report from the golden scenarios' expectations --------------------------
 
 
+def _write_record(
+    out: Path,
+    name: str,
+    outcomes: dict[str, tuple[Status, tuple[str, ...]]],
+    isolation: Isolation | None = None,
+) -> None:
+    """OUT/NAME/adjusted.json, the typed record every class view reads, made by hand: a
+    point per check that passed."""
+    checks = tuple(
+        ScoredCheck(
+            CheckOutcome(check_id, "logistic_scratch", status, misconceptions=misconceptions),
+            "numpy_implementation",
+            1.0 if status is Status.PASSED else 0.0,
+            1.0,
+        )
+        for check_id, (status, misconceptions) in sorted(outcomes.items())
+    )
+    result = GradedSubmission(
+        name=name,
+        score=sum(item.points for item in checks),
+        max_score=float(len(checks)),
+        checks=checks,
+        criteria=(),
+        seed=7,
+        isolation=isolation or Isolation("process", ()),
+        grader_version="test",
+        graded_at="2024-01-01T00:00:00+00:00",
+        duration_s=0.0,
+    )
+    (out / name).mkdir(parents=True)
+    write_adjusted(StoredSubmission(Identity(name, name), result=result), out / name)
+
+
 def _golden_class(out: Path, scenarios: list[str]) -> dict[str, dict]:
-    """results.json files made from tests/fixtures/*/expected.json (no grading)."""
+    """adjusted.json files made from tests/fixtures/*/expected.json (no grading)."""
     expectations = {}
     for scenario in scenarios:
         expected = golden_outcomes(FIXTURES / scenario)
         expectations[scenario] = expected
-        tests = [
+        _write_record(
+            out,
+            scenario,
             {
-                "name": check_id,
-                "score": 1.0 if outcome["status"] == "passed" else 0.0,
-                "max_score": 1.0,
-                "status": "passed" if outcome["status"] == "passed" else "failed",
-                "output": "",
-                "tags": ["logistic_scratch", "numpy_implementation"]
-                + [f"misconception:{m}" for m in outcome["misconceptions"]],
-            }
-            for check_id, outcome in sorted(expected.items())
-        ]
-        document = {
-            "score": sum(test["score"] for test in tests),
-            "max_score": float(len(tests)),
-            "tests": tests,
-            "extra_data": {"seed": 7, "isolation": {"level": "process"}},
-        }
-        (out / scenario).mkdir(parents=True)
-        (out / scenario / "results.json").write_text(json.dumps(document), encoding="utf-8")
+                check_id: (Status(outcome["status"]), tuple(outcome["misconceptions"]))
+                for check_id, outcome in expected.items()
+            },
+        )
     return expectations
 
 
@@ -276,15 +304,8 @@ def test_weak_isolation_is_visible_in_the_class_report(tmp_path, levels, warned,
         "process": ["network isolation: the learner's code can reach the network"],
     }
     for index, level in enumerate(levels):
-        isolation = {"level": level, "in_force": [], "missing": missing[level], "summary": ""}
-        document = {
-            "score": 1.0,
-            "max_score": 1.0,
-            "tests": [],
-            "extra_data": {"isolation": isolation},
-        }
-        (out / f"s{index}").mkdir(parents=True)
-        (out / f"s{index}" / "results.json").write_text(json.dumps(document), encoding="utf-8")
+        isolation = Isolation(level, (), tuple(missing[level]))
+        _write_record(out, f"s{index}", {"check_a": (Status.PASSED, ())}, isolation)
     rebuild_views(out, ViewRequest(similarity=False))
     html = (out / "class.html").read_text(encoding="utf-8")
     markdown = (out / "class.md").read_text(encoding="utf-8")
@@ -335,24 +356,21 @@ def test_the_class_report_opens_in_headless_chromium(tmp_path) -> None:
 # --- item analysis, by the textbook's formulas --------------------------------------------
 
 
-def _stored(name: str, passed: dict[str, bool], extra: dict | None = None):
-    tests = [
-        {
-            "name": check,
-            "score": 1.0 if ok else 0.0,
-            "max_score": 1.0,
-            "status": "passed" if ok else "failed",
-            "tags": ["ex", "crit"],
-        }
+def _stored(name: str, passed: dict[str, bool], **fields) -> StoredResult:
+    tests = tuple(
+        StoredTest(
+            check,
+            1.0 if ok else 0.0,
+            1.0,
+            Status.PASSED if ok else Status.FAILED,
+            "",
+            exercise="ex",
+            criterion="crit",
+        )
         for check, ok in passed.items()
-    ]
-    document = {
-        "score": float(sum(passed.values())),
-        "max_score": float(len(passed)),
-        "tests": tests,
-        "extra_data": extra or {},
-    }
-    return parse_results(name, Path(name), document)
+    )
+    score, maximum = float(sum(passed.values())), float(len(passed))
+    return StoredResult(name, Path(name), score, maximum, tests, **fields)
 
 
 def test_item_analysis_uses_difficulty_point_biserial_and_kr20() -> None:
@@ -396,14 +414,14 @@ def test_too_small_a_class_flags_no_check() -> None:
 def test_submissions_that_need_a_human_are_listed_with_the_reason() -> None:
     results = [
         _stored("fine", {"c1": True, "c2": False}),
-        _stored("late", {"c1": True, "c2": True}, {"days_late": 2, "submitted_at": "x"}),
-        parse_results("crashed", Path("crashed"), {"score": 0, "tests": []}),
+        _stored("late", {"c1": True, "c2": True}, days_late=2, submitted_at="x"),
+        StoredResult("crashed", Path("crashed"), 0.0, 0.0, ()),
         _stored(
             "reviewed",
             {"c1": True},
-            {"adjustments": [{"kind": "override", "target": "crit", "points_after": 1}]},
+            adjustments=(StoredAdjustment("override", "crit", 0.0, 1.0, ""),),
         ),
-        _stored("unreadable", {"c1": False}, {"notices": ["The submission could not be read."]}),
+        _stored("unreadable", {"c1": False}, notices=("The submission could not be read.",)),
         _stored("stubs", {"c1": False, "c2": False}),
     ]
     # a file that raised at import: its checks are skipped, said so in their output
@@ -610,9 +628,9 @@ def test_the_late_columns_are_there_whenever_a_policy_is(tmp_path) -> None:
     assert "late_days" not in _gradebook(out)[0]
 
 
-def test_read_class_counts_an_unreadable_results_json_as_a_grader_error(tmp_path) -> None:
+def test_read_class_counts_an_unreadable_stored_record_as_a_grader_error(tmp_path) -> None:
     (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "results.json").write_text("{not json")
+    (tmp_path / "broken" / "adjusted.json").write_text("{not json")
     (stored,) = read_class(tmp_path)
     assert stored.grader_errors and not stored.tests
     assert math.isclose(stored.score, 0.0)

@@ -17,10 +17,12 @@ import pytest
 import yaml
 
 from grader.cli import main
-from grader.instructor.classfolder import parse_results
+from grader.identity import Identity
+from grader.instructor.classfolder import stored_view
 from grader.instructor.late import LatePolicy, parse_late_policy
 from grader.instructor.overrides import OverrideError, parse_overrides
 from grader.instructor.rubric import Rubric, RubricError, parse_rubric
+from grader.instructor.stored import StoredSubmission
 from grader.pipeline.adjust import adjust
 from grader.pipeline.batch import expand_class_folders
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
@@ -273,15 +275,32 @@ def test_a_bad_late_policy_is_a_one_line_rubric_error() -> None:
     assert parse_late_policy(None, fail) is None
 
 
+def _view(result):
+    """The class views' reading of a result (grader/instructor/classfolder.py)."""
+    record = StoredSubmission(Identity(result.name, result.name), result=result)
+    return stored_view(record, Path(result.name))
+
+
 def test_junit_has_a_testcase_per_check_and_survives_any_output(graded) -> None:
     _, result = graded
-    document = to_gradescope(result)
-    document["tests"][0]["status"] = "failed"
-    document["tests"][0]["output"] = "bad \x00\x1b[31m bytes <script>"
-    # A check that could not run (its function is a stub): "failed" + the tag "skipped".
-    document["tests"][1].update(status="failed", output="sigmoid is not written yet")
-    document["tests"][1]["tags"].append("skipped")
-    text = junit_text([junit_suite(parse_results("alice", Path("alice"), document))])
+    checks = list(result.checks)
+    first, second = checks[0].outcome, checks[1].outcome
+    checks[0] = dataclasses.replace(
+        checks[0],
+        outcome=dataclasses.replace(
+            first, status=Status.FAILED, message="bad \x00\x1b[31m bytes <script>"
+        ),
+    )
+    # A check that could not run (its function is a stub).
+    checks[1] = dataclasses.replace(
+        checks[1],
+        outcome=dataclasses.replace(
+            second, status=Status.SKIPPED, message="sigmoid is not written yet"
+        ),
+    )
+    changed = dataclasses.replace(result, checks=tuple(checks))
+    document = to_gradescope(changed)
+    text = junit_text([junit_suite(_view(changed))])
     root = ET.fromstring(text.encode())
     suite = root.find("testsuite")
     assert len(suite.findall("testcase")) == len(result.checks) == int(suite.get("tests"))
@@ -359,14 +378,11 @@ def test_validate_counts_only_automatic_points_as_due(graded) -> None:
     assert "automatic points" in _not_full(short, "solutions")[0]
 
 
-def test_the_class_folder_reads_a_tests_exercise_and_criterion_whatever_the_tag_order(
+def test_the_class_folder_reads_a_checks_exercise_and_criterion_from_the_typed_record(
     graded,
 ) -> None:
     _, result = graded
-    document = to_gradescope(result)
-    for test in document["tests"]:
-        test["tags"] = list(reversed(test["tags"]))  # another renderer's order
-    stored = parse_results("alice", Path("alice"), document)
+    stored = _view(result)
     by_name = {test.name: test for test in stored.checks}
     for item in result.checks:
         assert by_name[item.outcome.check_id].exercise == item.outcome.exercise

@@ -589,18 +589,21 @@ def test_fix_first_names_the_check_that_recognized_the_mistake() -> None:
     assert "M02" in sentence and anchor == "check-check_sigmoid_values"
 
 
-def test_a_skipped_check_is_failed_with_a_tag_in_results_json_and_read_back_as_skipped() -> None:
+def test_a_skipped_check_is_failed_with_a_tag_in_results_json_and_skipped_in_the_views() -> None:
     """Gradescope knows only passed/failed: a check that could not run (a stub, a broken
-    file) is "failed" with no points and the tag "skipped", which the class folder reads
-    back as SKIPPED (JUnit's <skipped>, never a <failure>)."""
-    from grader.instructor.classfolder import parse_results
+    file) is "failed" with no points and the tag "skipped"; the class views read the typed
+    record, where it is SKIPPED (JUnit's <skipped>, never a <failure>)."""
+    from grader.identity import Identity
+    from grader.instructor.classfolder import stored_view
+    from grader.instructor.stored import StoredSubmission
 
     document = to_gradescope(causes_result())
     tests = {test["name"]: test for test in document["tests"]}
     stub = tests["check_add_intercept"]
     assert stub["status"] == "failed" and stub["score"] == 0 and "skipped" in stub["tags"]
     assert "skipped" not in tests["check_log_loss_values"]["tags"]
-    stored = {t.name: t.status for t in parse_results("alice", Path("alice"), document).tests}
+    record = StoredSubmission(Identity("alice", "alice"), result=causes_result())
+    stored = {t.name: t.status for t in stored_view(record, Path("alice")).tests}
     assert stored["check_add_intercept"] is Status.SKIPPED
     assert stored["check_classify_run"] is Status.SKIPPED  # a broken file's check
     assert stored["check_log_loss_values"] is Status.PASSED

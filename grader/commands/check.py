@@ -33,6 +33,7 @@ from grader.render.terminal import (
 )
 from grader.results import CheckOutcome, GradedSubmission
 from grader.sandbox.isolation import announce
+from grader.terminal_text import raw_stream
 
 #: Environment variables of a GitHub Actions runner that `check` honours when set.
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -144,7 +145,11 @@ class StreamedCheck(Progress):
             elapsed = self.clock() - started
             if elapsed <= LIVE_AFTER_S:
                 return
-            self.out.write(f"\r  ... {function}() has been running for {elapsed:.0f} s\x1b[K")
+            # The kit's own cursor control: below the terminal's escaping (the name is
+            # one of the chapter's functions, never the learner's text).
+            raw_stream(self.out).write(
+                f"\r  ... {function}() has been running for {elapsed:.0f} s\x1b[K"
+            )
             self.out.flush()
             self._showing = True
 
@@ -170,7 +175,7 @@ class StreamedCheck(Progress):
 
     def _clear(self) -> None:
         if self._showing:
-            self.out.write("\r\x1b[K")
+            raw_stream(self.out).write("\r\x1b[K")
             self._showing = False
 
 

@@ -14,7 +14,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.instructor.classfolder import result_folders
+from grader.identity import Identity
+from grader.instructor.classfolder import refuse_older_folders
 from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
@@ -22,6 +23,7 @@ from grader.instructor.progress import Progress
 from grader.instructor.remembered import RecalledExports, recall, recall_exports, remember
 from grader.instructor.roster import Student, load_roster
 from grader.instructor.rubric import Rubric
+from grader.instructor.stored import stored_identities
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
 from grader.pipeline.batch import BatchInterrupted, grade_batch, plan_batch
@@ -60,7 +62,7 @@ class InstructorInputs:
 def read_instructor_inputs(
     options: GradingOptions,
     rubric: Rubric,
-    names: list[str],
+    names: list[str] | list[Identity],
     overrides: Path | None,
     timestamps: Path | None,
     roster: Path | None = None,
@@ -69,15 +71,18 @@ def read_instructor_inputs(
     """Read overrides, timestamps and roster; raise their one-line errors, and return a
     warning per name that matches no submission (or submission no roster row names), and,
     under a late policy, per submission of `graded` (default: `names`) that the
-    timestamps leave out (its newest file's time decides its lateness)."""
+    timestamps leave out (its newest file's time decides its lateness). `names` are the
+    submissions' folder names or identities (grader/identity.py: matched as such)."""
+    identities = [n if isinstance(n, Identity) else Identity(n, n) for n in names]
+    names = [identity.folder for identity in identities]
     warnings: list[str] = []
     if overrides:
         loaded = load_overrides(overrides, rubric)
-        check_submissions(loaded, names)
+        check_submissions(loaded, identities)
         options = dataclasses.replace(options, overrides=loaded)
     if timestamps:
         pairs = load_timestamps(timestamps)
-        warnings += unmatched((n for n, _ in pairs), names, str(timestamps), "submission")
+        warnings += unmatched((n for n, _ in pairs), identities, str(timestamps), "submission")
         if rubric.late_policy is not None:
             stamped = {name for name, _ in pairs}
             warnings += [
@@ -88,7 +93,7 @@ def read_instructor_inputs(
         options = dataclasses.replace(options, submitted_at=pairs)
     students = load_roster(roster) if roster else None
     if students is not None:
-        warnings += unmatched(students, names, str(roster), "submission")
+        warnings += unmatched(students, identities, str(roster), "submission")
         warnings += unmatched(names, students, "roster", f"row of {roster}")
     return InstructorInputs(options, students, tuple(warnings))
 
@@ -118,12 +123,17 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     for line in found.skipped_lines():
         print(f"note: {line}", file=sys.stderr)
     sources = list(found.paths)
-    planned = plan_batch(sources)
+    existing = stored_identities(request.out)
+    planned = plan_batch(sources, existing)
+    batch_names = [item.name for item in planned]
+    # Before any grading: a folder no view could read stops here, not after the batch.
+    refuse_older_folders(request.out, except_names=batch_names)
     for item in planned:
         if item.renamed:
             print(f"note: {item.renamed}", file=sys.stderr)
-    batch_names = [item.name for item in planned]
-    known = batch_names + [folder.name for folder in result_folders(request.out)]
+    known = [item.who for item in planned] + [
+        identity for identity in existing if identity.folder not in batch_names
+    ]
     recalled = recall(request.out, request.overrides, request.timestamps)
     inputs = read_instructor_inputs(
         options,
@@ -186,6 +196,8 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
             + (f", {skipped} unchanged since their results" if skipped else "")
             + (f"; {errors} had a grader error" if errors else "")
         )
+    for line in views.problems:
+        print(line, file=sys.stderr)
     for line in summary_lines(views.summary):
         print(line)
     print("wrote: " + ", ".join(str(path) for path in views.written))

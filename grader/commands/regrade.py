@@ -18,7 +18,7 @@ from pathlib import Path
 from grader.instructor.classfolder import class_lock, result_folders
 from grader.instructor.preflight import PreflightError, check_out_folder
 from grader.instructor.remembered import recall, remember
-from grader.instructor.stored import StoredResultError
+from grader.instructor.stored import StoredResultError, stored_identities
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
 from grader.pipeline.batch import readjust_stored
@@ -50,7 +50,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     check_out_folder(request.out, option="")  # the reports there are rewritten
     exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
     rubric = load_rubric(kit.rubric, discover_checks())
-    names = [folder.name for folder in folders]
+    names = stored_identities(request.out)
     recalled = recall(request.out, request.overrides, request.timestamps)
     inputs = read_instructor_inputs(
         GradingOptions(kit_root=kit.root),
@@ -94,6 +94,8 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             stub_folder=kit.exercises,
         ),
     )
+    for line in views.problems:
+        print(line, file=sys.stderr)
     print(f"regraded {changed} of {len(folders)} submission(s) in {request.out}")
     for line in summary_lines(views.summary):
         print(line)

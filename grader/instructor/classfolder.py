@@ -1,6 +1,7 @@
 """The class's folder (`grade --out OUT`): one OUT/NAME/ per submission, each holding the
-results.json that every class-wide view (gradebook, Canvas, JUnit, class report) is
-rebuilt from. Nothing class-wide is kept anywhere else.
+typed adjusted.json (grader/instructor/stored.py) that every class-wide view (gradebook,
+Canvas, JUnit, class report) is rebuilt from; results.json is Gradescope's export and is
+never read back. Nothing class-wide is kept anywhere else.
 
 Runs that share OUT (two sections, a re-run, two terminals) take the folder's lock while
 they rebuild the views, so the last writer's views hold every results.json.
@@ -9,19 +10,18 @@ they rebuild the views, so the last writer's views hold every results.json.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from filelock import FileLock
 
-from grader.instructor.stored import StoredResultError, read_automatic
-from grader.paths import EXERCISE_ORDER
+from grader.identity import Identity
+from grader.instructor.files import InstructorInputError
+from grader.instructor.stored import ADJUSTED, StoredResultError, StoredSubmission, read_adjusted
 from grader.render.fallback import RESULTS_JSON
+from grader.render.gradescope import _test_output as test_output  # the text results.json holds
 from grader.results import Status
 from grader.sandbox.errors import FailureKind
 
@@ -47,18 +47,19 @@ def class_lock(out: Path) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class StoredTest:
-    """One test of a results.json, as the class views need it."""
+    """One check of a stored result, as the class views need it (from its typed outcome)."""
 
     name: str
     score: float
     max_score: float
-    status: Status  # read back from Gradescope's passed/failed and the kit's tags
-    tags: tuple[str, ...]
-    output: str
-    exercise: str = ""  # the tag that is an exercise file's stem
-    criterion: str = ""  # the tag that is one of the result's criteria
-    # Facts of the check, from automatic.json beside results.json (never from `output`):
-    failure: FailureKind | None = None  # how the learner's code failed (or its file)
+    status: Status
+    output: str  # the learner-facing text results.json carries for it
+    exercise: str = ""  # the exercise file's stem
+    criterion: str = ""  # the rubric criterion it feeds
+    hidden: bool = False
+    manual: bool = False
+    misconceptions: tuple[str, ...] = ()
+    failure: FailureKind | None = None  # how the learner's code (or its file) failed
     at_import: bool = False  # while its file was being imported
 
     @property
@@ -66,17 +67,16 @@ class StoredTest:
         return self.status is Status.PASSED
 
     @property
-    def manual(self) -> bool:
-        return "manual" in self.tags
-
-    @property
     def adjustment(self) -> bool:
-        """A test that stands for a criterion override or a late penalty, not a check."""
-        return "adjustment" in self.tags
+        """Never: adjustments are StoredResult.adjustments, not tests."""
+        return False
 
     @property
-    def misconceptions(self) -> tuple[str, ...]:
-        return tuple(t.split(":", 1)[1] for t in self.tags if t.startswith("misconception:"))
+    def tags(self) -> tuple[str, ...]:
+        """The facts results.json states as tags, for views that still ask that way."""
+        return tuple(
+            tag for tag, present in (("hidden", self.hidden), ("manual", self.manual)) if present
+        )
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,15 @@ class StoredAdjustment:
 
 @dataclass(frozen=True)
 class StoredResult:
-    """One OUT/NAME/results.json, read back (Gradescope's schema plus our extra_data)."""
+    """One OUT/NAME/adjusted.json, as the class views read it (grader/instructor/stored.py
+    holds the typed record; this is its class-view projection, never decoded from
+    results.json)."""
 
     name: str  # the folder's name
     folder: Path
     score: float
     max_score: float
-    tests: tuple[StoredTest, ...]
+    tests: tuple[StoredTest, ...]  # the checks; none where grading failed
     criteria: tuple[StoredCriterion, ...] = ()
     seed: int | None = None
     isolation: str = ""  # the level, e.g. "namespaces"
@@ -114,169 +116,175 @@ class StoredResult:
     adjustments: tuple[StoredAdjustment, ...] = ()
     submitted_at: str = ""
     days_late: int = 0
-    grader_errors: tuple[str, ...] = ()  # whole-run problems (a fallback result has one)
+    grader_errors: tuple[str, ...] = ()  # whole-run problems (a failed grading has one)
     check_errors: tuple[str, ...] = ()  # check ids the grader failed on
     notices: tuple[str, ...] = ()
     input_hash: str = ""
     execution_time: float = 0.0  # seconds
+    identity: Identity | None = None  # None only where adjusted.json could not be read
 
     @property
     def checks(self) -> tuple[StoredTest, ...]:
-        """The tests that are checks (not adjustments)."""
-        return tuple(test for test in self.tests if not test.adjustment)
+        """The tests that are checks (every test is)."""
+        return self.tests
+
+    @property
+    def who(self) -> Identity:
+        return self.identity or Identity(self.name, self.name)
 
 
-def _number(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return number if math.isfinite(number) else 0.0
+class ClassFolderError(InstructorInputError):
+    """A folder of OUT the views cannot read (graded by an older grader): one line."""
 
 
-#: The tags by which results.json (render/gradescope.py) says what its two statuses cannot.
-_STATUS_TAGS = {"review": Status.REVIEW, "skipped": Status.SKIPPED}
+def _number(value: float) -> float:
+    """As results.json writes a number: finite, 4 decimals (so every view reads the same)."""
+    return round(value, 4) if math.isfinite(value) else 0.0
 
 
-def _status(test: dict[str, Any], tags: tuple[str, ...], check_errors: set[str]) -> Status:
-    """The typed status of one test: Gradescope's "passed"/"failed" with the kit's tags."""
-    if str(test.get("name", "")) in check_errors:
-        return Status.ERROR
-    tagged = [status for tag, status in _STATUS_TAGS.items() if tag in tags]
-    if tagged:
-        return tagged[0]
-    return Status.PASSED if test.get("status") == "passed" else Status.FAILED
-
-
-def parse_results(name: str, folder: Path, document: dict[str, Any]) -> StoredResult:
-    """A results.json document as a StoredResult; missing keys read as empty."""
-    extra = document.get("extra_data") or {}
-    check_errors = tuple(str(c) for c in (extra.get("check_errors") or {}))
-    criterion_ids = {
-        str(c.get("id", "")) for c in extra.get("criteria") or () if isinstance(c, dict)
-    }
-    tests = []
-    for test in document.get("tests") or ():
-        if not isinstance(test, dict):
-            continue
-        tags = tuple(str(tag) for tag in test.get("tags") or ())
-        tests.append(
-            StoredTest(
-                name=str(test.get("name", "")),
-                score=_number(test.get("score")),
-                max_score=_number(test.get("max_score")),
-                status=_status(test, tags, set(check_errors)),
-                tags=tags,
-                output=str(test.get("output", "")),
-                # Found by what they are, not where they stand among the tags.
-                exercise=next((tag for tag in tags if f"{tag}.py" in EXERCISE_ORDER), ""),
-                criterion=next((tag for tag in tags if tag in criterion_ids), ""),
-            )
+def stored_view(stored: StoredSubmission, folder: Path) -> StoredResult:
+    """The class views' projection of a typed stored submission."""
+    if stored.result is None:
+        failure = stored.failure
+        assert failure is not None  # read_adjusted refuses a record holding neither
+        return StoredResult(
+            name=folder.name,
+            folder=folder,
+            score=0.0,
+            max_score=_number(failure.max_score),
+            tests=(),
+            grader_version=failure.grader_version,
+            graded_at=failure.graded_at,
+            grader_errors=(failure.detail,),
+            identity=stored.identity,
         )
-    criteria = tuple(
-        StoredCriterion(
-            str(c.get("id", "")),
-            str(c.get("title", "")),
-            _number(c.get("points")),
-            _number(c.get("max_points")),
+    result = stored.result
+    outcomes = [item.outcome for item in result.checks]
+    tests = tuple(
+        StoredTest(
+            name=item.outcome.check_id,
+            score=_number(item.points),
+            max_score=_number(item.max_points),
+            status=item.outcome.status,
+            output=test_output(item, outcomes),
+            exercise=item.outcome.exercise,
+            criterion=item.criterion_id,
+            hidden=item.outcome.hidden,
+            manual=item.outcome.manual,
+            misconceptions=item.outcome.misconceptions,
+            failure=item.outcome.failure
+            or (item.outcome.cause.failure if item.outcome.cause is not None else None),
+            at_import=item.outcome.at_import,
         )
-        for c in extra.get("criteria") or ()
-        if isinstance(c, dict)
+        for item in result.checks
     )
-    adjustments = tuple(
-        StoredAdjustment(
-            str(a.get("kind", "")),
-            str(a.get("target", "")),
-            _number(a.get("points_before")),
-            _number(a.get("points_after")),
-            str(a.get("comment", "")),
-        )
-        for a in extra.get("adjustments") or ()
-        if isinstance(a, dict)
-    )
-    seed = extra.get("seed")
-    isolation = extra.get("isolation") if isinstance(extra.get("isolation"), dict) else {}
     return StoredResult(
-        name=name,
+        name=folder.name,
         folder=folder,
-        score=_number(document.get("score")),
-        max_score=_number(document.get("max_score")),
-        tests=tuple(tests),
-        criteria=criteria,
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
-        isolation=str(isolation.get("level", "")),
-        isolation_missing=tuple(
-            str(item) for item in isolation.get("missing") or () if isinstance(item, str)
+        score=_number(result.score),
+        max_score=_number(result.max_score),
+        tests=tests,
+        criteria=tuple(
+            StoredCriterion(c.criterion_id, c.title, _number(c.points), _number(c.max_points))
+            for c in result.criteria
         ),
-        grader_version=str(extra.get("grader_version", "")),
-        graded_at=str(extra.get("graded_at", "")),
-        adjustments=adjustments,
-        submitted_at=str(extra.get("submitted_at") or ""),
-        days_late=int(_number(extra.get("days_late"))),
-        grader_errors=tuple(str(e) for e in extra.get("grader_errors") or ()),
-        check_errors=check_errors,
-        notices=tuple(str(n) for n in extra.get("notices") or ()),
-        input_hash=str(extra.get("input_hash") or ""),
-        execution_time=_number(document.get("execution_time")),
+        seed=result.seed,
+        isolation=result.isolation.level,
+        isolation_missing=result.isolation.missing,
+        grader_version=result.grader_version,
+        graded_at=result.graded_at,
+        adjustments=tuple(
+            StoredAdjustment(
+                a.kind.value,
+                a.target,
+                _number(a.points_before),
+                _number(a.points_after),
+                a.comment,
+            )
+            for a in result.adjustments
+        ),
+        submitted_at=result.submitted_at,
+        days_late=result.days_late,
+        grader_errors=result.grader_errors,
+        check_errors=tuple(t.name for t in tests if t.status is Status.ERROR),
+        notices=result.notices,
+        input_hash=result.input_hash,
+        execution_time=_number(result.duration_s),
+        identity=stored.identity,
     )
 
 
 def result_folders(out: Path) -> list[Path]:
-    """OUT's submission folders (those holding a results.json), sorted by name."""
+    """OUT's submission folders (those holding adjusted.json or, from an older grader,
+    results.json only), sorted by name."""
     if not out.is_dir():
         return []
     return sorted(
-        (entry for entry in out.iterdir() if (entry / RESULTS_JSON).is_file()),
+        (
+            entry
+            for entry in out.iterdir()
+            if (entry / ADJUSTED).is_file() or (entry / RESULTS_JSON).is_file()
+        ),
         key=lambda entry: entry.name.lower(),
     )
 
 
+def older_folders(out: Path, except_names: Iterable[str] = ()) -> list[Path]:
+    """OUT's folders graded by an older grader (results.json, no adjusted.json)."""
+    skip = set(except_names)
+    return [
+        folder
+        for folder in result_folders(out)
+        if not (folder / ADJUSTED).is_file() and folder.name not in skip
+    ]
+
+
+def refuse_older_folders(out: Path, except_names: Iterable[str] = ()) -> None:
+    """ClassFolderError (one line) when OUT holds folders no view can read: results.json
+    is only Gradescope's export and is never read back."""
+    older = older_folders(out, except_names)
+    if older:
+        names = ", ".join(folder.name for folder in older[:5]) + (", ..." if len(older) > 5 else "")
+        raise ClassFolderError(
+            f"{out}: {len(older)} folder(s) graded by an older grader ({names}): run `grade "
+            "--force` on their submissions (or `regrade` where they hold automatic.json)"
+        )
+
+
 def read_class(out: Path) -> tuple[StoredResult, ...]:
-    """Every results.json in OUT, read back; an unreadable one counts as a grader error."""
+    """Every adjusted.json in OUT, read back by the checked reader; an unreadable one counts
+    as a grader error. Raises ClassFolderError where a folder holds only results.json."""
+    refuse_older_folders(out)
     results = []
     for folder in result_folders(out):
         try:
-            document = json.loads((folder / RESULTS_JSON).read_text(encoding="utf-8"))
-            if not isinstance(document, dict):
-                raise ValueError("not a JSON object")
-        except (OSError, ValueError) as error:
-            document = {"extra_data": {"grader_errors": [f"results.json unreadable: {error}"]}}
-        results.append(with_facts(parse_results(folder.name, folder, document)))
+            results.append(stored_view(read_adjusted(folder), folder))
+        except StoredResultError as error:
+            results.append(
+                StoredResult(
+                    name=folder.name,
+                    folder=folder,
+                    score=0.0,
+                    max_score=0.0,
+                    tests=(),
+                    grader_errors=(f"adjusted.json unreadable: {error}",),
+                )
+            )
     return tuple(results)
-
-
-def with_facts(result: StoredResult) -> StoredResult:
-    """The result with each check's typed facts (failure kind, at import) taken from the
-    automatic.json beside it; unchanged when there is none (a fallback result) or it
-    cannot be read (regrade says so)."""
-    try:
-        automatic = read_automatic(result.folder)
-    except StoredResultError:
-        return result
-    facts = {}
-    for item in automatic.checks:
-        outcome = item.outcome
-        cause_failure = outcome.cause.failure if outcome.cause is not None else None
-        facts[outcome.check_id] = (outcome.failure or cause_failure, outcome.at_import)
-    tests = tuple(
-        dataclasses.replace(test, failure=facts[test.name][0], at_import=facts[test.name][1])
-        if test.name in facts
-        else test
-        for test in result.tests
-    )
-    return dataclasses.replace(result, tests=tests)
 
 
 __all__ = [
     "CLASS_FILES",
     "LOCK",
+    "ClassFolderError",
     "StoredAdjustment",
     "StoredCriterion",
     "StoredResult",
     "StoredTest",
     "class_lock",
-    "parse_results",
+    "older_folders",
     "read_class",
+    "refuse_older_folders",
     "result_folders",
-    "with_facts",
+    "stored_view",
 ]

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import yaml
 
+from grader.identity import Identity, match_name
 from grader.instructor.files import (
     InstructorFileError,
     InstructorInputError,
@@ -172,9 +173,17 @@ def _refuse_duplicates(parsed: list[Override], source: str, lines: tuple[int, ..
         )
 
 
-def check_submissions(overrides: Iterable[Override], names: Iterable[str]) -> None:
-    """Every override names a submission of the batch."""
-    known = set(names)
+def check_submissions(overrides: Iterable[Override], names: Iterable[str | Identity]) -> None:
+    """Every override names a submission of the batch by its folder name (the name in the
+    gradebook); a name that matches one only as handed in, or in another case, is refused
+    with the line saying which it may mean (grader/identity.py's match_name)."""
+    identities = [name if isinstance(name, Identity) else Identity(name, name) for name in names]
     for override in overrides:
-        if override.submission not in known:
+        match = match_name(override.submission, identities)
+        if match.identity is None:
             raise OverrideError(f"overrides: no submission named '{override.submission}'")
+        if not match.exact:
+            raise OverrideError(
+                f"overrides: no submission named '{override.submission}' ({match.problem}); "
+                "name it as the gradebook does"
+            )

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.identity import Identity, match_name
 from grader.instructor.files import InstructorInputError
 
 
@@ -71,14 +72,21 @@ def _try_writing(folder: Path) -> None:
     os.unlink(name)
 
 
-def unmatched(names: Iterable[str], known: Iterable[str], source: str, what: str) -> list[str]:
-    """One warning per name of `source` that matches no `what`."""
-    known = set(known)
-    return [
-        f"warning: {source}: '{name}' matches no {what}"
-        for name in dict.fromkeys(names)
-        if name not in known
-    ]
+def unmatched(
+    names: Iterable[str], known: Iterable[str | Identity], source: str, what: str
+) -> list[str]:
+    """One warning per name of `source` that matches no `what` exactly (grader/identity.py's
+    match_name), saying so where it matches one only in another case or Unicode form, or
+    one that was renamed."""
+    identities = [k if isinstance(k, Identity) else Identity(k, k) for k in known]
+    warnings = []
+    for name in dict.fromkeys(names):
+        match = match_name(name, identities)
+        if match.identity is None:
+            warnings.append(f"warning: {source}: '{name}' matches no {what}")
+        elif not match.exact:
+            warnings.append(f"warning: {source}: '{name}' matches no {what} ({match.problem})")
+    return warnings
 
 
 __all__ = ["PreflightError", "check_out_folder", "check_output_file", "unmatched"]

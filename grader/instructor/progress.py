@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from grader.pipeline.batch import BatchOutcome
+from grader.terminal_text import raw_stream, terminal_safe
 
 
 class Progress:
@@ -18,15 +19,19 @@ class Progress:
         if total and self.stream.isatty() and _columns(self.stream) != 0:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, file=self.stream, unit="submission", dynamic_ncols=True)
+            # The bar draws with \r on the stream below the escaping one; what it shows
+            # of a submission is escaped here (grader/terminal_text.py).
+            self.bar = tqdm(
+                total=total, file=raw_stream(self.stream), unit="submission", dynamic_ncols=True
+            )
 
     def __call__(self, outcome: BatchOutcome, done: int, total: int) -> None:
-        line = describe(outcome)
+        line = terminal_safe(describe(outcome))
         if self.bar is not None:
-            self.bar.set_postfix_str(outcome.item.name, refresh=False)
+            self.bar.set_postfix_str(terminal_safe(outcome.item.name), refresh=False)
             self.bar.update(1)
             if outcome.grader_error:
-                self.bar.write(line, file=self.stream)
+                self.bar.write(line, file=raw_stream(self.stream))
         else:
             print(f"[{done}/{total}] {line}", file=self.stream, flush=True)
 

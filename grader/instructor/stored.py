@@ -3,6 +3,10 @@ learner code: the automatic result (before any instructor adjustment) for `regra
 a copy of the graded exercise files for the similarity search.
 
     OUT/NAME/automatic.json   the typed GradedSubmission, as plain JSON (never pickle)
+    OUT/NAME/adjusted.json    the typed StoredSubmission: the learner's identity and the
+                              result after overrides and the late policy, or the typed
+                              failure of a grading that crashed; every class view and
+                              export reads this (results.json is only Gradescope's export)
     OUT/NAME/code/*.py        the exercise files that were graded
 
 Reading checks every field's type against the dataclasses, so a hand-edited or foreign
@@ -15,15 +19,41 @@ import dataclasses
 import json
 import types
 import typing
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from grader.identity import Identity
 from grader.render._shared import atomic_write_text
 from grader.results import GradedSubmission
 
 AUTOMATIC = "automatic.json"
+ADJUSTED = "adjusted.json"
 CODE = "code"
+
+
+@dataclass(frozen=True)
+class GradingFailure:
+    """A submission whose grading crashed: what the class views need, and why (instructors)."""
+
+    detail: str  # the traceback's end, instructor-facing
+    grader_version: str
+    graded_at: str  # ISO 8601, UTC
+    max_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """One OUT/NAME/adjusted.json: exactly one of `result` and `failure` is set."""
+
+    identity: Identity
+    result: GradedSubmission | None = None  # after overrides and the late policy
+    failure: GradingFailure | None = None
+
+    @property
+    def name(self) -> str:
+        return self.identity.folder
 
 
 class StoredResultError(ValueError):
@@ -102,23 +132,70 @@ def write_automatic(result: GradedSubmission, folder: Path) -> None:
 
 def read_automatic(folder: Path) -> GradedSubmission:
     """The automatic result stored in folder; StoredResultError if missing or foreign."""
-    path = Path(folder) / AUTOMATIC
+    return _read_checked(Path(folder) / AUTOMATIC, GradedSubmission, "automatic")
+
+
+def write_adjusted(stored: StoredSubmission, folder: Path) -> None:
+    """Write OUT/NAME/adjusted.json atomically (the same plain JSON as automatic.json)."""
+    if (stored.result is None) == (stored.failure is None):
+        raise ValueError("a stored submission holds a result or a failure, not both")
+    # ASCII escapes: a name handed in in bytes that are not UTF-8 (lone surrogates) is
+    # kept exactly, where UTF-8 text could not hold it.
+    text = json.dumps(to_plain(stored), ensure_ascii=True, indent=1)
+    atomic_write_text(Path(folder) / ADJUSTED, text + "\n")
+
+
+def read_adjusted(folder: Path) -> StoredSubmission:
+    """The stored submission of folder, read by the same checked reader as automatic.json;
+    StoredResultError (one line) if missing, foreign or holding neither result nor failure."""
+    path = Path(folder) / ADJUSTED
+    stored = _read_checked(path, StoredSubmission, "adjusted")
+    if (stored.result is None) == (stored.failure is None):
+        raise StoredResultError(f"{path}: holds neither a result nor a failure")
+    return stored
+
+
+def _read_checked(path: Path, kind: Any, where: str) -> Any:
     try:
         plain = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise StoredResultError(f"{path}: cannot be read ({error})") from None
     try:
-        return from_plain(GradedSubmission, plain, "automatic")
+        return from_plain(kind, plain, where)
     except (TypeError, ValueError) as error:
         raise StoredResultError(f"{path}: {error}") from None
 
 
+def stored_identities(out: Path) -> list[Identity]:
+    """The identities of the submissions already graded into OUT: each adjusted.json's,
+    else (an older grader's folder) the folder's name as handed in."""
+    if not Path(out).is_dir():
+        return []
+    found = []
+    for folder in sorted(Path(out).iterdir()):
+        if (folder / ADJUSTED).is_file():
+            try:
+                found.append(read_adjusted(folder).identity)
+                continue
+            except StoredResultError:
+                pass
+        if (folder / AUTOMATIC).is_file() or (folder / "results.json").is_file():
+            found.append(Identity(folder.name, folder.name))
+    return found
+
+
 __all__ = [
+    "ADJUSTED",
     "AUTOMATIC",
     "CODE",
+    "GradingFailure",
     "StoredResultError",
+    "StoredSubmission",
     "from_plain",
+    "read_adjusted",
     "read_automatic",
+    "stored_identities",
     "to_plain",
+    "write_adjusted",
     "write_automatic",
 ]

@@ -1,4 +1,5 @@
-"""Rebuild every class-wide view of OUT from the results.json files in it, under OUT's lock:
+"""Rebuild every class-wide view of OUT from the typed adjusted.json files in it
+(grader/instructor/classfolder.py), under OUT's lock:
 gradebook.csv, class.html, class.md, class.json, and the JUnit and Canvas files asked for.
 
 Called after every `grade` and `regrade` (also an interrupted one), so grading one learner
@@ -45,6 +46,7 @@ class ViewRequest:
 class Views:
     summary: ClassSummary
     written: tuple[Path, ...]
+    problems: tuple[str, ...] = ()  # error lines for the terminal (an export's empty cells)
 
 
 def _has_exercise_file(folder: Path) -> bool:
@@ -54,7 +56,8 @@ def _has_exercise_file(folder: Path) -> bool:
 
 
 def rebuild_views(out: Path, request: ViewRequest) -> Views:
-    """Read every OUT/*/results.json and write every view; returns the paths written."""
+    """Read every OUT/*/adjusted.json and write every view; returns the paths written.
+    Raises ClassFolderError (one line) for a folder graded by an older grader."""
     with class_lock(out):
         results = read_class(out)
         rows = [GradebookRow.from_stored(result) for result in results]
@@ -71,7 +74,7 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
         summary = summarize_class(results, similar, has_code)
         generated = (
             f"Built {datetime.now(timezone.utc).isoformat(timespec='seconds')} from the "
-            f"{len(results)} results.json file(s) in this folder."
+            f"{len(results)} graded submission(s) in this folder."
         )
         for name, text in (
             (CLASS_HTML, render_class_html(summary, generated)),
@@ -83,10 +86,12 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
         if request.junit:
             write_junit(results, request.junit)
             written.append(request.junit)
+        problems: list[str] = []
         if request.canvas:
-            write_canvas(rows, request.canvas, request.roster)
+            identities = {r.name: r.who for r in results}
+            problems += write_canvas(rows, request.canvas, request.roster, identities)
             written.append(request.canvas)
-    return Views(summary, tuple(written))
+    return Views(summary, tuple(written), tuple(problems))
 
 
 def summary_lines(summary: ClassSummary) -> list[str]:

@@ -26,22 +26,29 @@ import tempfile
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
 
 from grader import __version__
 from grader.checks.reference import SolutionReference
+from grader.identity import Identity, assign_identities
 from grader.instructor.classfolder import CLASS_FILES, LOCK
 from grader.instructor.late import LatePolicy
 from grader.instructor.rubric import Rubric
 from grader.instructor.stored import (
     AUTOMATIC,
     CODE,
+    GradingFailure,
     StoredResultError,
+    StoredSubmission,
+    read_adjusted,
     read_automatic,
+    stored_identities,
+    write_adjusted,
     write_automatic,
 )
 from grader.pipeline.grade import (
@@ -70,6 +77,11 @@ class BatchItem:
     source: Path
     name: str  # unique within the batch and safe: the results folder's name
     renamed: str = ""  # one line for the instructor where the submission's own name changed
+    identity: Identity | None = None  # the name handed in, the folder's, how it was made
+
+    @property
+    def who(self) -> Identity:
+        return self.identity or Identity(self.name, self.name)
 
 
 @dataclass(frozen=True)
@@ -101,19 +113,18 @@ def expand_class_folders(paths: list[Path]) -> list[Path]:
     return list(find_submissions(paths).paths)
 
 
-def plan_batch(sources: list[Path]) -> list[BatchItem]:
+def plan_batch(sources: list[Path], existing: Iterable[Identity] = ()) -> list[BatchItem]:
     """One item per submission, its name safe as a folder of --out (no path separators,
-    no leading dot, none of the class files' names) and unique (alice, alice-2, ...); an
-    item whose name had to change says so in one line (BatchItem.renamed)."""
-    items, taken = [], set()
-    for source in sources:
-        given = submission_name(source)
-        base = _safe_name(given)
-        name, counter = base, 2
-        while name.lower() in taken:
-            name, counter = f"{base}-{counter}", counter + 1
-        taken.add(name.lower())
-        if base == given:
+    no leading dot, none of the class files' names) and unique after case folding and
+    Unicode compatibility mapping (alice, alice-2, ...; grader/identity.py): a name made
+    safe never takes a name another entry (or a folder of `existing`, the identities
+    already in OUT) has as it is. An item whose name had to change says so in one line
+    (BatchItem.renamed)."""
+    pairs = [(submission_name(source), _safe_name(submission_name(source))) for source in sources]
+    items = []
+    for source, identity in zip(sources, assign_identities(pairs, existing), strict=True):
+        given, name = identity.given, identity.folder
+        if _safe_name(given) == given:
             why = "is taken by another submission"
         elif _not_utf8(given):
             why = "is not UTF-8: read as Windows-1252"
@@ -122,15 +133,17 @@ def plan_batch(sources: list[Path]) -> list[BatchItem]:
         shown = printable(given)
         renamed = (
             f"{printable(source.name)} is graded as '{name}' ('{shown}' {why})"
-            if name != given
+            if identity.renamed
             else ""
         )
-        items.append(BatchItem(source, name, renamed))
+        items.append(BatchItem(source, name, renamed, identity))
     return items
 
 
 # Names a learner's results folder may not take in --out: the class's own files.
-RESERVED_NAMES = frozenset(name.lower() for name in (*CLASS_FILES, LOCK, "code", "automatic.json"))
+RESERVED_NAMES = frozenset(
+    name.lower() for name in (*CLASS_FILES, LOCK, "code", "automatic.json", "adjusted.json")
+)
 
 
 def _not_utf8(name: str) -> bool:
@@ -262,16 +275,30 @@ def _grade_and_write_now(
         automatic = dataclasses.replace(automatic, input_hash=digest)
         result = apply_adjustments(automatic, context)
         write_automatic(automatic, folder)
+        write_adjusted(StoredSubmission(item.who, result=result), folder)
         write_submission_reports(result, folder)  # results.json last: it marks "graded"
         return BatchOutcome(item, GradebookRow.from_result(result), time.perf_counter() - started)
     except Exception:  # the outermost boundary: still write a valid result
         detail = traceback.format_exc()
         with contextlib.suppress(OSError):
             (folder / AUTOMATIC).unlink()  # the next run grades it again
-        write_fallback_results(folder, item.name, detail)
+        write_failure(folder, item, detail)
         return BatchOutcome(
             item, GradebookRow.empty(item.name), time.perf_counter() - started, detail
         )
+
+
+def write_failure(folder: Path, item: BatchItem, detail: str) -> None:
+    """A crashed grading's typed record (adjusted.json, what the views read) and its
+    fallback reports (results.json, report.md, report.html)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    failure = GradingFailure(
+        detail=detail[-4000:],
+        grader_version=__version__,
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    write_adjusted(StoredSubmission(item.who, failure=failure), folder)
+    write_fallback_results(folder, item.name, detail)
 
 
 def readjust_stored(
@@ -279,8 +306,14 @@ def readjust_stored(
 ) -> GradedSubmission:
     """Folder's stored automatic result with the current overrides and late policy, its
     reports rewritten where that changed them; no learner code runs. Raises
-    StoredResultError."""
+    StoredResultError. adjusted.json is rewritten with the new result (a folder of an
+    older grader gets one), the identity kept."""
     result = adjust_with(read_automatic(folder), options, late)
+    try:
+        identity = read_adjusted(folder).identity
+    except StoredResultError:  # an older grader's folder: its name is all there is
+        identity = Identity(folder.name, folder.name)
+    write_adjusted(StoredSubmission(identity, result=result), folder)
     # The reports are a function of the result: rewritten only where it changed (drawing
     # report.html's plots is most of a regrade's time).
     try:
@@ -350,7 +383,7 @@ def grade_batch(
     out.mkdir(parents=True, exist_ok=True)
     # Learner code must not learn the output folder, let alone read other results there.
     options = dataclasses.replace(options, private_paths=(*options.private_paths, out))
-    items = plan_batch(sources)
+    items = plan_batch(sources, stored_identities(out))
     report = progress or (lambda outcome, done, total: None)
     outcomes: dict[str, BatchOutcome] = {}
     pending: list[tuple[BatchItem, str]] = []
@@ -431,7 +464,7 @@ def _run(
                     yield future.result()
                 except Exception:  # a grading process died (the OOM killer, say)
                     item, detail = items[future], traceback.format_exc()
-                    write_fallback_results(out / item.name, item.name, detail)
+                    write_failure(out / item.name, item, detail)
                     row = GradebookRow.empty(item.name)
                     yield BatchOutcome(item, row, time.perf_counter() - started, detail)
     except BaseException:

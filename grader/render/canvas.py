@@ -5,15 +5,20 @@
 
 Submissions are matched to students by the instructor's roster (grader/instructor/roster.py);
 without one, the submission's name is taken as the SIS Login ID and Canvas matches on that.
+A submission graded under another name than it was handed in under (grader/identity.py),
+or whose name is another's in another case, gives nobody a score: an empty cell and an
+error line, for the instructor to decide.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from grader.identity import Identity, NameMatch, match_name
 from grader.instructor.roster import Student
 from grader.render._shared import atomic_write_text
 from grader.render.gradebook import BOM, GradebookRow, number_cell, safe_cell
@@ -21,8 +26,55 @@ from grader.render.gradebook import BOM, GradebookRow, number_cell, safe_cell
 ASSIGNMENT = "Logistic Regression and Metrics"
 
 
+@dataclass(frozen=True)
+class CanvasRow:
+    """One line of the import: a student and the score, or an empty cell and why."""
+
+    student: Student
+    score: float | None  # None: left empty, `problem` says why
+    problem: str = ""
+
+
+def canvas_rows(
+    rows: Iterable[GradebookRow],
+    roster: dict[str, Student] | None = None,
+    identities: Mapping[str, Identity] | None = None,
+) -> list[CanvasRow]:
+    """The import's rows in the gradebook's order: each submission as the roster's student
+    its name matches (grader/identity.py's match_name), else as the SIS Login ID of its
+    folder name. A submission that was renamed, or whose name is another's after case
+    folding, gives nobody a score: its cell is empty and `problem` says why."""
+    rows = list(rows)
+    known = dict(identities or {})
+    every = [known.get(row.name) or Identity(row.name, row.name) for row in rows]
+    meant: dict[str, list[NameMatch]] = {}
+    for name in roster or {}:
+        match = match_name(name, every)
+        if match.identity is not None:
+            meant.setdefault(match.identity.folder, []).append(match)
+    result = []
+    for row, identity in zip(rows, every, strict=True):
+        matches = meant.get(identity.folder, [])
+        if matches:
+            for match in matches:
+                student = (roster or {})[match.name]
+                if match.clean and len(matches) == 1:
+                    result.append(CanvasRow(student, row.score))
+                else:
+                    why = match.problem or f"roster rows {', '.join(m.name for m in matches)}"
+                    result.append(CanvasRow(student, None, why))
+            continue
+        own = match_name(identity.folder, every)
+        student = Student(sis_login_id=identity.folder)
+        result.append(CanvasRow(student, row.score if own.clean else None, own.problem))
+    return result
+
+
 def canvas_text(
-    rows: Iterable[GradebookRow], roster: dict[str, Student] | None = None, assignment_id: str = ""
+    rows: Iterable[GradebookRow],
+    roster: dict[str, Student] | None = None,
+    assignment_id: str = "",
+    identities: Mapping[str, Identity] | None = None,
 ) -> str:
     rows = list(rows)
     column = f"{ASSIGNMENT} ({assignment_id})" if assignment_id else ASSIGNMENT
@@ -31,8 +83,8 @@ def canvas_text(
     writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
     maximum = max((row.max_score for row in rows), default=0.0)
     writer.writerow(["Points Possible", "", "", "", "", number_cell(maximum)])
-    for row in rows:
-        student = (roster or {}).get(row.name) or Student(sis_login_id=row.name)
+    for line in canvas_rows(rows, roster, identities):
+        student = line.student
         writer.writerow(
             [
                 safe_cell(student.student),
@@ -40,16 +92,27 @@ def canvas_text(
                 student.sis_user_id,
                 safe_cell(student.sis_login_id),
                 student.section,
-                number_cell(row.score),
+                number_cell(line.score),
             ]
         )
     return buffer.getvalue()
 
 
 def write_canvas(
-    rows: Iterable[GradebookRow], path: Path, roster: dict[str, Student] | None = None
-) -> None:
-    atomic_write_text(Path(path), BOM + canvas_text(rows, roster))
+    rows: Iterable[GradebookRow],
+    path: Path,
+    roster: dict[str, Student] | None = None,
+    identities: Mapping[str, Identity] | None = None,
+) -> list[str]:
+    """Write the import atomically; returns one error line per empty cell it had to leave."""
+    rows = list(rows)
+    atomic_write_text(Path(path), BOM + canvas_text(rows, roster, identities=identities))
+    return [
+        f"error: {path}: {line.student.student or line.student.sis_login_id}: score left "
+        f"empty ({line.problem}); enter it by hand"
+        for line in canvas_rows(rows, roster, identities)
+        if line.score is None
+    ]
 
 
-__all__ = ["ASSIGNMENT", "canvas_text", "write_canvas"]
+__all__ = ["ASSIGNMENT", "CanvasRow", "canvas_rows", "canvas_text", "write_canvas"]
