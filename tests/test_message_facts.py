@@ -15,8 +15,9 @@ import pytest
 from conftest import build_submission
 
 from grader.checks import framework, probes
+from grader.identity import Identity
 from grader.instructor.classfolder import read_class
-from grader.instructor.stored import write_automatic
+from grader.instructor.stored import StoredSubmission, write_adjusted, write_automatic
 from grader.instructor.views import ViewRequest, rebuild_views
 from grader.paths import KitPaths
 from grader.pipeline.class_summary import summarize_class
@@ -98,6 +99,7 @@ def _class(context: GradingContext, kit: KitPaths, root: Path) -> tuple[list, di
         assert name == "notebook" or scenario.is_dir()
         automatic = grade_automatic(folder, graded_with, name)
         write_automatic(automatic, out / name)
+        write_adjusted(StoredSubmission(Identity(name, name), result=automatic), out / name)
         write_submission_reports(automatic, out / name)
         results.append(automatic)
     rebuild_views(out, ViewRequest(similarity=False))
