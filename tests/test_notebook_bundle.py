@@ -29,7 +29,9 @@ CORRECT_GRADIENT = "g = X.T @ (sigmoid(X @ w) - y) / X.shape[0]"
 def bundle(kit, tmp_path_factory) -> Path:
     """The notebook bundle, every notebook filled in with the solutions."""
     out = tmp_path_factory.mktemp("nb") / "bundle"
-    write_release(kit, out, notebooks=True)
+    steps: list[str] = []
+    write_release(kit, out, notebooks=True, say=steps.append)
+    (out / "release-steps.txt").write_text("\n".join(steps), encoding="utf-8")
     for stem in STEMS:
         solved = module_to_notebook((kit.solutions / f"{stem}.py").read_text("utf-8"))
         (out / "exercises" / f"{stem}.ipynb").write_text(solved, encoding="utf-8")
@@ -139,3 +141,20 @@ def test_run_of_the_scratch_notebook_is_graded_as_jupyter_runs_it():
         del sys.modules["logistic_scratch"]
     assert namespace["f"]() == "the learner's" and namespace["_helper"] == 1
     assert namespace["check"]() is None  # the self-check is a no-op where grading runs it
+
+
+def test_release_says_its_steps_and_the_readme_speaks_notebooks(bundle):
+    steps = (bundle / "release-steps.txt").read_text(encoding="utf-8")
+    assert "grading the solutions" in steps and "as a Jupyter notebook" in steps
+    readme = (bundle / "README.md").read_text(encoding="utf-8")
+    for words in ('pip install -e ".[notebook]"', "jupyter lab", "%load_ext grader.notebook",
+                  "from grader.notebook import check", "Kernel > Restart"):  # fmt: skip
+        assert words in readme, words
+    assert "logistic_scratch.py" not in readme  # the learner has notebooks only
+
+
+def test_check_refuses_a_name_that_is_no_exercise_in_one_line():
+    from grader.notebook import CheckError, check
+
+    with pytest.raises(CheckError, match=r"^'ex9' is not an exercise; use one of logistic"):
+        check("ex9")

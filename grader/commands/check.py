@@ -92,7 +92,7 @@ def check_command(
             raise CheckArgumentError(
                 f"could not write the reports to {report_dir}: {error.strerror or error}"
             ) from None
-        print(f"Reports written to {report_dir}")
+        print(f"Reports written to {report_dir}: open {report_dir / 'report.html'} in a browser")
     _github_actions(result, report_dir)
     print(points_line(result), flush=True)
     return 0
