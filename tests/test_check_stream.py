@@ -108,3 +108,9 @@ def test_an_unreadable_submission_is_said_once() -> None:
     assert out.getvalue().count("could not be read") == 2  # the note, and "Fix first"
     assert f"Fix first: {why}" in out.getvalue()
     assert "check_0" not in out.getvalue()
+
+
+def test_one_check_is_counted_in_the_singular() -> None:
+    out = io.StringIO()
+    StreamedCheck(out, live=False).exercise_done(_outcomes("ex4_manual_ece", Status.FAILED))
+    assert out.getvalue().splitlines()[0] == "ex4_manual_ece.py: 0 of 1 check passes"

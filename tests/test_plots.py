@@ -395,3 +395,18 @@ def test_a_histogram_chart_has_bars_from_zero_and_whole_number_ticks() -> None:
     assert sum(float(v) for v in found[2]) == pytest.approx(sum(float(v) for v in found[3]))
     ticks = re.findall(r'text-anchor="end">([^<]+)</text>', svg)
     assert ticks == ["0", "1", "2", "3"]
+
+
+def test_the_roc_legend_sits_outside_the_plot_area(solution_figures: FeedbackFigures) -> None:
+    # A swapped curve (scores reversed, AUC below 0.5) runs through the lower right: a
+    # legend anywhere inside the plot area would hide part of some possible curve.
+    import re
+
+    svg = plots.draw_svg(_figure(solution_figures, FigureKind.ROC))
+    area = re.search(r'<g id="patch_2"><rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" '
+                     r'height="([\d.]+)"', svg)  # fmt: skip
+    assert area is not None
+    bottom = float(area[1]) + float(area[2])
+    legend = svg.split('<g id="legend_1">', 1)[1].split("</g>", 1)[0]
+    rows = [float(y) for y in re.findall(r'<line x1="[\d.]+" y1="([\d.]+)"', legend)]
+    assert len(rows) == 3 and min(rows) > bottom  # chance, yours, the reference's

@@ -15,6 +15,7 @@ import pytest
 
 from grader.checks.misconceptions import CATALOG
 from grader.render import write_submission_reports
+from grader.render._shared import fix_first
 from grader.render.gradebook import GradebookRow, write_gradebook
 from grader.render.gradescope import to_gradescope, write_fallback_results, write_results_json
 from grader.render.html import render_html
@@ -646,3 +647,20 @@ def test_a_broken_files_note_goes_once_the_instructor_has_judged_its_checks() ->
     text = render_markdown(dataclasses.replace(result, checks=judged))
     assert "did not run; fix this first" not in text
     assert "did not run; fix this first" in render_markdown(result)
+
+
+def test_gradescope_output_says_what_to_fix_first(document: dict[str, Any]) -> None:
+    # The same line the self-check ends with: the earliest failing function.
+    first = next(line for line in document["output"].splitlines() if line.startswith("Fix"))
+    expected, _ = fix_first([item.outcome for item in make_result().checks])
+    assert expected and first == f"Fix first: {expected}"
+
+
+def test_gradescope_output_has_no_fix_first_at_full_marks(tmp_path: Path) -> None:
+    passed = tuple(
+        replace(item, outcome=replace(item.outcome, status=Status.PASSED))
+        for item in default_checks()
+    )
+    path = tmp_path / "results.json"
+    write_results_json(make_result(*passed), path)
+    assert "Fix first" not in strict_loads(path.read_text(encoding="utf-8"))["output"]

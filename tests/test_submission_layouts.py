@@ -55,7 +55,7 @@ ARRIVALS = {
     "venv-handed-in-by-mistake": "Skipped venv/ (250 files)",
     "utf8-bom-from-windows-editor": None,
     "coding-line-latin-1": None,
-    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 2: %matplotlib",
+    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 3: %matplotlib",
     "prints-20-mb-at-import": "19.5 MB importing logistic_scratch.py",
     "zip-inside-the-submission": "Graded the files inside 'work.zip'",
     "crlf-script-code-at-import-relative-data": None,

@@ -101,6 +101,7 @@ def test_an_endless_loop_streams_and_writes_the_report(bundle: Path, tmp_path: P
     done = _check(bundle, str(_scenario("infinite-loop", tmp_path)), "--report-dir", str(report))
     assert done.returncode == 0, done.stderr
     assert "fit_logistic() did not return within 1.5 s" in done.stdout
+    assert f"open {report / 'report.html'} in a browser" in done.stdout
     assert len(done.stdout.splitlines()) < 25, done.stdout
     page = (report / "report.html").read_text(encoding="utf-8")
     assert 'class="fix-first"' in page and "fit_logistic()" in page

@@ -2,7 +2,9 @@
 
 One notebook per exercise file: the module's docstring becomes the first markdown cell;
 then each top-level function (or run of top-level statements) gets a code cell, preceded
-by a markdown cell with its TODOs, which leave the code. The grader reads such a
+by a markdown cell with its TODOs, which leave the code. Every notebook starts with
+`%load_ext grader.notebook`, which makes `from logistic_scratch import ...` read the
+sibling logistic_scratch.ipynb as grading does (grader/notebook.py). The grader reads such a
 notebook back as the .py (grader/pipeline/notebooks.py), so the code cells, in order,
 are the module.
 """
@@ -27,6 +29,7 @@ def module_to_notebook(source: str) -> str:
         docstring = body.pop(0)
         cells.append(nbformat.v4.new_markdown_cell(_markdown_of(ast.get_docstring(tree) or "")))
         start = docstring.end_lineno or 0
+    cells += _first_cells()
     for group in _groups(body):
         # From the end of the previous chunk: comments above a node stay with it.
         last = max(node.end_lineno or node.lineno for node in group)
@@ -54,6 +57,26 @@ def module_to_notebook(source: str) -> str:
         "name": "python3",
     }
     return nbformat.writes(notebook)
+
+
+#: Run first in every exercise notebook: `from logistic_scratch import ...` then reads the
+#: sibling logistic_scratch.ipynb (grader/notebook.py). A magic: grading leaves it out.
+LOAD_EXTENSION = "%load_ext grader.notebook"
+
+
+def _first_cells() -> list:
+    """The markdown saying how to run and check, and the cell making sibling notebooks
+    importable."""
+    return [
+        nbformat.v4.new_markdown_cell(
+            "Run the cells from the top (the next one first: it lets "
+            "`from logistic_scratch import ...` read `logistic_scratch.ipynb`). "
+            "After you change `logistic_scratch.ipynb`, save it and restart this kernel. "
+            "To check your work, save, then run "
+            "`from grader.notebook import check` and `check()` in a cell."
+        ),
+        nbformat.v4.new_code_cell(LOAD_EXTENSION),
+    ]
 
 
 def _groups(body: list[ast.stmt]) -> list[list[ast.stmt]]:

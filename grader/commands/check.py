@@ -83,6 +83,7 @@ def check_command(
     with stream.ticking():
         result = grade_submission(folder, context, progress=stream)
     stream.finish(result)
+    out.write(answers_left_text(folder))  # the parts no visible check runs: ex1, ex4, ex7
     if report_dir is not None:
         from grader.render import write_submission_reports
 
@@ -92,10 +93,28 @@ def check_command(
             raise CheckArgumentError(
                 f"could not write the reports to {report_dir}: {error.strerror or error}"
             ) from None
-        print(f"Reports written to {report_dir}")
+        print(f"Reports written to {report_dir}: open {report_dir / 'report.html'} in a browser")
     _github_actions(result, report_dir)
     print(points_line(result), flush=True)
     return 0
+
+
+def answers_left_text(folder: Path) -> str:
+    """The hand-worked numbers and quiz answers still `...` or of the wrong form (never
+    whether they are right); empty when none, or when the folder cannot be read (the
+    self-check has already said why)."""
+    from grader.checks.answer_forms import answer_notes, answer_notes_text
+    from grader.paths import EXERCISE_FILES
+    from grader.pipeline.load import SubmissionError, load_submission
+
+    try:
+        loaded = load_submission(folder, None, set(EXERCISE_FILES))
+    except (SubmissionError, OSError):
+        return ""
+    try:
+        return answer_notes_text(answer_notes(loaded.workdir))
+    finally:
+        loaded.close()
 
 
 class StreamedCheck(Progress):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -50,30 +51,46 @@ class ReleaseError(RuntimeError):
 
 
 def release_command(kit: KitPaths, out: Path, notebooks: bool = False) -> int:
-    written = write_release(kit, out, notebooks=notebooks)
+    # Grading the solutions takes a while: each step says what it does as it starts.
+    written = write_release(kit, out, notebooks=notebooks, say=_say)
     print(f"wrote the learners' bundle to {out} ({len(written)} files)")
+    print(f"learners start with {out / 'README.md'}")
     return 0
 
 
-def write_release(kit: KitPaths, out: Path, notebooks: bool = False) -> list[Path]:
+def _say(step: str) -> None:
+    print(f"  {step} ...", flush=True)
+
+
+def write_release(
+    kit: KitPaths, out: Path, notebooks: bool = False, say: Callable[[str], None] | None = None
+) -> list[Path]:
     """Write the bundle into `out` (new or empty); with `notebooks`, each exercise file is
-    a Jupyter notebook of the same stem instead of a .py (graded the same way)."""
+    a Jupyter notebook of the same stem instead of a .py (graded the same way). `say` is
+    told each step as it starts. Raises ReleaseError when `out` is not empty or the
+    solutions fail a visible check."""
+    say = say or (lambda step: None)
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out} exists and is not empty")
+    say("grading the solutions on the visible checks to record their expected values")
     recording = _record_visible_expectations(kit)  # the reference's and the variants' values
+    say("copying the exercise stubs, the data and the grader without answers")
     out.mkdir(parents=True, exist_ok=True)
     shutil.copytree(kit.exercises, out / EXERCISES, ignore=_ignore_caches)
     if notebooks:
+        say("writing each exercise as a Jupyter notebook")
         _exercises_as_notebooks(out / EXERCISES)
     package = Path(__file__).resolve().parents[1]
     shutil.copytree(package, out / "grader", ignore=_ignore_withheld(package))
     recording.dump(out / RECORDING, out / VARIANTS_RECORDING)
     (out / "rubric.yaml").write_text(_visible_rubric(kit), encoding="utf-8")
-    shutil.copyfile(ASSETS / "README.md", out / "README.md")
+    readme = "README-notebooks.md" if notebooks else "README.md"
+    shutil.copyfile(ASSETS / readme, out / "README.md")
     workflow = out / ".github" / "workflows" / "grade.yml"
     workflow.parent.mkdir(parents=True)
     shutil.copyfile(ASSETS / "grade.yml", workflow)
     shutil.copyfile(kit.root / "pyproject.toml", out / "pyproject.toml")
+    say("writing the chapter notes")
     (out / "docs").mkdir()
     # The learners' notes: the chapter's facts without what the answer checks expect.
     notes = render_chapter_notes(kit, learner=True)

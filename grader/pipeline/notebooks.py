@@ -120,6 +120,11 @@ def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:
     kept, dropped = [], []
     in_string = False
     for line in lines:
+        if not in_string:
+            stand_in = _kernel_only_line(line)
+            if stand_in is not None:  # what Jupyter runs, said in plain Python (no notice)
+                kept.append(stand_in)
+                continue
         if not in_string and _IPYTHON_LINE.match(line):
             # At the top level a comment (a `from __future__` import may follow); inside a
             # block `pass`, which keeps the block's body a statement.
@@ -131,6 +136,50 @@ def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:
         if len(_TRIPLE_QUOTE.findall(line)) % 2:
             in_string = not in_string
     return kept, dropped
+
+
+def _kernel_only_line(line: str) -> str | None:
+    """The plain-Python stand-in for a line that only means something in a Jupyter kernel,
+    or None for any other line. Same indentation, one line, so the cells keep their lines.
+
+    - `%load_ext grader.notebook` (the bundle's first cell: sibling notebooks importable)
+      becomes a comment: the graded copy has every exercise notebook written as its .py.
+    - `%run logistic_scratch.ipynb` (or .py) runs that file's code in the notebook's
+      namespace; here it becomes an import of the module written from it whose names
+      all land in this module, as %run's do.
+    - `from grader.notebook import check` (the self-check, run in the learner's kernel)
+      binds each name to a function doing nothing: the grader runs the code, not its check.
+    """
+    indent = line[: len(line) - len(line.lstrip())]
+    stripped = line.strip()
+    if _LOAD_EXT.match(stripped):
+        return f"{indent}pass" if indent else f"# {stripped}"
+    run = _RUN_FILE.match(stripped)
+    if run:
+        module = run["stem"]
+        return (
+            f"{indent}globals().update({{_k: _v for _k, _v in vars(__import__({module!r}))"
+            f'.items() if not _k.startswith("__")}})'
+        )
+    imported = _GRADER_NOTEBOOK_IMPORT.match(stripped)
+    if imported:
+        names = [part.split(" as ")[-1].strip() for part in imported["names"].split(",")]
+        names = [name for name in names if name.isidentifier()]
+        if names:
+            targets = ", ".join(names) + ("," if len(names) == 1 else "")
+            return f"{indent}{targets} = ({_NOOP},) * {len(names)}"
+    return None
+
+
+_LOAD_EXT = re.compile(r"^%load_ext\s+grader\.notebook\s*$")
+# `%run [-i] name.ipynb` of a sibling file whose stem is a module name
+_RUN_FILE = re.compile(
+    r"^%run(?:\s+-[a-z]+)*\s+[\"']?(?:\./)?(?P<stem>[A-Za-z_]\w*)\.(?:ipynb|py)[\"']?\s*$"
+)
+_GRADER_NOTEBOOK_IMPORT = re.compile(
+    r"^from\s+grader\.notebook\s+import\s+\(?(?P<names>[\w\s,]+?)\)?\s*(?:#.*)?$"
+)
+_NOOP = "lambda *args, **kwargs: None"
 
 
 def point_to_cells(

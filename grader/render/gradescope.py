@@ -17,6 +17,7 @@ from grader.render._shared import (
     atomic_write_text,
     dumps_strict,
     explain_misconception,
+    fix_first,
     grader_error_notice,
     points_text,
     sandbox_sentence,
@@ -88,6 +89,7 @@ def _summary(result: GradedSubmission) -> str:
     isolation = result.isolation
     lines = [
         f"Score: {points_text(result.score)} / {points_text(result.max_score)}",
+        *_fix_first_line(result),
         # Learners read this: one plain sentence; the detail is in extra_data.isolation.
         sandbox_sentence(isolation),
         f"Seed: {result.seed}",
@@ -99,6 +101,12 @@ def _summary(result: GradedSubmission) -> str:
         lines.append(notice)
     lines += [f"Note: {notice}" for notice in result.notices]
     return "\n".join(lines)
+
+
+def _fix_first_line(result: GradedSubmission) -> list[str]:
+    """The self-check's "Fix first" line, where something failed (none at full marks)."""
+    first, _ = fix_first([item.outcome for item in result.checks])
+    return [f"Fix first: {first}"] if first else []
 
 
 def _round_to_total(tests: list[dict[str, Any]], key: str, total: float) -> None:

@@ -224,6 +224,9 @@ def draw_svg(figure: Figure) -> str:
 # legend, which must not hide the curves.
 _SQUARE = {"width_in": 5.0, "height_in": 4.6, "box": (0.14, 0.97, 0.11, 0.93)}
 _WIDE = {"width_in": 7.5, "height_in": 4.8, "box": (0.09, 0.98, 0.30, 0.93)}
+# The ROC plot's legend goes under the axes: a swapped curve (AUC below 0.5) runs through
+# the lower right, where a legend inside would hide it.
+_ROC = {"width_in": 5.0, "height_in": 5.6, "box": (0.14, 0.97, 0.25, 0.94)}
 _DIAGONAL = {"x": (0, 1), "y": (0, 1), "colour": "#8c959f", "width": 1.0, "dotted": True}
 
 
@@ -233,13 +236,13 @@ def _roc_chart(figure: Figure) -> Chart:
         auc = "" if series.summary is None else f" (AUC {series.summary:.3f})"
         lines.append(Line(series.x, series.y, label=_who(series) + auc, **_style(series)))
     return Chart(
-        **_SQUARE,
+        **_ROC,
         title="ROC curve, ticket queue",
         xlabel="false positive rate (FPR)",
         ylabel="true positive rate (TPR)",
         lines=tuple(lines),
         unit_square=True,
-        legend="lower right",
+        legend="below",  # outside the square: no curve runs there, swapped or not
     )
 
 

@@ -47,7 +47,8 @@ def _block(view: ExerciseView) -> list[str]:
             f"{name}: {'the check passes' if view.total == 1 else f'all {view.total} checks pass'}"
         ]
     else:
-        lines = [f"{name}: {view.passed} of {view.total} checks pass"]
+        passes = "check passes" if view.total == 1 else "checks pass"
+        lines = [f"{name}: {view.passed} of {view.total} {passes}"]
     if view.file_note:
         not_run = [c.check_id for c in view.checks if c.kind == "not-run" and not c.message]
         lines.append(f"{INDENT}NOT RUN {view.file_note}")
