@@ -147,23 +147,34 @@ def read_learner_source(path: Path, file: str, max_bytes: int) -> LearnerSource:
 
 
 def parse_learner_source(data: bytes, file: str) -> LearnerSource:
-    """`data` (a file's bytes, under the cap) decoded and parsed; see read_learner_source."""
+    """`data` (a file's bytes, under the cap) parsed by Python's own parser from the bytes,
+    so that it accepts exactly what the worker's import accepts (Python 3.11 lets a
+    cp1252 byte stand in a comment); see read_learner_source. `text` is the strict
+    decoding, or where only a comment holds a stray byte, that byte replaced (U+FFFD)."""
     try:
-        text = decode_source(data, file)
-    except SourceDecodeError as error:
-        problem = SourceProblem(_K.UNDECODABLE, file, error.learner_message, error.line, error.byte)
-        return LearnerSource(file, len(data), None, None, problem)
-    try:
-        tree = ast.parse(text, filename=file)
+        tree = ast.parse(data, filename=file)
     except SyntaxError as error:
+        try:
+            text = decode_source(data, file)
+        except SourceDecodeError as undecodable:  # what Python refused: line and byte
+            problem = SourceProblem(
+                _K.UNDECODABLE,
+                file,
+                undecodable.learner_message,
+                undecodable.line,
+                undecodable.byte,
+            )
+            return LearnerSource(file, len(data), None, None, problem)
         line = error.lineno if isinstance(error.lineno, int) else 0
+        if not line and b"\0" in data:  # a NUL byte: Python 3.11 names no line
+            line = data.count(b"\n", 0, data.index(b"\0")) + 1
         message = f"{file} has a syntax error on line {line}: {error.msg}"
-        return LearnerSource(
-            file, len(data), text, None, SourceProblem(_K.SYNTAX, file, message, line)
-        )
+        problem = SourceProblem(_K.SYNTAX, file, message, line)
+        return LearnerSource(file, len(data), text, None, problem)
     except ValueError:  # a NUL byte: Python's import refuses it too
         message = f"{file} holds a NUL byte, which Python source cannot hold."
-        return LearnerSource(file, len(data), text, None, SourceProblem(_K.SYNTAX, file, message))
+        problem = SourceProblem(_K.SYNTAX, file, message)
+        return LearnerSource(file, len(data), _lenient(data), None, problem)
     except (MemoryError, RecursionError):
         # CPython's parser says MemoryError when its stack overflows on deep nesting: the
         # file is what is broken, not the grader.
@@ -172,10 +183,20 @@ def parse_learner_source(data: bytes, file: str) -> LearnerSource:
             "inside hundreds of others); its checks were not run. Split it into smaller "
             "expressions."
         )
-        return LearnerSource(
-            file, len(data), text, None, SourceProblem(_K.TOO_COMPLEX, file, message)
-        )
-    return LearnerSource(file, len(data), text, tree)
+        problem = SourceProblem(_K.TOO_COMPLEX, file, message)
+        return LearnerSource(file, len(data), None, None, problem)
+    return LearnerSource(file, len(data), _lenient(data), tree)
+
+
+def _lenient(data: bytes) -> str:
+    """The text of bytes Python parsed: strict where it can be, a stray byte in a comment
+    replaced."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    text = data.decode(encoding, errors="replace").removeprefix("\ufeff")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _too_large(file: str, size: int, max_bytes: int) -> SourceProblem:
