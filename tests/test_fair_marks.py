@@ -438,7 +438,9 @@ def test_a_failed_core_check_names_the_failed_function_it_uses_in_the_same_file(
             learner_calls=("logistic_scratch.fit_logistic",),
         ),
     ]
-    noted = note_upstream_failures(outcomes, {"logistic_scratch": source})
+    noted = note_upstream_failures(
+        outcomes, LearnerSources.of_texts({"logistic_scratch.py": source})
+    )
     assert noted[0] == outcomes[0]  # gradient's own failure blames nothing else
     assert noted[1].upstream_failures == ("logistic_scratch.gradient",)
     assert "gradient()" in noted[1].message and "check_gradient_values" in noted[1].message

@@ -174,7 +174,9 @@ class Learner:
         """Every learner .py file, read, decoded and parsed once."""
         if self.sources is None:
             folder = Path(self.submission_dir)
-            files = [p.relative_to(folder).as_posix() for p in sorted(folder.rglob("*.py"))]
+            # The files an import of the folder can reach: name.py and name/__init__.py.
+            found = [*folder.glob("*.py"), *folder.glob("*/__init__.py")]
+            files = [path.relative_to(folder).as_posix() for path in sorted(found)]
             self.sources = read_learner_sources(
                 folder, files, Limits().source_kb * 1024, first=EXERCISE_FILES
             )
