@@ -100,7 +100,8 @@ def hostile_places(kit_root, tmp_path, marker: str = "") -> dict[str, str]:
 
 def build_submission(scenario, kit, tmp_path):
     """The submission of a fixture folder, made in tmp_path: sample.yaml's edits, then
-    hostile.yaml's re-encodings, raw files, symbolic links and zip; a folder without
+    hostile.yaml's re-encodings, raw files, appended text (`append`), symbolic links and
+    zip; a folder without
     either is graded in place."""
     import os
     import zipfile
@@ -119,6 +120,12 @@ def build_submission(scenario, kit, tmp_path):
         path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
     for name, content in (spec.get("raw_files") or {}).items():
         (folder / os.fsdecode(bytes.fromhex(name))).write_bytes(bytes.fromhex(content))
+    for name, generated in (spec.get("append") or {}).items():
+        # Big hostile files are made here, never committed: {file: {text, times}}, with an
+        # optional `before` and `after` around the repeated text.
+        with (folder / name).open("a", encoding="utf-8") as handle:
+            repeated = generated["text"] * generated["times"]
+            handle.write(generated.get("before", "") + repeated + generated.get("after", ""))
     for name, target in (spec.get("symlinks") or {}).items():
         (folder / name).unlink(missing_ok=True)
         (folder / name).symlink_to(target.format(**places))

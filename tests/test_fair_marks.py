@@ -33,12 +33,13 @@ from conftest import golden_outcomes, golden_summary
 from inprocess import InProcessGrader, Verdict
 
 from grader.checks.catalog import Category
+from grader.checks.dependencies import learner_functions_used
 from grader.checks.expect import expect_close
 from grader.checks.framework import CheckFailure, Learner
 from grader.checks.reference import SolutionReference
-from grader.checks.source import core_dependencies, same_file_dependencies
 from grader.paths import EXERCISE_FILES
 from grader.samples import Sample, compose_sample
+from grader.source_text import LearnerSources
 from grader.tickets import TicketData
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -108,15 +109,13 @@ def _parts(path: Path) -> dict[str, str] | None:
 def _reach(folder: Path, call: str) -> set[str]:
     """The call and every learner function it uses (same file, or logistic_scratch)."""
     module, function = call.split(".")
-    text = _text(folder / f"{module}.py")
-    core = "logistic_scratch"
-    reached = {call} | {f"{module}.{name}" for name in same_file_dependencies(text, function)}
-    if module != core:
-        core_text = _text(folder / f"{core}.py")
-        for name in core_dependencies(text, function, core):
-            reached |= {f"{core}.{name}"}
-            reached |= {f"{core}.{inner}" for inner in same_file_dependencies(core_text, name)}
-    return reached
+    texts = {
+        f"{name}.py": text
+        for name in {module, "logistic_scratch"}
+        if (text := _text(folder / f"{name}.py")) is not None
+    }
+    used = learner_functions_used(LearnerSources.of_texts(texts), module, function)
+    return {call, *(used or ())}
 
 
 def _text(path: Path) -> str | None:
@@ -439,7 +438,9 @@ def test_a_failed_core_check_names_the_failed_function_it_uses_in_the_same_file(
             learner_calls=("logistic_scratch.fit_logistic",),
         ),
     ]
-    noted = note_upstream_failures(outcomes, {"logistic_scratch": source})
+    noted = note_upstream_failures(
+        outcomes, LearnerSources.of_texts({"logistic_scratch.py": source})
+    )
     assert noted[0] == outcomes[0]  # gradient's own failure blames nothing else
     assert noted[1].upstream_failures == ("logistic_scratch.gradient",)
     assert "gradient()" in noted[1].message and "check_gradient_values" in noted[1].message
@@ -521,19 +522,27 @@ def test_the_from_scratch_rule_judges_third_party_packages_only(
 
 
 def test_source_analyses_read_a_file_saved_with_a_bom() -> None:
-    from grader.checks.dependencies import core_names_used
-
     ex2 = (
         "\ufefffrom logistic_scratch import gradient\n\n"
         "def f(X, y, w):\n    return gradient(X, y, w)\n"
     )
-    assert core_names_used(ex2) == {"logistic_scratch.gradient"}
-    assert core_dependencies(ex2, "f", "logistic_scratch") == ["gradient"]
     core = (
         "\ufeffdef gradient(X, y, w):\n    return X\n\n"
         "def fit(X, y):\n    return gradient(X, y, 0)\n"
     )
-    assert same_file_dependencies(core, "fit") == ["gradient"]
+    for encoded in (ex2.encode("utf-8"), ex2.encode("utf-8")[3:]):  # with its BOM and without
+        sources = LearnerSources.of_texts(
+            {"ex2_learning_rate.py": encoded, "logistic_scratch.py": core.encode("utf-8")}
+        )
+        assert learner_functions_used(sources, "ex2_learning_rate") == (
+            "logistic_scratch.gradient",
+        )
+        assert learner_functions_used(sources, "ex2_learning_rate", "f") == (
+            "logistic_scratch.gradient",
+        )
+        assert learner_functions_used(sources, "logistic_scratch", "fit") == (
+            "logistic_scratch.gradient",
+        )
 
 
 # Arguments a learner's function may ignore, falling back to its default: each must cost

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from grader.checks.dependencies import learner_functions_reached, learner_functions_used
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
-from grader.pipeline.upstream import core_names_used, note_upstream_failures, upstream_sentence
+from grader.pipeline.upstream import note_upstream_failures, upstream_sentence
 from grader.results import Cause, CauseKind, CheckOutcome, Status
 from grader.samples import Edit, Sample, compose_sample
+from grader.source_text import LearnerSources
 
 
 def _outcome(check_id: str, exercise: str, status: Status, calls=()) -> CheckOutcome:
@@ -23,12 +25,20 @@ def test_names_used_come_from_imports_and_attribute_access() -> None:
         "import logistic_scratch as ls\n"
         "def f(X, y):\n    return ls.predict_proba(X, fit_logistic(X, y))\n"
     )
-    assert core_names_used(source) == {
+    assert learner_functions_reached(
+        _sources(ex3_threshold_sweep=source), "ex3_threshold_sweep"
+    ) == {
         "logistic_scratch.fit_logistic",
         "logistic_scratch.roc_auc",
         "logistic_scratch.predict_proba",
     }
-    assert core_names_used("def broken(:") == set() and core_names_used(None) == set()
+    broken = _sources(ex3_threshold_sweep="def broken(:")
+    assert learner_functions_used(broken, "ex3_threshold_sweep") is None
+    assert learner_functions_used(_sources(), "ex3_threshold_sweep") is None  # missing
+
+
+def _sources(**texts: str) -> LearnerSources:
+    return LearnerSources.of_texts({f"{stem}.py": text for stem, text in texts.items()})
 
 
 def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
@@ -58,10 +68,10 @@ def test_a_failed_dependent_check_names_the_failed_core_function() -> None:
             cause=Cause(CauseKind.NOT_WRITTEN, "ex2_learning_rate", "stable_lr_bound"),
         ),
     ]
-    sources = {
-        "ex2_learning_rate": "from logistic_scratch import gradient, log_loss\n",
-        "ex3_threshold_sweep": "from logistic_scratch import precision_recall_f1\n",
-    }
+    sources = _sources(
+        ex2_learning_rate="from logistic_scratch import gradient, log_loss\n",
+        ex3_threshold_sweep="from logistic_scratch import precision_recall_f1\n",
+    )
     noted = {item.check_id: item for item in note_upstream_failures(outcomes, sources)}
     flagged = noted["check_loss_history_stable"]
     assert flagged.upstream_failures == ("logistic_scratch.gradient",)
@@ -97,7 +107,7 @@ def test_a_core_function_not_written_yet_is_not_called_failed_upstream() -> None
             ("ex2_learning_rate.loss_history",),
         ),
     ]
-    sources = {"ex2_learning_rate": "from logistic_scratch import gradient\n"}
+    sources = _sources(ex2_learning_rate="from logistic_scratch import gradient\n")
     noted = note_upstream_failures(outcomes, sources)
     assert [item.upstream_failures for item in noted] == [(), ()]
 
@@ -174,8 +184,6 @@ def test_a_function_built_on_a_hung_core_function_fails_at_once(tmp_path):
 
 
 def test_the_core_functions_a_function_reaches_are_read_from_its_body():
-    from grader.checks.dependencies import core_names_reached
-
     source = (
         "import logistic_scratch as ls\n"
         "from logistic_scratch import fit_logistic as fit, predict_proba\n\n"
@@ -185,6 +193,17 @@ def test_the_core_functions_a_function_reaches_are_read_from_its_body():
         "def scores(X, w):\n    return ls.sigmoid(X @ w)\n\n"
         "probabilities = lambda X, w: predict_proba(X, w)\n"
     )
+
+    def core_names_reached(text: str, function: str) -> set[str] | None:
+        used = learner_functions_used(
+            _sources(ex3_threshold_sweep=text), "ex3_threshold_sweep", function
+        )
+        return (
+            None
+            if used is None
+            else {name for name in used if name.startswith("logistic_scratch.")}
+        )
+
     assert core_names_reached(source, "flip") == set()
     assert core_names_reached(source, "experiment") == {"logistic_scratch.fit_logistic"}
     assert core_names_reached(source, "scores") == {"logistic_scratch.sigmoid"}

@@ -13,15 +13,23 @@ import hashlib
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from grader.checks.dependencies import CORE_MODULE, core_names_reached
+from grader.checks.dependencies import CORE_MODULE, learner_functions_used
 from grader.checks.source import imported_modules
+from grader.paths import EXERCISE_FILES
 from grader.results import Cause, CauseKind
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
-from grader.source_text import SourceDecodeError, read_source
+from grader.sandbox.limits import Limits
+from grader.source_text import (
+    LearnerSource,
+    LearnerSources,
+    SourceProblemKind,
+    read_learner_sources,
+)
 
 #: The check running now (its id and whether it is hidden), set by the pytest plugin
 #: (grader/pipeline/run.py) around each check: hidden-ness belongs to the check, so no
@@ -121,6 +129,9 @@ class Learner:
     calls: list[str] = field(default_factory=list)
     probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
     seen: list[SeenCall] = field(default_factory=list)
+    # The learner's files as read once at load (grader/pipeline/load.py); None: read from
+    # submission_dir on first use (tests that make a Learner of a folder).
+    sources: LearnerSources | None = None
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
@@ -166,33 +177,41 @@ class Learner:
         given_up = self.worker.given_up()
         if not given_up:
             return set()
-        try:
-            source = self.source(module)
-        except CheckSkipped:  # not decodable: its own checks say so
-            return set()
-        reached = core_names_reached(source, function)
+        reached = learner_functions_used(self.learner_sources, module, function)
         # Unreadable from the text: assume nothing, call it (with the full limit).
-        return set() if reached is None else reached & given_up
+        return set() if reached is None else set(reached) & given_up
 
     @property
     def call_timeout_s(self) -> float:
         """The time limit per call in force for this submission."""
         return self.worker.limits.call_timeout_s
 
-    def source(self, module: str) -> str | None:
-        """The text of a learner file, decoded as Python decodes source (BOM, coding line),
-        or None when it is missing; CheckFailure naming the line and byte when Python
-        could not decode it either."""
-        path = self.submission_dir / f"{module}.py"
-        try:
-            return read_source(path)
-        except OSError:
-            return None
-        except SourceDecodeError as error:
-            message = error.learner_message
+    @property
+    def learner_sources(self) -> LearnerSources:
+        """Every learner .py file, read, decoded and parsed once."""
+        if self.sources is None:
+            folder = Path(self.submission_dir)
+            # The files an import of the folder can reach: name.py and name/__init__.py.
+            found = [*folder.glob("*.py"), *folder.glob("*/__init__.py")]
+            files = [path.relative_to(folder).as_posix() for path in sorted(found)]
+            self.sources = read_learner_sources(
+                folder, files, Limits().source_kb * 1024, first=EXERCISE_FILES
+            )
+        return self.sources
+
+    def source(self, module: str) -> LearnerSource | None:
+        """A learner file as read at load, or None when it is missing; CheckSkipped (the
+        file is broken) when Python could not decode it (the message names the line and
+        byte) or it was set aside, over the size cap or too deeply nested to parse."""
+        found = self.learner_sources.module(module)
+        problem = found.problem if found is not None else None
+        if problem is not None and (
+            problem.kind is SourceProblemKind.UNDECODABLE or problem.kind.sets_file_aside
+        ):
             raise CheckSkipped(
-                message, Cause(CauseKind.BROKEN_FILE, module, detail=message)
-            ) from None
+                problem.message, Cause(CauseKind.BROKEN_FILE, module, detail=problem.message)
+            )
+        return found
 
 
 def _changed_arguments(function: str, args: tuple, kwargs: dict, result: CallResult) -> str | None:

@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.dependencies import CORE_MODULE
+from grader.checks.dependencies import CORE_MODULE, in_module, learner_functions_used
 from grader.checks.framework import CheckFailure, CheckSkipped, Learner, StudentCodeError
-from grader.checks.source import core_dependencies, same_file_dependencies
 
 _X = np.array([[1.0, 0.5, 2.0], [1.0, -1.0, 0.5], [1.0, 2.0, -0.5], [1.0, 0.0, 1.5]])
 _Y = np.array([0, 1, 1, 0])
@@ -121,10 +120,9 @@ def _compare(got: Any, expected: Any) -> str | None:
 
 
 def dependencies(learner: Learner, module: str, function: str) -> list[str]:
-    """The logistic_scratch functions `module.function` uses, read from its source."""
-    if module == CORE_MODULE:
-        return same_file_dependencies(learner.source(CORE_MODULE), function)
-    return core_dependencies(learner.source(module), function, CORE_MODULE)
+    """The logistic_scratch functions `module.function` uses (transitively, nearest
+    first), read from the learner's source (grader/checks/dependencies.py)."""
+    return in_module(learner_functions_used(learner.learner_sources, module, function), CORE_MODULE)
 
 
 def faulty_dependencies(
@@ -132,21 +130,12 @@ def faulty_dependencies(
 ) -> list[tuple[str, str]]:
     """(function, how it goes wrong) for the wrong ones among what `function` uses, only
     the first in a chain (gradient, not fit_logistic, when both are wrong because of it)."""
-    core_source = learner.source(CORE_MODULE)
-    used = dependencies(learner, module, function)
-    if module != CORE_MODULE:  # and what those use in turn, to find the first in a chain
-        used += [
-            inner
-            for name in list(used)
-            for inner in same_file_dependencies(core_source, name)
-            if inner not in used
-        ]
-    used = [name for name in dict.fromkeys(used) if name in PROBES]
+    used = [name for name in dependencies(learner, module, function) if name in PROBES]
     wrong = {name: why for name in used if (why := probe(learner, reference, name))}
     return [
         (name, why)
         for name, why in wrong.items()
-        if not any(inner in wrong for inner in same_file_dependencies(core_source, name))
+        if not any(inner in wrong for inner in dependencies(learner, CORE_MODULE, name))
     ]
 
 

@@ -1,7 +1,7 @@
-"""What the learner's source says, read as text (parsed, never run) in the grading process.
+"""What the learner's source says about imports, read from the syntax trees made once at
+load (grader/source_text.py: decoded as Python decodes source, parsed, never run).
 
-Files are decoded the way Python decodes source (`tokenize.open`: a UTF-8 BOM, a coding
-cookie), so a file saved by a Windows editor reads like any other.
+Which learner functions a function uses is grader/checks/dependencies.py's one answer.
 """
 
 from __future__ import annotations
@@ -10,27 +10,11 @@ import ast
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-from grader import source_text
+from grader.source_text import LearnerSource, LearnerSources
 
 #: Modules a submission may import besides its own files: the kit's support module.
 KIT_SUPPORT_MODULES = frozenset({"tickets"})
-
-
-def read_source(path: Path) -> str | None:
-    """The text of a Python file as Python would decode it (grader/source_text.py); None
-    when missing or undecodable."""
-    try:
-        return source_text.read_source(path)
-    except (OSError, source_text.SourceDecodeError):
-        return None
-
-
-def parse(source: str) -> ast.Module:
-    """ast.parse, also for text read as plain UTF-8 with its BOM left in (a file saved by a
-    Windows editor); raises SyntaxError and ValueError like ast.parse."""
-    return ast.parse(source.removeprefix("\ufeff"))
 
 
 def _is_main_guard(node: ast.stmt) -> bool:
@@ -58,13 +42,14 @@ def _walk_outside_main(tree: ast.Module) -> Iterator[ast.AST]:
             yield from ast.walk(statement)
 
 
-def imported_modules(source: str, *, skip_main: bool = True) -> Iterator[str]:
-    """Every module a source file imports, at any depth (import, from-import, __import__,
-    importlib.import_module); raises SyntaxError. Imports under `if __name__ ==
+def imported_modules(source: str | ast.Module, *, skip_main: bool = True) -> Iterator[str]:
+    """Every module a source file (its text or its syntax tree) imports, at any depth
+    (import, from-import, __import__, importlib.import_module); raises SyntaxError for
+    text that does not parse. Imports under `if __name__ ==
     "__main__":` do not run when the file is graded and are skipped unless skip_main is
     False. A relative import (`from . import x`) yields nothing: it names the file's own
     package."""
-    tree = parse(source)
+    tree = source if isinstance(source, ast.Module) else ast.parse(source)
     nodes = _walk_outside_main(tree) if skip_main else ast.walk(tree)
     for node in nodes:
         if isinstance(node, ast.Import):
@@ -102,11 +87,12 @@ class UnreadableSource(Exception):
 
 
 def third_party_imports(
-    folder: Path, module: str, allowed: frozenset[str] | set[str]
+    sources: LearnerSources, module: str, allowed: frozenset[str] | set[str]
 ) -> list[ForbiddenImport]:
     """The packages outside `allowed` and the standard library that `module` imports,
     directly or through the submission's own files (held to the same rule, transitively).
-    The kit's support module (`tickets`) is allowed. Raises UnreadableSource."""
+    The kit's support module (`tickets`) is allowed. Raises UnreadableSource naming a file
+    on the way that could not be read or parsed."""
     found: dict[str, ForbiddenImport] = {}
     seen: set[str] = set()
 
@@ -114,23 +100,17 @@ def third_party_imports(
         if name in seen:
             return
         seen.add(name)
-        path = _own_file(folder, name)
-        text = read_source(path) if path is not None else None
-        if text is None:
-            raise UnreadableSource(f"{name}.py could not be read as Python source")
-        try:
-            modules = list(imported_modules(text))
-        except SyntaxError as error:
-            raise UnreadableSource(
-                f"{Path(path).name} has a syntax error on line {error.lineno}: {error.msg}"
-            ) from None
-        for imported in modules:
+        source = sources.module(name)
+        if source is None or source.tree is None:
+            raise UnreadableSource(_unreadable(name, source))
+        for imported in imported_modules(source.tree):
             root = imported.split(".")[0]
             if root in allowed or root in sys.stdlib_module_names:
                 continue
-            if root in KIT_SUPPORT_MODULES and _own_file(folder, root) is None:
+            own = sources.module(root) is not None
+            if root in KIT_SUPPORT_MODULES and not own:
                 continue
-            if _own_file(folder, root) is not None:
+            if own:
                 visit(root, (*through, root))
                 continue
             found.setdefault(root, ForbiddenImport(root, through))
@@ -139,99 +119,25 @@ def third_party_imports(
     return sorted(found.values(), key=lambda item: item.package)
 
 
-def _own_file(folder: Path, name: str) -> Path | None:
-    """The submission's own module `name`: name.py or a package name/__init__.py."""
-    for candidate in (folder / f"{name}.py", folder / name / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+def _unreadable(name: str, source: LearnerSource | None) -> str:
+    if source is None or source.problem is None:
+        return f"{name}.py could not be read as Python source"
+    return source.problem.message.rstrip(".")
 
 
-# --- what a function of the file calls --------------------------------------------------
-
-
-def _functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
-    return {
-        node.name: node
-        for node in tree.body
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-    }
-
-
-def _names_in(node: ast.AST) -> set[str]:
-    found = set()
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Name):
-            found.add(inner.id)
-        elif isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name):
-            found.add(f"{inner.value.id}.{inner.attr}")
-    return found
-
-
-def same_file_dependencies(source: str | None, function: str) -> list[str]:
-    """The other top-level functions of the file that `function` uses, directly or through
-    one another, nearest first. Empty when the file does not parse or has no such
-    function."""
-    if not source:
-        return []
-    try:
-        tree = parse(source)
-    except (SyntaxError, ValueError):
-        return []
-    functions = _functions(tree)
-    if function not in functions:
-        return []
-    order: list[str] = []
-    frontier = [function]
-    while frontier:
-        current = frontier.pop(0)
-        for name in sorted(_names_in(functions[current]) & set(functions)):
-            if name != function and name not in order:
-                order.append(name)
-                frontier.append(name)
-    return order
-
-
-def core_dependencies(source: str | None, function: str, core: str) -> list[str]:
-    """The functions of the learner's `core` module (logistic_scratch) that `function` of
-    another file uses, directly or through that file's own functions."""
-    if not source:
-        return []
-    try:
-        tree = parse(source)
-    except (SyntaxError, ValueError):
-        return []
-    imported: dict[str, str] = {}  # local name -> core function
-    aliases: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == core:
-            imported.update({alias.asname or alias.name: alias.name for alias in node.names})
-        elif isinstance(node, ast.Import):
-            aliases.update(alias.asname or alias.name for alias in node.names if alias.name == core)
-    functions = _functions(tree)
-    if function not in functions:
-        return []
-    reached = [function, *same_file_dependencies(source, function)]
-    used: list[str] = []
-    for name in reached:
-        for found in sorted(_names_in(functions[name])):
-            target = imported.get(found)
-            if target is None and "." in found and found.split(".")[0] in aliases:
-                target = found.split(".", 1)[1]
-            if target is not None and target not in used:
-                used.append(target)
-    return used
-
-
-def function_uses(source: str | None, function: str, attribute: str) -> bool:
-    """Whether `function` in the file mentions `attribute` (e.g. "where" for np.where)."""
-    if not source:
+def function_uses(source: LearnerSource | None, function: str, attribute: str) -> bool:
+    """Whether top-level `function` of the file mentions `attribute` (e.g. "where" for
+    np.where); False when the file has no syntax tree or no such function."""
+    if source is None or source.tree is None:
         return False
-    try:
-        tree = parse(source)
-    except (SyntaxError, ValueError):
-        return False
-    node = _functions(tree).get(function)
+    node = next(
+        (
+            node
+            for node in source.tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function
+        ),
+        None,
+    )
     if node is None:
         return False
     return any(

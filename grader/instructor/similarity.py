@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from grader.paths import EXERCISE_ORDER
+from grader.sandbox.limits import Limits
+from grader.source_text import read_learner_source
 
 NOISE_TOKENS = 25  # copydetect's defaults: matches shorter than this are noise,
 GUARANTEE_TOKENS = 30  # and any match this long is found
@@ -65,13 +67,23 @@ def find_similar(
     window = GUARANTEE_TOKENS - NOISE_TOKENS + 1
 
     def fingerprint(path: Path, boilerplate: np.ndarray | None) -> CodeFingerprint | None:
+        # Read as the grader reads every learner file (grader/source_text.py: a BOM, a
+        # coding line, a stray byte in a comment as Python allows it), never re-decoded
+        # by copydetect; a file over the source size cap was never graded.
+        source = read_learner_source(path, path.name, Limits().source_kb * 1024)
+        if source.text is None:
+            return None
         try:
             # copydetect logs through the root logger; its warnings are not ours to print
             with contextlib.redirect_stderr(io.StringIO()):
                 return CodeFingerprint(
-                    str(path), NOISE_TOKENS, window, boilerplate=boilerplate, encoding="utf-8-sig"
+                    str(path),
+                    NOISE_TOKENS,
+                    window,
+                    boilerplate=boilerplate,
+                    fp=io.StringIO(source.text),
                 )
-        except (OSError, UnicodeDecodeError, ValueError):
+        except ValueError:
             return None
 
     # Identical files (untouched stubs, copies) are fingerprinted and compared once: the

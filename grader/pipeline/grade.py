@@ -46,7 +46,7 @@ from grader.sandbox import isolation_report, probe
 from grader.sandbox.confine import Confinement, Stack, hideable
 from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import WarmWorkers
-from grader.source_text import SourceDecodeError, read_source
+from grader.source_text import LearnerSources
 from grader.tickets import TicketData
 
 RECORDING = "visible_expected.json"  # the replayed reference of a learner bundle
@@ -172,7 +172,12 @@ def grade_automatic(
     figures = FigureCollector(context.reference, context.tickets)
     printed: dict[str, int] = {}  # what printed past the output cap -> bytes printed
     try:
-        loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
+        loaded = load_submission(
+            path,
+            context.support_dir,
+            set(EXERCISE_FILES),
+            max_source_bytes=context.rubric.limits.source_kb * 1024,
+        )
     except SubmissionError as error:
         outcomes = [
             _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
@@ -192,7 +197,7 @@ def grade_automatic(
             settings = RunSettings(
                 context.options.categories, seed, context.rubric.limits, confinement
             )
-            sources = _learner_sources(loaded.workdir)
+            sources = loaded.sources
             outcomes, learner_time_s = run_checks(
                 loaded.workdir,
                 context.reference,
@@ -202,6 +207,7 @@ def grade_automatic(
                 context.warm.zygote(),
                 after_checks=lambda learner: (figures(learner), printed.update(_printed(learner))),
                 progress=progress and _AsReported(progress, sources, loaded),
+                sources=sources,
             )
             grader_errors.extend(figures.problems)
             notices.extend(_printed_notice(printed))
@@ -263,26 +269,25 @@ def _unreadable_notebooks_named(
 
 
 def as_reported(
-    outcomes: list[CheckOutcome], sources: dict[str, str | None], loaded: LoadedSubmission
+    outcomes: list[CheckOutcome], sources: LearnerSources, loaded: LoadedSubmission
 ) -> list[CheckOutcome]:
     """The outcomes as every report says them, for the result and for the self-check's
     stream alike: a partly written function judged, upstream failures noted, places in a
-    notebook said as its cells, an unreadable notebook named instead of a "missing" .py.
+    notebook said as its cells, an unreadable notebook or a file set aside named instead
+    of a "missing" .py.
 
-    `sources` maps an exercise stem to the learner's file text (None when missing)."""
+    `sources`: the learner's files as read once at load (loaded.sources)."""
     outcomes = judged_where_partly_written(outcomes)
     outcomes = note_upstream_failures(outcomes, sources)
     outcomes = point_to_cells(outcomes, loaded.notebooks)
-    return _unreadable_notebooks_named(outcomes, loaded.unreadable_notebooks)
+    return _unreadable_notebooks_named(outcomes, loaded.unreadable_files)
 
 
 class _AsReported(Progress):
     """Passes progress on, each exercise's outcomes as the report will have them (the core
     module's checks run first, so what the later ones need is known by then)."""
 
-    def __init__(
-        self, inner: Progress, sources: dict[str, str | None], loaded: LoadedSubmission
-    ) -> None:
+    def __init__(self, inner: Progress, sources: LearnerSources, loaded: LoadedSubmission) -> None:
         self.inner, self.sources, self.loaded = inner, sources, loaded
         self.seen: list[CheckOutcome] = []
 
@@ -303,17 +308,6 @@ def _newest_file_time(path: Path) -> datetime | None:
         return newest_file_time(path)
     except OSError:
         return None
-
-
-def _learner_sources(workdir: Path) -> dict[str, str | None]:
-    """The learner's exercise files as text (read, never run), None where unreadable."""
-    sources: dict[str, str | None] = {}
-    for file_name in EXERCISE_FILES:
-        try:
-            sources[Path(file_name).stem] = read_source(workdir / file_name)
-        except (OSError, SourceDecodeError):
-            sources[Path(file_name).stem] = None
-    return sources
 
 
 def _printed(learner: object) -> dict[str, int]:

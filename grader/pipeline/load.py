@@ -27,7 +27,8 @@ from grader.pipeline.layout import (
     open_inner_zip,
 )
 from grader.pipeline.notebooks import ConvertedNotebook, NotebookError, convert_notebook
-from grader.source_text import SourceDecodeError, read_source
+from grader.sandbox.limits import Limits
+from grader.source_text import LearnerSources, SourceProblemKind, read_learner_sources
 
 __all__ = [
     "MAX_FILES",
@@ -51,6 +52,18 @@ class LoadedSubmission:
     notebooks: tuple[ConvertedNotebook, ...] = ()  # exercise files written from notebooks
     # module file ("ex3_threshold_sweep.py") -> why its notebook could not be read
     unreadable_notebooks: dict[str, str] = field(default_factory=dict)
+    # Every learner .py file (notebooks' written ones too), read, decoded and parsed once
+    # here; every static analysis of the grading process reads these, never the disk.
+    sources: LearnerSources = field(default_factory=LearnerSources)
+    # module file -> why it was set aside (over the source size cap, or too deeply nested
+    # to parse): taken out of the working copy, so no learner code of it runs
+    set_aside: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unreadable_files(self) -> dict[str, str]:
+        """Module file -> why its checks say so instead of "missing" (a notebook that
+        could not be read, a file set aside)."""
+        return {**self.unreadable_notebooks, **self.set_aside}
 
     def close(self) -> None:
         shutil.rmtree(self.workdir.parent, ignore_errors=True)
@@ -69,10 +82,17 @@ def submission_name(path: Path) -> str:
     return path.name
 
 
-def load_submission(path: Path, support: Path | None, exercise_files: set[str]) -> LoadedSubmission:
+def load_submission(
+    path: Path,
+    support: Path | None,
+    exercise_files: set[str],
+    max_source_bytes: int = Limits().source_kb * 1024,
+) -> LoadedSubmission:
     """Copy the graded files of `path` (folder or .zip, or a symbolic link to one) into a
-    fresh private folder, then add the kit's support files from `support` (a folder laid
-    out like exercises/). Raises SubmissionError when nothing can be read."""
+    fresh private folder, read each learner .py file once (`sources`; a file over
+    `max_source_bytes`, or too deeply nested to parse, is set aside with a note), then add
+    the kit's support files from `support` (a folder laid out like exercises/). Raises
+    SubmissionError when nothing can be read."""
     layout = find_layout(path, exercise_files)
     scratch = Path(tempfile.mkdtemp(prefix="grader-"))
     workdir = scratch / "submission"
@@ -83,9 +103,9 @@ def load_submission(path: Path, support: Path | None, exercise_files: set[str]) 
         loaded.files = [entry.path for entry in layout.files]
         loaded.notices.extend(layout.notices())
         _convert_notebooks(layout, workdir, loaded)
-        _note_undecodable(workdir, sorted(exercise_files & set(loaded.files)), loaded)
         if support is not None:
             _lay_support_files(support, workdir, exercise_files, loaded)
+        _read_sources(workdir, exercise_files, loaded, max_source_bytes)
     except BaseException:
         loaded.close()
         raise
@@ -151,14 +171,24 @@ def _convert_notebooks(layout: SubmissionLayout, workdir: Path, loaded: LoadedSu
         )
 
 
-def _note_undecodable(workdir: Path, names: list[str], loaded: LoadedSubmission) -> None:
-    for name in names:
-        try:
-            read_source(workdir / name, name)
-        except SourceDecodeError as error:
-            loaded.notices.append(error.learner_message)
-        except OSError:
-            pass
+def _read_sources(
+    workdir: Path, exercise_files: set[str], loaded: LoadedSubmission, max_bytes: int
+) -> None:
+    """Each learner .py read once, as it will run: after the kit's files are laid over the
+    copy (a learner's tickets.py reads as the kit's). An exercise file Python cannot decode
+    gets a note naming the line and byte; a file the grading process will not parse is
+    taken out of the copy with a note, so that the worker does not import it either."""
+    loaded.sources = read_learner_sources(workdir, loaded.files, max_bytes, first=exercise_files)
+    for source in loaded.sources:
+        problem = source.problem
+        if problem is None:
+            continue
+        if problem.kind.sets_file_aside:
+            (workdir / source.file).unlink(missing_ok=True)
+            loaded.set_aside[source.file] = problem.message.rstrip(".")
+            loaded.notices.append(problem.message)
+        elif problem.kind is SourceProblemKind.UNDECODABLE and source.file in exercise_files:
+            loaded.notices.append(problem.message)
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

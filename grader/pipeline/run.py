@@ -39,6 +39,7 @@ from grader.results import Cause, CauseKind, CheckOutcome, Status, Where
 from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
 from grader.sandbox.zygote import Zygote
+from grader.source_text import LearnerSources
 from grader.tickets import TicketData
 
 NOT_WRITTEN = "not written yet"
@@ -468,18 +469,20 @@ def run_checks(
     zygote: Zygote | None = None,
     after_checks: Callable[[Learner], None] | None = None,
     progress: Progress | None = None,
+    sources: LearnerSources | None = None,
 ) -> tuple[list[CheckOutcome], float]:
     """Run every check of settings.categories; return the outcomes in catalog order and the
     time spent inside learner code. after_checks, if given, then gets the learner while its
     worker is still alive (the report's figures); `progress` hears each learner call and
-    each exercise file as its checks end."""
+    each exercise file as its checks end; `sources`, the learner's files as read at load
+    (None: read from submission_dir on first use)."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
     worker = Worker(submission_dir, settings.limits, settings.confinement, zygote)
     try:
         worker.prestart()  # starts while pytest sets up the first check
         watched = _WatchedWorker(worker, progress or Progress())
-        learner = Learner(worker=watched, submission_dir=submission_dir)
+        learner = Learner(worker=watched, submission_dir=submission_dir, sources=sources)
         session = CheckSession.for_categories(settings.categories)
         outcomes_by_id = session.run(learner, reference, tickets, by_id, settings.seed, watched)
         if after_checks is not None:

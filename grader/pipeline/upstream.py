@@ -16,11 +16,15 @@ records the suspects for every report and adds the sentence where a check did no
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
-from grader.checks.dependencies import CORE_MODULE, core_names_used
-from grader.checks.source import same_file_dependencies
+from grader.checks.dependencies import (
+    CORE_MODULE,
+    in_module,
+    learner_functions_reached,
+    learner_functions_used,
+)
 from grader.results import CheckOutcome, Status
+from grader.source_text import LearnerSources
 
 
 def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
@@ -37,21 +41,23 @@ def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
 
 
 def note_upstream_failures(
-    outcomes: list[CheckOutcome], sources: Mapping[str, str | None]
+    outcomes: list[CheckOutcome], sources: LearnerSources
 ) -> list[CheckOutcome]:
     """Each failed check of another exercise whose file uses a failed logistic_scratch
     function gets `upstream_failures`; a check failed by a cause of its own (a stub, a
     broken file) does not: that cause is what to fix.
 
-    `sources` maps an exercise stem to the learner's file text (None when missing)."""
+    `sources`: the learner's files as read at load; what each exercise uses is
+    grader/checks/dependencies.py's one answer."""
     failed = failed_core_functions(outcomes)
     if not failed:
         return outcomes
-    uses = {stem: core_names_used(text) for stem, text in sources.items()}
+    exercises = {outcome.exercise for outcome in outcomes if outcome.exercise != CORE_MODULE}
+    uses = {stem: learner_functions_reached(sources, stem) for stem in exercises}
     noted = []
     for outcome in outcomes:
         if outcome.exercise == CORE_MODULE:
-            noted.append(_note_same_file(outcome, failed, sources.get(CORE_MODULE)))
+            noted.append(_note_same_file(outcome, failed, sources))
             continue
         suspects = sorted(uses.get(outcome.exercise, set()) & set(failed))
         # A skipped check's own function is not written or its file did not import: that
@@ -62,8 +68,7 @@ def note_upstream_failures(
             continue
         # Said once per exercise by the renderers (upstream_sentence); here only where:
         # the suspects and, inside logistic_scratch.py, the first failed function they use.
-        core_source = sources.get(CORE_MODULE)
-        where = sorted(set(suspects) | _first_in_chain(suspects, failed, core_source))
+        where = sorted(set(suspects) | _first_in_chain(suspects, failed, sources))
         noted.append(dataclasses.replace(outcome, upstream_failures=tuple(where)))
     return noted
 
@@ -86,20 +91,25 @@ def upstream_sentence(outcome: CheckOutcome, outcomes: list[CheckOutcome]) -> st
     )
 
 
+def _core_uses(sources: LearnerSources, function: str) -> list[str]:
+    """The logistic_scratch functions that its `function` uses, nearest first."""
+    return in_module(learner_functions_used(sources, CORE_MODULE, function), CORE_MODULE)
+
+
 def _first_in_chain(
-    suspects: list[str], failed: dict[str, list[str]], core_source: str | None
+    suspects: list[str], failed: dict[str, list[str]], sources: LearnerSources
 ) -> set[str]:
     """The failed logistic_scratch functions the suspects use in turn: where to start."""
     return {
         f"{CORE_MODULE}.{name}"
         for suspect in suspects
-        for name in same_file_dependencies(core_source, suspect.split(".", 1)[1])
+        for name in _core_uses(sources, suspect.split(".", 1)[1])
         if f"{CORE_MODULE}.{name}" in failed
     }
 
 
 def _note_same_file(
-    outcome: CheckOutcome, failed: dict[str, list[str]], source: str | None
+    outcome: CheckOutcome, failed: dict[str, list[str]], sources: LearnerSources
 ) -> CheckOutcome:
     """A failed logistic_scratch check whose functions use other functions of the file
     that failed checks of their own (not this one)."""
@@ -108,7 +118,7 @@ def _note_same_file(
     own = [call for call in outcome.learner_calls if call.startswith(f"{CORE_MODULE}.")]
     suspects: set[str] = set()
     for call in own:
-        for name in same_file_dependencies(source, call.split(".", 1)[1]):
+        for name in _core_uses(sources, call.split(".", 1)[1]):
             qualified = f"{CORE_MODULE}.{name}"
             others = [check for check in failed.get(qualified, []) if check != outcome.check_id]
             if qualified not in own and others:

@@ -14,3 +14,7 @@ class Limits:
     processes: int = 256  # RLIMIT_NPROC (the kernel does not enforce it for root)
     open_files: int = 256  # RLIMIT_NOFILE
     output_kb: int = 64  # captured output kept per request
+    # A learner .py file over this is neither parsed (outside the sandbox) nor imported:
+    # its checks are not run, with a note. The solutions' largest file is 10 KB; parsing
+    # 128 KB of the densest code (`a=1` lines) peaks near 80 MB in the grading process.
+    source_kb: int = 128

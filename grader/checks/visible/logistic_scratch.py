@@ -50,7 +50,7 @@ def check_scratch_imports_numpy_only(learner, reference):
         missing = f"{MODULE}.py is missing from the submission"
         raise CheckSkipped(f"{missing}.", Cause(CauseKind.BROKEN_FILE, MODULE, detail=missing))
     try:
-        forbidden = third_party_imports(learner.submission_dir, MODULE, ALLOWED_THIRD_PARTY)
+        forbidden = third_party_imports(learner.learner_sources, MODULE, ALLOWED_THIRD_PARTY)
     except UnreadableSource as error:  # Python cannot read it either: not judgeable
         cause = Cause(CauseKind.BROKEN_FILE, MODULE, detail=f"{error}.")
         raise CheckSkipped(f"{error}.", cause) from None
