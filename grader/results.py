@@ -68,6 +68,9 @@ class CheckOutcome:
     # "module.function"s this check's exercise uses that failed their own checks
     upstream_failures: tuple[str, ...] = ()
     cause: Cause | None = None  # SKIPPED: the stub or the broken file it could not get past
+    # What the learner's code printed during a failing VISIBLE check: its first and last
+    # lines, capped (pipeline/run.py printed_excerpt); always "" for hidden checks.
+    printed: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ run's, with no traceback. Windows itself is not available here; this is its stan
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -139,3 +140,46 @@ def test_a_spawned_worker_is_cut_at_its_time_limit_with_its_children(tmp_path, m
         # The next call starts a fresh worker, again without fork.
         assert worker.call("hangs", "answer").value == 42
         assert worker.restarts == 1
+
+
+# --- words for learners ------------------------------------------------------------------
+
+# Sandbox internals, and the instructor's warning about files a learner's bundle lacks.
+INTERNALS = re.compile(
+    r"landlock|seccomp|\buid\b|namespace|cgroup|solutions|other submissions", re.IGNORECASE
+)
+
+
+def test_a_failing_function_that_prints_shows_its_line_and_no_sandbox_internals(
+    kit, tmp_path, capsys
+) -> None:
+    from grader.cli import main
+
+    folder = compose_sample(
+        Sample.read(FIXTURES / "mistake-ex3-costs-exchanged"), kit.solutions, tmp_path / "s"
+    )
+    path = folder / "ex3_threshold_sweep.py"
+    text = path.read_text(encoding="utf-8")
+    wrong = "    return float(fn * cost_fp + fp * cost_fn)"
+    assert text.count(wrong) == 1
+    path.write_text(
+        text.replace(wrong, '    print("debug: fn =", fn, "fp =", fp)\n' + wrong), encoding="utf-8"
+    )
+    report = tmp_path / "report"
+    assert main(["check", str(folder), "--report-dir", str(report)]) == 0
+    said = capsys.readouterr()
+    assert "Your code printed:" in said.out and "| debug: fn = " in said.out, said.out
+    assert not INTERNALS.search(said.out + said.err), said.out + said.err
+    md = (report / "report.md").read_text(encoding="utf-8")
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert "debug: fn =" in md and "debug: fn =" in html
+    assert not INTERNALS.search(md) and not INTERNALS.search(html)
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    shown = [test for test in results["tests"] if "debug: fn =" in test.get("output", "")]
+    assert shown and all(test["status"] == "failed" for test in shown)
+    learner_text = results["output"] + "".join(test.get("output", "") for test in results["tests"])
+    assert not INTERNALS.search(learner_text)
+    # The instructor's detail stays in results.json.
+    assert results["extra_data"]["isolation"]["in_force"]
+    # Passing checks that print show nothing of it: only failing ones do.
+    assert said.out.count("Your code printed:") == len(shown)

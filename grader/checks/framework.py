@@ -104,6 +104,9 @@ class Learner:
     calls: list[str] = field(default_factory=list)
     probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
     seen: list[SeenCall] = field(default_factory=list)
+    # What each call of a visible check printed (never a hidden check's: its inputs could
+    # be printed); the run's plugin takes a failing check's share (pipeline/run.py).
+    printed: list[str] = field(default_factory=list)
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
@@ -130,6 +133,8 @@ class Learner:
                 "which never returned in its own checks. Fix that first."
             )
         result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        if check_id and not hidden and result.output:
+            self.printed.append(result.output)
         changed = _changed_arguments(function, args, kwargs, result)
         if changed:
             raise CheckFailure(
