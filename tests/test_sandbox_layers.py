@@ -248,13 +248,14 @@ def test_in_a_one_uid_user_namespace_grading_works_and_says_uid_0_is_kept(
     for path in kit.solutions.glob("*.py"):
         if path.name != "tickets.py":
             (learner / path.name).write_bytes(path.read_bytes())
-    report = tmp_path / "report"
+    out = tmp_path / "graded"
+    # `grade`: the instructor's run says the level on stderr (a learner's `check` does not).
     done = subprocess.run(
-        [*_unshare_user(), sys.executable, "-m", "grader", "check", str(learner),
-         "--report-dir", str(report)],
+        [*_unshare_user(), sys.executable, "-m", "grader", "grade", str(learner),
+         "--out", str(out)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert "uid 65534 does not exist in this user namespace" in done.stderr.splitlines()[0]
-    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    results = json.loads((out / "learner" / "results.json").read_text(encoding="utf-8"))
     assert {test["status"] for test in results["tests"]} == {"passed"}
