@@ -178,8 +178,8 @@ def _linux() -> bool:
 
 def _job_object_problem() -> str:
     """Why a worker started afresh has no memory limit here ('' where it has one)."""
-    if _process.resource is not None:
-        return ""  # RLIMIT_AS, set by the worker itself
+    if _process.resource is not None or "memory" in cgroups.available():
+        return ""  # RLIMIT_AS set by the worker itself, or the memory cgroup
     if os.name != "nt":
         return "this system has neither the `resource` module nor job objects"
     from grader.sandbox import winjob
