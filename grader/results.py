@@ -102,7 +102,9 @@ class CheckOutcome:
     hint: str = ""  # the message's closing advice ("Average over the tickets."), if any
     # "module.function"s a check blamed at run time (checks/probes.py): the upstream cause
     blamed: tuple[str, ...] = ()
-    printed: str = ""  # what the learner's code printed during the failing request
+    # What the learner's code printed during a failing VISIBLE check: its first and last
+    # lines, capped (pipeline/run.py printed_excerpt); always "" for hidden checks.
+    printed: str = ""
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,9 @@ def test_hidden_step_grades_with_the_instructors_kit(workflow, runner, tmp_path)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     found = POINTS.findall(ran.stdout)
     assert found, ran.stdout
+    # The learner's log: the learner's lines only, no class summary or isolation detail.
+    for instructor_word in ("hardest", "similar pairs", "isolation:", "Landlock", "WARNING"):
+        assert instructor_word not in ran.stdout + ran.stderr, ran.stdout + ran.stderr
     points, max_points = (float(n) for n in found[-1])
     full = yaml.safe_load((KitPaths.discover().rubric).read_text(encoding="utf-8"))
     assert max_points == pytest.approx(float(full["total_points"]))

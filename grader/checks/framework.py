@@ -132,6 +132,9 @@ class Learner:
     # The learner's files as read once at load (grader/pipeline/load.py); None: read from
     # submission_dir on first use (tests that make a Learner of a folder).
     sources: LearnerSources | None = None
+    # What each call of a visible check printed (never a hidden check's: its inputs could
+    # be printed); the run's plugin takes a failing check's share (pipeline/run.py).
+    printed: list[str] = field(default_factory=list)
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
@@ -158,6 +161,8 @@ class Learner:
                 "which never returned in its own checks. Fix that first."
             )
         result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        if check_id and not hidden and result.output:
+            self.printed.append(result.output)
         changed = _changed_arguments(function, args, kwargs, result)
         if changed:
             raise CheckFailure(

@@ -32,7 +32,7 @@ from grader.render.terminal import (
     self_check_header,
 )
 from grader.results import CheckOutcome, GradedSubmission
-from grader.sandbox.isolation import announce
+from grader.sandbox.isolation import announce_for_learner
 from grader.terminal_text import raw_stream
 
 #: Environment variables of a GitHub Actions runner that `check` honours when set.
@@ -75,7 +75,9 @@ def check_command(
         kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0, isolation=isolation
     )
     context = GradingContext.build(options)
-    announce(isolation)
+    # The learner's machine: no instructor line (layers, warnings about solutions it does
+    # not hold); the footer's one sentence says where the code ran.
+    announce_for_learner(isolation)
     out = sys.stdout
     out.write(self_check_header(submission_name(folder)))
     out.flush()

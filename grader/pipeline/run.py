@@ -177,6 +177,7 @@ class CheckPlugin:
         self._started: dict[str, float] = {}
         self._running: contextvars.Token | None = None  # RUNNING_CHECK, set per check
         self._first_call: dict[str, int] = {}  # where each check's learner calls begin
+        self._first_printed: dict[str, int] = {}  # where each check's printed output begins
 
     @pytest.fixture
     def learner(self) -> Learner:
@@ -205,6 +206,7 @@ class CheckPlugin:
         self._running = RUNNING_CHECK.set((item.name, bool(spec and spec.hidden)))
         self._started[item.name] = time.perf_counter()
         self._first_call[item.name] = len(self._learner.calls)
+        self._first_printed[item.name] = len(self._learner.printed)
         self._first_error[item.name] = len(self._watched.errors) if self._watched else 0
 
     @pytest.hookimpl(trylast=True)
@@ -229,8 +231,12 @@ class CheckPlugin:
                 cause = shared_cause(self._watched.errors[self._first_error.get(item.name, 0) :])
                 if cause is not None:
                     outcome = dataclasses.replace(outcome, status=Status.SKIPPED, cause=cause)
+            printed = ""
+            if outcome.status is Status.FAILED and not outcome.hidden:
+                shown = self._learner.printed[self._first_printed.get(item.name, 0) :]
+                printed = printed_excerpt("".join(shown))
             self.outcomes[item.name] = dataclasses.replace(
-                outcome, learner_calls=tuple(dict.fromkeys(calls))
+                outcome, learner_calls=tuple(dict.fromkeys(calls)), printed=printed
             )
 
     @pytest.hookimpl(hookwrapper=True)
@@ -306,6 +312,38 @@ def learner_message(error: StudentCodeError) -> str:
         printed = f" {cut[1]}" if cut else ""
         message += f"\nYour code printed{printed} (the end of it):\n{excerpt}"
     return message
+
+
+#: What a failing visible check shows of what the learner's code printed.
+PRINTED_LINES = 10
+PRINTED_CHARS = 1000
+
+
+def printed_excerpt(text: str, lines: int = PRINTED_LINES, chars: int = PRINTED_CHARS) -> str:
+    """The first and last lines of `text` (at most `lines` lines and about `chars`
+    characters in all), with a line saying how many were left out between them; "" for
+    output that is only whitespace. Print-debugging needs the start (what came in) and the
+    end (what went out), rarely the middle."""
+    kept = text.strip("\n").splitlines()
+    if not "".join(kept).strip():
+        return ""
+    half = max(1, lines // 2)
+    budget = max(2, chars // 2)
+    if len(kept) > lines:
+        head, tail = kept[:half], kept[-half:]
+        skipped = len(kept) - len(head) - len(tail)
+    else:
+        head, tail, skipped = kept, [], 0
+    head = [line if len(line) < budget else line[: budget - 4] + "..." for line in head]
+    tail = [line if len(line) < budget else line[: budget - 4] + "..." for line in tail]
+    while head and sum(len(line) + 1 for line in head) > budget:  # long lines: fewer of them
+        head.pop()
+        skipped += 1
+    while tail and sum(len(line) + 1 for line in tail) > budget:
+        tail.pop(0)
+        skipped += 1
+    note = [f"[... {skipped} more line{'s' if skipped != 1 else ''} ...]"] if skipped else []
+    return "\n".join([*head, *note, *tail])
 
 
 _OUTPUT_CUT = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")

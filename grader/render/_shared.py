@@ -133,6 +133,7 @@ class CheckView:
     message: str
     misconceptions: tuple[MisconceptionView, ...]
     anchor: str = ""  # the element id in the HTML report: "check-<id>"
+    printed: str = ""  # what the learner's code printed (failing visible checks only)
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,10 @@ class ReportView:
     total: int = 0
 
 
+#: The words before what the learner's code printed, the same in every report.
+PRINTED_HEADING = "Your code printed:"
+
+
 def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
     outcome = item.outcome if isinstance(item, ScoredCheck) else item
     if outcome.status is Status.ERROR:
@@ -235,6 +240,7 @@ def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
         if outcome.status is Status.SKIPPED  # not judged: nothing to recognize
         else tuple(misconception_view(m) for m in outcome.misconceptions),
         anchor=f"check-{outcome.check_id}",
+        printed="" if outcome.hidden else outcome.printed,
     )
 
 
@@ -465,7 +471,7 @@ def adjustment_text(item: Adjustment) -> str:
 
 def template_environment(**options: object) -> Environment:
     """A Jinja2 environment over the package's templates; a typo in a template fails loudly."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -473,6 +479,8 @@ def template_environment(**options: object) -> Environment:
         lstrip_blocks=True,
         **options,  # type: ignore[arg-type]
     )
+    env.globals["printed_heading"] = PRINTED_HEADING
+    return env
 
 
 # A lone surrogate: a byte of a file name that is not UTF-8 (Python's surrogateescape,

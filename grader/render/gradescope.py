@@ -13,6 +13,7 @@ from typing import Any
 from grader.pipeline.upstream import upstream_sentence
 from grader.render._shared import (
     GRADER_ERROR_TEXT,
+    PRINTED_HEADING,
     adjustment_text,
     atomic_write_text,
     dumps_strict,
@@ -77,6 +78,8 @@ def _test_output(item: ScoredCheck, outcomes: list[CheckOutcome] | None = None) 
     if outcome.status is Status.ERROR:
         message = f"{GRADER_ERROR_TEXT}\n{message}".strip()
     paragraphs = [message] if message else []
+    if outcome.printed and not outcome.hidden:
+        paragraphs.append(f"{PRINTED_HEADING}\n{outcome.printed}")
     paragraphs += [explain_misconception(m) for m in outcome.misconceptions]
     # Each test is read alone here: where to start instead goes with it.
     upstream = upstream_sentence(outcome, outcomes or [outcome])

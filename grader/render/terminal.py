@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from grader.checks.misconceptions import CATALOG
-from grader.render._shared import ExerciseView, exercise_view, fix_first, sandbox_sentence
+from grader.render._shared import (
+    PRINTED_HEADING,
+    ExerciseView,
+    exercise_view,
+    fix_first,
+    sandbox_sentence,
+)
 from grader.results import CheckOutcome, GradedSubmission, Status
 
 MARKS = {
@@ -62,6 +68,9 @@ def _block(view: ExerciseView) -> list[str]:
         lines.append(f"{INDENT}{MARKS[check.kind]:<5} {check.check_id}")
         if check.kind != "review":
             lines += [f"{DEEPER}{line}" for line in check.message.splitlines()]
+        if check.printed:
+            lines.append(f"{DEEPER}{PRINTED_HEADING}")
+            lines += [f"{DEEPER}| {line}" for line in check.printed.splitlines()]
         for mistake in check.misconceptions:
             entry = CATALOG.get(mistake.misconception_id)
             if entry:

@@ -21,7 +21,6 @@ import builtins
 import contextlib
 import errno
 import faulthandler
-import fcntl
 import importlib
 import importlib.abc
 import io
@@ -37,6 +36,11 @@ import tokenize  # noqa: F401  (preloaded: linecache uses it lazily, see main)
 import traceback
 import warnings
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: the channel stays where it is, not inheritable
+    fcntl = None  # type: ignore[assignment]
 
 import numpy as np
 import numpy.lib.format as npy_format
@@ -610,9 +614,11 @@ def _move_high(fd: int) -> int:
     # Out of the way of code that writes to low descriptors by number; not inheritable,
     # so processes the learner starts never hold the grader's channel open.
     try:
+        if fcntl is None:
+            raise OSError("no fcntl")
         limit = os.sysconf("SC_OPEN_MAX")
         moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, max(limit - 16, fd))
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         os.set_inheritable(fd, False)
         return fd
     os.close(fd)

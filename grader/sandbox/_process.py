@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import os
-import resource
 import signal
 import time
 
 from grader.sandbox.limits import Limits
+
+try:
+    import resource
+except ImportError:  # Windows (and Pythons built without it): no rlimits, said in the report
+    resource = None  # type: ignore[assignment]
+
+#: Whether this Python can fork. Without fork (Windows) every worker is started afresh
+#: (zygote.launch_spawned) at the process level; with it, through the launcher's forks.
+CAN_FORK = hasattr(os, "fork")
 
 # The worker's whole environment. Under -I the interpreter itself ignores PYTHON*
 # variables (the worker applies their effect itself); they stay for processes it starts.
@@ -21,7 +29,8 @@ BASE_ENVIRONMENT = {
     "PYTHONDONTWRITEBYTECODE": "1",
 }
 # Some OpenBLAS builds crash without these on this kind of machine: passed on when set.
-COPIED_FROM_PARENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# Windows' Python cannot start without SYSTEMROOT (its random source and DLLs need it).
+COPIED_FROM_PARENT = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "SYSTEMROOT")
 
 
 def worker_environment() -> dict[str, str]:
@@ -33,7 +42,10 @@ def worker_environment() -> dict[str, str]:
 
 
 def rlimits(limits: Limits) -> list[tuple[int, tuple[int, int]]]:
-    """(resource, (soft, hard)) pairs, never above the grader's own hard limits."""
+    """(resource, (soft, hard)) pairs, never above the grader's own hard limits; none
+    where the system has no `resource` module (Windows: a job object holds the memory)."""
+    if resource is None:
+        return []
     wanted = [
         (resource.RLIMIT_AS, limits.memory_mb << 20, limits.memory_mb << 20),
         # The soft limit sends SIGXCPU; the hard one, a little later, SIGKILL.
@@ -99,7 +111,7 @@ def _members(root: int, table: dict[int, tuple[int, int, int]]) -> set[int]:
 
 
 def _signal(pid: int, number: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
+    with contextlib.suppress(ProcessLookupError, PermissionError, OSError):
         os.kill(pid, number)
 
 
@@ -118,6 +130,9 @@ def stop_tree(root: int) -> set[int]:
     fork its way out between the look and the kill. The worker is a child subreaper, so
     descendants that double-forked or called setsid are still below it while it lives.
     """
+    if not hasattr(os, "killpg"):  # Windows: the worker's job object ends the whole tree
+        _signal(root, signal.SIGTERM)  # TerminateProcess, for a worker outside any job
+        return {root}
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(root, signal.SIGSTOP)
     _signal(root, signal.SIGSTOP)

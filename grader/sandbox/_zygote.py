@@ -14,6 +14,12 @@ arrive as source text, see layers/__init__.py):
     once SPEC_JSON BOOTSTRAP_SOURCE LAYERS_JSON
         become the launcher of one worker tree at once; the spec names the four
         descriptors this process inherited.
+    spawn SPEC_JSON BOOTSTRAP_SOURCE LAYERS_JSON
+        become the worker W itself, without any fork (Windows, or a Python without
+        os.fork; the `process` level only): stdin is the request pipe, stdout the response
+        pipe, stderr the output file, the only handles every system passes to a child. The
+        grader started it in a new session (POSIX) or job object (Windows) and reads its
+        end from its own wait, so there is no G and no status pipe.
 
 The launcher L starts a new session, joins the worker's cgroups and (at the namespaces
 level) unshares mount, network and PID namespaces, through a user namespace where the
@@ -32,18 +38,22 @@ import array
 import ctypes
 import json
 import os
-import resource
 import signal
 import socket
 import sys
 import types
 
+try:
+    import resource
+except ImportError:  # Windows: the spec carries no rlimits there
+    resource = None
+
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 MAX_FDS = 4
 
-LIBC = ctypes.CDLL(None, use_errno=True)
 LINUX = sys.platform.startswith("linux")
+LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
 
 
 def _close_all_but(keep):
@@ -82,7 +92,8 @@ def load_layers(sources_json):
 def _worker(spec, fds, run_worker, layers):
     """In W: become the worker and never return."""
     request_fd, response_fd, output_fd, status_fd = fds
-    os.close(status_fd)  # only G may report W's end
+    if status_fd is not None:
+        os.close(status_fd)  # only G may report W's end
     os.chdir(spec["cwd"])
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
@@ -95,7 +106,7 @@ def _worker(spec, fds, run_worker, layers):
     _close_all_but(keep)
     os.environ.clear()
     os.environ.update(spec["env"])
-    for which, soft, hard in spec["rlimits"]:
+    for which, soft, hard in spec["rlimits"] if resource is not None else ():
         try:
             resource.setrlimit(which, (soft, hard))
         except (ValueError, OSError):
@@ -271,6 +282,24 @@ def zygote_main(argv):
     os._exit(0)
 
 
+def spawn_main(argv):
+    """W started afresh: the same _worker as after the forks, on the standard handles."""
+    spec = json.loads(argv[0])
+    layers = load_layers(argv[2])
+    for procs in spec["cgroup_procs"]:  # where the grader made one (Linux without fork)
+        with open(procs, "w") as handle:
+            handle.write(str(os.getpid()))
+    # The channel moves off 0 and 1, which become /dev/null and the output file.
+    fds = (os.dup(0), os.dup(1), 2, None)
+    run_worker = _worker_program(argv[1]) if spec.get("probe") is None else None
+    try:
+        _worker(spec, fds, run_worker, layers)
+    except BaseException as error:
+        os.write(2, f"sandbox setup failed: {error!r}".encode())
+    finally:
+        os._exit(71)
+
+
 def once_main(argv):
     spec = json.loads(argv[0])
     layers = load_layers(argv[2])
@@ -282,5 +311,7 @@ def once_main(argv):
 if __name__ == "__main__":
     if sys.argv[1] == "once":
         once_main(sys.argv[2:])
+    elif sys.argv[1] == "spawn":
+        spawn_main(sys.argv[2:])
     else:
         zygote_main(sys.argv[2:])

@@ -12,7 +12,7 @@ import os
 import sys
 
 from grader.results import Isolation
-from grader.sandbox import cgroups, probe
+from grader.sandbox import _process, cgroups, probe
 from grader.sandbox.confine import Confinement, Stack
 from grader.sandbox.limits import Limits
 
@@ -47,14 +47,33 @@ def isolation_report(
         "an empty environment (thread counts and locale only) and stdin from /dev/null",
         "values come back as plain data (JSON and .npy without pickle); nothing the learner's "
         "code returns is unpickled or evaluated",
-        f"a wall-clock limit of {limits.call_timeout_s:g} s per call, enforced with SIGKILL",
+        f"a wall-clock limit of {limits.call_timeout_s:g} s per call, enforced by killing "
+        "the worker",
         "the worker's process group and every process below it are killed after a timeout, a "
         "crash, and when the submission is done",
-        f"resource limits: {limits.memory_mb} MB of address space, {limits.cpu_s} s of CPU, "
-        f"files and output up to {limits.file_size_mb} MB, {limits.open_files} open files, "
-        f"{limits.processes} processes, no core dumps",
     ]
     missing: list[str] = []
+    if _process.resource is not None:
+        in_force.append(
+            f"resource limits: {limits.memory_mb} MB of address space, {limits.cpu_s} s of "
+            f"CPU, files and output up to {limits.file_size_mb} MB, {limits.open_files} open "
+            f"files, {limits.processes} processes, no core dumps"
+        )
+    else:
+        missing.append(
+            "resource limits (CPU time, file size, open files, processes): this system has "
+            "no `resource` module"
+        )
+    if not _process.CAN_FORK:
+        in_force.append("each worker is a fresh interpreter started afresh (no fork here)")
+        job = _job_object_problem()
+        if job:
+            missing.append(f"a memory limit: {job}")
+        elif os.name == "nt":
+            in_force.append(
+                f"a job object: the worker and its processes hold at most {limits.memory_mb} MB "
+                "together, and all of them end at once"
+            )
     if warm:
         in_force.append(
             "each worker is a fresh fork of a warm process that has loaded NumPy and "
@@ -157,15 +176,35 @@ def _linux() -> bool:
     return os.name == "posix" and os.uname().sysname == "Linux"
 
 
+def _job_object_problem() -> str:
+    """Why a worker started afresh has no memory limit here ('' where it has one)."""
+    if _process.resource is not None or "memory" in cgroups.available():
+        return ""  # RLIMIT_AS set by the worker itself, or the memory cgroup
+    if os.name != "nt":
+        return "this system has neither the `resource` module nor job objects"
+    from grader.sandbox import winjob
+
+    return winjob.available()
+
+
 def learner_sentence(stack: Stack, limits: Limits) -> str:
-    """One plain sentence for learners: what their code ran in, never what it could reach."""
+    """One plain sentence for learners: what their code ran in, never what it could reach,
+    nor how (no layer names); a missing memory limit is said in a few plain words."""
     if stack.namespaces or stack.landlock >= 4 or stack.seccomp:
         where = "a sandbox without network"
     elif stack.landlock:
         where = "a sandbox"
     else:
         where = "a separate process"
-    return f"Your code ran in {where}, with a {limits.call_timeout_s:g} s limit per call."
+    memory = " (no memory limit on this computer)" if _job_object_problem() else ""
+    return f"Your code ran in {where}, with a {limits.call_timeout_s:g} s limit per call{memory}."
+
+
+def announce_for_learner(requested: str) -> None:
+    """`check`'s counterpart of announce: the level is resolved (a level this machine cannot
+    give is refused in one line) but nothing is printed: the learner's one sentence ends the
+    self-check, and the instructor's detail is in results.json (extra_data.isolation)."""
+    probe.resolve(requested)
 
 
 def announce(requested: str) -> None:

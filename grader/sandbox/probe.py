@@ -7,7 +7,8 @@ Levels, strongest first (`LEVELS`):
                 kernel has them, and never the host's root
     landlock    no namespaces (a container, user namespaces refused): Landlock limits
                 what can be opened and connected to, seccomp what can be called
-    process     a separate, limited process only (macOS, old kernels)
+    process     a separate, limited process only (macOS, old kernels); on a system
+                without fork (Windows) each worker is started afresh (spawn)
 
 Each trial launches a real worker tree through the same launcher the grader uses
 (zygote.launch_once) with a probe program in place of the worker loop, which asserts
@@ -26,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader.sandbox import confine
+from grader.sandbox import _process, confine
 from grader.sandbox.confine import Stack
 from grader.sandbox.layers import landlock, privileges, syscalls
 from grader.sandbox.limits import Limits
@@ -178,7 +179,13 @@ def _layers_left_out(full: Stack, chosen: Stack, reasons: dict[str, str]) -> tup
     return tuple(left)
 
 
+#: Why the levels above `process` need fork (one line, for the announcement).
+NO_FORK = "this Python cannot fork: each worker is started afresh, at the process level"
+
+
 def _find(level: str) -> Finding:
+    if not _process.CAN_FORK:  # Windows: the spawn launcher (zygote.launch_spawned) only
+        return Finding(level, Stack(level)) if level == "process" else Finding(level, None, NO_FORK)
     if not sys.platform.startswith("linux"):
         if level == "process":
             return Finding(level, Stack(level))

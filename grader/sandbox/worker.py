@@ -52,7 +52,10 @@ from grader.sandbox.errors import (
     innermost_place,
 )
 from grader.sandbox.limits import Limits
-from grader.sandbox.zygote import Zygote, launch_once
+from grader.sandbox.zygote import Zygote, launch_once, launch_spawned, use_spawn
+
+# Not on Windows; the pipes there are not inherited anyway.
+O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,11 @@ class _Process:
                 self.cgroup = cgroups.WorkerCgroup(limits)
         self.zygote = zygote
         self.popen: subprocess.Popen | None = None
+        # Started afresh, without fork (Windows): the worker is this process's own child.
+        self.spawned = use_spawn()
         request_read, self.request_fd = os.pipe()
         self.response_fd, response_write = os.pipe()
-        output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+        output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | O_CLOEXEC)
         self.status_fd, status_write = os.pipe()
         fds = (request_read, response_write, output_fd, status_write)
         try:
@@ -128,7 +133,11 @@ class _Process:
             spec = confine.launch_spec(stack, submission_dir, scratch, new_root, hidden, limits)
             spec["cgroup_procs"] = self.cgroup.procs if self.cgroup else []
             spec["hidden_package"] = HIDDEN_PACKAGE
-            if zygote is not None:
+            if self.spawned:
+                spec["memory_bytes"] = limits.memory_mb << 20  # the job object's, on Windows
+                self.popen = launch_spawned(spec, fds, bootstrap_source())
+                self.pid = self.popen.pid
+            elif zygote is not None:
                 self.pid = zygote.spawn(spec, fds)
             else:
                 self.popen = launch_once(spec, fds, bootstrap_source())
@@ -216,6 +225,8 @@ class _Process:
         raise _Garbled("the channel was closed")
 
     def readable(self) -> bool:
+        if not hasattr(select, "poll"):
+            return False  # Windows: pipes cannot be polled; a stray reply garbles instead
         poller = select.poll()
         poller.register(self.response_fd, select.POLLIN)
         return any(mask & select.POLLIN for _, mask in poller.poll(0))
@@ -223,6 +234,8 @@ class _Process:
     def _wait(self, fd: int | None, mask: int, deadline: float) -> str:
         """Wait for `fd` to be ready, the worker to die, or the deadline: "ready",
         "died" or "timeout"."""
+        if not hasattr(select, "poll"):
+            return self._wait_stepping(deadline)
         poller = select.poll()
         if fd is not None:
             poller.register(fd, mask)
@@ -239,9 +252,20 @@ class _Process:
             if events:
                 return "ready"
 
+    def _wait_stepping(self, deadline: float) -> str:
+        # Windows cannot poll a pipe: look again in short steps. "ready" only means "try
+        # the non-blocking read or write again"; the caller waits once more if nothing came.
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return "timeout"
+        time.sleep(min(remaining, 0.005))
+        return "died" if self._exited() else "ready"
+
     def _exited(self) -> bool:
         if self.pidfd is not None:
             return False  # the pidfd says so itself
+        if self.popen is not None and (self.spawned or not hasattr(os, "waitid")):
+            return self.popen.poll() is not None  # reaps it: _reap reads the returncode
         try:
             info = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         except ChildProcessError:
@@ -254,7 +278,14 @@ class _Process:
         """Kill the worker and everything it started, without waiting for them to die:
         none of them runs any code of its own after this. end() does the rest."""
         if self.status is None and self.stopped is None:
-            self.stopped = _process.stop_tree(self.pid)
+            if self.popen is not None and getattr(self.popen, "job", None) is not None:
+                from grader.sandbox import winjob
+
+                winjob.kill(self.popen.job)  # type: ignore[attr-defined]
+            if self.popen is not None and self.popen.returncode is not None:
+                self.stopped = set()  # already reaped: its pid may be another's by now
+            else:
+                self.stopped = _process.stop_tree(self.pid)
 
     def end(self) -> None:
         """Kill the worker and everything it started; reap it; close the pipes."""
@@ -277,6 +308,10 @@ class _Process:
     def _reap(self) -> None:
         # The worker's init wrote the worker's wait status before it exited; nothing there
         # means the tree was killed (a timeout, or the end of the submission).
+        if self.spawned and self.popen is not None:
+            # The worker is our own child: its end is our wait's, there is no init to say it.
+            self._reap_spawned(self.popen)
+            return
         if self.popen is not None:
             status = 0
             with contextlib.suppress(ChildProcessError):
@@ -296,9 +331,26 @@ class _Process:
         if self.zygote is not None:
             self.zygote.reap(self.pid)
 
+    def _reap_spawned(self, popen: subprocess.Popen) -> None:
+        if self.status_fd is not None:
+            os.close(self.status_fd)  # unused: nobody holds its other end
+            self.status_fd = None
+        code = popen.returncode
+        if code is None and hasattr(os, "wait4"):
+            # ImportError: os.wait4 builds its usage from the `resource` module.
+            with contextlib.suppress(ChildProcessError, ImportError):
+                _, status, usage = os.wait4(self.pid, 0)
+                popen.returncode = os.waitstatus_to_exitcode(status)
+                self.cpu_s = usage.ru_utime + usage.ru_stime
+                code = popen.returncode
+        if code is None:
+            code = popen.wait()
+        # As a wait status, the form the forked path reports: a signal below zero.
+        self.status = _wait_status(code)
+
     @property
     def exit_code(self) -> int | None:
-        return None if self.status is None else os.waitstatus_to_exitcode(self.status)
+        return None if self.status is None else _exit_code(self.status)
 
 
 class _Holder:
@@ -361,7 +413,7 @@ class Worker:
         self._tmp = self._scratch / "tmp"  # the learner's TMPDIR without namespaces
         self._tmp.mkdir()
         self._output_fd = os.open(
-            self._output_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600
+            self._output_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | O_CLOEXEC, 0o600
         )
         self._holder = _Holder()
         self._import_failures: dict[str, StudentCodeError] = {}
@@ -602,7 +654,7 @@ class Worker:
 
     def _death(self, process: _Process) -> Failure:
         status = process.status or 0
-        if os.WIFSIGNALED(status):
+        if os.name == "posix" and os.WIFSIGNALED(status):
             number = os.WTERMSIG(status)
             cpu_spent = process.cpu_s >= self.limits.cpu_s - 0.5
             if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_spent):
@@ -612,7 +664,7 @@ class Worker:
             if number == signal.SIGKILL and process.memory_exceeded:
                 return Failure(FailureKind.MEMORY)  # the memory cgroup's OOM killer
             return Failure(FailureKind.CRASHED, signal=number)
-        return Failure(FailureKind.EXITED, exit_code=os.WEXITSTATUS(status))
+        return Failure(FailureKind.EXITED, exit_code=status >> 8 & 0xFF)
 
     def _parse(self, reply: Any, expect_value: bool) -> tuple | Failure | None:
         if type(reply) is not dict or reply.get("id") != self._next_id:
@@ -677,6 +729,19 @@ class Worker:
             if needle in text:
                 text = text.replace(needle, replacement)
         return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def _wait_status(code: int) -> int:
+    """A wait status for Popen's returncode (-N for signal N); Windows' code as an exit."""
+    if os.name == "posix":
+        return -code & 0x7F if code < 0 else (code & 0xFF) << 8
+    return (code & 0xFF) << 8
+
+
+def _exit_code(status: int) -> int:
+    if hasattr(os, "waitstatus_to_exitcode") and os.name == "posix":
+        return os.waitstatus_to_exitcode(status)
+    return status >> 8
 
 
 # Every C0 and C1 control character but tab and newline, and DEL.

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.sandbox import layers
-from grader.sandbox._process import worker_environment
+from grader.sandbox._process import CAN_FORK, worker_environment
 
 # What learner files import at the top (ex4, ex6): imported once in the zygote, not in
 # every worker. Each is optional; a module missing here is imported by the worker.
@@ -64,10 +64,63 @@ def launch_once(
     )
 
 
+def launch_spawned(
+    spec: dict[str, Any], fds: tuple[int, int, int, int], bootstrap_source: str = ""
+) -> subprocess.Popen:
+    """The launcher for systems without fork: a fresh interpreter that is the worker itself
+    (_zygote.py's `spawn` mode, the same _worker and worker loop), at the process level only.
+
+    fds are the same four as for launch_once; the child gets the first three as its stdin,
+    stdout and stderr (the only handles Windows passes to a child without Win32 code), and
+    the status pipe is unused: the grader is the worker's parent and reads its end from its
+    own wait. The worker leads a new session on POSIX, so the tree is killed by its group;
+    on Windows it is put in a job object (`popen.job`, see winjob.py) that limits its memory
+    and ends every process in it at once.
+    """
+    if spec.get("namespaces") or spec.get("landlock") or spec.get("seccomp"):
+        raise ZygoteError("a worker started afresh runs at the process level only")
+    windows = os.name == "nt"
+    popen = subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-B",
+            "-c",
+            zygote_source(),
+            "spawn",
+            json.dumps(spec),
+            bootstrap_source,
+            json.dumps(layers.sources()),
+        ],
+        env=spec["env"],
+        cwd=spec["cwd"],
+        stdin=fds[0],
+        stdout=fds[1],
+        stderr=fds[2],
+        close_fds=True,
+        start_new_session=not windows,
+        creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0,
+    )
+    popen.job = None  # type: ignore[attr-defined]
+    if windows:
+        from grader.sandbox import winjob
+
+        # Before the worker reads its first request: no learner code has run yet.
+        popen.job = winjob.confine(popen, spec.get("memory_bytes", 0))  # type: ignore[attr-defined]
+    return popen
+
+
+def use_spawn() -> bool:
+    """Whether workers must be started afresh: this Python cannot fork (Windows)."""
+    return not CAN_FORK
+
+
 class Zygote:
     def __init__(self, bootstrap_source: str, preload: tuple[str, ...] = PRELOAD) -> None:
         if not hasattr(os, "pidfd_open") or not sys.platform.startswith("linux"):
             raise ZygoteError("needs Linux with pidfd_open")
+        if not CAN_FORK:
+            raise ZygoteError("this Python cannot fork")
         self._lock = threading.Lock()
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:

@@ -35,9 +35,10 @@ _KEPT = (
 SCRATCH_PLACES = ("/tmp", "/var/tmp", "/dev/shm")
 PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41}  # no libc wrapper for it
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None  # Windows: unused
 _TEXT = ctypes.c_char_p
-_LIBC.mount.argtypes = [_TEXT, _TEXT, _TEXT, ctypes.c_ulong, _TEXT]
+if _LIBC is not None:
+    _LIBC.mount.argtypes = [_TEXT, _TEXT, _TEXT, ctypes.c_ulong, _TEXT]
 
 
 def _check(result: int, what: str) -> None:

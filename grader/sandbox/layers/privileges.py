@@ -17,7 +17,7 @@ PR_GET_NO_NEW_PRIVS = 39
 CAPABILITY_VERSION_3 = 0x20080522
 NOBODY = 65534  # the conventional unprivileged uid and gid ("nobody", "nogroup")
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None  # Windows: unused
 
 
 class _CapHeader(ctypes.Structure):

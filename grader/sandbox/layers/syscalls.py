@@ -47,7 +47,13 @@ DENIED = (
     "move_mount",
     "open_tree",
 )
-SOCKET_FAMILIES = (socket.AF_UNIX, socket.AF_INET, socket.AF_INET6, 17, 16)  # PACKET, NETLINK
+SOCKET_FAMILIES = (
+    getattr(socket, "AF_UNIX", 1),
+    socket.AF_INET,
+    socket.AF_INET6,
+    17,
+    16,
+)  # PACKET, NETLINK
 NAMESPACE_FLAGS = (
     0x00020000,  # CLONE_NEWNS
     0x02000000,  # CLONE_NEWCGROUP
