@@ -46,6 +46,11 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # Arrays are base64 in JSON (4/3 larger) next to args_after: keep headroom below the cap.
 MAX_ARRAY_BYTES = MAX_MESSAGE_BYTES // 2
 MAX_DEPTH = 64
+# JSON values per message (counted as commas and opening brackets, which bounds them from
+# above): a flood of tiny values just under the 64 MB cap parses to about 1.5 GB of Python
+# objects in the grading process; this many take at most about 0.1 GB. An array is one
+# value (a base64 string), so honest results stay far below it.
+MAX_VALUES = 1_000_000
 MAX_NDIM = 32
 ARRAY_KINDS = "biufcUS"  # bool, ints, floats, complex, text: no objects, records or dates
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -265,7 +270,20 @@ def _hashable(key: Any) -> Any:
 
 
 def decode_array(payload: str) -> np.ndarray:
-    """An array from base64 .npy bytes, checked before NumPy reads it, without pickle."""
+    """An array from base64 .npy bytes, checked before NumPy reads it, without pickle.
+
+    Raises ProtocolError for anything wrong, whatever NumPy itself would raise (a dtype of
+    item size 0, say): the bytes come from the learner's side.
+    """
+    try:
+        return _decode_array(payload)
+    except ProtocolError:
+        raise
+    except Exception as error:
+        raise ProtocolError(f"unreadable array ({type(error).__name__})") from None
+
+
+def _decode_array(payload: str) -> np.ndarray:
     try:
         raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
@@ -281,6 +299,8 @@ def decode_array(payload: str) -> np.ndarray:
     if len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
         raise ProtocolError("bad array shape")
     count = math.prod(shape)
+    if dtype.itemsize == 0:  # "|S0": NumPy cannot view bytes as it
+        raise ProtocolError(f"refused array dtype {dtype}")
     if count * dtype.itemsize != len(raw) - offset:
         raise ProtocolError("array data does not match its header")
     # What np.load(allow_pickle=False) does once the header is read, without a second
@@ -340,13 +360,22 @@ def _reject_constant(name: str) -> Any:
     raise ProtocolError(f"JSON constant {name} is not allowed")
 
 
+def count_values(body: bytes) -> int:
+    """An upper bound of the JSON values in `body` (each but the first follows a comma or
+    opens a container); C-speed, before anything is parsed."""
+    return body.count(b",") + body.count(b"[") + body.count(b"{") + 1
+
+
 def load_message(body: bytes) -> Any:
-    """Parse one frame's body; any malformation raises ProtocolError."""
+    """Parse one frame's body; any malformation, and more than MAX_VALUES values, raises
+    ProtocolError (never another exception: the body may be forged)."""
+    if count_values(body) > MAX_VALUES:
+        raise ProtocolError(f"a message of more than {MAX_VALUES} values")
     try:
         return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except ProtocolError:
         raise
-    except (ValueError, RecursionError, MemoryError) as error:
+    except Exception as error:
         raise ProtocolError(f"unreadable JSON ({type(error).__name__})") from None
 
 
@@ -758,7 +787,7 @@ def main(argv: list[str]) -> None:
                 frame = dump_message(
                     {"id": response.get("id"), "ok": False, "kind": "BAD_RETURN", "detail": "large"}
                 )
-            if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
+            if len(frame) - HEADER.size > MAX_MESSAGE_BYTES or count_values(frame) > MAX_VALUES:
                 frame = dump_message(
                     {"id": response.get("id"), "ok": False, "kind": "BAD_RETURN", "detail": "large"}
                 )

@@ -541,6 +541,13 @@ class Worker:
                 result = self._parse(reply, expect_value)
             except ProtocolError as error:
                 failure = Failure(FailureKind.PROTOCOL, detail=str(error))
+            except Exception as error:
+                # The reply may be forged by the learner's code: whatever decoding it
+                # raises is a reply the grader cannot read, charged to the learner, never
+                # the grader's own error.
+                failure = Failure(
+                    FailureKind.PROTOCOL, detail=f"an unreadable reply ({type(error).__name__})"
+                )
             else:
                 if isinstance(result, Failure):
                     failure = result
