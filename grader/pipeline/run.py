@@ -36,7 +36,7 @@ from grader.checks.framework import (
 )
 from grader.paths import EXERCISE_ORDER
 from grader.results import Cause, CauseKind, CheckOutcome, Status
-from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
+from grader.sandbox import BudgetSpent, FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
 from grader.sandbox.zygote import Zygote
 from grader.tickets import TicketData
@@ -260,6 +260,8 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
         )
     if isinstance(error, StudentCodeError):
         return CheckOutcome(status=Status.FAILED, message=learner_message(error), **base)
+    if isinstance(error, BudgetSpent):  # not judged: the submission's time ran out first
+        return CheckOutcome(status=Status.SKIPPED, message=str(error), **base)
     if isinstance(error, CheckSkipped):
         if error.cause is not None:  # a file Python cannot read: the cause says it
             return CheckOutcome(

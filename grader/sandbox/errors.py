@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass
 from enum import Enum
@@ -104,6 +105,7 @@ class StudentCodeError(Exception):
         exception_type: str = "",
         traceback: str = "",
         at_import: bool = False,
+        without_values: str | None = None,
     ) -> None:
         super().__init__(learner_message)
         self.kind = kind
@@ -112,6 +114,28 @@ class StudentCodeError(Exception):
         self.exception_type = exception_type
         self.traceback = traceback
         self.at_import = at_import
+        # The sentence without the exception's own text, which may quote its inputs.
+        self.without_values = learner_message if without_values is None else without_values
+
+    def hidden(self) -> StudentCodeError:
+        """This failure as a check on held-out data may show it: the exception's type and
+        place, never its text; what the code printed by its size only (either may carry
+        the held-out inputs, and a fixed seed brings the same ones back on a regrade)."""
+        message = self.without_values
+        if self.output:
+            cut = _PRINTED.search(self.output)
+            size = cut[1] if cut else f"{len(self.output)} characters"
+            message += (
+                f"\nYour code printed {size}; what it prints in a check on held-out data is "
+                "not shown."
+            )
+        return StudentCodeError(
+            self.kind,
+            message,
+            "",
+            exception_type=self.exception_type,
+            at_import=self.at_import,
+        )
 
     @property
     def breaks_file(self) -> bool:
@@ -127,12 +151,16 @@ class StudentCodeError(Exception):
             exception_type=self.exception_type,
             traceback=self.traceback,
             at_import=self.at_import,
+            without_values=self.without_values,
         )
 
     def __reduce__(self) -> tuple:
         # Picklable across the batch's process pool despite the keyword-only fields.
         fields = (self.kind, self.learner_message, self.output)
-        return (_rebuild, (*fields, self.exception_type, self.traceback, self.at_import))
+        return (
+            _rebuild,
+            (*fields, self.exception_type, self.traceback, self.at_import, self.without_values),
+        )
 
     def __str__(self) -> str:
         return self.learner_message
@@ -145,6 +173,7 @@ def _rebuild(
     exception_type: str,
     traceback: str,
     at_import: bool = False,
+    without_values: str | None = None,
 ) -> StudentCodeError:
     return StudentCodeError(
         kind,
@@ -153,7 +182,12 @@ def _rebuild(
         exception_type=exception_type,
         traceback=traceback,
         at_import=at_import,
+        without_values=without_values,
     )
+
+
+# The worker's note where it cut a request's output: the count of what was printed.
+_PRINTED = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")
 
 
 @dataclass(frozen=True)

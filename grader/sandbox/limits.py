@@ -14,3 +14,7 @@ class Limits:
     processes: int = 256  # RLIMIT_NPROC (the kernel does not enforce it for root)
     open_files: int = 256  # RLIMIT_NOFILE
     output_kb: int = 64  # captured output kept per request
+    # Wall clock for all of one submission's requests (imports, calls, gets) together; once
+    # spent, the checks left are not run. Honest slow code (a per-row Python loop fit)
+    # uses about 3 s of it for a whole submission: see rubric.yaml.
+    submission_budget_s: float = 120.0

@@ -13,6 +13,7 @@ request starts a fresh worker. Not thread-safe: one thread drives one Worker.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -71,6 +72,11 @@ HIDDEN_PACKAGE = __name__.partition(".")[0]  # the grader's package: never impor
 def bootstrap_source() -> str:
     """The worker's program: the text of _bootstrap.py, passed with -c."""
     return Path(__file__).with_name("_bootstrap.py").read_text(encoding="utf-8")
+
+
+class BudgetSpent(Exception):
+    """The submission's time budget (Limits.submission_budget_s) is spent: the request
+    was not made. The message names the functions that used the time."""
 
 
 class _Timeout(Exception):
@@ -350,6 +356,10 @@ class Worker:
         self.confinement = confinement
         self.zygote = zygote
         self.time_in_student_code_s = 0.0
+        # Wall clock of every request, by what it ran ("fit_logistic()", "importing x.py"):
+        # the submission's time budget, and what to name when it is spent.
+        self.time_used_s = 0.0
+        self.time_by_request: dict[str, float] = {}
         self.restarts = 0  # workers started after the first
         # "importing x.py" / "x.f()" -> bytes printed, where the worker cut the output
         self.printed_too_much: dict[str, int] = {}
@@ -380,8 +390,27 @@ class Worker:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def budget_spent(self) -> str | None:
+        """None while the time budget lasts; once spent, the sentence that says so, naming
+        the three requests that used most of it."""
+        budget = self.limits.submission_budget_s
+        if self.time_used_s < budget:
+            return None
+        most = sorted(self.time_by_request.items(), key=lambda item: -item[1])[:3]
+        named = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in most)
+        return (
+            f"not run: time budget spent (your code used the submission's {budget:g} s; "
+            f"most of it: {named})"
+        )
+
+    def _check_budget(self) -> None:
+        spent = self.budget_spent()
+        if spent is not None:
+            raise BudgetSpent(spent)
+
     def import_module(self, module: str) -> None:
-        """Import `module` in the worker; raises StudentCodeError when that fails."""
+        """Import `module` in the worker; raises StudentCodeError when that fails, and
+        BudgetSpent when the submission's time budget is spent."""
         self._check_open()
         failed = self._import_failures.get(module)
         if failed is not None:
@@ -389,6 +418,7 @@ class Worker:
         process = self._holder.process
         if process is not None and module in process.imported:
             return
+        self._check_budget()
         try:
             self._request(
                 {"op": "import", "module": module},
@@ -425,6 +455,7 @@ class Worker:
                 "",
             )
         self.import_module(module)
+        self._check_budget()
         request = {
             "op": "call",
             "module": module,
@@ -457,6 +488,7 @@ class Worker:
     def get(self, module: str, name: str) -> object:
         """The value of a module attribute (a hand-worked constant, say)."""
         self.import_module(module)
+        self._check_budget()
         (value, *_), _ = self._request(
             {"op": "get", "module": module, "name": name},
             Target("get", module, name),
@@ -520,7 +552,7 @@ class Worker:
             raise ValueError("the request's arguments are over the 64 MB message limit")
         sent = time.perf_counter()
         try:
-            reply = process.exchange(frame, time.monotonic() + timeout)
+            reply = self._exchange(process, frame, timeout, target, sent)
         except _Timeout as timed_out:
             failure = Failure(FailureKind.TIMEOUT, timeout_s=timeout)
             self.time_in_student_code_s += time.perf_counter() - sent
@@ -556,6 +588,18 @@ class Worker:
             if failure.kind.taints_worker:
                 self._end_process()
         raise self._error(failure, target)
+
+    def _exchange(
+        self, process: _Process, frame: bytes, timeout: float, target: Target, sent: float
+    ) -> Any:
+        # The round trip, whatever its ending, counts against the time budget.
+        try:
+            return process.exchange(frame, time.monotonic() + timeout)
+        finally:
+            used = time.perf_counter() - sent
+            self.time_used_s += used
+            key = target.subject
+            self.time_by_request[key] = self.time_by_request.get(key, 0.0) + used
 
     def prestart(self) -> None:
         """Start the worker process now, without waiting for it: its start-up (Python,
@@ -632,6 +676,8 @@ class Worker:
         return _failure_from(reply)
 
     def _error(self, failure: Failure, target: Target) -> StudentCodeError:
+        # The sentence without the exception's text too, for checks on held-out data.
+        textless = dataclasses.replace(failure, message="")
         return StudentCodeError(
             failure.kind,
             self._scrub(failure_message(failure, target, self.limits)),
@@ -639,6 +685,7 @@ class Worker:
             exception_type=failure.exception_type,
             traceback=self._scrub(format_traceback(failure)) if failure.exception_type else "",
             at_import=target.op == "import",
+            without_values=self._scrub(failure_message(textless, target, self.limits)),
         )
 
     # Output ----------------------------------------------------------------------------
