@@ -416,6 +416,77 @@ class _HidePackage(importlib.abc.MetaPathFinder):
         raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
 
 
+# Packages a from-scratch file may not reach (a request with "from_scratch": true).
+FENCED_PACKAGES = frozenset({"sklearn", "scipy"})
+FROM_SCRATCH_MESSAGE = (
+    "it reached {reached}; this file is written from scratch: NumPy and the standard "
+    "library only, no scikit-learn or SciPy"
+)
+_REACHED: list[str] = []  # what fenced code reached, since the fence went up
+
+
+def _fenced_name(name: Any) -> bool:
+    return type(name) is str and name.partition(".")[0] in FENCED_PACKAGES
+
+
+class _Tripwire:
+    """Stands in sys.modules for a hidden scikit-learn or SciPy module while a fenced
+    request runs: `import` hands it out, any use of it (an attribute, a from-import) is
+    refused and noted. A reference saved at import time stays a tripwire for good."""
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_tripwire_name", name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        name = object.__getattribute__(self, "_tripwire_name")
+        _REACHED.append(f"{name}.{attribute}"[:200])
+        raise ImportError(f"{name} cannot be used here (the from-scratch rule)")
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        self.__getattr__(attribute)
+
+    def __repr__(self) -> str:
+        return f"<module {object.__getattribute__(self, '_tripwire_name')!r} (not available)>"
+
+
+class _FenceFinder(importlib.abc.MetaPathFinder):
+    """Refuses every import of scikit-learn and SciPy, noting it (a computed name too)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if _fenced_name(fullname):
+            _REACHED.append(f"import {fullname}"[:200])
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def _fence() -> Any:
+    """scikit-learn and SciPy out of reach for the code run inside (their modules, which
+    the zygote preloads, replaced by tripwires; their import refused), then put back for
+    the other files, which may use them. Yields the list of what was reached, complete
+    once the block ends (a real module that got into sys.modules anyway included)."""
+    reached: list[str] = []
+    saved = {name: module for name, module in sys.modules.items() if _fenced_name(name)}
+    for name in saved:
+        sys.modules[name] = _Tripwire(name)  # type: ignore[assignment]
+    finder = _FenceFinder()
+    sys.meta_path.insert(0, finder)
+    del _REACHED[:]
+    try:
+        yield reached
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+        for name, module in list(sys.modules.items()):
+            if _fenced_name(name):
+                if not isinstance(module, _Tripwire):
+                    _REACHED.append(f"sys.modules[{name!r}]"[:200])
+                del sys.modules[name]
+        sys.modules.update(saved)
+        reached.extend(dict.fromkeys(_REACHED))
+        del _REACHED[:]
+
+
 class _Session:
     """Handles requests one by one; modules stay imported between them."""
 
@@ -432,6 +503,23 @@ class _Session:
         module_name = request.get("module")
         if type(module_name) is not str:
             return {"ok": False, "kind": "PROTOCOL", "detail": "bad module name"}
+        if request.get("from_scratch") is not True:
+            return self._handle(op, module_name, request)
+        with _fence() as reached:
+            response = self._handle(op, module_name, request)
+        if reached:  # whatever the code did with it, the answer does not count
+            shown = ", ".join(reached[:3])
+            response = {
+                "ok": False,
+                "kind": "IMPORT_ERROR" if op == "import" else "EXCEPTION",
+                "exception_type": "ImportError",
+                "message": FROM_SCRATCH_MESSAGE.format(reached=shown),
+                "frames": [],
+                "reached": reached[:10],
+            }
+        return response
+
+    def _handle(self, op: str, module_name: str, request: dict) -> dict:
         started = time.perf_counter()
         failure, module = self._import(module_name)
         if failure is not None or op == "import":

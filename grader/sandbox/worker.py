@@ -345,9 +345,15 @@ class Worker:
         limits: Limits = Limits(),  # noqa: B008
         confinement: Confinement | None = Confinement(),  # noqa: B008
         zygote: Zygote | None = None,
+        from_scratch: tuple[str, ...] = (),
     ) -> None:
         """confinement=None: a plain limited process, without namespaces. With a zygote,
-        each worker process is forked from it, warm, instead of started afresh."""
+        each worker process is forked from it, warm, instead of started afresh.
+
+        from_scratch: modules whose import and calls run where scikit-learn and SciPy
+        cannot be reached (_bootstrap._fence); such a module is imported before any other
+        file, so that no other file's import runs its code unfenced. What a call reached is
+        kept in `from_scratch_reached` ("module.function" -> what)."""
         folder = Path(submission_dir)
         if not folder.is_dir():
             raise ValueError(f"not a folder: {folder}")
@@ -356,6 +362,8 @@ class Worker:
         self.confinement = confinement
         self.zygote = zygote
         self.time_in_student_code_s = 0.0
+        self.from_scratch = tuple(from_scratch)
+        self.from_scratch_reached: dict[str, tuple[str, ...]] = {}
         # Wall clock of every request, by what it ran ("fit_logistic()", "importing x.py"):
         # the submission's time budget, and what to name when it is spent.
         self.time_used_s = 0.0
@@ -419,6 +427,14 @@ class Worker:
         if process is not None and module in process.imported:
             return
         self._check_budget()
+        for first in self.from_scratch:
+            if first != module and (self.submission_dir / f"{first}.py").is_file():
+                # Its failure is remembered and reported by its own checks.
+                with contextlib.suppress(StudentCodeError):
+                    self.import_module(first)
+        process = self._holder.process
+        if process is not None and module in process.imported:
+            return  # imported by the from-scratch file
         try:
             self._request(
                 {"op": "import", "module": module},
@@ -547,6 +563,8 @@ class Worker:
             process = self._process()
         self._next_id += 1
         message["id"] = self._next_id
+        if message.get("module") in self.from_scratch:
+            message["from_scratch"] = True
         frame = dump_message(message)
         if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
             raise ValueError("the request's arguments are over the 64 MB message limit")
@@ -569,6 +587,7 @@ class Worker:
             failure = None
             self.time_in_student_code_s += _reported_duration(reply, timeout)
             self._note_printed(reply, target)
+            self._note_reached(reply, target)
             try:
                 result = self._parse(reply, expect_value)
             except ProtocolError as error:
@@ -697,6 +716,16 @@ class Worker:
         if type(printed) is int and printed > 0:
             what = f"{target.doing} ({target.file})" if target.op == "call" else target.doing
             self.printed_too_much[what] = max(printed, self.printed_too_much.get(what, 0))
+
+    def _note_reached(self, reply: Any, target: Target) -> None:
+        # What a from-scratch call reached (scikit-learn, SciPy), for the rule's check.
+        if target.module not in self.from_scratch or type(reply) is not dict:
+            return
+        reached = reply.get("reached")
+        if type(reached) is list and reached:
+            names = tuple(self._scrub(str(name))[:200] for name in reached[:10])
+            key = f"{target.module}.{target.name}" if target.name else target.module
+            self.from_scratch_reached[key] = names
 
     def _take_output(self) -> str:
         """What the request printed (head and tail beyond output_kb); then start afresh.
