@@ -439,7 +439,8 @@ class _Tripwire:
 
     def __getattr__(self, attribute: str) -> Any:
         name = object.__getattribute__(self, "_tripwire_name")
-        _REACHED.append(f"{name}.{attribute}"[:200])
+        # The import machinery asks for __spec__ or __path__: the module itself was reached.
+        _REACHED.append(name if attribute.startswith("__") else f"{name}.{attribute}"[:200])
         raise ImportError(f"{name} cannot be used here (the from-scratch rule)")
 
     def __setattr__(self, attribute: str, value: Any) -> None:
