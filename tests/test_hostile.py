@@ -205,10 +205,15 @@ def skip_where_uncontained(scenario: str, context: GradingContext) -> None:
         pytest.skip(f"needs isolation ({needs}): the process level does not contain it")
 
 
-# Scenarios that attack the isolation itself (hostile.yaml `needs_isolation:`); the others
-# attack the grader's comparisons and channel, which do not depend on the level.
+# Scenarios that attack the isolation itself (hostile.yaml `needs_isolation:`), and those
+# that act where the sandbox cannot stop them (`every_level: true`: the reply channel, the
+# held-out data, the from-scratch rule, the time budget), which must hold at each level;
+# the others attack the grader's comparisons, which do not depend on the level.
 ESCAPES = [
-    scenario for scenario in HOSTILE if hostile_spec(FIXTURES / scenario).get("needs_isolation")
+    scenario
+    for scenario in HOSTILE
+    if hostile_spec(FIXTURES / scenario).get("needs_isolation")
+    or hostile_spec(FIXTURES / scenario).get("every_level")
 ]
 
 

@@ -186,3 +186,19 @@ def test_other_npy_headers_are_read_by_numpys_own_reader() -> None:
     assert got.tolist() == [4, 5] and got.dtype == np.int64
     fortran = decode_value(_tagged(_npy(np.asfortranarray(np.arange(6.0).reshape(2, 3)))))
     assert fortran.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+
+
+def test_an_array_of_item_size_zero_is_a_protocol_error() -> None:
+    # NumPy itself raises ValueError for it: a forged reply must never be the grader's error.
+    raw = npy_bytes(np.zeros(3, dtype="S1")).replace(b"'|S1'", b"'|S0'")
+    with pytest.raises(ProtocolError):
+        decode_value(_tagged(raw))
+
+
+def test_a_flood_of_tiny_values_is_refused_before_parsing() -> None:
+    from grader.sandbox.protocol import MAX_VALUES
+
+    body = b"[" + b"0," * MAX_VALUES + b"0]"
+    with pytest.raises(ProtocolError, match="values"):
+        load_message(body)
+    assert load_message(b"[" + b"0," * (MAX_VALUES // 2) + b"0]")[0] == 0

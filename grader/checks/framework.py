@@ -160,7 +160,12 @@ class Learner:
                 f"{function}() was not called: it uses {names} from logistic_scratch.py, "
                 "which never returned in its own checks. Fix that first."
             )
-        result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        try:
+            result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
+        except StudentCodeError as error:
+            if hidden:  # every way out of a hidden check, whatever catches it on the way
+                raise error.hidden() from None
+            raise
         if check_id and not hidden and result.output:
             self.printed.append(result.output)
         changed = _changed_arguments(function, args, kwargs, result)

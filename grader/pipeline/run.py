@@ -26,6 +26,7 @@ import pytest
 from _pytest.config import _prepareconfig  # what pytest.main uses; see CheckSession
 
 from grader.checks.catalog import Category, CheckSpec, category_folder
+from grader.checks.dependencies import CORE_MODULE
 from grader.checks.framework import (
     RUNNING_CHECK,
     CheckFailure,
@@ -36,7 +37,7 @@ from grader.checks.framework import (
 )
 from grader.paths import EXERCISE_ORDER
 from grader.results import Cause, CauseKind, CheckOutcome, Status, Where
-from grader.sandbox import FailureKind, Limits, StudentCodeError, Worker
+from grader.sandbox import BudgetSpent, FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
 from grader.sandbox.zygote import Zygote
 from grader.source_text import LearnerSources
@@ -282,6 +283,8 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
             printed=error.output,
             **base,
         )
+    if isinstance(error, BudgetSpent):  # not judged: the submission's time ran out first
+        return CheckOutcome(status=Status.SKIPPED, message=str(error), **base)
     if isinstance(error, CheckSkipped):
         if error.cause is not None:  # a file Python cannot read: the cause says it
             return CheckOutcome(
@@ -516,7 +519,9 @@ def run_checks(
     (None: read from submission_dir on first use)."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
-    worker = Worker(submission_dir, settings.limits, settings.confinement, zygote)
+    worker = Worker(
+        submission_dir, settings.limits, settings.confinement, zygote, from_scratch=(CORE_MODULE,)
+    )
     try:
         worker.prestart()  # starts while pytest sets up the first check
         watched = _WatchedWorker(worker, progress or Progress())
@@ -528,8 +533,35 @@ def run_checks(
         in_learner_code = worker.time_in_student_code_s
     finally:
         _close(worker)
+    outcomes_by_id = _from_scratch_enforced(outcomes_by_id, worker.from_scratch_reached)
     outcomes = [outcomes_by_id.get(spec.check_id) or _never_ran(spec) for spec in wanted]
     return outcomes, in_learner_code
+
+
+#: The check of the from-scratch rule: its static scan is the learner's early warning; what
+#: the functions reached while running (the worker's fence) decides it too.
+FROM_SCRATCH_CHECK = "check_scratch_imports_numpy_only"
+
+
+def _from_scratch_enforced(
+    outcomes: dict[str, CheckOutcome], reached: dict[str, tuple[str, ...]]
+) -> dict[str, CheckOutcome]:
+    """The rule's check FAILED when a from-scratch function reached scikit-learn or SciPy
+    while it ran (whatever the static scan saw), naming the functions and what they reached."""
+    rule = outcomes.get(FROM_SCRATCH_CHECK)
+    if rule is None or not reached or rule.status is Status.FAILED:
+        return outcomes
+    named = "; ".join(
+        f"{key.rpartition('.')[2]}{'()' if '.' in key else ''} reached {', '.join(what[:3])}"
+        for key, what in list(reached.items())[:4]
+    )
+    message = (
+        f"While running, {named}. {CORE_MODULE}.py is written from scratch: NumPy and the "
+        "standard library only, however scikit-learn or SciPy is reached (an import by a "
+        "computed name or sys.modules count as much as an import statement)."
+    )
+    failed = dataclasses.replace(rule, status=Status.FAILED, message=message, cause=None)
+    return {**outcomes, FROM_SCRATCH_CHECK: failed}
 
 
 def judged_where_partly_written(outcomes: list[CheckOutcome]) -> list[CheckOutcome]:

@@ -7,9 +7,10 @@ under limits, and only plain data comes back (see worker.py and _bootstrap.py).
 from grader.sandbox.errors import FailureKind, StudentCodeError
 from grader.sandbox.isolation import isolation_report
 from grader.sandbox.limits import Limits
-from grader.sandbox.worker import CallResult, Worker
+from grader.sandbox.worker import BudgetSpent, CallResult, Worker
 
 __all__ = [
+    "BudgetSpent",
     "CallResult",
     "FailureKind",
     "Limits",

@@ -50,6 +50,11 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 # Arrays are base64 in JSON (4/3 larger) next to args_after: keep headroom below the cap.
 MAX_ARRAY_BYTES = MAX_MESSAGE_BYTES // 2
 MAX_DEPTH = 64
+# JSON values per message (counted as commas and opening brackets, which bounds them from
+# above): a flood of tiny values just under the 64 MB cap parses to about 1.5 GB of Python
+# objects in the grading process; this many take at most about 0.1 GB. An array is one
+# value (a base64 string), so honest results stay far below it.
+MAX_VALUES = 1_000_000
 MAX_NDIM = 32
 ARRAY_KINDS = "biufcUS"  # bool, ints, floats, complex, text: no objects, records or dates
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -269,7 +274,20 @@ def _hashable(key: Any) -> Any:
 
 
 def decode_array(payload: str) -> np.ndarray:
-    """An array from base64 .npy bytes, checked before NumPy reads it, without pickle."""
+    """An array from base64 .npy bytes, checked before NumPy reads it, without pickle.
+
+    Raises ProtocolError for anything wrong, whatever NumPy itself would raise (a dtype of
+    item size 0, say): the bytes come from the learner's side.
+    """
+    try:
+        return _decode_array(payload)
+    except ProtocolError:
+        raise
+    except Exception as error:
+        raise ProtocolError(f"unreadable array ({type(error).__name__})") from None
+
+
+def _decode_array(payload: str) -> np.ndarray:
     try:
         raw = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
@@ -285,6 +303,8 @@ def decode_array(payload: str) -> np.ndarray:
     if len(shape) > MAX_NDIM or any(type(n) is not int or n < 0 for n in shape):
         raise ProtocolError("bad array shape")
     count = math.prod(shape)
+    if dtype.itemsize == 0:  # "|S0": NumPy cannot view bytes as it
+        raise ProtocolError(f"refused array dtype {dtype}")
     if count * dtype.itemsize != len(raw) - offset:
         raise ProtocolError("array data does not match its header")
     # What np.load(allow_pickle=False) does once the header is read, without a second
@@ -344,13 +364,22 @@ def _reject_constant(name: str) -> Any:
     raise ProtocolError(f"JSON constant {name} is not allowed")
 
 
+def count_values(body: bytes) -> int:
+    """An upper bound of the JSON values in `body` (each but the first follows a comma or
+    opens a container); C-speed, before anything is parsed."""
+    return body.count(b",") + body.count(b"[") + body.count(b"{") + 1
+
+
 def load_message(body: bytes) -> Any:
-    """Parse one frame's body; any malformation raises ProtocolError."""
+    """Parse one frame's body; any malformation, and more than MAX_VALUES values, raises
+    ProtocolError (never another exception: the body may be forged)."""
+    if count_values(body) > MAX_VALUES:
+        raise ProtocolError(f"a message of more than {MAX_VALUES} values")
     try:
         return json.loads(body.decode("utf-8"), parse_constant=_reject_constant)
     except ProtocolError:
         raise
-    except (ValueError, RecursionError, MemoryError) as error:
+    except Exception as error:
         raise ProtocolError(f"unreadable JSON ({type(error).__name__})") from None
 
 
@@ -391,6 +420,78 @@ class _HidePackage(importlib.abc.MetaPathFinder):
         raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
 
 
+# Packages a from-scratch file may not reach (a request with "from_scratch": true).
+FENCED_PACKAGES = frozenset({"sklearn", "scipy"})
+FROM_SCRATCH_MESSAGE = (
+    "it reached {reached}; this file is written from scratch: NumPy and the standard "
+    "library only, no scikit-learn or SciPy"
+)
+_REACHED: list[str] = []  # what fenced code reached, since the fence went up
+
+
+def _fenced_name(name: Any) -> bool:
+    return type(name) is str and name.partition(".")[0] in FENCED_PACKAGES
+
+
+class _Tripwire:
+    """Stands in sys.modules for a hidden scikit-learn or SciPy module while a fenced
+    request runs: `import` hands it out, any use of it (an attribute, a from-import) is
+    refused and noted. A reference saved at import time stays a tripwire for good."""
+
+    def __init__(self, name: str) -> None:
+        object.__setattr__(self, "_tripwire_name", name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        name = object.__getattribute__(self, "_tripwire_name")
+        # The import machinery asks for __spec__ or __path__: the module itself was reached.
+        _REACHED.append(name if attribute.startswith("__") else f"{name}.{attribute}"[:200])
+        raise ImportError(f"{name} cannot be used here (the from-scratch rule)")
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        self.__getattr__(attribute)
+
+    def __repr__(self) -> str:
+        return f"<module {object.__getattribute__(self, '_tripwire_name')!r} (not available)>"
+
+
+class _FenceFinder(importlib.abc.MetaPathFinder):
+    """Refuses every import of scikit-learn and SciPy, noting it (a computed name too)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if _fenced_name(fullname):
+            _REACHED.append(f"import {fullname}"[:200])
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+@contextlib.contextmanager
+def _fence() -> Any:
+    """scikit-learn and SciPy out of reach for the code run inside (their modules, which
+    the zygote preloads, replaced by tripwires; their import refused), then put back for
+    the other files, which may use them. Yields the list of what was reached, complete
+    once the block ends (a real module that got into sys.modules anyway included)."""
+    reached: list[str] = []
+    saved = {name: module for name, module in sys.modules.items() if _fenced_name(name)}
+    for name in saved:
+        sys.modules[name] = _Tripwire(name)  # type: ignore[assignment]
+    finder = _FenceFinder()
+    sys.meta_path.insert(0, finder)
+    del _REACHED[:]
+    try:
+        yield reached
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+        for name, module in list(sys.modules.items()):
+            if _fenced_name(name):
+                if not isinstance(module, _Tripwire):
+                    _REACHED.append(f"sys.modules[{name!r}]"[:200])
+                del sys.modules[name]
+        sys.modules.update(saved)
+        reached.extend(dict.fromkeys(_REACHED))
+        del _REACHED[:]
+
+
 class _Session:
     """Handles requests one by one; modules stay imported between them."""
 
@@ -407,6 +508,23 @@ class _Session:
         module_name = request.get("module")
         if type(module_name) is not str:
             return {"ok": False, "kind": "PROTOCOL", "detail": "bad module name"}
+        if request.get("from_scratch") is not True:
+            return self._handle(op, module_name, request)
+        with _fence() as reached:
+            response = self._handle(op, module_name, request)
+        if reached:  # whatever the code did with it, the answer does not count
+            shown = ", ".join(reached[:3])
+            response = {
+                "ok": False,
+                "kind": "IMPORT_ERROR" if op == "import" else "EXCEPTION",
+                "exception_type": "ImportError",
+                "message": FROM_SCRATCH_MESSAGE.format(reached=shown),
+                "frames": [],
+                "reached": reached[:10],
+            }
+        return response
+
+    def _handle(self, op: str, module_name: str, request: dict) -> dict:
         started = time.perf_counter()
         failure, module = self._import(module_name)
         if failure is not None or op == "import":
@@ -764,7 +882,7 @@ def main(argv: list[str]) -> None:
                 frame = dump_message(
                     {"id": response.get("id"), "ok": False, "kind": "BAD_RETURN", "detail": "large"}
                 )
-            if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
+            if len(frame) - HEADER.size > MAX_MESSAGE_BYTES or count_values(frame) > MAX_VALUES:
                 frame = dump_message(
                     {"id": response.get("id"), "ok": False, "kind": "BAD_RETURN", "detail": "large"}
                 )

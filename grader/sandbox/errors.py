@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from dataclasses import dataclass
 from enum import Enum
@@ -109,6 +110,7 @@ class StudentCodeError(Exception):
         file: str = "",
         line: int = 0,
         function: str = "",
+        without_values: str | None = None,
     ) -> None:
         super().__init__(learner_message)
         self.kind = kind
@@ -120,6 +122,31 @@ class StudentCodeError(Exception):
         self.file = file
         self.line = line
         self.function = function
+        # The sentence without the exception's own text, which may quote its inputs.
+        self.without_values = learner_message if without_values is None else without_values
+
+    def hidden(self) -> StudentCodeError:
+        """This failure as a check on held-out data may show it: the exception's type and
+        place, never its text; what the code printed by its size only (either may carry
+        the held-out inputs, and a fixed seed brings the same ones back on a regrade)."""
+        message = self.without_values
+        if self.output:
+            cut = _PRINTED.search(self.output)
+            size = cut[1] if cut else f"{len(self.output)} characters"
+            message += (
+                f"\nYour code printed {size}; what it prints in a check on held-out data is "
+                "not shown."
+            )
+        return StudentCodeError(
+            self.kind,
+            message,
+            "",
+            exception_type=self.exception_type,
+            at_import=self.at_import,
+            file=self.file,
+            line=self.line,
+            function=self.function,
+        )
 
     @property
     def breaks_file(self) -> bool:
@@ -138,13 +165,24 @@ class StudentCodeError(Exception):
             file=self.file,
             line=self.line,
             function=self.function,
+            without_values=self.without_values,
         )
 
     def __reduce__(self) -> tuple:
         # Picklable across the batch's process pool despite the keyword-only fields.
         fields = (self.kind, self.learner_message, self.output)
         place = (self.file, self.line, self.function)
-        return (_rebuild, (*fields, self.exception_type, self.traceback, self.at_import, *place))
+        return (
+            _rebuild,
+            (
+                *fields,
+                self.exception_type,
+                self.traceback,
+                self.at_import,
+                *place,
+                self.without_values,
+            ),
+        )
 
     def __str__(self) -> str:
         return self.learner_message
@@ -160,6 +198,7 @@ def _rebuild(
     file: str = "",
     line: int = 0,
     function: str = "",
+    without_values: str | None = None,
 ) -> StudentCodeError:
     return StudentCodeError(
         kind,
@@ -171,7 +210,12 @@ def _rebuild(
         file=file,
         line=line,
         function=function,
+        without_values=without_values,
     )
+
+
+# The worker's note where it cut a request's output: the count of what was printed.
+_PRINTED = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")
 
 
 @dataclass(frozen=True)

@@ -18,3 +18,7 @@ class Limits:
     # its checks are not run, with a note. The solutions' largest file is 10 KB; parsing
     # 128 KB of the densest code (`a=1` lines) peaks near 80 MB in the grading process.
     source_kb: int = 128
+    # Wall clock for all of one submission's requests (imports, calls, gets) together; once
+    # spent, the checks left are not run. Honest slow code (a per-row Python loop fit)
+    # uses about 3 s of it for a whole submission: see rubric.yaml.
+    submission_budget_s: float = 120.0

@@ -11,8 +11,10 @@ from __future__ import annotations
 from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
+    MAX_VALUES,
     ProtocolError,
     ValueRefused,
+    count_values,
     decode_array,
     decode_value,
     dump_message,
@@ -23,8 +25,10 @@ from grader.sandbox._bootstrap import (
 __all__ = [
     "HEADER",
     "MAX_MESSAGE_BYTES",
+    "MAX_VALUES",
     "ProtocolError",
     "ValueRefused",
+    "count_values",
     "decode_array",
     "decode_value",
     "dump_message",

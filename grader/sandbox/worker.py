@@ -13,6 +13,7 @@ request starts a fresh worker. Not thread-safe: one thread drives one Worker.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -75,6 +76,11 @@ HIDDEN_PACKAGE = __name__.partition(".")[0]  # the grader's package: never impor
 def bootstrap_source() -> str:
     """The worker's program: the text of _bootstrap.py, passed with -c."""
     return Path(__file__).with_name("_bootstrap.py").read_text(encoding="utf-8")
+
+
+class BudgetSpent(Exception):
+    """The submission's time budget (Limits.submission_budget_s) is spent: the request
+    was not made. The message names the functions that used the time."""
 
 
 class _Timeout(Exception):
@@ -392,9 +398,15 @@ class Worker:
         limits: Limits = Limits(),  # noqa: B008
         confinement: Confinement | None = Confinement(),  # noqa: B008
         zygote: Zygote | None = None,
+        from_scratch: tuple[str, ...] = (),
     ) -> None:
         """confinement=None: a plain limited process, without namespaces. With a zygote,
-        each worker process is forked from it, warm, instead of started afresh."""
+        each worker process is forked from it, warm, instead of started afresh.
+
+        from_scratch: modules whose import and calls run where scikit-learn and SciPy
+        cannot be reached (_bootstrap._fence); such a module is imported before any other
+        file, so that no other file's import runs its code unfenced. What a call reached is
+        kept in `from_scratch_reached` ("module.function" -> what)."""
         folder = Path(submission_dir)
         if not folder.is_dir():
             raise ValueError(f"not a folder: {folder}")
@@ -403,6 +415,12 @@ class Worker:
         self.confinement = confinement
         self.zygote = zygote
         self.time_in_student_code_s = 0.0
+        self.from_scratch = tuple(from_scratch)
+        self.from_scratch_reached: dict[str, tuple[str, ...]] = {}
+        # Wall clock of every request, by what it ran ("fit_logistic()", "importing x.py"):
+        # the submission's time budget, and what to name when it is spent.
+        self.time_used_s = 0.0
+        self.time_by_request: dict[str, float] = {}
         self.restarts = 0  # workers started after the first
         # "importing x.py" / "x.f()" -> bytes printed, where the worker cut the output
         self.printed_too_much: dict[str, int] = {}
@@ -433,8 +451,27 @@ class Worker:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def budget_spent(self) -> str | None:
+        """None while the time budget lasts; once spent, the sentence that says so, naming
+        the three requests that used most of it."""
+        budget = self.limits.submission_budget_s
+        if self.time_used_s < budget:
+            return None
+        most = sorted(self.time_by_request.items(), key=lambda item: -item[1])[:3]
+        named = ", ".join(f"{what} {seconds:.1f} s" for what, seconds in most)
+        return (
+            f"not run: time budget spent (your code used the submission's {budget:g} s; "
+            f"most of it: {named})"
+        )
+
+    def _check_budget(self) -> None:
+        spent = self.budget_spent()
+        if spent is not None:
+            raise BudgetSpent(spent)
+
     def import_module(self, module: str) -> None:
-        """Import `module` in the worker; raises StudentCodeError when that fails."""
+        """Import `module` in the worker; raises StudentCodeError when that fails, and
+        BudgetSpent when the submission's time budget is spent."""
         self._check_open()
         failed = self._import_failures.get(module)
         if failed is not None:
@@ -442,6 +479,15 @@ class Worker:
         process = self._holder.process
         if process is not None and module in process.imported:
             return
+        self._check_budget()
+        for first in self.from_scratch:
+            if first != module and (self.submission_dir / f"{first}.py").is_file():
+                # Its failure is remembered and reported by its own checks.
+                with contextlib.suppress(StudentCodeError):
+                    self.import_module(first)
+        process = self._holder.process
+        if process is not None and module in process.imported:
+            return  # imported by the from-scratch file
         try:
             self._request(
                 {"op": "import", "module": module},
@@ -478,6 +524,7 @@ class Worker:
                 "",
             )
         self.import_module(module)
+        self._check_budget()
         request = {
             "op": "call",
             "module": module,
@@ -510,6 +557,7 @@ class Worker:
     def get(self, module: str, name: str) -> object:
         """The value of a module attribute (a hand-worked constant, say)."""
         self.import_module(module)
+        self._check_budget()
         (value, *_), _ = self._request(
             {"op": "get", "module": module, "name": name},
             Target("get", module, name),
@@ -568,12 +616,14 @@ class Worker:
             process = self._process()
         self._next_id += 1
         message["id"] = self._next_id
+        if message.get("module") in self.from_scratch:
+            message["from_scratch"] = True
         frame = dump_message(message)
         if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
             raise ValueError("the request's arguments are over the 64 MB message limit")
         sent = time.perf_counter()
         try:
-            reply = process.exchange(frame, time.monotonic() + timeout)
+            reply = self._exchange(process, frame, timeout, target, sent)
         except _Timeout as timed_out:
             failure = Failure(FailureKind.TIMEOUT, timeout_s=timeout)
             self.time_in_student_code_s += time.perf_counter() - sent
@@ -590,10 +640,18 @@ class Worker:
             failure = None
             self.time_in_student_code_s += _reported_duration(reply, timeout)
             self._note_printed(reply, target)
+            self._note_reached(reply, target)
             try:
                 result = self._parse(reply, expect_value)
             except ProtocolError as error:
                 failure = Failure(FailureKind.PROTOCOL, detail=str(error))
+            except Exception as error:
+                # The reply may be forged by the learner's code: whatever decoding it
+                # raises is a reply the grader cannot read, charged to the learner, never
+                # the grader's own error.
+                failure = Failure(
+                    FailureKind.PROTOCOL, detail=f"an unreadable reply ({type(error).__name__})"
+                )
             else:
                 if isinstance(result, Failure):
                     failure = result
@@ -602,6 +660,18 @@ class Worker:
             if failure.kind.taints_worker:
                 self._end_process()
         raise self._error(failure, target)
+
+    def _exchange(
+        self, process: _Process, frame: bytes, timeout: float, target: Target, sent: float
+    ) -> Any:
+        # The round trip, whatever its ending, counts against the time budget.
+        try:
+            return process.exchange(frame, time.monotonic() + timeout)
+        finally:
+            used = time.perf_counter() - sent
+            self.time_used_s += used
+            key = target.subject
+            self.time_by_request[key] = self.time_by_request.get(key, 0.0) + used
 
     def prestart(self) -> None:
         """Start the worker process now, without waiting for it: its start-up (Python,
@@ -679,6 +749,8 @@ class Worker:
 
     def _error(self, failure: Failure, target: Target) -> StudentCodeError:
         file, line, function = innermost_place(failure)
+        # The sentence without the exception's text too, for checks on held-out data.
+        textless = dataclasses.replace(failure, message="")
         return StudentCodeError(
             failure.kind,
             self._scrub(failure_message(failure, target, self.limits)),
@@ -689,6 +761,7 @@ class Worker:
             file=self._scrub(file),
             line=line,
             function=function,
+            without_values=self._scrub(failure_message(textless, target, self.limits)),
         )
 
     # Output ----------------------------------------------------------------------------
@@ -700,6 +773,16 @@ class Worker:
         if type(printed) is int and printed > 0:
             what = f"{target.doing} ({target.file})" if target.op == "call" else target.doing
             self.printed_too_much[what] = max(printed, self.printed_too_much.get(what, 0))
+
+    def _note_reached(self, reply: Any, target: Target) -> None:
+        # What a from-scratch call reached (scikit-learn, SciPy), for the rule's check.
+        if target.module not in self.from_scratch or type(reply) is not dict:
+            return
+        reached = reply.get("reached")
+        if type(reached) is list and reached:
+            names = tuple(self._scrub(str(name))[:200] for name in reached[:10])
+            key = f"{target.module}.{target.name}" if target.name else target.module
+            self.from_scratch_reached[key] = names
 
     def _take_output(self) -> str:
         """What the request printed (head and tail beyond output_kb); then start afresh.
