@@ -257,8 +257,13 @@ def check_hidden_roc(learner, reference, rng, variants):
 
 
 # Bins: probabilities on the exact inner edges for both classes, spread unevenly (so ECE
-# weights matter, M15), away from 0 and 1 (so bins over [min p, max p] differ, M17).
+# weights matter, M15), away from 0 and 1 (so bins over [min p, max p] differ, M17). The
+# labels keep every wrong version's ECE apart from every other's and from the right one,
+# bins and ECE alike (with the labels 0 0 1 0 0 1 1 1 0 the five-bin case gave M16's
+# and M17's ECE both as 0.258: a pure M16 learner was also told M17). Proved in
+# tests/test_fair_marks.py.
 CALIBRATION_INSIDE = (0.05, 0.07, 0.12, 0.3, 0.33, 0.35, 0.55, 0.66, 0.9)
+CALIBRATION_INSIDE_Y = (0, 0, 0, 0, 0, 1, 1, 1, 0)
 
 
 def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
@@ -268,7 +273,7 @@ def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
         y, p = _draw.joined(
             _draw.both_classes(_draw.exact_edges(n_bins)),
             _draw.both_classes(ends),
-            (np.array([0, 0, 1, 0, 0, 1, 1, 1, 0]), np.array(CALIBRATION_INSIDE)),
+            (np.array(CALIBRATION_INSIDE_Y), np.array(CALIBRATION_INSIDE)),
         )
         cases.append((y, p, n_bins))
     n = int(rng.integers(10, 300))
