@@ -17,10 +17,12 @@ HISTORY_RUNS = ((0.2, 60, 0.0), (0.2, 40, 0.05), (2.0, 4, 0.0))
 def history_variants(reference, X, y, lr: float, epochs: int) -> dict:
     """A loss history (l2 = 0) as the gradient and loss mistakes make it, alone and
     together: the loss summed (M05, n times the mean), the gradient without 1/n (M06: a
-    step n times larger, the same as descent at lr * n), the gradient's sign reversed (M07:
-    ascent, lr -> -lr). From the reference at another lr, so a self-check replays them."""
+    step n times larger, the same as descent at lr * n). From the reference at another lr,
+    so a self-check replays them. Not the gradient's sign reversed (M07, ascent): a
+    flipped sigmoid (M02) gives exactly the same history (w -> -w), so it would be named
+    where it is not the cause."""
     n = len(y)
-    steps = {"": lr, "M06": lr * n, "M07": -lr, "M06+M07": -lr * n}
+    steps = {"": lr, "M06": lr * n}
     found: dict = {}
     for key, step in steps.items():
         history = np.asarray(reference.call(MODULE, "loss_history", X, y, step, epochs))
