@@ -102,6 +102,9 @@ def check_hidden_gradient(learner, reference, rng, variants):
         )
 
 
+LONG_RUN_SEED, LONG_RUN_EPOCHS = 24, 3000
+
+
 def check_hidden_fit_logistic(learner, reference, rng):
     """fit_logistic follows gradient descent on held-out tickets (a stable step)."""
     data = _draw.tickets(rng, n_max=150)
@@ -110,7 +113,17 @@ def check_hidden_fit_logistic(learner, reference, rng):
     l2 = float(np.round(rng.uniform(0.02, 0.2), 3))  # always > 0: an ignored l2 shows
     # A few steps first: far from converged, so a wrong number of steps (or the default
     # 2000) shows whatever the draw; then a longer run.
-    for epochs in (int(rng.integers(2, 6)), int(rng.integers(50, 250))):
+    runs = [(data, lr, epochs, l2) for epochs in (rng.integers(2, 6), rng.integers(50, 250))]
+    # Laid down whatever the seed: a long run with l2 > 0 at a stable step, far beyond the
+    # point where the loss changes by less than 1e-6 per step while the weights still move
+    # (a fit that stops early there is 1e-2 off); drawn runs may end before that point.
+    long_data = _draw.tickets(np.random.default_rng(LONG_RUN_SEED), n_min=40, n_max=40)
+    long_lr = float(
+        np.round(0.5 * reference.call("ex2_learning_rate", "stable_lr_bound", long_data.X), 4)
+    )
+    runs.append((long_data, long_lr, LONG_RUN_EPOCHS, 0.125))
+    for data, lr, epochs, l2 in runs:
+        epochs = int(epochs)
         expect_close(
             learner.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
             reference.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
