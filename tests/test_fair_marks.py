@@ -626,6 +626,7 @@ BROKEN_KINDS = [
         "Start from np.zeros",
     ),
     ("mistake-fit-stops-early", "check_hidden_fit_logistic", (), "", ""),
+    ("mistake-fit-stops-early", "check_hidden_label_flip", (), "", ""),
     ("mistake-classify-run-misses-last-rise", "check_hidden_classify_run", (), "", ""),
     ("mistake-best-f1-strict", "check_hidden_sweep_and_best_f1", ("M09",), "", ""),
     (
