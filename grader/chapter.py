@@ -50,4 +50,12 @@ def chapter_worked_calls() -> tuple[tuple[str, str, tuple, dict], ...]:
     return (
         # "the first batch gradient by hand": at w = 0
         ("logistic_scratch", "gradient", (X, y, np.zeros(X.shape[1])), {}),
+        # the chapter model: its weights are printed in the chapter (and a visible check
+        # that fails on its first steps never asks for them)
+        (
+            "logistic_scratch",
+            "fit_logistic",
+            (X, y),
+            {"lr": CHAPTER_LR, "epochs": CHAPTER_EPOCHS},
+        ),
     )

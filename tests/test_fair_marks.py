@@ -619,3 +619,113 @@ def test_an_ignored_argument_costs_points_at_every_seed(grader, kit, tmp_path) -
         assert {"failed"} in by_check.values(), f"{name} loses no point"
         varying = [check for check, seen in by_check.items() if len(seen) > 1]
         assert not varying, f"{name}: {varying} depend on the seed"
+
+
+# --- 7. feedback that names the right cause (issue 24) ------------------------------------
+
+# The table of broken implementations of issue 24, one row per kind: the fixture, a check
+# it must fail, the tags that check gets, words its message must hold and words it must
+# not (advice that does not apply). Hidden checks end so at every one of 20 seeds.
+BROKEN_KINDS = [
+    (
+        "mistake-fit-stops-early",
+        "check_fit_logistic_stable",
+        (),
+        "the fit stopped before `epochs` steps",
+        "Start from np.zeros",
+    ),
+    ("mistake-fit-stops-early", "check_hidden_fit_logistic", (), "", ""),
+    ("mistake-fit-stops-early", "check_hidden_label_flip", (), "", ""),
+    ("mistake-classify-run-misses-last-rise", "check_hidden_classify_run", (), "", ""),
+    ("mistake-best-f1-strict", "check_hidden_sweep_and_best_f1", ("M09",), "", ""),
+    (
+        "mistake-best-f1-optimizer",
+        "check_best_f1_threshold",
+        (),
+        "Choose among the thresholds you are given",
+        "not the F1",
+    ),
+    (
+        "mistake-best-f1-optimizer",
+        "check_hidden_sweep_and_best_f1",
+        (),
+        "Choose among the thresholds you are given",
+        "made-up threshold such as 0",
+    ),
+    (
+        "mistake-loss-history-unclipped",
+        "check_loss_history_first_steps_at_lr_2",
+        ("M04",),
+        "Clip p to [eps, 1 - eps]",
+        "Record the loss before each update",
+    ),
+    (
+        "mistake-summed-loss-gradient-without-mean",
+        "check_loss_history_stable",
+        ("M05", "M06"),
+        "fix gradient() and log_loss() first",
+        "",
+    ),
+    ("mistake-fit-hard-coded", "check_hidden_fit_logistic", ("M19",), "", "Start at zeros"),
+    ("misconception-M16-edge-in-upper-bin", "check_hidden_calibration", ("M16",), "", ""),
+]
+
+
+@pytest.mark.parametrize(("scenario", "check", "tags", "said", "not_said"), BROKEN_KINDS)
+def test_each_broken_kind_gets_its_verdict_tag_and_advice(
+    grader, folders, scenario, check, tags, said, not_said
+) -> None:
+    learner = grader.learner(folders[scenario])
+    seeds = SEEDS if grader.specs[check].hidden else [0]
+    for seed in seeds:
+        verdict = grader.run(learner, check, seed)
+        assert verdict.status == "failed", (seed, verdict.message)
+        assert verdict.misconceptions == tags, (seed, verdict.message)
+        assert said in verdict.message
+        assert not not_said or not_said not in verdict.message, verdict.message
+
+
+def test_a_summed_but_clipped_log_loss_is_not_told_to_clip(grader, folders) -> None:
+    verdicts = _verdicts(
+        grader,
+        folders,
+        "misconception-M05-log-loss-summed",
+        "check_log_loss_clipping",
+        "check_log_loss_values",
+    )
+    assert verdicts["check_log_loss_clipping"].status == "passed"
+    assert verdicts["check_log_loss_values"].misconceptions == ("M05",)
+
+
+def test_the_fixed_calibration_cases_keep_every_wrong_version_apart() -> None:
+    """On each case laid down whatever the seed, the ECE of M15, M16 and M17 and the right
+    one are pairwise apart, so a learner with one of them is named with that one only."""
+    from grader.checks import variants
+    from grader.checks.hidden import logistic_scratch as hidden
+
+    reference = SolutionReference(Path(__file__).parents[1] / "solutions")
+    for y, p, n_bins in hidden._calibration_cases(np.random.default_rng(0))[:2]:
+        found = variants.reliability_variants(y, p, n_bins)
+        right = reference.call("logistic_scratch", "reliability_bins", y, p, n_bins=n_bins)
+        ece = {key.split("#")[0]: variants.ece_from_bins(bins) for key, bins in found.items()}
+        ece["right"] = variants.ece_from_bins(right)
+        ece["M15"] = variants.ece_from_bins(right, weighted=False)
+        values = sorted(ece.values())
+        assert min(np.diff(values)) > 1e-3, ece
+
+
+def test_advice_from_the_values_when_no_known_mistake_matches() -> None:
+    from grader.checks.expect import what_differs
+
+    expected = np.array([0.5, -0.25, 1.0])
+    assert "opposite sign" in what_differs(-expected, expected, 1e-6, 1e-9, False)
+    assert "8 times" in what_differs(8 * expected, expected, 1e-6, 1e-9, False)
+    assert "8 times" not in what_differs(8 * expected, expected, 1e-6, 1e-9, True)
+    assert "another order" in what_differs(expected[::-1], expected, 1e-6, 1e-9, False)
+    with_nan = np.array([0.5, np.nan, 1.0])
+    assert "index 1" in what_differs(with_nan, expected, 1e-6, 1e-9, False)
+    assert what_differs(expected + 0.1, expected, 1e-6, 1e-9, False) == ""
+    with pytest.raises(CheckFailure) as failure:
+        expect_close(-expected, expected, what="x", fix="The check's own hint.")
+    assert "opposite sign" in failure.value.message
+    assert "The check's own hint." not in failure.value.message

@@ -46,7 +46,7 @@ REPORT_TEXT = {
     "exit-at-import": ["ex3_threshold_sweep.py", "exit"],
     "missing-files": ["logistic_scratch.py is missing from the submission"],
     "syntax-error": ["syntax error", "line"],
-    "mistake-strict-threshold": ["Recognized mistake M09", "use p >= t"],
+    "mistake-strict-threshold": ["Recognized mistake M09", "positive where p >= t"],
     "exception-in-call": ["KeyError", "gradient"],
 }
 

@@ -114,14 +114,75 @@ def expect_close(
         detail = _first_difference(actual_array, expected_array, rtol, atol)
     else:
         detail = f"expected {show(expected_array)}, got {show(actual_array)}"
+    if not tags:
+        fix = what_differs(actual_array, expected_array, rtol, atol, hidden) or fix
     fix = _fix_unless_hard_coded(fix, tags)
     raise CheckFailure.joined(f"{what}: {detail}.", tags, fix=fix)
 
 
 def _fix_unless_hard_coded(fix: str, tags: tuple[str, ...]) -> str:
-    """The check's hint about a formula, unless the answer was hard-coded (M19): then the
-    formula is not the problem, and M19's own explanation says what to do."""
-    return "" if "M19" in tags else fix
+    """The advice for a failure whose values match known mistakes: their own fixes, from
+    the catalog (the check's fixed hint may not apply, e.g. "record the loss before each
+    update" to a loss that is recorded there but not clipped). A hard-coded answer (M19)
+    gets none: the formula is not the problem, and M19's own explanation says what to do."""
+    if not tags:
+        return fix
+    if "M19" in tags:
+        return ""
+    from grader.checks.misconceptions import CATALOG
+
+    fixes = [CATALOG[tag].fix for tag in tags if tag in CATALOG]
+    if not fixes:
+        return fix
+    text = "; ".join(fixes)
+    return text[0].upper() + text[1:] + "."
+
+
+def what_differs(
+    actual: np.ndarray, expected: np.ndarray, rtol: float, atol: Any, hidden: bool
+) -> str:
+    """What the learner's values show, when they match no known mistake: nan where a
+    number is expected, the opposite sign, a constant factor (such as n: a sum for a
+    mean), or the right values in another order. "" when none of these fits: then the
+    check's own hint is the last resort. Hidden checks say which, never where or how much.
+    Shapes must agree (a shape mismatch is reported before)."""
+    if actual.shape != expected.shape or actual.size == 0:
+        return ""
+    bad = ~np.isfinite(actual) & np.isfinite(expected)
+    if bad.any():
+        first = int(np.flatnonzero(bad.ravel())[0])
+        where = "" if hidden else f", first at index {first} (counting from 0)"
+        return (
+            f"Your result has nan or inf where a finite number is expected{where}: look for "
+            "a log of 0, a 0/0 or an overflow there."
+        )
+    if not np.isfinite(actual).all():
+        return ""
+    nonzero = np.abs(expected) > 1e-12
+    if nonzero.any():
+        ratios = actual[nonzero] / expected[nonzero]
+        ratio = float(np.median(ratios))
+        factor = abs(ratio) > 1e-12 and abs(ratio - 1.0) > 1e-6
+        if factor and close(actual, ratio * expected, rtol=rtol, atol=atol):
+            if abs(ratio + 1.0) <= 1e-6:
+                return "Your result is the expected one with the opposite sign: check the sign."
+            size = "" if hidden else f" ({ratio:.6g} times)"
+            return (
+                f"Your result is a constant multiple of the expected one{size}: look for a "
+                "missing or extra factor, such as a sum where a mean (1/n) is asked for."
+            )
+    if actual.ndim >= 1 and actual.size > 1:
+        if close(
+            np.sort(actual, axis=None),
+            np.sort(expected, axis=None),
+            rtol=rtol,
+            atol=float(np.min(atol)),
+        ):
+            return (
+                "Your result holds the expected values in another order: keep the order of "
+                "the inputs."
+            )
+    return ""
 
 
 def _first_difference(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> str:
@@ -275,19 +336,34 @@ def normalized_word(value: Any) -> str | None:
     return re.sub(r"\s+", "", value).lower()
 
 
-def expect_one_of(got: Any, thresholds: list, what: str, hidden: bool = False) -> float:
-    """The learner's threshold as a number, or a failure when it is none of `thresholds`
-    (a search that starts from best_t = 0 and never moves, say)."""
+def expect_one_of(
+    got: Any, thresholds: list, what: str, hidden: bool = False, scores: list | None = None
+) -> float:
+    """The learner's threshold as a number, or a failure when it is none of `thresholds`,
+    with advice chosen from the value: one of `scores` (the F1 values, say) returned in
+    place of the threshold; a made-up start (0, -1) that the search never left (a search
+    that starts from best_t = 0, say); any other number, from a search between the
+    thresholds (a numerical optimizer) instead of over them."""
     hidden = _hidden(hidden)
     value = as_number(got, what)
-    if not any(value == float(t) for t in thresholds):
-        given = "the thresholds you were given" if hidden else f"the thresholds {thresholds}"
-        raise CheckFailure(
-            f"{what} returned {value:g}, which is not one of {given}. Start the "
-            "search from the first threshold (or from an F1 below any real one, such as -1), "
-            "not from a made-up threshold such as 0."
+    if any(value == float(t) for t in thresholds):
+        return value
+    given = "the thresholds you were given" if hidden else f"the thresholds {thresholds}"
+    head = f"{what} returned {value:g}, which is not one of {given}."
+    if scores is not None and any(np.isclose(value, float(s), rtol=1e-9) for s in scores):
+        advice = "That is a score, not a threshold: return the threshold that reached it."
+    elif value in (0.0, -1.0, 1.0):
+        advice = (
+            "Start the search from the first threshold (or from an F1 below any real one, "
+            "such as -1), not from a made-up threshold such as 0."
         )
-    return value
+    else:
+        advice = (
+            "Choose among the thresholds you are given: compute the F1 at each, in order, and "
+            "keep the first with the highest F1 (a search between them, such as a numerical "
+            "optimizer, returns values that are not on the list)."
+        )
+    raise CheckFailure(f"{head} {advice}")
 
 
 def zero_division_nan(expected: object, got: object) -> np.ndarray | None:

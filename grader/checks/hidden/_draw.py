@@ -28,6 +28,13 @@ class Tickets:
         return np.column_stack([np.ones(len(self.y)), self.X_raw])
 
 
+def converging_tickets() -> Tickets:
+    """Forty held-out tickets, the same whatever the seed, on which gradient descent at
+    half the step bound keeps moving long after the loss changes by less than 1e-6 per
+    step (a fit that stops there, near step 169 without l2, is 3e-2 off at 500 epochs)."""
+    return tickets(np.random.default_rng(24), n_min=40, n_max=40)
+
+
 def tickets(
     rng: np.random.Generator, n_min: int = 12, n_max: int = 240, n_features: int | None = None
 ) -> Tickets:

@@ -58,8 +58,26 @@ def check_hidden_stable_lr_bound(learner, reference, rng, variants):
     )
 
 
+# Laid down whatever the seed: the endpoints of the rules. Last equal to first (not
+# "diverges", it rises), last a hair above first, nan or inf first or last, a rise only at
+# the first or only at the last step, two values.
+CLASSIFY_ENDPOINTS = (
+    (0.7, 0.5, 0.4, 0.7),
+    (0.6, 0.4, 0.3, 0.6 + 1e-9),
+    (np.nan, 0.5, 0.4),
+    (0.7, 0.5, np.inf),
+    (0.7, 0.5, np.nan),
+    (0.5, 0.6, 0.4, 0.3),
+    (0.9, 0.5, 0.4, 0.45),
+    (0.5, 0.4),
+    (0.5, 0.5),
+)
+
+
 def check_hidden_classify_run(learner, reference, rng):
-    """classify_run on held-out loss curves."""
+    """classify_run on held-out loss curves, with its endpoint cases."""
+    for history in CLASSIFY_ENDPOINTS:
+        _compare_run(learner, reference, np.array(history))
     for _ in range(6):
         k = int(rng.integers(3, 40))
         history = np.sort(rng.uniform(0.1, 1.0, k))[::-1].copy()
@@ -70,14 +88,18 @@ def check_hidden_classify_run(learner, reference, rng):
             history[-1] = history[0] + 0.1
         elif kind == 3:
             history[int(rng.integers(0, k))] = np.nan
-        got = learner.call(MODULE, "classify_run", history)
-        expect_equal(
-            normalized_word(got) if isinstance(got, str) else got,
-            reference.call(MODULE, "classify_run", history),
-            what="classify_run on held-out loss curves",
-            fix="Apply the rules in order: not finite or last > first -> 'diverges'; a rise "
-            "above 1e-12 -> 'oscillates'; else 'converges'.",
-        )
+        _compare_run(learner, reference, history)
+
+
+def _compare_run(learner, reference, history: np.ndarray) -> None:
+    got = learner.call(MODULE, "classify_run", history)
+    expect_equal(
+        normalized_word(got) if isinstance(got, str) else got,
+        reference.call(MODULE, "classify_run", history),
+        what="classify_run on held-out loss curves",
+        fix="Apply the rules in order: not finite or last > first -> 'diverges'; a rise "
+        "above 1e-12 -> 'oscillates'; else 'converges'.",
+    )
 
 
 blame_in_module(globals())

@@ -76,7 +76,8 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, variants):
     for y, p, thresholds in cases:
         what = "best_f1_threshold on held-out tickets"
         got = learner.call(MODULE, "best_f1_threshold", y, p, thresholds)
-        expect_one_of(got, thresholds, what)
+        scores = [row[3] for row in reference.call(MODULE, "sweep_thresholds", y, p, thresholds)]
+        expect_one_of(got, thresholds, what, scores=scores)
         expect_close(
             got,
             reference.call(MODULE, "best_f1_threshold", y, p, thresholds),

@@ -40,8 +40,13 @@ def check_hidden_label_flip(learner, reference, rng, tickets):
     drawn_kwargs = {"index": index, "lr": lr, "epochs": 150, "n_bins": n_bins}
     # Laid down whatever the draw: the eight tickets with no argument at its default and a
     # model far from converged, so an index, lr, epochs or n_bins not passed on shows.
+    # And long fits, laid down too: a fit_logistic that stops early shows whatever the draw.
+    long_data = _draw.converging_tickets()
+    long_lr = reference.call("ex2_learning_rate", "stable_lr_bound", long_data.X)
+    long_kwargs = {"index": 3, "lr": float(np.round(0.5 * long_lr, 4)), "epochs": 500, "n_bins": 5}
     cases = [
         ("with held-out arguments", tickets.eight_X, tickets.eight_y, FIXED_KWARGS),
+        ("with a long fit", long_data.X, long_data.y, long_kwargs),
         ("on held-out tickets", data.X, data.y, drawn_kwargs),
     ]
     for which, X, y, kwargs in cases:

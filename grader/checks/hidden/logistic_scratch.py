@@ -102,6 +102,9 @@ def check_hidden_gradient(learner, reference, rng, variants):
         )
 
 
+LONG_RUN_EPOCHS = 3000
+
+
 def check_hidden_fit_logistic(learner, reference, rng):
     """fit_logistic follows gradient descent on held-out tickets (a stable step)."""
     data = _draw.tickets(rng, n_max=150)
@@ -110,7 +113,17 @@ def check_hidden_fit_logistic(learner, reference, rng):
     l2 = float(np.round(rng.uniform(0.02, 0.2), 3))  # always > 0: an ignored l2 shows
     # A few steps first: far from converged, so a wrong number of steps (or the default
     # 2000) shows whatever the draw; then a longer run.
-    for epochs in (int(rng.integers(2, 6)), int(rng.integers(50, 250))):
+    runs = [(data, lr, epochs, l2) for epochs in (rng.integers(2, 6), rng.integers(50, 250))]
+    # Laid down whatever the seed: a long run with l2 > 0 at a stable step, far beyond the
+    # point where the loss changes by less than 1e-6 per step while the weights still move
+    # (a fit that stops early there is 1e-2 off); drawn runs may end before that point.
+    long_data = _draw.converging_tickets()
+    long_lr = float(
+        np.round(0.5 * reference.call("ex2_learning_rate", "stable_lr_bound", long_data.X), 4)
+    )
+    runs.append((long_data, long_lr, LONG_RUN_EPOCHS, 0.125))
+    for data, lr, epochs, l2 in runs:
+        epochs = int(epochs)
         expect_close(
             learner.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
             reference.call(MODULE, "fit_logistic", data.X, data.y, lr=lr, epochs=epochs, l2=l2),
@@ -257,8 +270,13 @@ def check_hidden_roc(learner, reference, rng, variants):
 
 
 # Bins: probabilities on the exact inner edges for both classes, spread unevenly (so ECE
-# weights matter, M15), away from 0 and 1 (so bins over [min p, max p] differ, M17).
+# weights matter, M15), away from 0 and 1 (so bins over [min p, max p] differ, M17). The
+# labels keep every wrong version's ECE apart from every other's and from the right one,
+# bins and ECE alike (with the labels 0 0 1 0 0 1 1 1 0 the five-bin case gave M16's
+# and M17's ECE both as 0.258: a pure M16 learner was also told M17). Proved in
+# tests/test_fair_marks.py.
 CALIBRATION_INSIDE = (0.05, 0.07, 0.12, 0.3, 0.33, 0.35, 0.55, 0.66, 0.9)
+CALIBRATION_INSIDE_Y = (0, 0, 0, 0, 0, 1, 1, 1, 0)
 
 
 def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
@@ -268,7 +286,7 @@ def _calibration_cases(rng) -> list[tuple[np.ndarray, np.ndarray, int]]:
         y, p = _draw.joined(
             _draw.both_classes(_draw.exact_edges(n_bins)),
             _draw.both_classes(ends),
-            (np.array([0, 0, 1, 0, 0, 1, 1, 1, 0]), np.array(CALIBRATION_INSIDE)),
+            (np.array(CALIBRATION_INSIDE_Y), np.array(CALIBRATION_INSIDE)),
         )
         cases.append((y, p, n_bins))
     n = int(rng.integers(10, 300))

@@ -14,6 +14,24 @@ MODULE = "ex2_learning_rate"
 HISTORY_RUNS = ((0.2, 60, 0.0), (0.2, 40, 0.05), (2.0, 4, 0.0))
 
 
+def history_variants(reference, X, y, lr: float, epochs: int) -> dict:
+    """A loss history (l2 = 0) as the gradient and loss mistakes make it, alone and
+    together: the loss summed (M05, n times the mean), the gradient without 1/n (M06: a
+    step n times larger, the same as descent at lr * n). From the reference at another lr,
+    so a self-check replays them. Not the gradient's sign reversed (M07, ascent): a
+    flipped sigmoid (M02) gives exactly the same history (w -> -w), so it would be named
+    where it is not the cause."""
+    n = len(y)
+    steps = {"": lr, "M06": lr * n}
+    found: dict = {}
+    for key, step in steps.items():
+        history = np.asarray(reference.call(MODULE, "loss_history", X, y, step, epochs))
+        if key:
+            found[key] = history
+        found["+".join(["M05", *([key] if key else [])])] = history * n
+    return found
+
+
 def check_loss_history_stable(learner, reference, tickets):
     """loss_history records the loss before each step (lr = 0.2, 60 epochs)."""
     X, y = tickets.eight_X, tickets.eight_y
@@ -24,7 +42,7 @@ def check_loss_history_stable(learner, reference, tickets):
         got,
         expected,
         what=f"loss_history(X, y, lr={lr}, epochs={epochs})",
-        variants={"M05": expected * len(y)},
+        variants=history_variants(reference, X, y, lr, epochs),
         fix="Element k is the loss at w_k, before update k: element 0 is log(2) at w = 0.",
     )
 
@@ -41,19 +59,25 @@ def check_loss_history_with_l2(learner, reference, tickets):
     )
 
 
-def check_loss_history_first_steps_at_lr_2(learner, reference, tickets):
+def check_loss_history_first_steps_at_lr_2(learner, reference, tickets, variants):
     """At lr = 2.0 the first steps overshoot: the loss jumps from 0.693 to about 3.4."""
     X, y = tickets.eight_X, tickets.eight_y
     # Above 2/L runs are chaotic; only the first steps are comparable between codes. The
     # fourth loss is saturated (sigma(32) on a calm ticket): correct formulas differ ~1e-3.
     lr, epochs, _ = HISTORY_RUNS[2]
     expected = reference.call(MODULE, "loss_history", X, y, lr, epochs)
+    weights = reference_weights(reference, X, y, lr, epochs)
+    got = learner.call(MODULE, "loss_history", X, y, lr, epochs)
     expect_close(
-        learner.call(MODULE, "loss_history", X, y, lr, epochs),
+        got,
         expected,
         what=f"loss_history(X, y, lr={lr}, epochs={epochs})",
-        atol=loss_history_atol(X, y, reference_weights(reference, X, y, lr, epochs)),
-        variants={"M05": expected * len(y)},
+        atol=loss_history_atol(X, y, weights),
+        variants={
+            **history_variants(reference, X, y, lr, epochs),
+            # the loss recorded but not clipped: inf or nan once a probability saturates
+            "M04": variants.unclipped_where_saturated(X, y, weights, expected, got),
+        },
         fix="Record the loss before each update, then step w = w - lr * gradient.",
     )
 

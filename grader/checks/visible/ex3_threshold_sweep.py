@@ -37,19 +37,29 @@ def check_best_f1_threshold(learner, reference, tickets, variants):
     """best_f1_threshold picks the highest F1, the first threshold on a tie."""
     y, p = _queue_probabilities(reference, tickets)
     got = learner.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS)
-    expect_one_of(got, THRESHOLDS, "best_f1_threshold on the ticket queue", hidden=False)
+    expect_one_of(
+        got,
+        THRESHOLDS,
+        "best_f1_threshold on the ticket queue",
+        hidden=False,
+        scores=_f1_scores(reference, y, p, THRESHOLDS),
+    )
     expect_close(
         got,
         reference.call(MODULE, "best_f1_threshold", y, p, THRESHOLDS),
         what="best_f1_threshold on the ticket queue",
         variants={"M09": variants.best_f1_strict(y, p, THRESHOLDS)},
-        fix="Return the threshold (not the F1) with the highest F1.",
+        # Reached with one of the thresholds only: "not the F1" would not apply here.
+        fix="Keep the threshold with the highest F1 (the first on a tie), predicted "
+        "positive where p >= t.",
     )
     # The smallest case where p >= t matters: one escalated ticket exactly at 0.5.
     small_y, small_p, small_t = np.array([1, 0]), np.array([0.5, 0.2]), [0.5, 0.6]
     what = f"best_f1_threshold({small_y.tolist()}, {small_p.tolist()}, {small_t})"
     got = learner.call(MODULE, "best_f1_threshold", small_y, small_p, small_t)
-    expect_one_of(got, small_t, what, hidden=False)
+    expect_one_of(
+        got, small_t, what, hidden=False, scores=_f1_scores(reference, small_y, small_p, small_t)
+    )
     expect_close(
         got,
         reference.call(MODULE, "best_f1_threshold", small_y, small_p, small_t),
@@ -67,6 +77,11 @@ def check_best_f1_threshold(learner, reference, tickets, variants):
             f"With every threshold of {tied} tied at F1 = 1, best_f1_threshold returned {got}; "
             "a tie goes to the threshold that comes first (0.65). Compare with > not >=."
         )
+
+
+def _f1_scores(reference, y, p, thresholds) -> list[float]:
+    """The F1 at each threshold: what a best_f1_threshold that returns the score gives."""
+    return [row[3] for row in reference.call(MODULE, "sweep_thresholds", y, p, thresholds)]
 
 
 def check_expected_cost(learner, reference, tickets, variants):
