@@ -78,7 +78,10 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         force=args.force,
         similarity=not args.no_similarity,
         single=args.single,
+        as_class=args.as_class,
     )
+    if args.single and args.as_class:
+        raise UsageError("--single and --class exclude each other: give one")
     try:
         return grade_command(kit, args.submissions, request)
     except InstructorInputError as error:
@@ -209,6 +212,12 @@ def _parser() -> argparse.ArgumentParser:
         "--single",
         action="store_true",
         help="each SUBMISSION is one learner's, never a class folder (the Gradescope run)",
+    )
+    grade.add_argument(
+        "--class",
+        dest="as_class",
+        action="store_true",
+        help="each SUBMISSION folder is a class: every folder or zip in it is one learner's",
     )
     grade.set_defaults(run=_cmd_grade)
 

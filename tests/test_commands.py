@@ -84,6 +84,7 @@ def test_hidden_checks_are_tagged_and_show_no_inputs(kit, tmp_path):
         (["grade", ".", "--out", "x", "--jobs", "0"], ""),
         (["frobnicate"], ""),
         (["grade"], ""),
+        (["grade", ".", "--out", "x", "--single", "--class"], "--single and --class exclude"),
     ],
 )
 def test_usage_errors_exit_2(argv, message, capsys):

@@ -126,12 +126,22 @@ def test_unreadable_inputs_raise_submission_error(tmp_path, support):
         load_submission(other, support, set(EXERCISE_FILES))
 
 
-def test_a_zip_bomb_beyond_the_size_limit_is_refused(tmp_path, support):
+def test_a_zip_bomb_beyond_the_size_limit_is_left_out_alone(tmp_path, support):
+    """A file over the limit is never extracted, and costs only its own checks: the rest
+    of the submission is graded, and its checks say why instead of "missing"."""
     archive = tmp_path / "bomb.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("logistic_scratch.py", b"#" * (60 * 1024 * 1024))
-    with pytest.raises(SubmissionError, match="larger than"):
-        load_submission(archive, support, set(EXERCISE_FILES))
+        zf.writestr("ex1_hand_gradient.py", "ANSWERS = {}\n")
+    loaded = load_submission(archive, support, set(EXERCISE_FILES))
+    try:
+        assert not (loaded.workdir / "logistic_scratch.py").exists()
+        assert (loaded.workdir / "ex1_hand_gradient.py").exists()
+        why = loaded.unreadable_notebooks["logistic_scratch.py"]
+        assert why.startswith("logistic_scratch.py (60 MB) is larger than the grader reads")
+        assert why in loaded.notices
+    finally:
+        loaded.close()
 
 
 def test_an_empty_folder_says_so(tmp_path, support):

@@ -88,6 +88,34 @@ def test_every_arrival_scenario_is_listed():
     assert described <= set(ARRIVALS)
 
 
+def _hand_in_as(folder: Path, how: dict) -> None:
+    """A member's files as a learner's tools left them (class.yaml member keys):
+    `notebooks` turns the named .py files into notebooks, with `outputs_mb` of plot output
+    in each (generated here: too big for the repository) and `kernel` as their kernel's
+    language; `copies` adds copies under other names; `rename` renames files last."""
+    for name in how.get("notebooks") or []:
+        path = folder / name
+        document = json.loads(module_to_notebook(path.read_text(encoding="utf-8")))
+        if how.get("kernel"):
+            document["metadata"]["kernelspec"] = {
+                "name": how["kernel"]["name"],
+                "display_name": how["kernel"]["language"],
+                "language": how["kernel"]["language"],
+            }
+        if how.get("outputs_mb"):
+            code = next(cell for cell in document["cells"] if cell["cell_type"] == "code")
+            picture = "A" * (how["outputs_mb"] * 2**20)  # a base64 PNG, as Jupyter keeps it
+            code["outputs"] = [
+                {"output_type": "display_data", "data": {"image/png": picture}, "metadata": {}}
+            ]
+        path.with_suffix(".ipynb").write_text(json.dumps(document), encoding="utf-8")
+        path.unlink()
+    for name, other in (how.get("copies") or {}).items():
+        shutil.copyfile(folder / name, folder / other)
+    for name, other in (how.get("rename") or {}).items():
+        (folder / name).rename(folder / other)
+
+
 def _build_class(scenario: Path, kit: KitPaths, tmp_path: Path) -> tuple[Path, dict]:
     spec = yaml.safe_load((scenario / "class.yaml").read_text(encoding="utf-8"))
     folder = tmp_path / "class"
@@ -98,6 +126,7 @@ def _build_class(scenario: Path, kit: KitPaths, tmp_path: Path) -> tuple[Path, d
         target.mkdir(parents=True)
         for file_name in EXERCISE_ORDER:
             shutil.copyfile(kit.solutions / file_name, target / file_name)
+        _hand_in_as(target, how)
         if how.get("readme"):
             (work / "README.md").write_text("# my repository\n", encoding="utf-8")
         if name.endswith(".zip"):
@@ -114,23 +143,68 @@ def _build_class(scenario: Path, kit: KitPaths, tmp_path: Path) -> tuple[Path, d
     return folder, spec
 
 
-@pytest.mark.parametrize("scenario", ["class-folder-and-zips", "class-of-cloned-repositories"])
-def test_every_learner_of_a_class_is_graded(scenario, kit, tmp_path, capsys):
+CLASSES = sorted(path.parent.name for path in FIXTURES.glob("*/class.yaml"))
+
+
+def _kit_with_late_policy(kit: KitPaths, policy: dict, tmp_path: Path) -> Path:
+    """A copy of the kit whose rubric.yaml has `policy` as its late_policy."""
+    root = tmp_path / "kit"
+    # A venv inside the clone (.venv) is never copied: it is huge.
+    skipped = shutil.ignore_patterns(".git", "*.egg-info", ".venv", "venv", "__pycache__")
+    shutil.copytree(kit.root, root, ignore=skipped)
+    rubric = yaml.safe_load((root / "rubric.yaml").read_text(encoding="utf-8"))
+    rubric["late_policy"] = policy
+    (root / "rubric.yaml").write_text(yaml.safe_dump(rubric), encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("scenario", CLASSES)
+def test_every_learner_of_a_class_is_graded(scenario, kit, tmp_path, capsys, monkeypatch):
+    """class.yaml: members, loose files, `args` for grade, a `late_policy` for rubric.yaml
+    and `timestamps`; the gradebook's `expected` scores and `late_days`, the lines `said`
+    on stderr, or the `exit` status and the one-line `error`."""
     folder, spec = _build_class(FIXTURES / scenario, kit, tmp_path)
     out = folder / spec["out"] if spec.get("out") else tmp_path / "out"
     out.mkdir()  # already there, inside the class: still never a learner
-    (folder / "old-results").mkdir()
-    (folder / "old-results" / "gradebook.csv").write_text("name,score\n", encoding="utf-8")
-    code = main(["grade", str(folder), "--out", str(out), "--seed", "3", "--jobs", "1"])
-    assert code == 0
-    with (out / "gradebook.csv").open(encoding="utf-8-sig") as handle:
-        rows = {row["name"]: float(row["score"]) for row in csv.DictReader(handle)}
-    assert rows == pytest.approx(spec["expected"])
+    old_results = [] if spec.get("alone") else ["old-results"]  # `alone`: nothing beside
+    for name in old_results:
+        (folder / name).mkdir()
+        (folder / name / "gradebook.csv").write_text("name,score\n", encoding="utf-8")
+    args = ["grade", str(folder), "--out", str(out), "--seed", "3", "--jobs", "1"]
+    args += spec.get("args", [])
+    if spec.get("late_policy"):
+        root = _kit_with_late_policy(kit, spec["late_policy"], tmp_path)
+        monkeypatch.setenv("GRADER_KIT_ROOT", str(root))
+    if spec.get("timestamps"):
+        times = tmp_path / "times.csv"
+        rows = "".join(f"{name},{stamp}\n" for name, stamp in spec["timestamps"].items())
+        times.write_text("name,submitted_at\n" + rows, encoding="utf-8")
+        args += ["--timestamps", str(times)]
+    code = main(args)
     said = capsys.readouterr().err
-    for name in [*spec.get("skipped", []), "old-results"]:
+    if spec.get("exit"):
+        assert code == spec["exit"]
+        assert said.strip().splitlines() == [f"error: {spec['error']}"] or (
+            said.count("\n") == 1 and spec["error"] in said
+        ), said
+        return
+    assert code == 0, said
+    with (out / "gradebook.csv").open(encoding="utf-8-sig") as handle:
+        table = list(csv.DictReader(handle))
+    rows = {row["name"]: float(row["score"]) for row in table}
+    assert rows == pytest.approx(spec["expected"]), sorted(rows.items())
+    for name, days in (spec.get("late_days") or {}).items():
+        assert {row["name"]: row["late_days"] for row in table}[name] == str(days)
+    for name in [*spec.get("skipped", []), *old_results]:
         assert f"skipped {folder / name}:" in said
     if spec.get("out"):
         assert f"skipped {out}: the output folder" in said
+    for text in spec.get("said", []):
+        assert text in said, said
+    for name, texts in (spec.get("notes") or {}).items():
+        feedback = (out / name / "results.json").read_text(encoding="utf-8")
+        for text in texts:
+            assert json.dumps(text)[1:-1] in feedback, (name, text)
 
 
 # --- the layout rule alone -----------------------------------------------------------------

@@ -48,6 +48,7 @@ class GradeRequest:
     force: bool = False  # grade again even where the inputs are unchanged
     similarity: bool = True  # search for similar submissions
     single: bool = False  # every path is one submission: never expanded as a class
+    as_class: bool = False  # every folder given is a class: each entry a learner (--class)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,8 +120,10 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
-    found = find_submissions(submissions, out=request.out, single=request.single)
-    for line in found.skipped_lines():
+    found = find_submissions(
+        submissions, out=request.out, single=request.single, as_class=request.as_class
+    )
+    for line in (*found.readings, *found.skipped_lines()):
         print(f"note: {line}", file=sys.stderr)
     sources = list(found.paths)
     existing = stored_identities(request.out)

@@ -23,6 +23,7 @@ from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
 from grader.pipeline.batch import readjust_stored
 from grader.pipeline.grade import GradingOptions
+from grader.render._shared import two_decimals
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +83,10 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
                 )
                 continue
             changed += 1
-            print(f"{folder.name}: {result.score:.2f}/{result.max_score:g}", file=sys.stderr)
+            print(
+                f"{folder.name}: {two_decimals(result.score)}/{result.max_score:g}",
+                file=sys.stderr,
+            )
     views = rebuild_views(
         request.out,
         ViewRequest(

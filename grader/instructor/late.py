@@ -5,15 +5,24 @@ late_policy:
   percent_per_day: 10      # of the points earned, per started day late
   max_days: 5              # later than that: the penalty stops growing (optional)
   grace_minutes: 15        # optional
+  timezone: America/New_York   # optional: an IANA name; days are that zone's calendar days
+
+Days late are started days in the policy's zone (UTC without `timezone`), counted on its
+clock: a day ends at the deadline's time of day on each later date, so daylight saving
+time never adds or removes one (23:30 the evening after a 23:59 deadline is 1 day late,
+also across the end of DST, when 24 hours and 31 minutes have passed). A deadline without
+a UTC offset is read in the policy's zone (and needs `timezone`); one with an offset is
+that instant, whatever the zone.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from grader.instructor.files import InstructorFileError, InstructorInputError, read_csv
 
@@ -28,13 +37,20 @@ class LatePolicy:
     percent_per_day: float
     max_days: int | None = None
     grace_minutes: float = 0.0
+    timezone: str = ""  # an IANA name (America/New_York); "" for UTC
 
     def days_late(self, submitted_at: datetime) -> int:
-        """Started days past the deadline (and its grace); 0 when on time."""
-        late = submitted_at - self.deadline - timedelta(minutes=self.grace_minutes)
-        if late <= timedelta(0):
+        """Started days past the deadline (and its grace), counted on the policy's zone's
+        clock (see the module's docstring); 0 when on time. `submitted_at` is aware."""
+        due = self.deadline + timedelta(minutes=self.grace_minutes)
+        if submitted_at <= due:
             return 0
-        days = math.ceil(late / timedelta(days=1))
+        zone = ZoneInfo(self.timezone) if self.timezone else timezone.utc
+        # Wall-clock times in the zone: a 23- or 25-hour day is one day all the same.
+        local = submitted_at.astimezone(zone).replace(tzinfo=None)
+        late = local - due.astimezone(zone).replace(tzinfo=None)
+        # Late in fact, never 0 days (a hand-in in the repeated hour of the end of DST).
+        days = max(1, math.ceil(late / timedelta(days=1)))
         return min(days, self.max_days) if self.max_days is not None else days
 
     def penalty_fraction(self, days: int) -> float:
@@ -47,12 +63,24 @@ def parse_late_policy(raw: Any, fail: Any) -> LatePolicy | None:
         return None
     if not isinstance(raw, dict):
         raise fail("late_policy", "must be a mapping")
-    unknown = set(raw) - {"deadline", "percent_per_day", "max_days", "grace_minutes"}
+    unknown = set(raw) - {"deadline", "percent_per_day", "max_days", "grace_minutes", "timezone"}
     if unknown:
         raise fail(f"late_policy.{sorted(unknown)[0]}", "unknown key")
-    deadline = parse_time(raw.get("deadline"))
+    zone_name = raw.get("timezone") or ""
+    zone = _zone(zone_name)
+    if zone is None:
+        raise fail(
+            "late_policy.timezone",
+            f"unknown time zone {zone_name!r} (an IANA name such as America/New_York)",
+        )
+    deadline = parse_time(raw.get("deadline"), zone if zone_name else None)
     if deadline is None:
-        raise fail("late_policy.deadline", "must be an ISO 8601 time with its UTC offset")
+        raise fail(
+            "late_policy.deadline",
+            "must be an ISO 8601 time with its UTC offset (or give late_policy.timezone)"
+            if not zone_name
+            else "must be an ISO 8601 time",
+        )
     percent = raw.get("percent_per_day")
     if (
         isinstance(percent, bool)
@@ -69,15 +97,33 @@ def parse_late_policy(raw: Any, fail: Any) -> LatePolicy | None:
     if not _is_number(grace) or grace < 0:
         raise fail("late_policy.grace_minutes", "must be a number >= 0")
     return LatePolicy(
-        deadline, float(percent), None if max_days is None else int(max_days), float(grace)
+        deadline,
+        float(percent),
+        None if max_days is None else int(max_days),
+        float(grace),
+        str(zone_name),
     )
+
+
+def _zone(name: Any) -> tzinfo | None:
+    """The IANA zone called `name` (UTC for ""), None when there is no such zone."""
+    if name == "":
+        return timezone.utc
+    if not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None  # unknown, or not a zone name at all ("../etc", "")
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any, zone: tzinfo | None = None) -> datetime | None:
+    """An aware datetime from ISO 8601 text (or a datetime); a time without a UTC offset
+    is read in `zone`, and is None without one (None too when it is no time at all)."""
     if isinstance(value, datetime):
         moment = value
     else:
@@ -85,6 +131,8 @@ def parse_time(value: Any) -> datetime | None:
             moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             return None
+    if moment.tzinfo is None and zone is not None:
+        moment = moment.replace(tzinfo=zone)
     return moment if moment.tzinfo is not None else None
 
 

@@ -37,6 +37,7 @@ from grader.instructor.files import (
     yaml_problem,
 )
 from grader.instructor.rubric import Criterion, Rubric
+from grader.render._shared import points_text, two_decimals
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
 #: Half a unit of the 4th decimal, the precision results.json and the reports show points in.
@@ -139,11 +140,13 @@ def _parse_entry(
             )
     else:
         maximum = criteria[criterion].points
-    # The maximum as results.json and the reports show it (4 decimals) is the maximum: an
-    # instructor copies what they see (1.1651 for 60/51.5 = 1.165048...).
-    if not 0 <= points <= maximum + SHOWN_PRECISION:
-        raise OverrideError(f"{where}: points {points:g} outside 0..{maximum:.4g}")
-    if points >= maximum - SHOWN_PRECISION:
+    # The maximum as the reports show it (2 decimals, half up: 1.17) or as results.json
+    # keeps it (4: 1.1651, for 60/51.5 = 1.165048...) is the maximum: an instructor copies
+    # what they see, and either is full points.
+    shown = float(two_decimals(maximum))
+    if not 0 <= points <= max(maximum, shown) + SHOWN_PRECISION:
+        raise OverrideError(f"{where}: points {points:g} outside 0..{points_text(maximum)}")
+    if points >= maximum - SHOWN_PRECISION or abs(points - shown) <= SHOWN_PRECISION:
         points = maximum  # full points, whichever way they were written
     return Override(submission, check, criterion, float(points), comment)
 

@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from grader.pipeline.batch import BatchOutcome
+from grader.render._shared import two_decimals
 from grader.terminal_text import raw_stream, terminal_safe
 
 
@@ -52,12 +53,12 @@ def _columns(stream: TextIO) -> int | None:
 def describe(outcome: BatchOutcome) -> str:
     if outcome.skipped:
         return (
-            f"{outcome.item.name}: {outcome.row.score:.2f}/{outcome.row.max_score:g}, unchanged "
-            "since its results (not run again; --force to regrade)"
+            f"{outcome.item.name}: {two_decimals(outcome.row.score)}/{outcome.row.max_score:g}, "
+            "unchanged since its results (not run again; --force to regrade)"
         )
     status = " (grader error)" if outcome.grader_error else ""
     return (
-        f"{outcome.item.name}: {outcome.row.score:.2f}/{outcome.row.max_score:g} in "
+        f"{outcome.item.name}: {two_decimals(outcome.row.score)}/{outcome.row.max_score:g} in "
         f"{outcome.duration_s:.1f} s{status}"
     )
 

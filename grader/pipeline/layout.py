@@ -9,18 +9,26 @@ exercise files are. They are looked for
 4. inside a single inner .zip at any of those levels (laid out by the same rule).
 
 A file is an exercise file by its name (`logistic_scratch.py`), or a notebook of the
-same stem (`logistic_scratch.ipynb`) when no `.py` of that stem is beside it.
+same stem (`logistic_scratch.ipynb`) when no `.py` of that stem is beside it. A near miss
+that a learner's tools make (`logistic_scratch (1).py`, `Logistic_Scratch.py`,
+`logistic-scratch.py`, `logistic_scratch.py.txt`, `logistic_scratch.py.ipynb`) is graded
+as that exercise file, with a note, when it is the only one and the exact name is absent;
+several near misses of one name are graded as none, and the "missing" message names them.
 
 OS litter (`__MACOSX/`, `.DS_Store`, `Thumbs.db`), caches and environments (`__pycache__`,
 `.git`, `venv`, `.venv`, `env`, `site-packages`, `node_modules`, `.ipynb_checkpoints`,
 any folder holding a `pyvenv.cfg`) are skipped before any limit is counted. When the rest
 is still over a limit, only the exercise files are kept: a limit never throws them away.
+Limits count what is graded: an exercise notebook counts nothing (only its code cells are
+graded, never its outputs or attachments) up to MAX_NOTEBOOK_BYTES; an exercise file that
+is too large on its own is left out with a note, and only its checks fail.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import zipfile
 from collections import Counter
@@ -31,6 +39,8 @@ from pathlib import Path, PurePosixPath
 
 MAX_FILES = 200
 MAX_TOTAL_BYTES = 50 * 1024 * 1024
+#: An exercise notebook is read up to this size (outputs, plots): it counts 0 toward the limits.
+MAX_NOTEBOOK_BYTES = 4 * MAX_TOTAL_BYTES
 #: A listing stops here: a folder of a million files costs a bounded walk, never a copy.
 MAX_LISTED = 20_000
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -108,6 +118,11 @@ class SubmissionLayout:
     over_limits: str = ""  # e.g. "has more than 200 files", when files were left out
     refused: tuple[str, ...] = ()  # learner-facing: symbolic links, escaping zip entries
     seen: tuple[str, ...] = ()  # what the submission holds, for the notice when NOWHERE
+    near_misses: tuple[tuple[str, str], ...] = ()  # (graded as, the learner's name)
+    # (exercise .py, why it is not graded) for a file the learner has but that is not
+    # graded: too large, or one of several near misses. Said instead of "missing".
+    not_graded: tuple[tuple[str, str], ...] = ()
+    too_large: tuple[str, ...] = ()  # learner-facing lines: exercise files left out
 
     @property
     def found(self) -> bool:
@@ -139,6 +154,13 @@ class SubmissionLayout:
             )
         for name in self.ignored_notebooks:
             lines.append(f"{name} was not graded: {PurePosixPath(name).stem}.py beside it was.")
+        for graded_as, given in self.near_misses:
+            lines.append(
+                f"Graded {given} as {graded_as}: the grader looks for that name; rename the "
+                "file to it next time."
+            )
+        lines.extend(self.too_large)
+        lines.extend(why for _, why in self.not_graded if why not in self.too_large)
         if not self.found:
             lines.append(_nothing_found(self.seen))
         return tuple(lines)
@@ -187,10 +209,10 @@ def decide(
     level, placement = "", Placement.TOP
     while True:
         files, folders = tree.get(level, (set(), set()))
-        if known & files:
+        if _any_known(files, known):
             return placement, level, ""
         inner = _join(level, EXERCISES_FOLDER)
-        if EXERCISES_FOLDER in folders and known & tree.get(inner, (set(), set()))[0]:
+        if EXERCISES_FOLDER in folders and _any_known(tree.get(inner, (set(), set()))[0], known):
             return Placement.EXERCISES, inner, ""
         archives = sorted(name for name in files if name.lower().endswith(".zip"))
         if len(folders) == 1 and not archives:
@@ -302,22 +324,27 @@ def _finish(
         for entry in listing.files
         if entry.path.startswith(prefix)
     ]
+    graded, near_misses, ambiguous = _near_misses(graded, wanted)
     top = {entry.path for entry in graded if "/" not in entry.path}
     python = sorted(top & wanted)
     notebooks = sorted(_notebook_name(name) for name in wanted - top if _notebook_name(name) in top)
     ignored = sorted(_notebook_name(name) for name in python if _notebook_name(name) in top)
     exercise = set(python) | set(notebooks)
+    graded, too_large = _within_size(graded, exercise)
+    exercise -= {name for name, _ in too_large}
+    notebooks = [name for name in notebooks if name in exercise]
     over = ""
+    counted = sum(_counted_size(entry, exercise) for entry in graded)
     if len(graded) > MAX_FILES:
         over = f"has more than {MAX_FILES} files"
-    elif sum(entry.size for entry in graded) > MAX_TOTAL_BYTES:
+    elif counted > MAX_TOTAL_BYTES:
         over = f"is larger than {MAX_TOTAL_BYTES // 2**20} MB"
     left_out: list[str] = []
     if over:
         left_out = [entry.path for entry in graded if entry.path not in exercise]
         graded = [entry for entry in graded if entry.path in exercise]
-        if sum(entry.size for entry in graded) > MAX_TOTAL_BYTES:
-            raise SubmissionError(f"the submission is larger than {MAX_TOTAL_BYTES // 2**20} MB")
+    not_graded = [(str(PurePosixPath(name).with_suffix(".py")), why) for name, why in too_large]
+    not_graded += ambiguous
     return SubmissionLayout(
         source,
         is_zip,
@@ -330,7 +357,116 @@ def _finish(
         ignored_notebooks=tuple(ignored),
         left_out=tuple(left_out),
         over_limits=over,
+        near_misses=tuple(near_misses),
+        not_graded=tuple(not_graded),
+        too_large=tuple(why for _, why in too_large),
         **common,
+    )
+
+
+# What a browser, a file manager or an editor adds to a name: " (1)", " - Copy", " copy 2".
+_COPY_MARK = re.compile(r"(?:\s*\(\d+\)|\s*-\s*copy(?:\s*\(\d+\))?|\s+copy(?:\s+\d+)?)$", re.I)
+
+
+def near_miss_of(name: str, known: frozenset[str]) -> str:
+    """The exercise file name (.py or its notebook, among `known`) that the file name
+    `name` is a near miss of, else "": another case, '-' or ' ' for '_', a copy's mark, a
+    '.txt' or '.ipynb' added to the '.py'. An exact name is no near miss."""
+    if name in known:
+        return ""
+    lowered = name.lower()
+    if lowered.endswith(".py.txt"):
+        name = name[: -len(".txt")]
+    elif lowered.endswith(".py.ipynb"):
+        name = name[: -len(".py.ipynb")] + NOTEBOOK_SUFFIX
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or suffix.lower() not in ("py", "ipynb"):
+        return ""
+    stem = re.sub(r"[\s-]+", "_", _COPY_MARK.sub("", stem).strip()).lower()
+    candidate = f"{stem}.{suffix.lower()}"
+    return candidate if candidate in known else ""
+
+
+def _any_known(files: set[str], known: frozenset[str]) -> bool:
+    return bool(known & files) or any(near_miss_of(name, known) for name in files)
+
+
+def _near_misses(
+    graded: list[Entry], wanted: frozenset[str]
+) -> tuple[list[Entry], list[tuple[str, str]], list[tuple[str, str]]]:
+    """Entries at the top whose names are near misses of an exercise file that is absent
+    under its own name (as .py and as notebook) are graded under that name when there is
+    one near miss for it. Returns (the entries, renamed; (graded as, given) pairs;
+    (exercise .py, why not graded) where several near misses leave the choice open)."""
+    known = wanted | {_notebook_name(name) for name in wanted}
+    top = {entry.path for entry in graded if "/" not in entry.path}
+    candidates: dict[str, list[tuple[Entry, str]]] = {}
+    for entry in graded:
+        target = near_miss_of(entry.path, known) if "/" not in entry.path else ""
+        module = str(PurePosixPath(target).with_suffix(".py")) if target else ""
+        if module and module not in top and _notebook_name(module) not in top:
+            candidates.setdefault(module, []).append((entry, target))
+    renamed: dict[str, str] = {}
+    ambiguous: list[tuple[str, str]] = []
+    for module, found in sorted(candidates.items()):
+        if len(found) == 1:
+            entry, target = found[0]
+            renamed[entry.path] = target
+        else:
+            names = " and ".join(sorted(entry.path for entry, _ in found))
+            ambiguous.append(
+                (
+                    module,
+                    f"{module} is missing from the submission: {names} look like it, but "
+                    f"which one to grade is unclear; keep one, named {module}",
+                )
+            )
+    entries = [
+        Entry(renamed.get(entry.path, entry.path), entry.member, entry.size) for entry in graded
+    ]
+    return entries, sorted((new, old) for old, new in renamed.items()), ambiguous
+
+
+def _counted_size(entry: Entry, exercise: set[str]) -> int:
+    """What an entry counts toward the size limit: an exercise notebook's outputs and
+    attachments are never graded, so it counts nothing (MAX_NOTEBOOK_BYTES bounds it)."""
+    return 0 if entry.path in exercise and entry.path.endswith(NOTEBOOK_SUFFIX) else entry.size
+
+
+def _within_size(
+    graded: list[Entry], exercise: set[str]
+) -> tuple[list[Entry], list[tuple[str, str]]]:
+    """Exercise files too large to grade, left out on their own (only their checks fail):
+    a notebook over MAX_NOTEBOOK_BYTES, the largest .py files while theirs together are
+    over MAX_TOTAL_BYTES. Returns (the entries kept, (name, learner-facing why) left out)."""
+    limit_mb = MAX_TOTAL_BYTES // 2**20
+    out: list[tuple[str, str]] = []
+    for entry in graded:
+        if entry.path in exercise and entry.path.endswith(NOTEBOOK_SUFFIX):
+            if entry.size > MAX_NOTEBOOK_BYTES:
+                out.append((entry.path, _too_large(entry, MAX_NOTEBOOK_BYTES // 2**20)))
+    python = sorted(
+        (e for e in graded if e.path in exercise and not e.path.endswith(NOTEBOOK_SUFFIX)),
+        key=lambda e: e.size,
+    )
+    total = sum(entry.size for entry in python)
+    while python and total > MAX_TOTAL_BYTES:
+        entry = python.pop()
+        total -= entry.size
+        out.append((entry.path, _too_large(entry, limit_mb)))
+    dropped = {name for name, _ in out}
+    return [entry for entry in graded if entry.path not in dropped], out
+
+
+def _too_large(entry: Entry, limit_mb: int) -> str:
+    return (
+        f"{entry.path} ({entry.size / 2**20:.0f} MB) is larger than the grader reads "
+        f"({limit_mb} MB), so it was not graded and its checks fail; the rest was graded."
+        + (
+            " Clear the notebook's outputs (Kernel > Restart & Clear Output) and hand it in again."
+            if entry.path.endswith(NOTEBOOK_SUFFIX)
+            else ""
+        )
     )
 
 

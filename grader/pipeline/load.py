@@ -102,6 +102,9 @@ def load_submission(
         _copy(layout, workdir)
         loaded.files = [entry.path for entry in layout.files]
         loaded.notices.extend(layout.notices())
+        # Files the learner has but that are not graded (too large, several near misses of
+        # one name): their checks say why, never that the file is missing.
+        loaded.unreadable_notebooks.update(dict(layout.not_graded))
         _convert_notebooks(layout, workdir, loaded)
         if support is not None:
             _lay_support_files(support, workdir, exercise_files, loaded)

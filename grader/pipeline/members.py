@@ -8,6 +8,12 @@ links the instructor names, or that are entries of a class, count as what they p
 to. Nothing given or found in a class is dropped without a line saying so, except OS
 litter (.DS_Store, __MACOSX/, ...); the output folder, and folders the grader wrote (a
 gradebook, a results.json), are never taken for a learner.
+
+Two readings of one folder are both likely when its only learner-like entry is one folder
+or one zip (`late/alice/`, `week3/alice.zip`): one learner's submission handed in inside a
+folder, or a class of one. Without `as_class` it is read as one submission (the layout
+rule's single inner folder or zip) and `Submissions.readings` says so and how to get the
+other reading; with `as_class` (`grade --class`) every entry is a learner whatever it holds.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.paths import EXERCISE_FILES
-from grader.pipeline.layout import SubmissionError, find_layout, is_litter
+from grader.pipeline.layout import Placement, SubmissionError, find_layout, is_litter
 
 #: Files only the grader writes together: in --out, and in each submission's results.
 _GRADER_OUTPUT = (("gradebook.csv",), ("class.json",), ("results.json", "report.html"))
@@ -35,22 +41,32 @@ class Submissions:
 
     paths: tuple[Path, ...]
     skipped: tuple[Skipped, ...] = ()
+    readings: tuple[str, ...] = ()  # for stderr: how an ambiguous folder was read, and why
 
     def skipped_lines(self) -> list[str]:
         return [f"skipped {item.path}: {item.reason}" for item in self.skipped]
 
 
 def find_submissions(
-    paths: Iterable[Path], out: Path | None = None, single: bool = False
+    paths: Iterable[Path], out: Path | None = None, single: bool = False, as_class: bool = False
 ) -> Submissions:
     """Expand class folders into their members (unless `single`: each path is one
-    submission); `out` (the results folder) is never taken for one."""
+    submission; with `as_class` each folder given is a class, every entry a learner);
+    `out` (the results folder) is never taken for one."""
     found: list[Path] = []
     skipped: list[Skipped] = []
+    readings: list[str] = []
     for path in paths:
         reason = _not_a_learner(path, out)
         if reason:
             skipped.append(Skipped(path, reason))
+        elif path.is_dir() and as_class:
+            members, others = _class_members(path, out)
+            found.extend(members)
+            skipped.extend(others)
+            readings.append(f"{path} read as a class (--class): {len(members)} learner(s)")
+            if not members:
+                skipped.append(Skipped(path, "a class (--class) without a folder or .zip in it"))
         elif path.is_dir() and not single and not _is_a_submission(path):
             members, others = _class_members(path, out)
             if members:
@@ -60,7 +76,27 @@ def find_submissions(
                 found.append(path)  # graded all the same: its notice says what it holds
         else:
             found.append(path)
-    return Submissions(tuple(found), tuple(skipped))
+            only = _only_member(path, out) if path.is_dir() and not single else None
+            if only is not None:
+                readings.append(
+                    f"{path} holds only {only.name}: graded as one submission named "
+                    f"'{path.name}'; if {only.name} is a learner of a class, grade it with "
+                    f"--class {path}"
+                )
+    return Submissions(tuple(found), tuple(skipped), tuple(readings))
+
+
+def _only_member(folder: Path, out: Path | None) -> Path | None:
+    """The one folder or archive in `folder` when there is exactly one (loose files and
+    litter aside): the folder could be a class of one."""
+    try:
+        layout = find_layout(folder, EXERCISE_FILES)
+        if not (layout.placement is Placement.FOLDER or layout.inner is not None):
+            return None  # files at its top or in exercises/: one learner's, no doubt
+        members, _ = _class_members(folder, out)
+    except (SubmissionError, OSError):
+        return None
+    return members[0] if len(members) == 1 else None
 
 
 ARCHIVES = (

@@ -89,6 +89,13 @@ def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
             f"{notebook} is not a readable Jupyter notebook ({type(error).__name__}: "
             f"{str(error).splitlines()[0][:200] if str(error) else 'no detail'})"
         ) from None
+    language = _kernel_language(document)
+    if language and language.lower() != "python":
+        # An R or Julia notebook is no Python with a syntax error: say what it is.
+        raise NotebookError(
+            f"{notebook} is a notebook in {language} (its kernel), not Python: the exercise "
+            "is written in Python; choose a Python kernel and hand it in again."
+        )
     # Numbered as the learner sees them, top to bottom, markdown cells included.
     cells = [
         (number, cell)
@@ -108,6 +115,18 @@ def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
         out.append("")  # a blank line between cells, as Jupyter's own export writes
     module_file = str(PurePosixPath(notebook).with_suffix(".py"))
     return ConvertedNotebook(notebook, module_file, "\n".join(out), tuple(spans), tuple(dropped))
+
+
+def _kernel_language(document: object) -> str:
+    """The notebook's language as its metadata says it ("" when unsaid)."""
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    if not isinstance(metadata, dict):
+        return ""
+    for key, field_name in (("kernelspec", "language"), ("language_info", "name")):
+        value = metadata.get(key)
+        if isinstance(value, dict) and isinstance(value.get(field_name), str):
+            return value[field_name].strip()
+    return ""
 
 
 def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:

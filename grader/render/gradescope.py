@@ -112,24 +112,6 @@ def _fix_first_line(result: GradedSubmission) -> list[str]:
     return [f"Fix first: {first}"] if first else []
 
 
-def _round_to_total(tests: list[dict[str, Any]], key: str, total: float) -> None:
-    """Round tests[i][key] to 4 decimals so that they add up to `total` (itself rounded),
-    the largest remainders rounded up (Hamilton's method); each rounded on its own where
-    the unrounded values do not add up to the total (a grader bug shows, never hides)."""
-    raw = [float(test[key]) for test in tests]
-    # `total` is already rounded to 4 decimals: up to half a unit of the last one apart.
-    if abs(sum(raw) - total) > 0.5e-4 + 1e-9:
-        for test in tests:
-            test[key] = round(float(test[key]), 4)
-        return
-    units = [value * 10_000 for value in raw]
-    floors = [math.floor(unit) for unit in units]
-    missing = round(total * 10_000) - sum(floors)
-    order = sorted(range(len(units)), key=lambda i: floors[i] - units[i])
-    for rank, index in enumerate(order):
-        tests[index][key] = (floors[index] + (1 if rank < missing else 0)) / 10_000
-
-
 def _adjustment_tests(result: GradedSubmission, number: _Numbers) -> list[dict[str, Any]]:
     """A test per change that no check carries (a criterion override, a late penalty), so
     that the tests always add up to the score; each has max_score 0 and the tag
@@ -184,9 +166,12 @@ def to_gradescope(result: GradedSubmission) -> dict[str, Any]:
         )
     tests += _adjustment_tests(result, number)
     score, max_score = number(result.score, "score"), number(result.max_score, "max_score")
-    # Rounded so that the tests add up to the document's score and maximum exactly.
-    _round_to_total(tests, "score", score)
-    _round_to_total(tests, "max_score", max_score)
+    # Each test rounded on its own: a passed check carries exactly its max_score (rounded
+    # together to add up to the 4th decimal, one showed 1.165 of 1.1651: Gradescope drew a
+    # deduction that is not there); tests add up to the score within 0.01 (Gradescope
+    # shows the top-level score).
+    for test in tests:
+        test["score"], test["max_score"] = round(test["score"], 4), round(test["max_score"], 4)
     check_errors = {
         item.outcome.check_id: item.outcome.grader_error
         for item in result.checks

@@ -96,6 +96,21 @@ def shown_paths() -> tuple[str, ...]:
     return tuple(opened) + tuple(path for path in ETC_SHOWN if os.path.lexists(path))
 
 
+@functools.cache
+def environment_paths() -> tuple[str, ...]:
+    """The folders of this Python's environment (a virtual environment, a conda env) as
+    the worker sees them: shown to it, so their names are in its /proc/self/mountinfo and
+    sys.prefix. Wherever the instructor made the environment (inside the kit's checkout,
+    under /tmp, elsewhere), feedback names it the same way (worker.py scrubs them); the
+    system's own folders (/usr) are never among them. Longest first."""
+    found: set[str] = set()
+    for path in (sys.prefix, sys.exec_prefix):
+        for spelling in (os.path.abspath(path), os.path.realpath(path)):
+            if spelling != "/" and not any(_within(spelling, s) for s in SYSTEM_PATHS):
+                found.add(spelling.rstrip("/"))
+    return tuple(sorted(found, key=lambda path: -len(path)))
+
+
 def _traversable(path: str) -> list[str]:
     """`path`, or its entries where others may not pass through it (a virtual environment
     made by `mktemp -d` is mode 0700): bound one by one, they sit below fresh folders of

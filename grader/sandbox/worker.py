@@ -855,6 +855,9 @@ def _cut(fd: int, size: int, half: int) -> bytes:
 
 def _scrub_pairs(submission: Path, scratch: Path) -> list[tuple[str, str]]:
     pairs = [(confine.WORKDIR + os.sep, ""), (confine.WORKDIR, ".")]
+    # The Python environment is shown to the worker: its path (inside the kit's checkout,
+    # say) is named the same way wherever it is.
+    pairs += [(path, "<python>") for path in confine.environment_paths()]
     for folder, name in ((submission, ""), (scratch, "<grader>/")):
         for spelling in {str(folder), os.path.realpath(folder)}:
             pairs.append((spelling + os.sep, name))
