@@ -41,6 +41,7 @@ class RegradeRequest:
     canvas: Path | None = None
     roster: Path | None = None
     similarity: bool = True
+    canvas_assignment: str | None = None  # "HW3 (12345)": the Canvas export's column
 
 
 def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
@@ -55,7 +56,9 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     if not folders:
         raise PreflightError(f"{request.out}: holds no results.json to regrade")
     check_out_folder(request.out, option="")  # the reports there are rewritten
-    exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
+    exports = checked_exports(
+        request.out, request.junit, request.canvas, request.roster, request.canvas_assignment
+    )
     rubric = load_rubric(kit.rubric, discover_checks())
     names = stored_identities(request.out)
     recalled = recall(request.out, request.overrides, request.timestamps)
@@ -99,6 +102,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             late_policy=rubric.late_policy is not None,
             junit=exports.junit,
             canvas=exports.canvas,
+            canvas_assignment=exports.canvas_assignment,
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,
