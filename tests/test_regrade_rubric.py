@@ -72,18 +72,27 @@ def _copy(out: Path, target: Path) -> Path:
     return target
 
 
+@pytest.mark.parametrize(
+    ("weights", "after"),
+    [
+        (CHANGE["weights"], CHANGE["after"]),
+        # a manual item given points: they leave the automatic checks' share, pending review
+        ({"check_why_lr_2_misbehaves": 4}, 100 - 4 - 16 * 2 / 20),
+    ],
+    ids=["weight-2-to-6", "manual-item-0-to-4"],
+)
 def test_a_regrade_and_a_rerun_give_a_changed_weight_as_a_fresh_grading_does(
-    graded, kit, tmp_path, monkeypatch
+    graded, kit, tmp_path, monkeypatch, weights, after
 ) -> None:
     """The issue: a weight 2 -> 6, and `regrade` kept the old weights (98; fresh: 95)."""
     out, submission = graded
     name = submission.name
-    changed = _kit_with(kit, tmp_path / "kit", weights=CHANGE["weights"])
+    changed = _kit_with(kit, tmp_path / "kit", weights=weights)
     monkeypatch.setenv("GRADER_KIT_ROOT", str(changed))
     fresh_out = tmp_path / "fresh"
     assert main(["grade", str(submission), "--out", str(fresh_out), "--seed", SEED]) == 0
     fresh = _scores(fresh_out, name)
-    assert fresh[0] == pytest.approx(CHANGE["after"])
+    assert fresh[0] == pytest.approx(after)
     regraded, rerun = _copy(out, tmp_path / "regraded"), _copy(out, tmp_path / "rerun")
     monkeypatch.setattr(batch, "ProcessPoolExecutor", _NoLearnerCode)
     monkeypatch.setattr("grader.pipeline.grade.grade_automatic", _NoLearnerCode)
@@ -98,7 +107,8 @@ def test_a_regrade_and_a_rerun_give_a_changed_weight_as_a_fresh_grading_does(
         for item in stored["result"]["checks"]
         if item["outcome"]["check_id"] == "check_diagnosis_q1_overconfidence"
     )
-    assert q1["max_points"] == pytest.approx(5.0)  # 20 points * 6 / 24 weights
+    if weights == CHANGE["weights"]:
+        assert q1["max_points"] == pytest.approx(5.0)  # 20 points * 6 / 24 weights
 
 
 def _refused(out: Path, capsys) -> str:
