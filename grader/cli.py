@@ -59,6 +59,15 @@ def _add_isolation(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_canvas_assignment(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--canvas-assignment",
+        metavar='"NAME (ID)"',
+        help='the Canvas assignment the export updates, as Canvas names it: "HW3 (12345)" '
+        "(OUT keeps the last one; default: a new assignment named after the chapter)",
+    )
+
+
 def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.grade import GradeRequest, grade_command
 
@@ -74,6 +83,7 @@ def _cmd_grade(args: argparse.Namespace, kit: KitPaths) -> int:
         junit=args.junit,
         canvas=args.canvas,
         roster=args.roster,
+        canvas_assignment=args.canvas_assignment,
         isolation=args.isolation,
         force=args.force,
         similarity=not args.no_similarity,
@@ -99,6 +109,7 @@ def _cmd_regrade(args: argparse.Namespace, kit: KitPaths) -> int:
         canvas=args.canvas,
         roster=args.roster,
         similarity=not args.no_similarity,
+        canvas_assignment=args.canvas_assignment,
     )
     try:
         return regrade_command(kit, request)
@@ -201,6 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     grade.add_argument("--junit", type=Path, help="also write JUnit XML (GitLab, Jenkins)")
     grade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     grade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
+    _add_canvas_assignment(grade)
     _add_isolation(grade)
     grade.add_argument(
         "--force", action="store_true", help="grade again submissions unchanged since their results"
@@ -235,6 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     regrade.add_argument("--junit", type=Path, help="also write JUnit XML")
     regrade.add_argument("--canvas", type=Path, help="also write a Canvas gradebook import CSV")
     regrade.add_argument("--roster", type=Path, help="CSV mapping names to Canvas students")
+    _add_canvas_assignment(regrade)
     regrade.add_argument(
         "--no-similarity", action="store_true", help="skip the search for similar submissions"
     )

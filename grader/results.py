@@ -209,8 +209,12 @@ class GradedSubmission:
     # sha256 of what the grading read (the submission's bytes, the rubric, the grader's
     # version, a fixed seed): a re-run skips a submission whose hash is unchanged
     input_hash: str = ""
+    # the sandbox limits (rubric.yaml's `limits:`) the checks ran under: a regrade under
+    # other limits must run the learner's code again; None in an older grader's results
+    limits: Limits | None = None
 
 
 # Last: grader.sandbox reads Isolation from here as it loads, so this module is complete
 # before the sandbox's package runs (the annotations above name FailureKind lazily).
 from grader.sandbox.errors import FailureKind  # noqa: E402
+from grader.sandbox.limits import Limits  # noqa: E402

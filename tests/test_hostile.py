@@ -390,13 +390,14 @@ def test_hostile_and_correct_submissions_in_one_batch(kit, tmp_path):
         expected = {*views, *BATCH_HOSTILE, "correct"}
         assert {path.name for path in out.iterdir()} == expected
         for name in (*BATCH_HOSTILE, "correct"):
-            # the reports, the automatic result (for regrade) and the graded files (for
-            # the similarity search), all written by the grader
+            # the reports, the automatic and adjusted results (for regrade and the class
+            # views) and the graded files (for the similarity search), all by the grader
             assert {path.name for path in (out / name).iterdir()} == {
                 "results.json",
                 "report.html",
                 "report.md",
                 "automatic.json",
+                "adjusted.json",
                 "code",
             }
             assert all(p.suffix == ".py" for p in (out / name / "code").iterdir())

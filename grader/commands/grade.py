@@ -44,6 +44,7 @@ class GradeRequest:
     junit: Path | None = None
     canvas: Path | None = None
     roster: Path | None = None
+    canvas_assignment: str | None = None  # "HW3 (12345)": the Canvas export's column
     isolation: str = "best"  # a level of grader/sandbox/probe.py, or the strongest
     force: bool = False  # grade again even where the inputs are unchanged
     similarity: bool = True  # search for similar submissions
@@ -100,11 +101,16 @@ def read_instructor_inputs(
 
 
 def checked_exports(
-    out: Path, junit: Path | None, canvas: Path | None, roster: Path | None
+    out: Path,
+    junit: Path | None,
+    canvas: Path | None,
+    roster: Path | None,
+    canvas_assignment: str | None = None,
 ) -> RecalledExports:
     """The exports to write (given, or where OUT's last run wrote them), each checked
-    writable before anything runs (PreflightError: one line)."""
-    exports = recall_exports(out, junit, canvas, roster)
+    writable, and the Canvas assignment checked, before anything runs (PreflightError,
+    CanvasAssignmentError: one line)."""
+    exports = recall_exports(out, junit, canvas, roster, canvas_assignment)
     for option, path in (("--junit", exports.junit), ("--canvas", exports.canvas)):
         if path is not None:
             check_output_file(path, option)
@@ -117,7 +123,9 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
     Returns 0, or 130/143 when Ctrl-C/SIGTERM stopped the batch (the views of what
     finished are written all the same)."""
     check_out_folder(request.out)
-    exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
+    exports = checked_exports(
+        request.out, request.junit, request.canvas, request.roster, request.canvas_assignment
+    )
     options = GradingOptions(kit_root=kit.root, base_seed=request.seed, isolation=request.isolation)
     context = GradingContext.build(options)  # a broken rubric or kit stops here
     found = find_submissions(
@@ -186,6 +194,7 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
             late_policy=context.rubric.late_policy is not None,
             junit=exports.junit,
             canvas=exports.canvas,
+            canvas_assignment=exports.canvas_assignment,
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,

@@ -4,9 +4,13 @@ rebuild every report and export (seconds for a class). Without --overrides or
 --timestamps, the files last applied to OUT (kept there) are applied again
 (grader/instructor/remembered.py).
 
-Each OUT/NAME/automatic.json (written by `grade`) holds the automatic result; the new
-adjustments replace the old ones. A folder without one (a result written by an older
-grader, or a grading that failed) is left as it is, with a line saying so.
+Each OUT/NAME/automatic.json (written by `grade`) holds the automatic result; it is
+re-scored with the current rubric.yaml (weights, criteria's and manual items' points,
+total) and the new adjustments replace the old ones. A rubric that changed what grading
+runs (a check added or removed, other limits) is refused in one line, before any file
+changes: only `grade --force` can follow it. A folder without automatic.json (a result
+written by an older grader, or a grading that failed) is left as it is, with a line
+saying so.
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ from pathlib import Path
 from grader.instructor.classfolder import class_lock, result_folders
 from grader.instructor.preflight import PreflightError, check_out_folder
 from grader.instructor.remembered import recall, remember
-from grader.instructor.stored import StoredResultError, stored_identities
+from grader.instructor.rubric import Rubric
+from grader.instructor.stored import StoredResultError, read_automatic, stored_identities
 from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
 from grader.pipeline.batch import readjust_stored
 from grader.pipeline.grade import GradingOptions
+from grader.pipeline.score import RubricChangedError, rescore, rubric_changes
 from grader.render._shared import two_decimals
+from grader.results import GradedSubmission
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,6 +42,7 @@ class RegradeRequest:
     canvas: Path | None = None
     roster: Path | None = None
     similarity: bool = True
+    canvas_assignment: str | None = None  # "HW3 (12345)": the Canvas export's column
 
 
 def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
@@ -49,7 +57,9 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
     if not folders:
         raise PreflightError(f"{request.out}: holds no results.json to regrade")
     check_out_folder(request.out, option="")  # the reports there are rewritten
-    exports = checked_exports(request.out, request.junit, request.canvas, request.roster)
+    exports = checked_exports(
+        request.out, request.junit, request.canvas, request.roster, request.canvas_assignment
+    )
     rubric = load_rubric(kit.rubric, discover_checks())
     names = stored_identities(request.out)
     recalled = recall(request.out, request.overrides, request.timestamps)
@@ -65,6 +75,9 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
         print(line, file=sys.stderr)
     changed = 0
     with class_lock(request.out):  # no other run rewrites these folders meanwhile
+        # Every stored result re-scored first: a rubric that changed what grading runs
+        # stops the regrade before any file changes, never half of a class re-scored.
+        rescored = _rescored_all(request.out, folders, rubric)
         remember(
             request.out,
             request.overrides,
@@ -73,15 +86,15 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             exports=exports,
         )
         for folder in folders:
-            try:
-                result = readjust_stored(folder, inputs.options, rubric.late_policy)
-            except StoredResultError:
+            automatic = rescored.get(folder.name)
+            if automatic is None:
                 print(
                     f"warning: {folder.name}: no automatic.json (graded by an older grader, or "
                     "its grading failed); left as it is: grade it again with --force",
                     file=sys.stderr,
                 )
                 continue
+            result = readjust_stored(folder, inputs.options, rubric, automatic)
             changed += 1
             print(
                 f"{folder.name}: {two_decimals(result.score)}/{result.max_score:g}",
@@ -93,6 +106,7 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             late_policy=rubric.late_policy is not None,
             junit=exports.junit,
             canvas=exports.canvas,
+            canvas_assignment=exports.canvas_assignment,
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,
@@ -105,3 +119,32 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
         print(line)
     print("wrote: " + ", ".join(str(path) for path in views.written))
     return 0
+
+
+def _rescored_all(out: Path, folders: list[Path], rubric: Rubric) -> dict[str, GradedSubmission]:
+    """Each folder's stored automatic result re-scored with `rubric`, by folder name (a
+    folder without a usable automatic.json left out). Raises RubricChangedError, one line
+    for the whole class: what changed (the changes each result lists, in order of first
+    appearance), for how many results, and that `grade --force` is needed."""
+    rescored: dict[str, GradedSubmission] = {}
+    changes: dict[str, None] = {}  # ordered, once each
+    refused = 0
+    for folder in folders:
+        try:
+            automatic = read_automatic(folder)
+        except StoredResultError:
+            continue
+        found = rubric_changes(automatic, rubric)
+        if found:
+            refused += 1
+            changes.update(dict.fromkeys(found))
+            continue
+        rescored[folder.name] = rescore(automatic, rubric)
+    if refused:
+        raise RubricChangedError(
+            f"rubric.yaml changed what grading runs since {out} was graded "
+            f"({'; '.join(changes)}), for {refused} of {len(folders)} submission(s): "
+            "a regrade cannot follow it without running their code; grade them again "
+            "with `grade --force`"
+        )
+    return rescored

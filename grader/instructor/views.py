@@ -19,7 +19,7 @@ from grader.instructor.stored import CODE
 from grader.paths import EXERCISE_FILES
 from grader.pipeline.class_summary import MIN_FOR_FLAGS, ClassSummary, summarize_class
 from grader.render._shared import atomic_write_text
-from grader.render.canvas import write_canvas
+from grader.render.canvas import CanvasAssignment, write_canvas
 from grader.render.class_html import render_class_html
 from grader.render.class_json import render_class_json
 from grader.render.class_markdown import render_class_markdown
@@ -39,6 +39,8 @@ class ViewRequest:
     canvas: Path | None = None
     roster: dict[str, Student] | None = None
     similarity: bool = True
+    # the Canvas export's column ("HW3 (12345)"); None: the chapter's title
+    canvas_assignment: CanvasAssignment | None = None
     stub_folder: Path | None = None  # the kit's exercises/: lines every submission shares
 
 
@@ -89,7 +91,9 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
         problems: list[str] = []
         if request.canvas:
             identities = {r.name: r.who for r in results}
-            problems += write_canvas(rows, request.canvas, request.roster, identities)
+            problems += write_canvas(
+                rows, request.canvas, request.roster, identities, request.canvas_assignment
+            )
             written.append(request.canvas)
     return Views(summary, tuple(written), tuple(problems))
 

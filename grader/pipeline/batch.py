@@ -37,7 +37,6 @@ from grader import __version__
 from grader.checks.reference import SolutionReference
 from grader.identity import Identity, assign_identities
 from grader.instructor.classfolder import CLASS_FILES, LOCK
-from grader.instructor.late import LatePolicy
 from grader.instructor.rubric import Rubric
 from grader.instructor.stored import (
     AUTOMATIC,
@@ -61,6 +60,7 @@ from grader.pipeline.grade import (
 from grader.pipeline.load import submission_name
 from grader.pipeline.members import find_submissions
 from grader.pipeline.run import closing_in_background
+from grader.pipeline.score import RubricChangedError, rescore
 from grader.render import write_submission_reports
 from grader.render._shared import dumps_strict, printable
 from grader.render.fallback import RESULTS_JSON
@@ -164,15 +164,22 @@ def _safe_name(given: str) -> str:
     return name
 
 
-def input_hash(source: Path, options: GradingOptions) -> str:
-    """sha256 of everything grading reads besides the kit's code: the submission's files
-    (names and bytes; a zip's bytes), the rubric, the grader's version, a fixed seed and
-    the categories of checks. Unreadable parts hash as such (the result says why)."""
+def input_hash(source: Path, options: GradingOptions, rubric: Rubric | None = None) -> str:
+    """sha256 of everything the checks' outcomes depend on besides the kit's code: the
+    submission's files (names and bytes; a zip's bytes), the grader's version, a fixed
+    seed, the categories of checks, and of `rubric` its checks and limits (its points
+    and late policy are applied to a skipped submission's stored outcomes: rescore);
+    without `rubric`, the whole of rubric.yaml. Unreadable parts hash as such (the result
+    says why)."""
     digest = hashlib.sha256()
     for part in (__version__, repr(options.base_seed), repr([c.value for c in options.categories])):
         digest.update(part.encode() + b"\0")
-    with contextlib.suppress(OSError):
-        digest.update((Path(options.kit_root) / "rubric.yaml").read_bytes())
+    if rubric is not None:
+        checks = [check_id for criterion in rubric.criteria for check_id in criterion.weights]
+        digest.update(repr((sorted(checks), rubric.limits)).encode() + b"\0")
+    else:
+        with contextlib.suppress(OSError):
+            digest.update((Path(options.kit_root) / "rubric.yaml").read_bytes())
     source = Path(source)
     for path in _walk(source) if source.is_dir() and not source.is_symlink() else [source]:
         # os.fsencode: a name in bytes that are not UTF-8 hashes as those bytes.
@@ -301,14 +308,28 @@ def write_failure(folder: Path, item: BatchItem, detail: str) -> None:
     write_fallback_results(folder, item.name, detail)
 
 
+def rescored_stored(folder: Path, rubric: Rubric) -> GradedSubmission:
+    """Folder's stored automatic result with `rubric`'s points (weights, criteria' and
+    manual items' points); reads only. Raises StoredResultError (no usable automatic.json)
+    and RubricChangedError (the rubric changed its checks or limits: one line)."""
+    return rescore(read_automatic(folder), rubric)
+
+
 def readjust_stored(
-    folder: Path, options: GradingOptions, late: LatePolicy | None
+    folder: Path,
+    options: GradingOptions,
+    rubric: Rubric,
+    automatic: GradedSubmission | None = None,
 ) -> GradedSubmission:
-    """Folder's stored automatic result with the current overrides and late policy, its
-    reports rewritten where that changed them; no learner code runs. Raises
-    StoredResultError. adjusted.json is rewritten with the new result (a folder of an
-    older grader gets one), the identity kept."""
-    result = adjust_with(read_automatic(folder), options, late)
+    """Folder's stored automatic result with the current rubric's points, overrides and
+    late policy, its reports rewritten where that changed them; no learner code runs.
+    `automatic`, if given, is that result already re-scored (rescored_stored). Raises
+    StoredResultError and RubricChangedError before writing anything. adjusted.json is
+    rewritten with the new result (a folder of an older grader gets one), the identity
+    kept."""
+    if automatic is None:
+        automatic = rescored_stored(folder, rubric)
+    result = adjust_with(automatic, options, rubric.late_policy)
     try:
         identity = read_adjusted(folder).identity
     except StoredResultError:  # an older grader's folder: its name is all there is
@@ -415,13 +436,15 @@ def _skip_unchanged(
 ) -> None:
     """Readjust the items whose stored result has their input hash; queue the others."""
     for item in items:
-        digest = input_hash(item.source, options)
+        digest = input_hash(item.source, options, rubric)
         folder = out / item.name
         if not force and rubric is not None and digest == stored_hash(folder):
             started = time.perf_counter()
             try:
-                result = readjust_stored(folder, options, rubric.late_policy)
-            except StoredResultError:
+                result = readjust_stored(folder, options, rubric)
+            except (StoredResultError, RubricChangedError):
+                # No stored result, or the rubric changed what grading runs (a check
+                # added, say, under an unchanged grader version): graded again.
                 pending.append((item, digest))
                 continue
             row = GradebookRow.from_result(result)

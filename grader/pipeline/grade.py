@@ -240,6 +240,7 @@ def grade_automatic(
         grader_errors=tuple(grader_errors),
         learner_time_s=learner_time_s,
         figures=figures.figures,
+        limits=context.rubric.limits,
     )
     handed_in = _newest_file_time(path)
     if handed_in is None:

@@ -1,7 +1,12 @@
 """A Canvas gradebook import: the columns Canvas's "Import" expects, one assignment column.
 
-    Student,ID,SIS User ID,SIS Login ID,Section,Logistic Regression and Metrics (ID)
+    Student,ID,SIS User ID,SIS Login ID,Section,HW3 (12345)
     Points Possible,,,,,100
+
+Canvas updates an existing assignment when the column's header is its name and ID as
+Canvas writes them, "Name (ID)"; any other header makes a new assignment on import. The
+header is `--canvas-assignment "HW3 (12345)"` (checked here, remembered in OUT by
+grader/instructor/remembered.py), else the chapter's title, which makes a new one.
 
 Submissions are matched to students by the instructor's roster (grader/instructor/roster.py);
 without one, the submission's name is taken as the SIS Login ID and Canvas matches on that.
@@ -14,16 +19,52 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.identity import Identity, NameMatch, match_name
+from grader.instructor.files import InstructorInputError
 from grader.instructor.roster import Student
 from grader.render._shared import atomic_write_text
 from grader.render.gradebook import BOM, GradebookRow, number_cell, safe_cell
 
 ASSIGNMENT = "Logistic Regression and Metrics"
+
+# Canvas's own header of an assignment: its name, one space, its numeric ID in parentheses.
+_NAME_AND_ID = re.compile(r"(?P<name>\S(?:.*\S)?) \((?P<id>[0-9]+)\)")
+
+
+class CanvasAssignmentError(InstructorInputError):
+    """A --canvas-assignment that is not "Name (ID)": one line, exit status 2."""
+
+
+@dataclass(frozen=True)
+class CanvasAssignment:
+    """The Canvas assignment the import's column updates: its name and numeric ID."""
+
+    name: str
+    assignment_id: str  # digits, as in the assignment's address .../assignments/12345
+
+    @property
+    def column(self) -> str:
+        """The column's header as Canvas writes it in its own export: "HW3 (12345)"."""
+        return f"{self.name} ({self.assignment_id})"
+
+
+def parse_canvas_assignment(text: str, option: str = "--canvas-assignment") -> CanvasAssignment:
+    """ "HW3 (12345)" as a CanvasAssignment. Raises CanvasAssignmentError (one line) for
+    any other form: without the ID, Canvas would make a new assignment on import instead
+    of updating this one, which is what the option is for."""
+    found = _NAME_AND_ID.fullmatch(text)
+    if found is None or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise CanvasAssignmentError(
+            f"{option} {text!r}: give the assignment as Canvas names its column, its name "
+            'and its ID in parentheses, e.g. "HW3 (12345)" (the ID is the number at the end '
+            "of the assignment's address in Canvas)"
+        )
+    return CanvasAssignment(found["name"], found["id"])
 
 
 @dataclass(frozen=True)
@@ -73,11 +114,13 @@ def canvas_rows(
 def canvas_text(
     rows: Iterable[GradebookRow],
     roster: dict[str, Student] | None = None,
-    assignment_id: str = "",
+    assignment: CanvasAssignment | None = None,
     identities: Mapping[str, Identity] | None = None,
 ) -> str:
+    """The import as CSV text: the header row with `assignment`'s column (else the
+    chapter's title: a new assignment on import), Points Possible, a row per student."""
     rows = list(rows)
-    column = f"{ASSIGNMENT} ({assignment_id})" if assignment_id else ASSIGNMENT
+    column = assignment.column if assignment is not None else ASSIGNMENT
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
@@ -103,10 +146,13 @@ def write_canvas(
     path: Path,
     roster: dict[str, Student] | None = None,
     identities: Mapping[str, Identity] | None = None,
+    assignment: CanvasAssignment | None = None,
 ) -> list[str]:
-    """Write the import atomically; returns one error line per empty cell it had to leave."""
+    """Write the import atomically, its column `assignment`'s; returns one error line per
+    empty cell it had to leave."""
     rows = list(rows)
-    atomic_write_text(Path(path), BOM + canvas_text(rows, roster, identities=identities))
+    text = canvas_text(rows, roster, assignment, identities=identities)
+    atomic_write_text(Path(path), BOM + text)
     return [
         f"error: {path}: {line.student.student or line.student.sis_login_id}: score left "
         f"empty ({line.problem}); enter it by hand"
@@ -115,4 +161,13 @@ def write_canvas(
     ]
 
 
-__all__ = ["ASSIGNMENT", "CanvasRow", "canvas_rows", "canvas_text", "write_canvas"]
+__all__ = [
+    "ASSIGNMENT",
+    "CanvasAssignment",
+    "CanvasAssignmentError",
+    "CanvasRow",
+    "canvas_rows",
+    "canvas_text",
+    "parse_canvas_assignment",
+    "write_canvas",
+]
