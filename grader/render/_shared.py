@@ -148,6 +148,7 @@ class StubView:
 @dataclass(frozen=True)
 class ExerciseView:
     exercise: str
+    file: str  # as the learner has it: "ex3_threshold_sweep.py" or "....ipynb" (headings)
     checks: tuple[CheckView, ...]  # every check not listed under a stub, in order
     stubs: tuple[StubView, ...] = ()
     file_note: str = ""  # the file does not parse or import: file, line and message
@@ -257,9 +258,11 @@ def exercise_view(
         ),
         None,
     )
+    # Named as the learner has it: a notebook's checks know it (pipeline/grade.py).
+    file = next((o.file for o in mine if o.notebook), f"{exercise}.py")
     file_note = ""
     if broken:
-        file_note = (broken.detail or f"{exercise}.py could not be imported").rstrip(".") + "."
+        file_note = (broken.detail or f"{file} could not be imported").rstrip(".") + "."
     stubs: dict[tuple[str, str], list[str]] = {}
     where: dict[tuple[str, str], Cause] = {}
     checks = []
@@ -283,6 +286,7 @@ def exercise_view(
     automatic = [o for o in mine if not o.manual]
     return ExerciseView(
         exercise=exercise,
+        file=file,
         checks=tuple(checks),
         stubs=tuple(
             StubView(
@@ -341,7 +345,7 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
     )
     cause = first.cause
     if cause and cause.kind is CauseKind.BROKEN_FILE:
-        detail = cause.detail or f"{first.exercise}.py could not be imported"
+        detail = cause.detail or f"{first.file} could not be imported"
         return f"{detail.rstrip('.')}.", f"exercise-{first.exercise}"
     if cause and cause.kind is CauseKind.NOT_WRITTEN:
         # The stub that comes first in its file (the file's order is the chapter's).
@@ -375,7 +379,7 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
         ),
         first,
     )
-    subject = f"{function}() in {first.exercise}.py" if function else f"{first.exercise}.py"
+    subject = f"{function}() in {first.file}" if function else first.file
     text = f"{subject}: {first.check_id} fails"
     known = [CATALOG[m] for m in first.misconceptions if m in CATALOG]
     if known:

@@ -27,7 +27,7 @@ import weakref
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.sandbox import _process, cgroups, confine, probe
 from grader.sandbox._bootstrap import (
@@ -53,6 +53,9 @@ from grader.sandbox.errors import (
 )
 from grader.sandbox.limits import Limits
 from grader.sandbox.zygote import Zygote, launch_once
+
+if TYPE_CHECKING:  # grader.places reads grader.results, which reads this package
+    from grader.places import Places
 
 
 @dataclass(frozen=True)
@@ -340,9 +343,12 @@ class Worker:
         limits: Limits = Limits(),  # noqa: B008
         confinement: Confinement | None = Confinement(),  # noqa: B008
         zygote: Zygote | None = None,
+        places: Places | None = None,
     ) -> None:
         """confinement=None: a plain limited process, without namespaces. With a zygote,
-        each worker process is forked from it, warm, instead of started afresh."""
+        each worker process is forked from it, warm, instead of started afresh. `places`
+        says the submission's files as the learner has them (a notebook's cells) in every
+        failure sentence."""
         folder = Path(submission_dir)
         if not folder.is_dir():
             raise ValueError(f"not a folder: {folder}")
@@ -350,6 +356,9 @@ class Worker:
         self.limits = limits
         self.confinement = confinement
         self.zygote = zygote
+        if places is None:
+            from grader.places import NO_NOTEBOOKS as places
+        self.places = places
         self.time_in_student_code_s = 0.0
         self.restarts = 0  # workers started after the first
         # "importing x.py" / "x.f()" -> bytes printed, where the worker cut the output
@@ -629,10 +638,12 @@ class Worker:
         file, line, function = innermost_place(failure)
         return StudentCodeError(
             failure.kind,
-            self._scrub(failure_message(failure, target, self.limits)),
+            self._scrub(failure_message(failure, target, self.limits, self.places)),
             self._take_output(),
             exception_type=failure.exception_type,
-            traceback=self._scrub(format_traceback(failure)) if failure.exception_type else "",
+            traceback=self._scrub(format_traceback(failure, self.places))
+            if failure.exception_type
+            else "",
             at_import=target.op == "import",
             file=self._scrub(file),
             line=line,
@@ -646,6 +657,7 @@ class Worker:
         # for the learner's notice; a forged count costs nothing but that notice.
         printed = reply.get("printed_bytes") if type(reply) is dict else None
         if type(printed) is int and printed > 0:
+            target = target.as_seen(self.places)
             what = f"{target.doing} ({target.file})" if target.op == "call" else target.doing
             self.printed_too_much[what] = max(printed, self.printed_too_much.get(what, 0))
 
