@@ -193,6 +193,14 @@ class FeedbackFigures:
     figures: tuple[Figure, ...] = ()
 
 
+class NoticeKind(str, Enum):
+    """What a notice about the whole submission says, as a fact (the class triage reads
+    this, never the notice's words)."""
+
+    UNREADABLE = "unreadable"  # the submission could not be read at all
+    NO_EXERCISE_FILE = "no-exercise-file"  # it holds no file named like an exercise
+
+
 class AdjustmentKind(str, Enum):
     OVERRIDE = "override"  # an instructor's points for a check or a criterion
     LATE = "late"  # the late policy's penalty
@@ -225,6 +233,7 @@ class GradedSubmission:
     graded_at: str  # ISO 8601, UTC
     duration_s: float
     notices: tuple[str, ...] = ()  # learner-facing notes about the submission as a whole
+    notice_kinds: tuple[NoticeKind, ...] = ()  # the facts among them the triage needs
     grader_errors: tuple[str, ...] = field(default=())  # instructor-facing, whole-run problems
     learner_time_s: float = 0.0  # time spent inside the learner's functions (worker-side)
     figures: FeedbackFigures = field(default_factory=FeedbackFigures)  # the report's plots

@@ -19,6 +19,7 @@ import numpy as np
 
 from grader.checks.dependencies import CORE_MODULE, core_names_reached
 from grader.checks.source import imported_modules
+from grader.places import NO_NOTEBOOKS, Places
 from grader.results import Cause, CauseKind
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, read_source
@@ -122,6 +123,12 @@ class Learner:
     probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
     seen: list[SeenCall] = field(default_factory=list)
 
+    @property
+    def places(self) -> Places:
+        """The learner's files as they have them (a notebook's cells): every sentence a
+        check writes naming a file or a line says it so (grader/places.py)."""
+        return getattr(self.worker, "places", NO_NOTEBOOKS)
+
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
 
@@ -143,7 +150,8 @@ class Learner:
             # and cost another time limit. It is not called.
             names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(hung))
             raise CheckFailure(
-                f"{function}() was not called: it uses {names} from logistic_scratch.py, "
+                f"{function}() was not called: it uses {names} from "
+                f"{self.places.module_file(CORE_MODULE)}, "
                 "which never returned in its own checks. Fix that first."
             )
         result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)

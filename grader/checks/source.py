@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import source_text
+from grader.places import NO_NOTEBOOKS, Places
+from grader.sandbox.errors import FailureKind
 
 #: Modules a submission may import besides its own files: the kit's support module.
 KIT_SUPPORT_MODULES = frozenset({"tickets"})
@@ -98,7 +100,25 @@ class ForbiddenImport:
 
 
 class UnreadableSource(Exception):
-    """A file of the submission that cannot be read or parsed; the message says which."""
+    """A file of the submission that cannot be read or parsed, as facts: the file
+    (relative to the submission), the syntax error's line (0: not decodable) and Python's
+    message. `sentence` says it as the learner has their files (a notebook's cell)."""
+
+    def __init__(self, file: str, line: int = 0, message: str = "") -> None:
+        self.file, self.line, self.message = file, line, message
+        super().__init__(self.sentence())
+
+    @property
+    def failure(self) -> FailureKind:
+        return FailureKind.SYNTAX_ERROR
+
+    def sentence(self, places: Places = NO_NOTEBOOKS) -> str:
+        if not self.line:
+            return f"{places.file(self.file)} could not be read as Python source"
+        where = places.where(self.file, self.line)
+        if where.cell:
+            return f"{where.file} has a syntax error in {where.spot}: {self.message}"
+        return f"{places.file(self.file)} has a syntax error on line {self.line}: {self.message}"
 
 
 def third_party_imports(
@@ -117,13 +137,11 @@ def third_party_imports(
         path = _own_file(folder, name)
         text = read_source(path) if path is not None else None
         if text is None:
-            raise UnreadableSource(f"{name}.py could not be read as Python source")
+            raise UnreadableSource(f"{name}.py")
         try:
             modules = list(imported_modules(text))
         except SyntaxError as error:
-            raise UnreadableSource(
-                f"{Path(path).name} has a syntax error on line {error.lineno}: {error.msg}"
-            ) from None
+            raise UnreadableSource(Path(path).name, error.lineno or 1, error.msg) from None
         for imported in modules:
             root = imported.split(".")[0]
             if root in allowed or root in sys.stdlib_module_names:

@@ -22,7 +22,7 @@ from filelock import FileLock
 from grader.instructor.stored import StoredResultError, read_automatic
 from grader.paths import EXERCISE_ORDER
 from grader.render.fallback import RESULTS_JSON
-from grader.results import Status
+from grader.results import NoticeKind, Status
 from grader.sandbox.errors import FailureKind
 
 LOCK = ".grader.lock"
@@ -117,6 +117,7 @@ class StoredResult:
     grader_errors: tuple[str, ...] = ()  # whole-run problems (a fallback result has one)
     check_errors: tuple[str, ...] = ()  # check ids the grader failed on
     notices: tuple[str, ...] = ()
+    notice_kinds: tuple[NoticeKind, ...] = ()  # from automatic.json (with_facts)
     input_hash: str = ""
     execution_time: float = 0.0  # seconds
 
@@ -264,7 +265,7 @@ def with_facts(result: StoredResult) -> StoredResult:
         else test
         for test in result.tests
     )
-    return dataclasses.replace(result, tests=tests)
+    return dataclasses.replace(result, tests=tests, notice_kinds=automatic.notice_kinds)
 
 
 __all__ = [

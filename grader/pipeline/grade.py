@@ -41,7 +41,7 @@ from grader.pipeline.run import (
 )
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
-from grader.results import CheckOutcome, GradedSubmission, Status
+from grader.results import CheckOutcome, GradedSubmission, NoticeKind, Status
 from grader.sandbox import isolation_report, probe
 from grader.sandbox.confine import Confinement, Stack, hideable
 from grader.sandbox.worker import bootstrap_source
@@ -171,6 +171,7 @@ def grade_automatic(
     learner_time_s = 0.0
     figures = FigureCollector(context.reference, context.tickets)
     printed: dict[str, int] = {}  # what printed past the output cap -> bytes printed
+    kinds: list[NoticeKind] = []
     try:
         loaded = load_submission(path, context.support_dir, set(EXERCISE_FILES))
     except SubmissionError as error:
@@ -178,13 +179,17 @@ def grade_automatic(
             _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
         ]
         notices.append(f"The submission could not be read: {error}.")
+        kinds.append(NoticeKind.UNREADABLE)
     except OSError as error:
         outcomes = [
             _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
         ]
         notices.append(f"The submission could not be read ({error.strerror}).")
+        kinds.append(NoticeKind.UNREADABLE)
     else:
         notices.extend(loaded.notices)
+        if loaded.layout is not None and not loaded.layout.found:
+            kinds.append(NoticeKind.NO_EXERCISE_FILE)
         if keep_code is not None:
             keep_exercise_files(loaded.workdir, keep_code, set(EXERCISE_FILES))
         confinement = context.confinement(path, loaded.workdir)
@@ -235,6 +240,7 @@ def grade_automatic(
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - started,
         notices=tuple(notices),
+        notice_kinds=tuple(kinds),
         grader_errors=tuple(grader_errors),
         learner_time_s=learner_time_s,
         figures=figures.figures,

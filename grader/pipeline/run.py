@@ -75,6 +75,11 @@ class _WatchedWorker:
         return self.worker.limits
 
     @property
+    def places(self) -> Places:
+        """The learner's files as they have them (a notebook's cells), for sentences."""
+        return self.worker.places
+
+    @property
     def printed_too_much(self) -> dict[str, int]:
         """What the worker cut from the learner's output (grade.py's notice reads it)."""
         return self.worker.printed_too_much

@@ -390,18 +390,14 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
 def sandbox_sentence(isolation: Isolation) -> str:
     """What a learner needs to know of the isolation, in one plain sentence; the full
     detail (what is in force, what is missing) is for the instructor's report. The sandbox
-    writes it (Isolation.summary); older results.json files are read from in_force."""
+    writes it (Isolation.summary); older results are said from their level."""
     if isolation.summary:
         return isolation.summary
-    texts = " ".join(isolation.in_force).lower()
-    limit = _CALL_LIMIT.search(texts)
-    per_call = f", with a {limit.group(1)} s limit per call" if limit else ""
-    if "network namespace" in texts or "no network" in texts:
-        return f"Your code ran in a sandbox without network{per_call}."
-    return f"Your code ran in a separate, limited process{per_call}."
-
-
-_CALL_LIMIT = re.compile(r"limit of ([0-9.]+) s per call")
+    # An older result without the sentence: said from its level (only the namespaces
+    # level has a network namespace), never from the instructor's words.
+    if isolation.level == "namespaces":
+        return "Your code ran in a sandbox without network."
+    return "Your code ran in a separate, limited process."
 
 
 def build_view(result: GradedSubmission) -> ReportView:
