@@ -58,8 +58,9 @@ class Where:
     """A place in the learner's code, as a fact (never read back from a message).
 
     `module` and `line` are the graded .py's (its stem, 1-based line); for a module written
-    from a notebook, `notebook`, `cell` (1-based, counting every cell) and `cell_line` say
-    the same place as the learner sees it (grader/pipeline/notebooks.py fills them)."""
+    from a notebook, `notebook` names it and `cell` (1-based among its CODE cells: Jupyter
+    numbers no cells), `cell_line`, `run_count` (its `In [n]`, 0 if none) and `cell_start`
+    (its first line) say the same place as the learner sees it (grader/places.py)."""
 
     module: str  # the file's stem, e.g. "logistic_scratch"
     line: int = 0  # 0: the file as a whole (a missing file, a value it returned)
@@ -67,13 +68,31 @@ class Where:
     notebook: str = ""  # e.g. "logistic_scratch.ipynb", when the module came from one
     cell: int = 0
     cell_line: int = 0
+    run_count: int = 0
+    cell_start: str = ""
+
+    @property
+    def file(self) -> str:
+        """The learner's file: "logistic_scratch.py" or "logistic_scratch.ipynb"."""
+        return self.notebook or f"{self.module}.py"
+
+    @property
+    def spot(self) -> str:
+        """The place inside the file: "line 54", "cell In [7], line 2", or
+        'code cell 3 ("def sigmoid(z):"), line 2'; "" for the file as a whole."""
+        if self.notebook and self.cell:
+            if self.run_count:
+                return f"cell In [{self.run_count}], line {self.cell_line}"
+            start = f' ("{self.cell_start}")' if self.cell_start else ""
+            return f"code cell {self.cell}{start}, line {self.cell_line}"
+        if self.notebook:
+            return ""  # a line outside every cell: the notebook as a whole
+        return f"line {self.line}" if self.line else ""
 
     @property
     def text(self) -> str:
-        """ "logistic_scratch.py, line 54", or "logistic_scratch.ipynb, cell 3, line 2"."""
-        if self.notebook and self.cell:
-            return f"{self.notebook}, cell {self.cell}, line {self.cell_line}"
-        return f"{self.module}.py" + (f", line {self.line}" if self.line else "")
+        """ "logistic_scratch.py, line 54", or "logistic_scratch.ipynb, cell In [7], line 2"."""
+        return f"{self.file}, {self.spot}" if self.spot else self.file
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,14 @@ class CheckOutcome:
     # What the learner's code printed during a failing VISIBLE check: its first and last
     # lines, capped (pipeline/run.py printed_excerpt); always "" for hidden checks.
     printed: str = ""
+    # the notebook the exercise was graded from ("ex3_threshold_sweep.ipynb"), "" for a .py:
+    # every heading, note and "Fix first" names the file the learner has
+    notebook: str = ""
+
+    @property
+    def file(self) -> str:
+        """The exercise's file as the learner has it."""
+        return self.notebook or f"{self.exercise}.py"
 
 
 @dataclass(frozen=True)
@@ -168,6 +195,14 @@ class FeedbackFigures:
     figures: tuple[Figure, ...] = ()
 
 
+class NoticeKind(str, Enum):
+    """What a notice about the whole submission says, as a fact (the class triage reads
+    this, never the notice's words)."""
+
+    UNREADABLE = "unreadable"  # the submission could not be read at all
+    NO_EXERCISE_FILE = "no-exercise-file"  # it holds no file named like an exercise
+
+
 class AdjustmentKind(str, Enum):
     OVERRIDE = "override"  # an instructor's points for a check or a criterion
     LATE = "late"  # the late policy's penalty
@@ -200,6 +235,7 @@ class GradedSubmission:
     graded_at: str  # ISO 8601, UTC
     duration_s: float
     notices: tuple[str, ...] = ()  # learner-facing notes about the submission as a whole
+    notice_kinds: tuple[NoticeKind, ...] = ()  # the facts among them the triage needs
     grader_errors: tuple[str, ...] = field(default=())  # instructor-facing, whole-run problems
     learner_time_s: float = 0.0  # time spent inside the learner's functions (worker-side)
     figures: FeedbackFigures = field(default_factory=FeedbackFigures)  # the report's plots

@@ -37,7 +37,14 @@ from grader.instructor.views import ViewRequest, rebuild_views
 from grader.pipeline import batch
 from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions
-from grader.results import CheckOutcome, GradedSubmission, Isolation, ScoredCheck, Status
+from grader.results import (
+    CheckOutcome,
+    GradedSubmission,
+    Isolation,
+    NoticeKind,
+    ScoredCheck,
+    Status,
+)
 from grader.sandbox.errors import FailureKind
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -423,7 +430,11 @@ def test_submissions_that_need_a_human_are_listed_with_the_reason() -> None:
             {"c1": True},
             adjustments=(StoredAdjustment("override", "crit", 0.0, 1.0, ""),),
         ),
-        _stored("unreadable", {"c1": False}, notices=("The submission could not be read.",)),
+        # the fact (automatic.json's notice kind), not the notice's words
+        dataclasses.replace(
+            _stored("unreadable", {"c1": False}, notices=("Reworded: unread.",)),
+            notice_kinds=(NoticeKind.UNREADABLE,),
+        ),
         _stored("stubs", {"c1": False, "c2": False}),
     ]
     # a file that raised at import: its checks are skipped, said so in their output

@@ -7,6 +7,7 @@ words); class triage, the notebook cell pointers, blame and the class view stay 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from pathlib import Path
@@ -23,6 +24,7 @@ from grader.paths import KitPaths
 from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_automatic
 from grader.render import write_submission_reports
+from grader.render._shared import build_view
 from grader.results import GradedSubmission
 from grader.sandbox import FailureKind, worker
 
@@ -193,3 +195,108 @@ def test_rewording_every_message_changes_no_fact_no_triage_and_no_class_view(
         for (name, _), f in facts.items()
         if name == "exception-in-call"
     )
+
+
+def _run_notebook(cells: list[tuple[str, int | None]]) -> bytes:
+    """A notebook of code cells with their execution counts, and a markdown cell first."""
+    data = json.loads(_notebook([text for text, _ in cells]))
+    for cell, (_, count) in zip(data["cells"], cells, strict=True):
+        cell["execution_count"] = count
+    data["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "source": "# Notes"})
+    return json.dumps(data).encode()
+
+
+def test_a_notebook_learner_is_pointed_to_cells_as_jupyter_shows_them(context, kit, tmp_path):
+    """Issue 20, item 5: every message, heading, note and "Fix first" names the .ipynb and
+    the cell by its In [n] (or its place among the code cells and its first line), never
+    a .py the learner does not have, and never a number that counts markdown cells."""
+    solved = (kit.solutions / "logistic_scratch.py").read_text(encoding="utf-8")
+    broken_sigmoid = "def sigmoid(z):\n    return {}['missing']\n"
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "logistic_scratch.ipynb").write_bytes(
+        _run_notebook([(solved, 3), (broken_sigmoid, 5)])  # the later sigmoid wins
+    )
+    ex3 = (kit.solutions / "ex3_threshold_sweep.py").read_text(encoding="utf-8")
+    (folder / "ex3_threshold_sweep.ipynb").write_bytes(_run_notebook([(ex3, None)]))
+    result = grade_automatic(folder, context, "nb")
+    core = [i.outcome for i in result.checks if i.outcome.exercise == "logistic_scratch"]
+    said = [o.message for o in core if o.status.earns_nothing]
+    assert any("logistic_scratch.ipynb, cell In [5], line 2, in sigmoid" in m for m in said), said
+    where = next(o.where for o in core if o.where is not None)
+    assert (where.cell, where.run_count, where.cell_line) == (2, 5, 2)  # code cell 2, not 3
+    everything = "\n".join(
+        [*(i.outcome.message for i in result.checks), *result.notices]
+        + [i.outcome.cause.detail for i in result.checks if i.outcome.cause]
+    )
+    assert "logistic_scratch.py" not in everything and "ex3_threshold_sweep.py" not in everything
+    out = tmp_path / "out"
+    write_submission_reports(result, out)
+    for report in ("report.md", "report.html"):
+        text = (out / report).read_text(encoding="utf-8")
+        for criterion in result.criteria:  # the instructor's rubric words, not a pointer
+            text = text.replace(criterion.description, "")
+        assert "logistic_scratch.ipynb" in text and "ex3_threshold_sweep.ipynb" in text
+        assert "logistic_scratch.py" not in text and "ex3_threshold_sweep.py" not in text
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert "## `logistic_scratch.ipynb`" in markdown
+    assert build_view(result).fix_first.startswith("sigmoid() in logistic_scratch.ipynb: ")
+    # The ex3 checks that build on the wrong sigmoid say where it is: the notebook.
+    upstream = [o.message for o in (i.outcome for i in result.checks) if o.upstream_failures]
+    assert all("logistic_scratch.py" not in m for m in upstream)
+
+
+def test_a_stub_in_a_fresh_notebook_is_its_code_cell_and_first_line(context, kit, tmp_path):
+    stub = "def add_intercept(X_raw):\n    raise NotImplementedError('not written yet')\n"
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    solved = (kit.solutions / "logistic_scratch.py").read_text(encoding="utf-8")
+    (folder / "logistic_scratch.ipynb").write_bytes(_run_notebook([(solved, None), (stub, None)]))
+    result = grade_automatic(folder, context, "nb")
+    view = build_view(result)
+    assert view.fix_first == (
+        "write add_intercept() in logistic_scratch.ipynb (see its TODO, code cell 2 "
+        '("def add_intercept(X_raw):"), line 2).'
+    ), view.fix_first
+    assert view.exercises[0].file == "logistic_scratch.ipynb"
+
+
+#: Names of learner-facing text that no grader module may read back or rewrite.
+_TEXT_NAMES = {"message", "learner_message", "output", "notices", "notice", "detail", "said"}
+
+
+def _text_read(node: ast.AST) -> bool:
+    name = node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+    return name in _TEXT_NAMES
+
+
+def test_no_grader_module_matches_or_rewrites_message_text() -> None:
+    """`x in message`, `message.startswith(...)`, `message.replace(...)` and `re.*(...,
+    message)` on learner-facing text: the facts travel as fields (issue 19, part 1)."""
+    found = []
+    for path in sorted(Path(framework.__file__).parents[1].rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            hit = (
+                isinstance(node, ast.Compare)
+                and any(isinstance(op, ast.In | ast.NotIn) for op in node.ops)
+                and any(_text_read(c) for c in node.comparators)
+            ) or (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and (
+                    (node.func.attr in {"startswith", "endswith", "replace", "find", "index"}
+                     and _text_read(node.func.value))
+                    or (node.func.attr in {"search", "match", "sub", "findall", "fullmatch"}
+                        and any(_text_read(a) for a in node.args))
+                )
+            )  # fmt: skip
+            if hit:
+                found.append(f"{path.name}:{node.lineno}")
+    assert sorted(found) == sorted(KNOWN_MATCHES), found
+
+
+#: Left, knowingly (each to go; see the branch's report for issue 19): ex6 recognizes M01
+#: from NumPy's shape-error text; the self-check's stream compares a message with the
+#: notices (commands/check.py, another engineer's); run.py's "not written yet" (the kit's
+#: stubs say it themselves) and the worker's cut note in the printed output.
+KNOWN_MATCHES = ["ex6_sklearn_match.py:60", "check.py:161", "run.py:313", "run.py:319"]

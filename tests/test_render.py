@@ -418,6 +418,8 @@ REAL_ISOLATION = Isolation(
         "unprivileged user: the learner's code runs as uid 0; the kernel does not apply "
         "RLIMIT_NPROC to uid 0 (the pids cgroup does)",
     ),
+    # the sandbox writes it (isolation.learner_sentence); no renderer reads in_force's words
+    summary="Your code ran in a sandbox without network, with a 10 s limit per call.",
 )
 
 

@@ -33,14 +33,10 @@ from grader.pipeline.layout import (
 )
 from grader.pipeline.load import load_submission
 from grader.pipeline.members import find_submissions
-from grader.pipeline.notebooks import (
-    CellSpan,
-    ConvertedNotebook,
-    convert_notebook,
-    point_to_cells,
-)
+from grader.pipeline.notebooks import convert_notebook, places
 from grader.pipeline.run import learner_message
-from grader.results import CheckOutcome, Status
+from grader.places import CodeCell, NotebookCells, Places
+from grader.results import Status
 from grader.sandbox import FailureKind, StudentCodeError
 from grader.source_text import SourceDecodeError, decode_source
 
@@ -55,7 +51,7 @@ ARRIVALS = {
     "venv-handed-in-by-mistake": "Skipped venv/ (250 files)",
     "utf8-bom-from-windows-editor": None,
     "coding-line-latin-1": None,
-    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (cell 3: %matplotlib",
+    "notebooks-instead-of-py": "IPython line(s) of logistic_scratch.ipynb (code cell 1: %matplo",
     "prints-20-mb-at-import": "19.5 MB importing logistic_scratch.py",
     "zip-inside-the-submission": "Graded the files inside 'work.zip'",
     "crlf-script-code-at-import-relative-data": None,
@@ -393,11 +389,15 @@ def test_magics_and_shell_escapes_are_dropped_line_for_line():
     )
     converted = convert_notebook(data, "m.ipynb")
     compile(converted.source, "m.py", "exec")  # plain Python now
-    # Cells are numbered as the learner sees them, the markdown cell 1 included.
-    assert [cell for cell, _ in converted.dropped] == [2, 2, 3, 3, 3, 4, 5]
+    # Cells are counted among the code cells (Jupyter numbers none; markdown is not code).
+    assert [cell.position for cell, _ in converted.dropped] == [1, 1, 2, 2, 2, 3, 4]
     assert "%not a magic" in converted.source  # inside a string: kept
-    assert converted.locate(5) == (3, 1)  # cell 3 starts after cell 2's 3 lines and a blank
-    assert "Left out 7 IPython line(s) of m.ipynb" in converted.notices()[0]
+    # code cell 2 starts after cell 1's 3 lines and a blank
+    cell, line = converted.cell_map.locate(5)
+    assert (cell.position, line, cell.start) == (2, 1, "def f(x):")
+    notice = converted.notices()[0]
+    assert "Left out 7 IPython line(s) of m.ipynb" in notice
+    assert "(code cell 1: %matplotlib inline; code cell 1: !pip install numpy;" in notice
 
 
 def test_messages_point_to_the_notebook_cell(context, kit, tmp_path):
@@ -407,7 +407,8 @@ def test_messages_point_to_the_notebook_cell(context, kit, tmp_path):
     (folder / "logistic_scratch.ipynb").write_bytes(data)
     result = grade_submission(folder, context)
     messages = [item.outcome.message for item in result.checks]
-    assert any("logistic_scratch.ipynb has a syntax error in cell 2, line 2" in m for m in messages)
+    said = 'logistic_scratch.ipynb has a syntax error in code cell 2 ("def sigmoid(z):"), line 2'
+    assert any(said in m for m in messages), messages[:2]
 
 
 def test_a_notebook_that_calls_display_grades_like_its_py(context, kit, tmp_path):
@@ -430,20 +431,36 @@ def test_a_notebook_that_calls_display_grades_like_its_py(context, kit, tmp_path
     result = grade_submission(broken, context)
     texts = [i.outcome.message + (i.outcome.cause.detail if i.outcome.cause else "")
              for i in result.checks if i.outcome.exercise == "logistic_scratch"]  # fmt: skip
-    assert any("cell 2, line 1" in text for text in texts), texts[:2]
+    assert any('code cell 2 ("undefined_name + 1"), line 1' in text for text in texts), texts[:2]
     assert not any("logistic_scratch.py, line" in text for text in texts)
 
 
-def test_point_to_cells_rewrites_traceback_lines_only_of_converted_modules():
-    spans = (CellSpan(1, 1, 1), CellSpan(2, 3, 2))
-    notebook = ConvertedNotebook("m.ipynb", "m.py", "x\n\ny\nz\n", cells=spans)
-    outcome = CheckOutcome(
-        "c", "m", Status.FAILED, message="f() raised KeyError (m.py, line 4 in f); other.py, line 4"
+def test_places_say_a_notebook_cell_as_jupyter_shows_it_and_leave_other_files_alone():
+    """A cell with a unique In [n] is said by it; without one, by its place among the code
+    cells and its first line; a .py the learner handed in keeps Python's own words."""
+    cells = (
+        CodeCell(1, 1, 1, run_count=4, start="import numpy as np"),
+        CodeCell(2, 3, 2, start="def f():"),
     )
-    (rewritten,) = point_to_cells([outcome], [notebook])
-    assert (
-        rewritten.message == "f() raised KeyError (m.ipynb, cell 2, line 2 in f); other.py, line 4"
-    )
+    said = Places((NotebookCells("m.ipynb", "m.py", cells),))
+    assert said.at("m.py", 1) == "m.ipynb, cell In [4], line 1"
+    assert said.at("m.py", 4) == 'm.ipynb, code cell 2 ("def f():"), line 2'
+    assert said.at("other.py", 4) == "other.py, line 4"
+    assert said.file("m.py") == "m.ipynb" and said.file("other.py") == "other.py"
+    assert said.frame("m.py", 4, "f") == '  m.ipynb, code cell 2 ("def f():"), line 2, in f'
+    assert said.frame("other.py", 4, "g") == '  File "other.py", line 4, in g'
+    where = said.where("m.py", 4, "f")
+    assert (where.module, where.line, where.cell, where.cell_line) == ("m", 4, 2, 2)
+
+
+def test_in_n_is_used_only_where_the_notebook_shows_it_once(tmp_path):
+    data = json.loads(_notebook(("code", "a = 1"), ("code", "b = 2"), ("code", "c = 3")))
+    for cell, count in zip(data["cells"], (7, 7, 9), strict=True):
+        cell["execution_count"] = count  # run out of order: In [7] twice
+    converted = convert_notebook(json.dumps(data).encode(), "m.ipynb")
+    said = places([converted])
+    assert said.at("m.py", 1) == 'm.ipynb, code cell 1 ("a = 1"), line 1'
+    assert said.at("m.py", 5) == "m.ipynb, cell In [9], line 1"
 
 
 def test_an_unreadable_notebook_is_said_not_missing(context, tmp_path):
@@ -497,16 +514,19 @@ def test_release_notebooks_writes_stubs_check_can_grade(kit, tmp_path):
 
     stubs = check()
     assert "not written yet" in stubs and "No exercise file" not in stubs
-    # The learner has notebooks only: the TODO to start with is named by its cell.
+    # The learner has notebooks only: the TODO to start with is named by its cell as
+    # Jupyter shows it (a fresh notebook has no In [n]: its place among the code cells and
+    # its first line), and every heading names the notebook.
     assert re.search(
         r"Fix first: write add_intercept\(\) in logistic_scratch\.ipynb \(see its TODO, "
-        r"cell \d+, line \d+\)",
+        r'code cell \d+ \("def add_intercept\(X_raw\):"\), line \d+\)',
         stubs,
     ), stubs
+    assert "logistic_scratch.ipynb: not started" in stubs and ".py:" not in stubs
     # A learner who fills in the notebook sees its checks pass.
     solved = module_to_notebook((kit.solutions / "logistic_scratch.py").read_text("utf-8"))
     (exercises / "logistic_scratch.ipynb").write_text(solved, encoding="utf-8")
-    assert re.search(r"logistic_scratch\.py: all \d+ checks pass", check())
+    assert re.search(r"logistic_scratch\.ipynb: all \d+ checks pass", check())
 
 
 def test_arrives_specs_never_claim_hostile_invariants():

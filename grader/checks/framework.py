@@ -21,6 +21,7 @@ import numpy as np
 from grader.checks.dependencies import CORE_MODULE, learner_functions_used
 from grader.checks.source import imported_modules
 from grader.paths import EXERCISE_FILES
+from grader.places import NO_NOTEBOOKS, Places
 from grader.results import Cause, CauseKind
 from grader.sandbox import CallResult, FailureKind, StudentCodeError
 from grader.sandbox.limits import Limits
@@ -136,6 +137,12 @@ class Learner:
     # be printed); the run's plugin takes a failing check's share (pipeline/run.py).
     printed: list[str] = field(default_factory=list)
 
+    @property
+    def places(self) -> Places:
+        """The learner's files as they have them (a notebook's cells): every sentence a
+        check writes naming a file or a line says it so (grader/places.py)."""
+        return getattr(self.worker, "places", NO_NOTEBOOKS)
+
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value
 
@@ -157,7 +164,8 @@ class Learner:
             # and cost another time limit. It is not called.
             names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(hung))
             raise CheckFailure(
-                f"{function}() was not called: it uses {names} from logistic_scratch.py, "
+                f"{function}() was not called: it uses {names} from "
+                f"{self.places.module_file(CORE_MODULE)}, "
                 "which never returned in its own checks. Fix that first."
             )
         try:

@@ -160,7 +160,8 @@ def blame_dependencies(check: Callable[..., None]) -> Callable[..., None]:
             faulty = faulty_dependencies(learner, reference, module, function)
             if not faulty:
                 raise
-            raise _blamed(failure, module, function, faulty) from None
+            core_file = learner.places.module_file(CORE_MODULE)
+            raise _blamed(failure, module, function, faulty, core_file) from None
 
     return wrapper
 
@@ -170,7 +171,10 @@ def _blamed(
     module: str,
     function: str,
     faulty: list[tuple[str, str]],
+    core_file: str = f"{CORE_MODULE}.py",
 ) -> CheckFailure:
+    """The check's failure, its hint replaced by the blame (`core_file`: the core file as
+    the learner has it, a notebook maybe)."""
     if isinstance(failure, CheckFailure):
         text = failure.body  # the hint goes: the fix is the blamed function's
         # An error "where 0/0 should give 0" (M11) that a function it uses raised, or
@@ -182,7 +186,7 @@ def _blamed(
         tags = ()
     names = " and ".join(f"{name}()" for name, _ in faulty)
     whys = "; ".join(f"{name}() {why}" for name, why in faulty)
-    place = "from this file" if module == CORE_MODULE else f"from {CORE_MODULE}.py"
+    place = "from this file" if module == CORE_MODULE else f"from {core_file}"
     blame = (
         f"{function}() uses your {names} {place}, which is wrong ({whys}; see its own "
         f"checks): fix {names} first. {function}() {BLAMED_AT_RUN}"

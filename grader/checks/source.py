@@ -11,7 +11,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from grader.source_text import LearnerSource, LearnerSources
+from grader.places import NO_NOTEBOOKS, Places
+from grader.sandbox.errors import FailureKind
+from grader.source_text import LearnerSource, LearnerSources, SourceProblemKind
 
 #: Modules a submission may import besides its own files: the kit's support module.
 KIT_SUPPORT_MODULES = frozenset({"tickets"})
@@ -83,7 +85,25 @@ class ForbiddenImport:
 
 
 class UnreadableSource(Exception):
-    """A file of the submission that cannot be read or parsed; the message says which."""
+    """A file of the submission that cannot be read or parsed, as facts: the file
+    (relative to the submission), the syntax error's line (0: not decodable) and Python's
+    message. `sentence` says it as the learner has their files (a notebook's cell)."""
+
+    def __init__(self, file: str, line: int = 0, message: str = "") -> None:
+        self.file, self.line, self.message = file, line, message
+        super().__init__(self.sentence())
+
+    @property
+    def failure(self) -> FailureKind:
+        return FailureKind.SYNTAX_ERROR
+
+    def sentence(self, places: Places = NO_NOTEBOOKS) -> str:
+        if not self.line:
+            return f"{places.file(self.file)} could not be read as Python source"
+        where = places.where(self.file, self.line)
+        if where.cell:
+            return f"{where.file} has a syntax error in {where.spot}: {self.message}"
+        return f"{places.file(self.file)} has a syntax error on line {self.line}: {self.message}"
 
 
 def third_party_imports(
@@ -102,7 +122,7 @@ def third_party_imports(
         seen.add(name)
         source = sources.module(name)
         if source is None or source.tree is None:
-            raise UnreadableSource(_unreadable(name, source))
+            raise _unreadable(name, source)
         for imported in imported_modules(source.tree):
             root = imported.split(".")[0]
             if root in allowed or root in sys.stdlib_module_names:
@@ -119,10 +139,15 @@ def third_party_imports(
     return sorted(found.values(), key=lambda item: item.package)
 
 
-def _unreadable(name: str, source: LearnerSource | None) -> str:
+def _unreadable(name: str, source: LearnerSource | None) -> UnreadableSource:
+    """The file's problem as facts: a syntax error keeps its line and Python's words."""
     if source is None or source.problem is None:
-        return f"{name}.py could not be read as Python source"
-    return source.problem.message.rstrip(".")
+        return UnreadableSource(f"{name}.py")
+    problem = source.problem
+    if problem.kind is SourceProblemKind.SYNTAX and problem.line:
+        _, _, words = problem.message.partition(f"on line {problem.line}: ")
+        return UnreadableSource(problem.file, problem.line, words or problem.message)
+    return UnreadableSource(problem.file)
 
 
 def function_uses(source: LearnerSource | None, function: str, attribute: str) -> bool:

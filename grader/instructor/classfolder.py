@@ -22,7 +22,7 @@ from grader.instructor.files import InstructorInputError
 from grader.instructor.stored import ADJUSTED, StoredResultError, StoredSubmission, read_adjusted
 from grader.render.fallback import RESULTS_JSON
 from grader.render.gradescope import _test_output as test_output  # the text results.json holds
-from grader.results import Status
+from grader.results import NoticeKind, Status
 from grader.sandbox.errors import FailureKind
 
 LOCK = ".grader.lock"
@@ -119,6 +119,7 @@ class StoredResult:
     grader_errors: tuple[str, ...] = ()  # whole-run problems (a failed grading has one)
     check_errors: tuple[str, ...] = ()  # check ids the grader failed on
     notices: tuple[str, ...] = ()
+    notice_kinds: tuple[NoticeKind, ...] = ()  # what the notices are about (typed)
     input_hash: str = ""
     execution_time: float = 0.0  # seconds
     identity: Identity | None = None  # None only where adjusted.json could not be read
@@ -208,6 +209,7 @@ def stored_view(stored: StoredSubmission, folder: Path) -> StoredResult:
         grader_errors=result.grader_errors,
         check_errors=tuple(t.name for t in tests if t.status is Status.ERROR),
         notices=result.notices,
+        notice_kinds=result.notice_kinds,
         input_hash=result.input_hash,
         execution_time=_number(result.duration_s),
         identity=stored.identity,

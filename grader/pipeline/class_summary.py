@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from grader.checks.misconceptions import CATALOG, Misconception
 from grader.instructor.classfolder import StoredResult, StoredTest
 from grader.instructor.similarity import SimilarPair
-from grader.results import Status
+from grader.results import NoticeKind, Status
 from grader.sandbox.errors import FailureKind
 
 EASY, HARD, WEAK = 0.95, 0.05, 0.1  # the flags' thresholds on p and discrimination
@@ -274,15 +274,14 @@ def _misconceptions(results: Sequence[StoredResult]) -> tuple[MisconceptionCount
 
 def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
     reasons: list[str] = []
-    notices = " ".join(result.notices).lower()
     failures = {test.failure for test in result.checks}
     if not result.tests:
         reasons.append("grading failed (grader error): see results.json's extra_data")
     elif result.check_errors or result.grader_errors:
         reasons.append(f"grader error in {len(result.check_errors) or 'the run'} check(s)")
-    if "could not be read" in notices:
+    if NoticeKind.UNREADABLE in result.notice_kinds:
         reasons.append("unreadable submission")
-    elif has_code is False or "no exercise file was found" in notices:
+    elif has_code is False or NoticeKind.NO_EXERCISE_FILE in result.notice_kinds:
         reasons.append("empty: no exercise file found")
     if FailureKind.SYNTAX_ERROR in failures:
         reasons.append("syntax error")

@@ -13,7 +13,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from grader import __version__
 from grader.checks.catalog import Category, CheckSpec, discover_checks
@@ -32,7 +32,7 @@ from grader.pipeline.load import (
     load_submission,
     submission_name,
 )
-from grader.pipeline.notebooks import point_to_cells
+from grader.pipeline.notebooks import places
 from grader.pipeline.run import (
     Progress,
     RunSettings,
@@ -41,7 +41,7 @@ from grader.pipeline.run import (
 )
 from grader.pipeline.score import score
 from grader.pipeline.upstream import note_upstream_failures
-from grader.results import CheckOutcome, GradedSubmission, Status
+from grader.results import CheckOutcome, GradedSubmission, NoticeKind, Status
 from grader.sandbox import isolation_report, probe
 from grader.sandbox.confine import Confinement, Stack, hideable
 from grader.sandbox.worker import bootstrap_source
@@ -171,6 +171,7 @@ def grade_automatic(
     learner_time_s = 0.0
     figures = FigureCollector(context.reference, context.tickets)
     printed: dict[str, int] = {}  # what printed past the output cap -> bytes printed
+    kinds: list[NoticeKind] = []
     try:
         loaded = load_submission(
             path,
@@ -183,19 +184,27 @@ def grade_automatic(
             _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
         ]
         notices.append(f"The submission could not be read: {error}.")
+        kinds.append(NoticeKind.UNREADABLE)
     except OSError as error:
         outcomes = [
             _not_run(spec, f"The submission could not be read: {error}.") for spec in wanted
         ]
         notices.append(f"The submission could not be read ({error.strerror}).")
+        kinds.append(NoticeKind.UNREADABLE)
     else:
         notices.extend(loaded.notices)
+        if loaded.layout is not None and not loaded.layout.found:
+            kinds.append(NoticeKind.NO_EXERCISE_FILE)
         if keep_code is not None:
             keep_exercise_files(loaded.workdir, keep_code, set(EXERCISE_FILES))
         confinement = context.confinement(path, loaded.workdir)
         try:
             settings = RunSettings(
-                context.options.categories, seed, context.rubric.limits, confinement
+                context.options.categories,
+                seed,
+                context.rubric.limits,
+                confinement,
+                places(loaded.notebooks, loaded.unreadable_notebooks, loaded.set_aside),
             )
             sources = loaded.sources
             outcomes, learner_time_s = run_checks(
@@ -237,6 +246,7 @@ def grade_automatic(
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         duration_s=time.perf_counter() - started,
         notices=tuple(notices),
+        notice_kinds=tuple(kinds),
         grader_errors=tuple(grader_errors),
         learner_time_s=learner_time_s,
         figures=figures.figures,
@@ -248,40 +258,29 @@ def grade_automatic(
     return dataclasses.replace(result, submitted_at=handed_in.isoformat(timespec="seconds"))
 
 
-def _unreadable_notebooks_named(
-    outcomes: list[CheckOutcome], unreadable: dict[str, str]
-) -> list[CheckOutcome]:
-    """A notebook that could not be read left its module "missing": the checks say why
-    instead (the learner has the .ipynb, never a .py)."""
-    named = []
-    for outcome in outcomes:
-        for module_file, why in unreadable.items():
-            missing = f"{module_file} is missing from the submission"
-            cause = outcome.cause
-            if missing in outcome.message or (cause and missing in cause.detail):
-                outcome = dataclasses.replace(
-                    outcome,
-                    message=outcome.message.replace(missing, why),
-                    cause=cause
-                    and dataclasses.replace(cause, detail=cause.detail.replace(missing, why)),
-                )
-        named.append(outcome)
-    return named
-
-
 def as_reported(
     outcomes: list[CheckOutcome], sources: LearnerSources, loaded: LoadedSubmission
 ) -> list[CheckOutcome]:
     """The outcomes as every report says them, for the result and for the self-check's
-    stream alike: a partly written function judged, upstream failures noted, places in a
-    notebook said as its cells, an unreadable notebook or a file set aside named instead
-    of a "missing" .py.
+    stream alike: a partly written function judged, upstream failures noted, each check
+    knowing the notebook its exercise was graded from (headings, notes and "Fix first" name
+    the file the learner has). Places in a notebook are said as its cells from the start
+    (grader/places.py): nothing here reads or rewrites a message.
 
     `sources`: the learner's files as read once at load (loaded.sources)."""
     outcomes = judged_where_partly_written(outcomes)
     outcomes = note_upstream_failures(outcomes, sources)
-    outcomes = point_to_cells(outcomes, loaded.notebooks)
-    return _unreadable_notebooks_named(outcomes, loaded.unreadable_files)
+    notebooks = {
+        PurePosixPath(notebook.module_file).stem: notebook.notebook for notebook in loaded.notebooks
+    }
+    notebooks.update(
+        (PurePosixPath(module_file).stem, str(PurePosixPath(module_file).with_suffix(".ipynb")))
+        for module_file in loaded.unreadable_notebooks
+    )
+    return [
+        dataclasses.replace(o, notebook=notebooks[o.exercise]) if o.exercise in notebooks else o
+        for o in outcomes
+    ]
 
 
 class _AsReported(Progress):

@@ -4,20 +4,21 @@
 the worker imports the .py written from it, like any other submission). IPython's magics
 (`%matplotlib inline`, `%%time`) and shell escapes (`!pip install ...`) are not Python:
 each such line becomes a comment (or `pass` inside a block), so the cells keep their line
-numbers, and the learner is told. Messages that name a line of the written .py are turned back
-into the notebook's cell and line (`point_to_cells`).
+numbers, and the learner is told. The cell map (`places`) is given to whatever writes a
+sentence naming a file or a line, so the learner reads the notebook's cell as Jupyter shows it
+(its `In [n]`, else its place among the code cells and its first line), written so at once.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import warnings
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from grader.results import CheckOutcome, Where
+from grader.places import CodeCell, NotebookCells, Places
 from grader.source_text import SourceDecodeError, decode_source
 
 #: Cell magics whose body is still Python (timed or captured): only their first line goes.
@@ -34,41 +35,57 @@ class NotebookError(ValueError):
 
 
 @dataclass(frozen=True)
-class CellSpan:
-    """Where one code cell landed in the written .py."""
-
-    cell: int  # 1-based, counting every cell from the top, markdown ones too (as seen)
-    first_line: int  # the .py's line of the cell's first line
-    lines: int
-
-
-@dataclass(frozen=True)
 class ConvertedNotebook:
     """A notebook turned into a module: the .py text and the map back to its cells."""
 
     notebook: str  # the .ipynb's path relative to the submission, e.g. "logistic_scratch.ipynb"
     module_file: str  # the .py written beside it, e.g. "logistic_scratch.py"
     source: str
-    cells: tuple[CellSpan, ...]
-    dropped: tuple[tuple[int, str], ...] = ()  # (cell, line) of IPython lines left out
+    cells: tuple[CodeCell, ...]
+    dropped: tuple[tuple[CodeCell, str], ...] = ()  # (cell, line) of IPython lines left out
 
-    def locate(self, line: int) -> tuple[int, int] | None:
-        """(cell, line in that cell) of a line of the written .py; None between cells."""
-        for span in self.cells:
-            if span.first_line <= line < span.first_line + span.lines:
-                return span.cell, line - span.first_line + 1
-        return None
+    @property
+    def cell_map(self) -> NotebookCells:
+        return NotebookCells(self.notebook, self.module_file, self.cells)
 
     def notices(self) -> tuple[str, ...]:
         """The learner-facing line about left-out IPython lines, if any."""
         if not self.dropped:
             return ()
-        shown = "; ".join(f"cell {c}: {text.strip()[:60]}" for c, text in self.dropped[:4])
+        shown = "; ".join(
+            f"{cell_label(cell, start=False)}: {text.strip()[:60]}"
+            for cell, text in self.dropped[:4]
+        )
         more = f" and {len(self.dropped) - 4} more" if len(self.dropped) > 4 else ""
         return (
             f"Left out {len(self.dropped)} IPython line(s) of {self.notebook} ({shown}{more}): "
             "magics and shell commands are not Python, and the grader runs plain Python.",
         )
+
+
+def cell_label(cell: CodeCell, start: bool = True) -> str:
+    """A code cell as the learner finds it: "cell In [7]", or 'code cell 3 ("def f():")'
+    (without its first line when `start` is False)."""
+    if cell.run_count:
+        return f"cell In [{cell.run_count}]"
+    if start and cell.start:
+        return f'code cell {cell.position} ("{cell.start}")'
+    return f"code cell {cell.position}"
+
+
+def places(
+    notebooks: Iterable[ConvertedNotebook],
+    unreadable: Mapping[str, str] | None = None,
+    set_aside: Mapping[str, str] | None = None,
+) -> Places:
+    """The submission's files as the learner has them: the notebooks' cell maps, the
+    reasons notebooks could not be read and the reasons files were set aside at load
+    (module file -> learner-facing why)."""
+    return Places(
+        tuple(notebook.cell_map for notebook in notebooks),
+        tuple((unreadable or {}).items()),
+        tuple((set_aside or {}).items()),
+    )
 
 
 def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
@@ -96,21 +113,28 @@ def convert_notebook(data: bytes, notebook: str) -> ConvertedNotebook:
             f"{notebook} is a notebook in {language} (its kernel), not Python: the exercise "
             "is written in Python; choose a Python kernel and hand it in again."
         )
-    # Numbered as the learner sees them, top to bottom, markdown cells included.
-    cells = [
-        (number, cell)
-        for number, cell in enumerate(document.get("cells", []), start=1)
-        if cell.get("cell_type") == "code"
-    ]
+    # Jupyter shows no cell numbers: a code cell is its `In [n]` where it has one (unique:
+    # a notebook run out of order may show one twice), else its place among the code cells.
+    cells = [cell for cell in document.get("cells", []) if cell.get("cell_type") == "code"]
+    counts = Counter(_run_count(cell) for cell in cells)
     out: list[str] = []
-    spans: list[CellSpan] = []
-    dropped: list[tuple[int, str]] = []
-    for number, cell in cells:
+    spans: list[CodeCell] = []
+    dropped: list[tuple[CodeCell, str]] = []
+    for position, cell in enumerate(cells, start=1):
         source = cell.get("source", "")
         lines = ("".join(source) if isinstance(source, list) else str(source)).splitlines()
         kept, left_out = _python_lines(lines)
-        dropped.extend((number, line) for line in left_out)
-        spans.append(CellSpan(number, len(out) + 1, len(kept)))
+        run = _run_count(cell)
+        start = next((line.strip() for line in lines if line.strip()), "")
+        span = CodeCell(
+            position,
+            len(out) + 1,
+            len(kept),
+            run_count=run if run and counts[run] == 1 else 0,
+            start=start if len(start) <= 40 else f"{start[:37]}...",
+        )
+        dropped.extend((span, line) for line in left_out)
+        spans.append(span)
         out.extend(kept)
         out.append("")  # a blank line between cells, as Jupyter's own export writes
     module_file = str(PurePosixPath(notebook).with_suffix(".py"))
@@ -127,6 +151,11 @@ def _kernel_language(document: object) -> str:
         if isinstance(value, dict) and isinstance(value.get(field_name), str):
             return value[field_name].strip()
     return ""
+
+
+def _run_count(cell: Mapping) -> int:
+    count = cell.get("execution_count")
+    return count if type(count) is int and count > 0 else 0
 
 
 def _python_lines(lines: list[str]) -> tuple[list[str], list[str]]:
@@ -199,63 +228,3 @@ _GRADER_NOTEBOOK_IMPORT = re.compile(
     r"^from\s+grader\.notebook\s+import\s+\(?(?P<names>[\w\s,]+?)\)?\s*(?:#.*)?$"
 )
 _NOOP = "lambda *args, **kwargs: None"
-
-
-def point_to_cells(
-    outcomes: Iterable[CheckOutcome], notebooks: Iterable[ConvertedNotebook]
-) -> list[CheckOutcome]:
-    """The outcomes with every "<module>.py ... line N" of a converted notebook's module
-    rewritten as "<notebook>.ipynb ... cell C, line L"."""
-    notebooks = list(notebooks)
-    rewrites = [(_line_pattern(nb.module_file), nb) for nb in notebooks]
-    if not rewrites:
-        return list(outcomes)
-    by_module = {PurePosixPath(nb.module_file).stem: nb for nb in notebooks}
-    result = []
-    for outcome in outcomes:
-        message = _rewritten(outcome.message, rewrites)
-        cause = outcome.cause
-        if cause is not None:
-            detail = _rewritten(cause.detail, rewrites) if cause.detail else cause.detail
-            cause = dataclasses.replace(
-                cause, detail=detail, where=in_cells(cause.where, by_module)
-            )
-        where = in_cells(outcome.where, by_module)
-        if message != outcome.message or cause != outcome.cause or where != outcome.where:
-            outcome = dataclasses.replace(outcome, message=message, cause=cause, where=where)
-        result.append(outcome)
-    return result
-
-
-def in_cells(where: Where | None, by_module: dict[str, ConvertedNotebook]) -> Where | None:
-    """The place with its notebook's cell and line in the cell, when its module was written
-    from a notebook (by_module: module stem -> notebook) and the line falls in a cell."""
-    notebook = by_module.get(where.module) if where is not None else None
-    if where is None or notebook is None or not where.line:
-        return where
-    found = notebook.locate(where.line)
-    if found is None:
-        return where
-    cell, line = found
-    return dataclasses.replace(where, notebook=notebook.notebook, cell=cell, cell_line=line)
-
-
-def _rewritten(text: str, rewrites: list[tuple[re.Pattern[str], ConvertedNotebook]]) -> str:
-    for pattern, notebook in rewrites:
-        text = pattern.sub(lambda match, nb=notebook: _in_cell(match, nb), text)
-    return text
-
-
-def _line_pattern(module_file: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"(?<![\w.]){re.escape(module_file)}(?P<mid>\"?,? | has a syntax error on )line (?P<n>\d+)"
-    )
-
-
-def _in_cell(match: re.Match[str], notebook: ConvertedNotebook) -> str:
-    where = notebook.locate(int(match["n"]))
-    if where is None:
-        return match[0]
-    cell, line = where
-    mid = match["mid"].replace(" on ", " in ")
-    return f"{notebook.notebook}{mid}cell {cell}, line {line}"

@@ -36,6 +36,7 @@ from grader.checks.framework import (
     seed_for,
 )
 from grader.paths import EXERCISE_ORDER
+from grader.places import NO_NOTEBOOKS, Places
 from grader.results import Cause, CauseKind, CheckOutcome, Status, Where
 from grader.sandbox import BudgetSpent, FailureKind, Limits, StudentCodeError, Worker
 from grader.sandbox.confine import Confinement
@@ -76,6 +77,11 @@ class _WatchedWorker:
         return self.worker.limits
 
     @property
+    def places(self) -> Places:
+        """The learner's files as they have them (a notebook's cells), for sentences."""
+        return self.worker.places
+
+    @property
     def printed_too_much(self) -> dict[str, int]:
         """What the worker cut from the learner's output (grade.py's notice reads it)."""
         return self.worker.printed_too_much
@@ -100,9 +106,12 @@ class _WatchedWorker:
             self.progress.call_ended()
 
 
-def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | None:
+def shared_cause(
+    errors: list[tuple[str, str, StudentCodeError]], places: Places = NO_NOTEBOOKS
+) -> Cause | None:
     """The cause several checks share, from the learner's failures during one check: a
-    file that does not parse or import, else the first function that is still a stub."""
+    file that does not parse or import, else the first function that is still a stub
+    (its place said as `places` says the learner's files)."""
     for module, _, error in errors:
         if error.breaks_file:
             detail = error.learner_message.splitlines()[0] if error.learner_message else ""
@@ -110,28 +119,29 @@ def shared_cause(errors: list[tuple[str, str, StudentCodeError]]) -> Cause | Non
                 CauseKind.BROKEN_FILE,
                 module,
                 detail=detail,
-                where=where_of(error),
+                where=where_of(error, places),
                 failure=error.kind,
             )
     for module, function, error in errors:
         if error.kind is FailureKind.EXCEPTION and error.exception_type == "NotImplementedError":
-            where = where_of(error)
+            where = where_of(error, places)
             if where is not None and where.function:
                 # The innermost frame: the stub itself, even when reached through another
                 # function the learner did write. The place, file included (a notebook's
-                # is said as its cell: grader/pipeline/notebooks.py).
+                # is said as its cell: grader/places.py).
                 return Cause(CauseKind.NOT_WRITTEN, where.module, where.function, where.text, where)
-            return Cause(CauseKind.NOT_WRITTEN, module, function, f"{module}.py")
+            return Cause(CauseKind.NOT_WRITTEN, module, function, places.module_file(module))
     return None
 
 
-def where_of(error: StudentCodeError) -> Where | None:
-    """The place of a failure of the learner's code, from its facts; None when unknown."""
+def where_of(error: StudentCodeError, places: Places = NO_NOTEBOOKS) -> Where | None:
+    """The place of a failure of the learner's code, from its facts (a notebook's cell
+    filled in by `places`); None when unknown."""
     if not error.file:
         return None
-    name = PurePosixPath(error.file).name
-    stem = name[: -len(".py")] if name.endswith(".py") else name
-    return Where(stem, error.line, error.function)
+    where = places.where(error.file, error.line, error.function)
+    name = PurePosixPath(where.module).name  # the stem, as the checks name modules
+    return dataclasses.replace(where, module=name) if name != where.module else where
 
 
 @dataclass(frozen=True)
@@ -140,6 +150,7 @@ class RunSettings:
     seed: int
     limits: Limits
     confinement: Confinement | None = field(default_factory=Confinement)  # None: plain
+    places: Places = NO_NOTEBOOKS  # the learner's files as they have them (notebooks)
 
 
 class CheckPlugin:
@@ -226,10 +237,12 @@ class CheckPlugin:
         if report.when == "call" or (report.when == "setup" and report.failed):
             elapsed = time.perf_counter() - self._started.get(item.name, time.perf_counter())
             calls = self._learner.calls[self._first_call.get(item.name, 0) :]
-            outcome = _outcome(spec, call, elapsed)
+            places = self._watched.worker.places if self._watched else NO_NOTEBOOKS
+            outcome = _outcome(spec, call, elapsed, places)
             if outcome.status is Status.FAILED and self._watched is not None:
                 # A stub or a broken file on the way: the answer could not be judged.
-                cause = shared_cause(self._watched.errors[self._first_error.get(item.name, 0) :])
+                errors = self._watched.errors[self._first_error.get(item.name, 0) :]
+                cause = shared_cause(errors, places)
                 if cause is not None:
                     outcome = dataclasses.replace(outcome, status=Status.SKIPPED, cause=cause)
             printed = ""
@@ -251,7 +264,9 @@ class CheckPlugin:
             self._watched.progress.exercise_done(done)
 
 
-def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOutcome:
+def _outcome(
+    spec: CheckSpec, call: pytest.CallInfo, elapsed: float, places: Places = NO_NOTEBOOKS
+) -> CheckOutcome:
     base: dict[str, Any] = {
         "check_id": spec.check_id,
         "exercise": spec.exercise,
@@ -279,7 +294,7 @@ def _outcome(spec: CheckSpec, call: pytest.CallInfo, elapsed: float) -> CheckOut
             failure=error.kind,
             at_import=error.at_import,
             exception_type=error.exception_type,
-            where=where_of(error),
+            where=where_of(error, places),
             printed=error.output,
             **base,
         )
@@ -520,7 +535,12 @@ def run_checks(
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
     worker = Worker(
-        submission_dir, settings.limits, settings.confinement, zygote, from_scratch=(CORE_MODULE,)
+        submission_dir,
+        settings.limits,
+        settings.confinement,
+        zygote,
+        from_scratch=(CORE_MODULE,),
+        places=settings.places,
     )
     try:
         worker.prestart()  # starts while pytest sets up the first check

@@ -84,8 +84,10 @@ def upstream_sentence(outcome: CheckOutcome, outcomes: list[CheckOutcome]) -> st
         checks = failed.get(name, [])
         first = f" (it failed {checks[0]})" if checks else ""
         parts.append(f"{name.split('.')[-1]}(){first}")
+    # Each file named as the learner has it (a notebook's checks know theirs).
+    core = next((o.file for o in outcomes if o.exercise == CORE_MODULE), f"{CORE_MODULE}.py")
     return (
-        f"{outcome.exercise}.py uses {', '.join(parts)} from {CORE_MODULE}.py: fix "
+        f"{outcome.file} uses {', '.join(parts)} from {core}: fix "
         f"{'that' if len(parts) == 1 else 'those'} first; these checks may pass once "
         f"{'it does' if len(parts) == 1 else 'they do'}."
     )

@@ -149,6 +149,7 @@ class StubView:
 @dataclass(frozen=True)
 class ExerciseView:
     exercise: str
+    file: str  # as the learner has it: "ex3_threshold_sweep.py" or "....ipynb" (headings)
     checks: tuple[CheckView, ...]  # every check not listed under a stub, in order
     stubs: tuple[StubView, ...] = ()
     file_note: str = ""  # the file does not parse or import: file, line and message
@@ -263,9 +264,11 @@ def exercise_view(
         ),
         None,
     )
+    # Named as the learner has it: a notebook's checks know it (pipeline/grade.py).
+    file = next((o.file for o in mine if o.notebook), f"{exercise}.py")
     file_note = ""
     if broken:
-        file_note = (broken.detail or f"{exercise}.py could not be imported").rstrip(".") + "."
+        file_note = (broken.detail or f"{file} could not be imported").rstrip(".") + "."
     stubs: dict[tuple[str, str], list[str]] = {}
     where: dict[tuple[str, str], Cause] = {}
     checks = []
@@ -289,6 +292,7 @@ def exercise_view(
     automatic = [o for o in mine if not o.manual]
     return ExerciseView(
         exercise=exercise,
+        file=file,
         checks=tuple(checks),
         stubs=tuple(
             StubView(
@@ -347,7 +351,7 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
     )
     cause = first.cause
     if cause and cause.kind is CauseKind.BROKEN_FILE:
-        detail = cause.detail or f"{first.exercise}.py could not be imported"
+        detail = cause.detail or f"{first.file} could not be imported"
         return f"{detail.rstrip('.')}.", f"exercise-{first.exercise}"
     if cause and cause.kind is CauseKind.NOT_WRITTEN:
         # The stub that comes first in its file (the file's order is the chapter's).
@@ -381,7 +385,7 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
         ),
         first,
     )
-    subject = f"{function}() in {first.exercise}.py" if function else f"{first.exercise}.py"
+    subject = f"{function}() in {first.file}" if function else first.file
     text = f"{subject}: {first.check_id} fails"
     known = [CATALOG[m] for m in first.misconceptions if m in CATALOG]
     if known:
@@ -392,18 +396,14 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
 def sandbox_sentence(isolation: Isolation) -> str:
     """What a learner needs to know of the isolation, in one plain sentence; the full
     detail (what is in force, what is missing) is for the instructor's report. The sandbox
-    writes it (Isolation.summary); older results.json files are read from in_force."""
+    writes it (Isolation.summary); older results are said from their level."""
     if isolation.summary:
         return isolation.summary
-    texts = " ".join(isolation.in_force).lower()
-    limit = _CALL_LIMIT.search(texts)
-    per_call = f", with a {limit.group(1)} s limit per call" if limit else ""
-    if "network namespace" in texts or "no network" in texts:
-        return f"Your code ran in a sandbox without network{per_call}."
-    return f"Your code ran in a separate, limited process{per_call}."
-
-
-_CALL_LIMIT = re.compile(r"limit of ([0-9.]+) s per call")
+    # An older result without the sentence: said from its level (only the namespaces
+    # level has a network namespace), never from the instructor's words.
+    if isolation.level == "namespaces":
+        return "Your code ran in a sandbox without network."
+    return "Your code ran in a separate, limited process."
 
 
 def build_view(result: GradedSubmission) -> ReportView:

@@ -42,7 +42,7 @@ def render_exercise(
 
 
 def _block(view: ExerciseView) -> list[str]:
-    name = f"{view.exercise}.py"
+    name = view.file
     if view.untouched:
         functions = ", ".join(stub.function for stub in view.stubs)
         waiting = sum(len(stub.check_ids) for stub in view.stubs)

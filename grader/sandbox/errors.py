@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import signal
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from grader.sandbox.limits import Limits
+
+if TYPE_CHECKING:  # grader.places reads grader.results, which reads this module
+    from grader.places import Places
 
 
 class FailureKind(str, Enum):
@@ -225,10 +230,21 @@ class Target:
     op: str  # "import", "call" or "get"
     module: str
     name: str = ""
+    shown: str = ""  # the file as the learner has it, when not the .py (a notebook)
 
     @property
     def file(self) -> str:
+        return self.shown or self.module_file
+
+    @property
+    def module_file(self) -> str:
+        """The .py the worker imports, relative to the submission."""
         return f"{self.module.replace('.', '/')}.py"
+
+    def as_seen(self, places: Places) -> Target:
+        """The same target, its file named as the learner has it."""
+        shown = places.file(self.module_file)
+        return dataclasses.replace(self, shown="" if shown == self.module_file else shown)
 
     @property
     def doing(self) -> str:
@@ -283,20 +299,30 @@ def _limit_hit(failure: Failure, limits: Limits) -> str:
     return ""
 
 
-def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
-    """The sentence the learner reads."""
+def failure_message(
+    failure: Failure, target: Target, limits: Limits, places: Places | None = None
+) -> str:
+    """The sentence the learner reads; files and lines said as `places` says them (a
+    notebook's cell as Jupyter shows it), joined here once."""
+    if places is None:
+        from grader.places import NO_NOTEBOOKS as places
+    target = target.as_seen(places)
     kind, subject, doing = failure.kind, target.subject, target.doing
     if kind is FailureKind.MISSING_MODULE:
-        return f"{target.file} is missing from the submission"
+        return places.missing(target.module_file)
     if kind is FailureKind.SYNTAX_ERROR:
-        return f"{failure.file} has a syntax error on line {failure.line}: {failure.message}"
+        where = places.where(failure.file, failure.line)
+        if where.cell:
+            return f"{where.file} has a syntax error in {where.spot}: {failure.message}"
+        file = places.file(failure.file)
+        return f"{file} has a syntax error on line {failure.line}: {failure.message}"
     if kind is FailureKind.IMPORT_ERROR:
         if failure.detail == "shadowed":
             return (
                 f"{target.file} could not be imported: a module of the same name from "
                 "outside the submission is already loaded; rename the file"
             )
-        return f"importing {target.file} raised {_exception(failure)}{_where(failure)}"
+        return f"importing {target.file} raised {_exception(failure)}{_where(failure, places)}"
     if kind is FailureKind.EXCEPTION:
         if failure.detail == "while_returning":
             return (
@@ -304,7 +330,8 @@ def failure_message(failure: Failure, target: Target, limits: Limits) -> str:
                 "converted to an array"
             )
         return (
-            f"{subject} raised {_exception(failure)}{_where(failure)}{_limit_hit(failure, limits)}"
+            f"{subject} raised {_exception(failure)}{_where(failure, places)}"
+            f"{_limit_hit(failure, limits)}"
         )
     if kind is FailureKind.TIMEOUT:
         if target.op == "call":
@@ -380,12 +407,12 @@ def _exception(failure: Failure) -> str:
     return f"{failure.exception_type}: {message}" if message else failure.exception_type
 
 
-def _where(failure: Failure) -> str:
+def _where(failure: Failure, places: Places) -> str:
     if not failure.frames:
         return ""
     file, line, function, _ = failure.frames[-1]
     inside = "" if function == "<module>" else f", in {function}"
-    return f" ({file}, line {line}{inside})"
+    return f" ({places.at(file, line)}{inside})"
 
 
 def innermost_place(failure: Failure) -> tuple[str, int, str]:
@@ -400,11 +427,14 @@ def innermost_place(failure: Failure) -> tuple[str, int, str]:
     return file, line, "" if function == "<module>" else function
 
 
-def format_traceback(failure: Failure) -> str:
-    """The learner's frames only, innermost last, with paths relative to the submission."""
+def format_traceback(failure: Failure, places: Places | None = None) -> str:
+    """The learner's frames only, innermost last, with paths relative to the submission
+    (a notebook's frames as its cells: `places`)."""
+    if places is None:
+        from grader.places import NO_NOTEBOOKS as places
     lines = []
     for file, line, function, source in failure.frames:
-        lines.append(f'  File "{file}", line {line}, in {function}')
+        lines.append(places.frame(file, line, function))
         if source:
             lines.append(f"    {source}")
     if failure.exception_type:

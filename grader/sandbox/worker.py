@@ -28,7 +28,7 @@ import weakref
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.sandbox import _process, cgroups, confine, probe
 from grader.sandbox._bootstrap import (
@@ -57,6 +57,9 @@ from grader.sandbox.zygote import Zygote, launch_once, launch_spawned, use_spawn
 
 # Not on Windows; the pipes there are not inherited anyway.
 O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+if TYPE_CHECKING:  # grader.places reads grader.results, which reads this package
+    from grader.places import Places
 
 
 @dataclass(frozen=True)
@@ -399,9 +402,12 @@ class Worker:
         confinement: Confinement | None = Confinement(),  # noqa: B008
         zygote: Zygote | None = None,
         from_scratch: tuple[str, ...] = (),
+        places: Places | None = None,
     ) -> None:
         """confinement=None: a plain limited process, without namespaces. With a zygote,
-        each worker process is forked from it, warm, instead of started afresh.
+        each worker process is forked from it, warm, instead of started afresh. `places`
+        says the submission's files as the learner has them (a notebook's cells) in every
+        failure sentence.
 
         from_scratch: modules whose import and calls run where scikit-learn and SciPy
         cannot be reached (_bootstrap._fence); such a module is imported before any other
@@ -414,6 +420,9 @@ class Worker:
         self.limits = limits
         self.confinement = confinement
         self.zygote = zygote
+        if places is None:
+            from grader.places import NO_NOTEBOOKS as places
+        self.places = places
         self.time_in_student_code_s = 0.0
         self.from_scratch = tuple(from_scratch)
         self.from_scratch_reached: dict[str, tuple[str, ...]] = {}
@@ -753,15 +762,17 @@ class Worker:
         textless = dataclasses.replace(failure, message="")
         return StudentCodeError(
             failure.kind,
-            self._scrub(failure_message(failure, target, self.limits)),
+            self._scrub(failure_message(failure, target, self.limits, self.places)),
             self._take_output(),
             exception_type=failure.exception_type,
-            traceback=self._scrub(format_traceback(failure)) if failure.exception_type else "",
+            traceback=self._scrub(format_traceback(failure, self.places))
+            if failure.exception_type
+            else "",
             at_import=target.op == "import",
             file=self._scrub(file),
             line=line,
             function=function,
-            without_values=self._scrub(failure_message(textless, target, self.limits)),
+            without_values=self._scrub(failure_message(textless, target, self.limits, self.places)),
         )
 
     # Output ----------------------------------------------------------------------------
@@ -771,6 +782,7 @@ class Worker:
         # for the learner's notice; a forged count costs nothing but that notice.
         printed = reply.get("printed_bytes") if type(reply) is dict else None
         if type(printed) is int and printed > 0:
+            target = target.as_seen(self.places)
             what = f"{target.doing} ({target.file})" if target.op == "call" else target.doing
             self.printed_too_much[what] = max(printed, self.printed_too_much.get(what, 0))
 

@@ -51,13 +51,17 @@ ECE_P = np.array([0.05, 0.1, 0.15, 0.1, 0.05, 0.1, 0.9, 0.7, 0.5, 0.45])
 def check_scratch_imports_numpy_only(learner, reference):
     """logistic_scratch.py imports only NumPy and the standard library."""
     if learner.source(MODULE) is None:
-        missing = f"{MODULE}.py is missing from the submission"
+        missing = learner.places.missing(f"{MODULE}.py")
         raise CheckSkipped(f"{missing}.", Cause(CauseKind.BROKEN_FILE, MODULE, detail=missing))
     try:
         forbidden = third_party_imports(learner.learner_sources, MODULE, ALLOWED_THIRD_PARTY)
     except UnreadableSource as error:  # Python cannot read it either: not judgeable
-        cause = Cause(CauseKind.BROKEN_FILE, MODULE, detail=f"{error}.")
-        raise CheckSkipped(f"{error}.", cause) from None
+        said = error.sentence(learner.places)
+        where = learner.places.where(error.file, error.line) if error.line else None
+        cause = Cause(
+            CauseKind.BROKEN_FILE, MODULE, detail=f"{said}.", where=where, failure=error.failure
+        )
+        raise CheckSkipped(f"{said}.", cause) from None
     if forbidden:
         found = "; ".join(item.describe(MODULE) for item in forbidden)
         raise CheckFailure(f"{found}. {FORBIDDEN_HINT}")
