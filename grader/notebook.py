@@ -147,15 +147,20 @@ def check(exercise: str | None = None, folder: str | os.PathLike[str] | None = N
 
 
 def _run_self_check(folder: Path, exercise: str | None) -> NotebookCheck:
-    """`python -m grader check FOLDER --report-dir TMP` in a child process: the text it
-    printed and the numbers of its results.json, cut to `exercise` when one is named."""
+    """`python -m grader check FOLDER --report-dir TMP [--only EXERCISE]` in a child
+    process: the text it printed and the numbers of its results.json. With an exercise
+    named, only that exercise's checks run (its points only)."""
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
         report = Path(scratch) / "report"
         env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
         for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):  # not a CI step
             env.pop(name, None)
+        command = [sys.executable, "-m", "grader", "check", str(folder)]
+        command += ["--report-dir", str(report)]
+        if exercise is not None:
+            command += ["--only", exercise]
         run = subprocess.run(
-            [sys.executable, "-m", "grader", "check", str(folder), "--report-dir", str(report)],
+            command,
             capture_output=True,
             text=True,
             encoding="utf-8",
@@ -170,12 +175,7 @@ def _run_self_check(folder: Path, exercise: str | None) -> NotebookCheck:
             return NotebookCheck(0.0, 0.0, (), f"The self-check could not run: {message}\n")
         data = json.loads(results.read_text(encoding="utf-8"))
     tests = data.get("tests", [])
-    if exercise is not None:
-        tests = [t for t in tests if exercise in t.get("tags", [])]
-        points = sum(float(t.get("score", 0)) for t in tests)
-        max_points = sum(float(t.get("max_score", 0)) for t in tests)
-    else:
-        points, max_points = float(data.get("score", 0)), float(data.get("max_score", 0))
+    points, max_points = float(data.get("score", 0)), float(data.get("max_score", 0))
     misconceptions = tuple(
         dict.fromkeys(
             tag.split(":", 1)[1]
@@ -185,9 +185,13 @@ def _run_self_check(folder: Path, exercise: str | None) -> NotebookCheck:
         )
     )
     failed = tuple(t.get("name", "") for t in tests if t.get("status") != "passed")
-    text = _only_exercise(run.stdout, exercise) if exercise else run.stdout
-    text = text.replace(f"Reports written to {report}\n", "")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("Points "))
+    # The terminal's text less what speaks of the temporary report folder and the
+    # Classroom line (the points are in the display's own heading).
+    text = "\n".join(
+        line
+        for line in run.stdout.splitlines()
+        if not line.startswith("Points ") and not line.startswith("Reports written to ")
+    )
     return NotebookCheck(
         round(points, 4),
         round(max_points, 4),
@@ -205,25 +209,6 @@ def _kit_of(folder: Path) -> Path | None:
     if (root / "grader" / "__init__.py").is_file() and (root / "rubric.yaml").is_file():
         return root
     return None
-
-
-def _only_exercise(text: str, exercise: str) -> str:
-    """The terminal's text cut to one exercise's block (header and footer kept)."""
-    lines = text.splitlines()
-    out: list[str] = []
-    keep = True
-    for line in lines:
-        starts_block = any(
-            line.startswith(f"{stem}.py:") or line.startswith(f"{stem}.ipynb:")
-            for stem in EXERCISES
-        )
-        if starts_block:
-            keep = line.split(":", 1)[0].rsplit(".", 1)[0] == exercise
-        elif not line.startswith(" "):
-            keep = True
-        if keep:
-            out.append(line)
-    return "\n".join(out)
 
 
 def _show(result: NotebookCheck) -> None:
