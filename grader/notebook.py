@@ -250,8 +250,13 @@ def _user_namespace() -> dict[str, Any]:
 
 
 def _unsaved_changes(notebook: Path) -> tuple[str, ...]:
-    """Notes when cells the kernel ran are not in the saved notebook (unsaved edits):
-    check() grades the saved file, so the learner is told to save and run it again."""
+    """Notes naming the cells the kernel ran that the saved notebook lacks (edited or new
+    since the last save), by their `In [n]` and first line: check() grades the saved file.
+
+    No save is attempted: JupyterLab and Notebook 7 run no Javascript sent from a kernel,
+    and the ways that do (ipylab, a comm to `docmanager:save`) need a front-end extension
+    the bundle does not install, and could not confirm the save. So the learner is told.
+    """
     executed = _user_namespace().get("In", [])
     if not executed:
         return ()
@@ -262,17 +267,29 @@ def _unsaved_changes(notebook: Path) -> tuple[str, ...]:
     except Exception:  # an unreadable file: grading says so itself
         return ()
     on_disk = {_normalized(cell.source) for cell in saved.cells if cell.cell_type == "code"}
-    ran = [_normalized(str(source)) for source in executed[1:]]
-    # The cell calling check() is being run now: it may be unsaved without harm.
+    # In[0] is empty; the last is the cell calling check(), which may be unsaved harmlessly.
     differ = [
-        source for source in ran[:-1] if source and source not in on_disk and "check(" not in source
+        (number, str(source))
+        for number, source in enumerate(executed[:-1])
+        if number > 0
+        and _normalized(str(source))
+        and _normalized(str(source)) not in on_disk
+        and "check(" not in str(source)
     ]
     if not differ:
         return ()
+    cells = "; ".join(f"In [{number}] {_first_line(source)}" for number, source in differ)
+    which = "cell you ran is" if len(differ) == 1 else f"{len(differ)} cells you ran are"
     return (
-        f"{len(differ)} cell(s) you ran differ from the saved {notebook.name}; check() graded "
-        "the saved file. Save the notebook (Ctrl+S / Cmd+S) and run check() again.",
+        f"The {which} not in the saved {notebook.name} ({cells}): check() graded the saved "
+        "file. Save (Ctrl+S) and run check() again.",
     )
+
+
+def _first_line(source: str, width: int = 40) -> str:
+    """A cell's first non-empty line, shortened, in backquotes."""
+    line = next((text.strip() for text in source.splitlines() if text.strip()), "")
+    return f"`{line if len(line) <= width else line[: width - 3] + '...'}`"
 
 
 def _normalized(source: str) -> str:
