@@ -129,7 +129,9 @@ def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
 
     folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
     try:
-        return check_command(kit, folder, report_dir=args.report_dir, isolation=args.isolation)
+        return check_command(
+            kit, folder, report_dir=args.report_dir, isolation=args.isolation, only=args.only
+        )
     except CheckArgumentError as error:
         raise UsageError(str(error)) from None
 
@@ -263,6 +265,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("folder", nargs="?", type=Path, help="default: the exercises folder")
     check.add_argument(
         "--report-dir", type=Path, help="also write report.md, report.html, results.json here"
+    )
+    check.add_argument(
+        "--only",
+        metavar="EXERCISE",
+        help="run only this exercise's checks (ex3_threshold_sweep, say)",
     )
     _add_isolation(check)
     check.set_defaults(run=_cmd_check)

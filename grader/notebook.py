@@ -147,15 +147,20 @@ def check(exercise: str | None = None, folder: str | os.PathLike[str] | None = N
 
 
 def _run_self_check(folder: Path, exercise: str | None) -> NotebookCheck:
-    """`python -m grader check FOLDER --report-dir TMP` in a child process: the text it
-    printed and the numbers of its results.json, cut to `exercise` when one is named."""
+    """`python -m grader check FOLDER --report-dir TMP [--only EXERCISE]` in a child
+    process: the text it printed and the numbers of its results.json. With an exercise
+    named, only that exercise's checks run (its points only)."""
     with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
         report = Path(scratch) / "report"
         env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
         for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):  # not a CI step
             env.pop(name, None)
+        command = [sys.executable, "-m", "grader", "check", str(folder)]
+        command += ["--report-dir", str(report)]
+        if exercise is not None:
+            command += ["--only", exercise]
         run = subprocess.run(
-            [sys.executable, "-m", "grader", "check", str(folder), "--report-dir", str(report)],
+            command,
             capture_output=True,
             text=True,
             encoding="utf-8",
@@ -170,12 +175,7 @@ def _run_self_check(folder: Path, exercise: str | None) -> NotebookCheck:
             return NotebookCheck(0.0, 0.0, (), f"The self-check could not run: {message}\n")
         data = json.loads(results.read_text(encoding="utf-8"))
     tests = data.get("tests", [])
-    if exercise is not None:
-        tests = [t for t in tests if exercise in t.get("tags", [])]
-        points = sum(float(t.get("score", 0)) for t in tests)
-        max_points = sum(float(t.get("max_score", 0)) for t in tests)
-    else:
-        points, max_points = float(data.get("score", 0)), float(data.get("max_score", 0))
+    points, max_points = float(data.get("score", 0)), float(data.get("max_score", 0))
     misconceptions = tuple(
         dict.fromkeys(
             tag.split(":", 1)[1]
@@ -185,9 +185,13 @@ def _run_self_check(folder: Path, exercise: str | None) -> NotebookCheck:
         )
     )
     failed = tuple(t.get("name", "") for t in tests if t.get("status") != "passed")
-    text = _only_exercise(run.stdout, exercise) if exercise else run.stdout
-    text = text.replace(f"Reports written to {report}\n", "")
-    text = "\n".join(line for line in text.splitlines() if not line.startswith("Points "))
+    # The terminal's text less what speaks of the temporary report folder and the
+    # Classroom line (the points are in the display's own heading).
+    text = "\n".join(
+        line
+        for line in run.stdout.splitlines()
+        if not line.startswith("Points ") and not line.startswith("Reports written to ")
+    )
     return NotebookCheck(
         round(points, 4),
         round(max_points, 4),
@@ -205,25 +209,6 @@ def _kit_of(folder: Path) -> Path | None:
     if (root / "grader" / "__init__.py").is_file() and (root / "rubric.yaml").is_file():
         return root
     return None
-
-
-def _only_exercise(text: str, exercise: str) -> str:
-    """The terminal's text cut to one exercise's block (header and footer kept)."""
-    lines = text.splitlines()
-    out: list[str] = []
-    keep = True
-    for line in lines:
-        starts_block = any(
-            line.startswith(f"{stem}.py:") or line.startswith(f"{stem}.ipynb:")
-            for stem in EXERCISES
-        )
-        if starts_block:
-            keep = line.split(":", 1)[0].rsplit(".", 1)[0] == exercise
-        elif not line.startswith(" "):
-            keep = True
-        if keep:
-            out.append(line)
-    return "\n".join(out)
 
 
 def _show(result: NotebookCheck) -> None:
@@ -265,8 +250,13 @@ def _user_namespace() -> dict[str, Any]:
 
 
 def _unsaved_changes(notebook: Path) -> tuple[str, ...]:
-    """Notes when cells the kernel ran are not in the saved notebook (unsaved edits):
-    check() grades the saved file, so the learner is told to save and run it again."""
+    """Notes naming the cells the kernel ran that the saved notebook lacks (edited or new
+    since the last save), by their `In [n]` and first line: check() grades the saved file.
+
+    No save is attempted: JupyterLab and Notebook 7 run no Javascript sent from a kernel,
+    and the ways that do (ipylab, a comm to `docmanager:save`) need a front-end extension
+    the bundle does not install, and could not confirm the save. So the learner is told.
+    """
     executed = _user_namespace().get("In", [])
     if not executed:
         return ()
@@ -277,17 +267,29 @@ def _unsaved_changes(notebook: Path) -> tuple[str, ...]:
     except Exception:  # an unreadable file: grading says so itself
         return ()
     on_disk = {_normalized(cell.source) for cell in saved.cells if cell.cell_type == "code"}
-    ran = [_normalized(str(source)) for source in executed[1:]]
-    # The cell calling check() is being run now: it may be unsaved without harm.
+    # In[0] is empty; the last is the cell calling check(), which may be unsaved harmlessly.
     differ = [
-        source for source in ran[:-1] if source and source not in on_disk and "check(" not in source
+        (number, str(source))
+        for number, source in enumerate(executed[:-1])
+        if number > 0
+        and _normalized(str(source))
+        and _normalized(str(source)) not in on_disk
+        and "check(" not in str(source)
     ]
     if not differ:
         return ()
+    cells = "; ".join(f"In [{number}] {_first_line(source)}" for number, source in differ)
+    which = "cell you ran is" if len(differ) == 1 else f"{len(differ)} cells you ran are"
     return (
-        f"{len(differ)} cell(s) you ran differ from the saved {notebook.name}; check() graded "
-        "the saved file. Save the notebook (Ctrl+S / Cmd+S) and run check() again.",
+        f"The {which} not in the saved {notebook.name} ({cells}): check() graded the saved "
+        "file. Save (Ctrl+S) and run check() again.",
     )
+
+
+def _first_line(source: str, width: int = 40) -> str:
+    """A cell's first non-empty line, shortened, in backquotes."""
+    line = next((text.strip() for text in source.splitlines() if text.strip()), "")
+    return f"`{line if len(line) <= width else line[: width - 3] + '...'}`"
 
 
 def _normalized(source: str) -> str:

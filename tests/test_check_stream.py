@@ -114,3 +114,153 @@ def test_one_check_is_counted_in_the_singular() -> None:
     out = io.StringIO()
     StreamedCheck(out, live=False).exercise_done(_outcomes("ex4_manual_ece", Status.FAILED))
     assert out.getvalue().splitlines()[0] == "ex4_manual_ece.py: 0 of 1 check passes"
+
+
+# --- check --only, printed output once, a grader error said to the learner ---------------
+
+
+def _solved(kit, tmp_path):
+    from grader.samples import Sample, compose_sample
+
+    return compose_sample(
+        Sample("correct", tmp_path / "none", "", "solutions"), kit.solutions, tmp_path / "s"
+    )
+
+
+def _count_checks_run(monkeypatch) -> list[str]:
+    """The ids of the checks whose outcome was made (one per check run)."""
+    import grader.pipeline.run as run
+
+    ran: list[str] = []
+    made = run._outcome
+
+    def counting(spec, call, elapsed):
+        ran.append(spec.check_id)
+        return made(spec, call, elapsed)
+
+    monkeypatch.setattr(run, "_outcome", counting)
+    return ran
+
+
+def test_only_runs_one_exercises_checks_and_gives_its_points(kit, tmp_path, monkeypatch, capsys):
+    import json
+
+    import pytest
+
+    from grader.cli import main
+    from grader.render._shared import points_text
+
+    folder = _solved(kit, tmp_path)
+    ran = _count_checks_run(monkeypatch)
+    report = tmp_path / "report"
+    only = ["check", str(folder), "--only", "ex3_threshold_sweep", "--report-dir", str(report)]
+    assert main(only) == 0
+    said = capsys.readouterr().out
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    ids = [test["name"] for test in results["tests"]]
+    assert ran and sorted(ran) == sorted(ids)  # only these ran
+    assert all("ex3_threshold_sweep" in test["tags"] for test in results["tests"])
+    assert "ex3_threshold_sweep.py: all 4 checks pass" in said
+    assert "logistic_scratch.py" not in said and "ex2_learning_rate.py" not in said
+    # That file's points only: its checks' worth, all earned.
+    points = sum(test["max_score"] for test in results["tests"])
+    assert results["score"] == results["max_score"] == pytest.approx(points)
+    assert f"Points {points_text(points)}/{points_text(points)}" in said
+
+    ran.clear()
+    assert main(["check", str(folder)]) == 0  # every exercise: many more checks run
+    full = capsys.readouterr().out
+    assert len(ran) > 3 * len(ids)
+    assert "ex3_threshold_sweep.py: all 4 checks pass" in full
+
+
+def test_only_refuses_a_name_that_is_no_exercise_in_one_line(kit, tmp_path, capsys):
+    from grader.cli import main
+
+    assert main(["check", str(tmp_path), "--only", "ex9"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        "error: --only ex9: not an exercise; use one of logistic_scratch, ex1_hand_gradient, "
+        "ex2_learning_rate, ex3_threshold_sweep, ex4_manual_ece, ex5_label_flip, "
+        "ex6_sklearn_match, ex7_diagnosis"
+    ]
+
+
+PRINTS_THEN_RAISES = (
+    '    print("debug: about to divide")\n'
+    '    print("debug: the last line")\n'
+    '    raise ValueError("costs went wrong")\n'
+)
+
+
+def test_what_a_failing_call_printed_is_shown_once_everywhere(kit, tmp_path, capsys):
+    import json
+
+    from grader.cli import main
+
+    folder = _solved(kit, tmp_path)
+    path = folder / "ex3_threshold_sweep.py"
+    text = path.read_text(encoding="utf-8")
+    head = "def expected_cost(y, p, t, cost_fn=120.0, cost_fp=18.0):\n"
+    assert text.count(head) == 1
+    path.write_text(text.replace(head, head + PRINTS_THEN_RAISES), encoding="utf-8")
+    report = tmp_path / "report"
+    argv = ["check", str(folder), "--only", "ex3_threshold_sweep", "--report-dir", str(report)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    failing = out.count("costs went wrong")
+    assert failing >= 1  # each failing check says the exception ...
+    # ... and what the code printed once per failing check, under one heading.
+    assert out.count("debug: the last line") == out.count("Your code printed:") == failing, out
+    assert "(the end of it)" not in out
+    md = (report / "report.md").read_text(encoding="utf-8")
+    html = (report / "report.html").read_text(encoding="utf-8")
+    for page in (md, html):
+        assert page.count("debug: the last line") == page.count("costs went wrong") == failing
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    for test in results["tests"]:
+        assert test.get("output", "").count("debug: the last line") == (
+            1 if "costs went wrong" in test.get("output", "") else 0
+        )
+
+
+def test_a_grader_error_is_said_in_one_learner_line(kit, tmp_path, monkeypatch, capsys):
+    import json
+
+    import grader.pipeline.grade as grade
+    from grader.cli import main
+
+    def grader_bug(*args, **kwargs):
+        raise RuntimeError("grader bug: secret detail")
+
+    # After the checks ran and streamed their blocks ("all 4 checks pass"): every outcome
+    # becomes the grader's error, the points 0.
+    monkeypatch.setattr(grade, "_printed_notice", grader_bug)
+    folder = _solved(kit, tmp_path)
+    report = tmp_path / "report"
+    argv = ["check", str(folder), "--only", "ex3_threshold_sweep", "--report-dir", str(report)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    line = "The grader itself failed on 4 checks: not your fault; tell your instructor."
+    assert out.count(line) == 1, out
+    assert "Points 0/" in out
+    assert "secret detail" not in out and "Traceback" not in out
+    assert "your instructor has been told" not in out  # nobody was, on a learner's machine
+    assert f"the grader's details are in {report / 'results.json'}" in out
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert "secret detail" in json.dumps(results["extra_data"])
+
+
+def test_a_check_the_grader_failed_on_is_marked_and_said_in_the_footer() -> None:
+    from test_render import make_result, scored
+
+    checks = [
+        scored("check_a", "ex2_lr", "numpy_implementation", Status.ERROR, 1.0),
+        scored("check_b", "ex2_lr", "numpy_implementation", Status.PASSED, 1.0),
+    ]
+    out = io.StringIO()
+    StreamedCheck(out, live=False).finish(make_result(*checks))
+    text = out.getvalue()
+    assert "  ERROR check_a" in text
+    assert "The grader itself failed on 1 check: not your fault; tell your instructor." in text
+    assert "has been told" not in text

@@ -112,9 +112,61 @@ def test_check_says_when_the_kernel_ran_cells_the_saved_notebook_lacks(bundle, m
     finally:
         path.unlink()
     printed = executed.cells[2].outputs[-1]["text"]
-    assert "1 cell(s) you ran differ from the saved scratchpad.ipynb" in printed
+    # The kernel's own In [n] (nbclient's execution counts are the kernel's) and first line;
+    # no save is claimed: the learner is told to save.
+    note = (
+        "The cell you ran is not in the saved scratchpad.ipynb (In [1] `x = 2`): check() "
+        "graded the saved file. Save (Ctrl+S) and run check() again."
+    )
+    assert executed.cells[0].execution_count == 1
+    assert note in printed, printed
+    assert "saved it" not in printed.lower() and "was saved" not in printed.lower()
     html = next(o["data"]["text/html"] for o in _outputs(executed) if "data" in o)
-    assert "Save the notebook" in html
+    assert "Save (Ctrl+S) and run check() again." in html and "In [1] `x = 2`" in html
+
+
+def test_check_of_one_exercise_shows_the_learners_words_and_what_the_code_printed(bundle):
+    import re
+
+    exercises = bundle / "exercises"
+    path = exercises / "ex3_threshold_sweep.ipynb"
+    solved = path.read_text(encoding="utf-8")
+    head = "def expected_cost(y, p, t, cost_fn=120.0, cost_fp=18.0):\n"
+    prints = (
+        '    print("debug: about to fail")\n'
+        '    print("debug: the last line")\n'
+        '    raise ValueError("costs went wrong")\n'
+    )
+    notebook = nbformat.reads(solved, as_version=4)
+    assert sum(head in cell.source for cell in notebook.cells) == 1
+    for cell in notebook.cells:
+        cell.source = cell.source.replace(head, head + prints)
+    cells = (
+        "from grader.notebook import check",
+        'r = check("ex3_threshold_sweep")',
+        "print(r.points < r.max_points, len(r.failed))",
+    )
+    try:
+        nbformat.write(notebook, str(path))
+        executed = _execute(_check_notebook(*cells), exercises)
+    finally:
+        path.write_text(solved, encoding="utf-8")
+    lower, failed = executed.cells[2].outputs[0]["text"].split()
+    assert lower == "True" and int(failed) >= 1
+    html = next(o["data"]["text/html"] for o in _outputs(executed) if "data" in o)
+    # Only this exercise ran (check --only): no other file's block.
+    assert "ex3_threshold_sweep.py: 2 of 4 checks pass" in html
+    assert not re.search(
+        r"(logistic_scratch|ex\d_\w+)\.py: (all|\d+ of)",
+        html.replace("ex3_threshold_sweep.py: 2 of", ""),
+    )
+    # What the code printed, once per failing check, as in the terminal.
+    assert html.count("Your code printed:") == html.count("debug: the last line") == int(failed)
+    assert "(the end of it)" not in html
+    # The learner's one sentence about the sandbox, and no sandbox internals.
+    assert "Your code ran in a sandbox" in html
+    internals = r"landlock|seccomp|\buid\b|namespace|cgroup|solutions|other submissions"
+    assert not re.search(internals, html, re.IGNORECASE), html
 
 
 def test_run_of_the_scratch_notebook_is_graded_as_jupyter_runs_it():

@@ -183,3 +183,54 @@ def test_a_failing_function_that_prints_shows_its_line_and_no_sandbox_internals(
     assert results["extra_data"]["isolation"]["in_force"]
     # Passing checks that print show nothing of it: only failing ones do.
     assert said.out.count("Your code printed:") == len(shown)
+
+
+# --- a Python whose pipes cannot be polled (Windows) --------------------------------------
+
+NO_POLL = (
+    HANGS
+    + """
+
+def echo(text):
+    return text + text
+
+def quits():
+    import os
+    os._exit(3)
+"""
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_spawned_worker_talks_without_poll_or_set_blocking(tmp_path, monkeypatch):
+    """Windows' Python has no select.poll for pipes, and os.set_blocking on a pipe only
+    from 3.12: the grader's side then uses blocking pipes read and written by threads
+    (worker._Pipes). Both are taken away here, on Linux, as a Python 3.10 on Windows has."""
+    import types
+
+    from grader.sandbox import worker as worker_module
+
+    monkeypatch.setattr(zygote, "CAN_FORK", False)
+    no_poll = types.SimpleNamespace(POLLIN=1, POLLOUT=4)  # the constants, no poll()
+    monkeypatch.setattr(worker_module, "select", no_poll)
+    monkeypatch.delattr(os, "set_blocking")
+    (tmp_path / "hangs.py").write_text(NO_POLL, encoding="utf-8")
+    with Worker(tmp_path, Limits(call_timeout_s=1.0), confinement=None) as worker:
+        result = worker.call("hangs", "answer")
+        assert result.value == 42 and "hello from the worker" in result.output
+        process = worker._holder.process
+        assert process is not None and process.spawned and process.pipes is not None
+        # A request and a reply each many times a pipe's buffer (64 KB): written and read
+        # in pieces by the threads.
+        big = "ab" * 300_000
+        assert worker.call("hangs", "echo", big).value == big + big
+        with pytest.raises(StudentCodeError) as raised:
+            worker.call("hangs", "hang")
+        assert raised.value.kind is FailureKind.TIMEOUT
+        child = int((tmp_path / "child.pid").read_text())
+        assert not _alive(child), "the worker's child outlived the timeout"
+        with pytest.raises(StudentCodeError) as raised:
+            worker.call("hangs", "quits")  # the worker exits mid-call: said, not hung
+        assert raised.value.kind is not FailureKind.TIMEOUT
+        assert worker.call("hangs", "answer").value == 42  # a fresh worker, again
+        assert worker.restarts == 2

@@ -173,6 +173,8 @@ class Learner:
         except StudentCodeError as error:
             if hidden:  # every way out of a hidden check, whatever catches it on the way
                 raise error.hidden() from None
+            if check_id and error.output:  # a failing call's print-debugging too
+                self.printed.append(error.output)
             raise
         if check_id and not hidden and result.output:
             self.printed.append(result.output)

@@ -1,4 +1,5 @@
-"""`check [FOLDER] [--report-dir DIR]`: a learner's self-check of the visible checks.
+"""`check [FOLDER] [--report-dir DIR] [--only EXERCISE]`: a learner's self-check of the
+visible checks (with --only, those of one exercise file and no other: its points only).
 
 Needs no solutions/. It streams: a block per exercise file as soon as that file's checks
 end, and on a terminal a live line while one call into the learner's code has run for
@@ -11,6 +12,7 @@ report to the job summary ($GITHUB_STEP_SUMMARY) and sets the step outputs `poin
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import threading
@@ -29,6 +31,7 @@ from grader.render.terminal import (
     notices_text,
     render_exercise,
     self_check_footer,
+    self_check_grader_errors,
     self_check_header,
 )
 from grader.results import CheckOutcome, GradedSubmission
@@ -52,6 +55,26 @@ def points_line(result: GradedSubmission) -> str:
     return f"Points {points_text(result.score)}/{points_text(result.max_score)}"
 
 
+def exercise_stems() -> tuple[str, ...]:
+    """The exercise names `--only` takes: the exercise files' stems, in the chapter's order."""
+    from grader.paths import EXERCISE_ORDER
+
+    return tuple(Path(name).stem for name in EXERCISE_ORDER)
+
+
+def only_exercise(name: str | None) -> str | None:
+    """`--only`'s exercise as a stem ("ex3_threshold_sweep.ipynb" -> "ex3_threshold_sweep");
+    CheckArgumentError, one line, for a name that is no exercise."""
+    if name is None:
+        return None
+    stem = Path(name).stem
+    if stem not in exercise_stems():
+        raise CheckArgumentError(
+            f"--only {name}: not an exercise; use one of {', '.join(exercise_stems())}"
+        )
+    return stem
+
+
 def validate_arguments(folder: Path, report_dir: Path | None) -> None:
     """Raise CheckArgumentError for a folder that is not one, or a report folder that is a
     file, before any grading starts."""
@@ -68,13 +91,27 @@ def validate_arguments(folder: Path, report_dir: Path | None) -> None:
 
 
 def check_command(
-    kit: KitPaths, folder: Path, report_dir: Path | None = None, isolation: str = "best"
+    kit: KitPaths,
+    folder: Path,
+    report_dir: Path | None = None,
+    isolation: str = "best",
+    only: str | None = None,
 ) -> int:
+    """The self-check of `folder`: streamed to stdout, reports in report_dir if given.
+
+    only: an exercise's name; its visible checks are then the only ones run, and the
+    points are of those checks. Raises CheckArgumentError (one line) for bad arguments."""
     validate_arguments(folder, report_dir)
+    exercise = only_exercise(only)
     options = GradingOptions(
         kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0, isolation=isolation
     )
     context = GradingContext.build(options)
+    if exercise is not None:
+        # The other files' checks are never run (not run and hidden): the point of --only
+        # is the time they would take.
+        specs = [spec for spec in context.specs if spec.exercise == exercise]
+        context = dataclasses.replace(context, specs=specs)
     # The learner's machine: no instructor line (layers, warnings about solutions it does
     # not hold); the footer's one sentence says where the code ran.
     announce_for_learner(isolation)
@@ -85,7 +122,7 @@ def check_command(
     with stream.ticking():
         result = grade_submission(folder, context, progress=stream)
     stream.finish(result)
-    out.write(answers_left_text(folder))  # the parts no visible check runs: ex1, ex4, ex7
+    out.write(answers_left_text(folder, exercise))  # what no visible check runs: ex1, ex4, ex7
     if report_dir is not None:
         from grader.render import write_submission_reports
 
@@ -96,15 +133,24 @@ def check_command(
                 f"could not write the reports to {report_dir}: {error.strerror or error}"
             ) from None
         print(f"Reports written to {report_dir}: open {report_dir / 'report.html'} in a browser")
+    if self_check_grader_errors(result):
+        # The learner's line is in the footer; the traceback is the instructor's, in
+        # results.json (extra_data.grader_errors), never on the learner's screen.
+        where = (
+            report_dir / "results.json"
+            if report_dir is not None
+            else "results.json of `check --report-dir DIR`"
+        )
+        print(f"For your instructor: the grader's details are in {where}")
     _github_actions(result, report_dir)
     print(points_line(result), flush=True)
     return 0
 
 
-def answers_left_text(folder: Path) -> str:
+def answers_left_text(folder: Path, exercise: str | None = None) -> str:
     """The hand-worked numbers and quiz answers still `...` or of the wrong form (never
-    whether they are right); empty when none, or when the folder cannot be read (the
-    self-check has already said why)."""
+    whether they are right), of `exercise` only when one is named; empty when none, or
+    when the folder cannot be read (the self-check has already said why)."""
     from grader.checks.answer_forms import answer_notes, answer_notes_text
     from grader.paths import EXERCISE_FILES
     from grader.pipeline.load import SubmissionError, load_submission
@@ -114,7 +160,10 @@ def answers_left_text(folder: Path) -> str:
     except (SubmissionError, OSError):
         return ""
     try:
-        return answer_notes_text(answer_notes(loaded.workdir))
+        notes = answer_notes(loaded.workdir)
+        if exercise is not None:
+            notes = tuple(note for note in notes if note.exercise == exercise)
+        return answer_notes_text(notes)
     finally:
         loaded.close()
 

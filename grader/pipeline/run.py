@@ -290,7 +290,8 @@ def _outcome(
     if isinstance(error, StudentCodeError):
         return CheckOutcome(
             status=Status.FAILED,
-            message=learner_message(error),
+            # What it printed is the outcome's `printed` (visible checks), shown once.
+            message=learner_message(error, with_output=False),
             failure=error.kind,
             at_import=error.at_import,
             exception_type=error.exception_type,
@@ -317,14 +318,15 @@ def _outcome(
     )
 
 
-def learner_message(error: StudentCodeError) -> str:
-    """The failure of the learner's code, as the learner should read it."""
+def learner_message(error: StudentCodeError, with_output: bool = True) -> str:
+    """The failure of the learner's code, as the learner should read it; with_output=False
+    leaves out what the code printed (a check's outcome carries it apart, in `printed`)."""
     if error.kind is FailureKind.EXCEPTION and error.exception_type == "NotImplementedError":
         if NOT_WRITTEN in error.learner_message:  # the stub's own words already say it
             return error.learner_message
         return f"{error.learner_message} (this part is {NOT_WRITTEN})"
     message = error.learner_message
-    if error.output:
+    if error.output and with_output:
         excerpt = error.output.strip()[-600:]
         cut = _OUTPUT_CUT.search(error.output)  # the worker kept only its first and last KB
         printed = f" {cut[1]}" if cut else ""
@@ -416,6 +418,9 @@ class CheckSession:
         check id -> outcome. A check pytest could not collect is not in it."""
         with self._lock, _quiet():
             self.plugin.start(*submission)
+            # Only the checks asked for (`check --only`): the others are not run at all.
+            collected = self.session.items
+            self.session.items = [item for item in collected if item.name in submission[3]]
             self.session.testsfailed = self.collection_errors
             self.session.shouldfail = self.session.shouldstop = False
             try:
@@ -432,6 +437,8 @@ class CheckSession:
                     if session is self:
                         del self._sessions[key]
                 raise
+            finally:
+                self.session.items = collected
             return dict(self.plugin.outcomes)
 
 

@@ -66,7 +66,8 @@ def _block(view: ExerciseView) -> list[str]:
         if check.kind == "passed" or (check.kind == "not-run" and not check.message):
             continue  # a broken file's checks: listed under its note
         lines.append(f"{INDENT}{MARKS[check.kind]:<5} {check.check_id}")
-        if check.kind != "review":
+        # A grader error is the grader's, said once under the count (self_check_footer).
+        if check.kind not in ("review", "error"):
             lines += [f"{DEEPER}{line}" for line in check.message.splitlines()]
         if check.printed:
             lines.append(f"{DEEPER}{PRINTED_HEADING}")
@@ -94,12 +95,28 @@ def self_check_footer(result: GradedSubmission) -> str:
     lines = [""]
     if first:
         lines.append(f"Fix first: {first}")
-    lines += [
+    lines.append(
         f"{passed} of {len(automatic)} visible checks pass. Answers worked by hand, the quiz "
-        "and the checks on held-out data are graded when you submit.",
-        sandbox_sentence(result.isolation),
-    ]
+        "and the checks on held-out data are graded when you submit."
+    )
+    failed = self_check_grader_errors(result)
+    if failed:
+        lines.append(grader_failed_line(failed))
+    lines.append(sandbox_sentence(result.isolation))
     return "\n".join(lines) + "\n"
+
+
+def self_check_grader_errors(result: GradedSubmission) -> int:
+    """How many checks the grader itself failed on (their points are 0, not the learner's
+    doing); the detail is the instructor's (results.json's grader errors)."""
+    return sum(1 for item in result.checks if item.outcome.status is Status.ERROR)
+
+
+def grader_failed_line(count: int) -> str:
+    """The learner's one line about grader failures in a self-check (nobody has been told
+    on a learner's own machine: the learner tells the instructor)."""
+    checks = "check" if count == 1 else "checks"
+    return f"The grader itself failed on {count} {checks}: not your fault; tell your instructor."
 
 
 def render_self_check(result: GradedSubmission) -> str:

@@ -160,8 +160,15 @@ class _Process:
         finally:
             for fd in fds:
                 os.close(fd)
-        os.set_blocking(self.request_fd, False)
-        os.set_blocking(self.response_fd, False)
+        # Where pipes cannot be polled (Windows), the pipes stay blocking and threads do the
+        # blocking reads and writes (_Pipes): os.set_blocking on a pipe needs Python 3.12
+        # there, and a loop of short sleeps would add its step to every call.
+        self.pipes: _Pipes | None = None
+        if hasattr(select, "poll"):
+            os.set_blocking(self.request_fd, False)
+            os.set_blocking(self.response_fd, False)
+        else:
+            self.pipes = _Pipes(self.response_fd)
         try:
             self.pidfd: int | None = os.pidfd_open(self.pid)
         except (AttributeError, OSError):
@@ -180,6 +187,15 @@ class _Process:
         return self.receive(deadline)
 
     def _send(self, frame: bytes, deadline: float) -> None:
+        if self.pipes is not None:
+            event = self.pipes.write(self.request_fd, frame, deadline, self._exited)
+            if event == "closed":  # the worker's end is closed: it died, or its code closed it
+                self._closed_channel(deadline)
+            if event == "died":
+                raise _Died
+            if event == "timeout":
+                raise _Undelivered
+            return
         view = memoryview(frame)
         while view:
             try:
@@ -199,10 +215,13 @@ class _Process:
         buffer = bytearray()
         length = None
         while True:
-            try:
-                chunk = os.read(self.response_fd, 1 << 20)
-            except BlockingIOError:
-                chunk = None
+            if self.pipes is not None:
+                chunk = self.pipes.take()
+            else:
+                try:
+                    chunk = os.read(self.response_fd, 1 << 20)
+                except BlockingIOError:
+                    chunk = None
             if chunk == b"":
                 self._closed_channel(deadline)
             if chunk:
@@ -234,8 +253,8 @@ class _Process:
         raise _Garbled("the channel was closed")
 
     def readable(self) -> bool:
-        if not hasattr(select, "poll"):
-            return False  # Windows: pipes cannot be polled; a stray reply garbles instead
+        if self.pipes is not None:
+            return self.pipes.has_data()
         poller = select.poll()
         poller.register(self.response_fd, select.POLLIN)
         return any(mask & select.POLLIN for _, mask in poller.poll(0))
@@ -243,8 +262,8 @@ class _Process:
     def _wait(self, fd: int | None, mask: int, deadline: float) -> str:
         """Wait for `fd` to be ready, the worker to die, or the deadline: "ready",
         "died" or "timeout"."""
-        if not hasattr(select, "poll"):
-            return self._wait_stepping(deadline)
+        if self.pipes is not None:
+            return self.pipes.wait(fd == self.response_fd, deadline, self._exited)
         poller = select.poll()
         if fd is not None:
             poller.register(fd, mask)
@@ -260,15 +279,6 @@ class _Process:
                 return "died"
             if events:
                 return "ready"
-
-    def _wait_stepping(self, deadline: float) -> str:
-        # Windows cannot poll a pipe: look again in short steps. "ready" only means "try
-        # the non-blocking read or write again"; the caller waits once more if nothing came.
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return "timeout"
-        time.sleep(min(remaining, 0.005))
-        return "died" if self._exited() else "ready"
 
     def _exited(self) -> bool:
         if self.pidfd is not None:
@@ -308,6 +318,10 @@ class _Process:
             self.cgroup.remove()
             self.memory_exceeded = self.cgroup.memory_exceeded
             self.cgroup = None
+        if self.pipes is not None:
+            # The worker tree is dead: its end of the pipe is closed, the reader sees the
+            # end of it. Only then is the descriptor closed (never read once reused).
+            self.pipes.close()
         for fd in (self.request_fd, self.response_fd, self.pidfd):
             if fd is not None:
                 with contextlib.suppress(OSError):
@@ -360,6 +374,102 @@ class _Process:
     @property
     def exit_code(self) -> int | None:
         return None if self.status is None else _exit_code(self.status)
+
+
+class _Pipes:
+    """The grader's ends of a worker's pipes where they cannot be polled (Windows):
+    a thread reads the reply pipe into a queue as data comes, and each request is written
+    by a thread of its own, so that a worker that never reads cannot block the grader
+    past the deadline. The descriptors stay blocking (no os.set_blocking).
+
+    Waits are on these threads' events; the worker's death is looked at every STEP_S
+    (it has no descriptor to wait on there)."""
+
+    STEP_S = 0.05
+
+    def __init__(self, response_fd: int) -> None:
+        self._fd = response_fd
+        self._chunks: list[bytes] = []
+        self._arrived = threading.Condition()
+        self._ended = False  # the reader saw the end of the pipe (or could not read)
+        self._closing = False
+        self._reader = threading.Thread(target=self._read, name="worker-replies", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while not self._closing:  # never a read of the descriptor once it may be reused
+            try:
+                chunk = os.read(self._fd, 1 << 20)
+            except OSError:
+                chunk = b""
+            with self._arrived:
+                if chunk:
+                    self._chunks.append(chunk)
+                else:
+                    self._ended = True
+                self._arrived.notify_all()
+            if not chunk:
+                return
+
+    def take(self) -> bytes | None:
+        """What has arrived (joined), b"" once the pipe has ended and nothing is left,
+        None when nothing is there yet."""
+        with self._arrived:
+            if self._chunks:
+                chunk, self._chunks = b"".join(self._chunks), []
+                return chunk
+            return b"" if self._ended else None
+
+    def has_data(self) -> bool:
+        with self._arrived:
+            return bool(self._chunks)
+
+    def wait(self, for_reply: bool, deadline: float, exited: Any) -> str:
+        """ "ready" (a reply chunk or the pipe's end is there, when for_reply), "died" or
+        "timeout"."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            with self._arrived:
+                if for_reply and (self._chunks or self._ended):
+                    return "ready"
+                self._arrived.wait(min(remaining, self.STEP_S))
+                if for_reply and (self._chunks or self._ended):
+                    return "ready"
+            if exited():
+                return "died"
+
+    def write(self, fd: int, frame: bytes, deadline: float, exited: Any) -> str:
+        """Write all of frame: "ready" when written, "closed" when the worker's end is
+        closed, "died" when it exited first, "timeout" at the deadline (the writer thread
+        then ends when the worker is killed: its write fails on the closed pipe)."""
+        failed: list[OSError] = []
+
+        def write_all() -> None:
+            view = memoryview(frame)
+            try:
+                while view:
+                    view = view[os.write(fd, view) :]
+            except OSError as error:  # the worker's end is closed
+                failed.append(error)
+
+        writer = threading.Thread(target=write_all, name="worker-request", daemon=True)
+        writer.start()
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            writer.join(min(remaining, self.STEP_S))
+            if not writer.is_alive():
+                return "closed" if failed else "ready"
+            if exited():
+                return "died"
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Wait for the reader to see the pipe's end (the worker tree is dead by now)."""
+        self._closing = True
+        self._reader.join(timeout_s)
 
 
 class _Holder:
