@@ -103,6 +103,9 @@ class CheckOutcome:
     # "module.function"s a check blamed at run time (checks/probes.py): the upstream cause
     blamed: tuple[str, ...] = ()
     printed: str = ""  # what the learner's code printed during the failing request
+    # Answer checks (grader/checks/answers/): the learner's own answer as short text (the
+    # explanation, the quiz letter, the hand-worked numbers), for the instructor's views.
+    answer: str = ""
 
 
 @dataclass(frozen=True)

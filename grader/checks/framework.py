@@ -76,6 +76,9 @@ class CheckSkipped(Exception):
         self.cause = cause
 
 
+#: The most of an answer kept (characters): an explanation is a few sentences.
+ANSWER_CHARS = 4000
+
 CheckFunction = TypeVar("CheckFunction", bound=Callable[..., None])
 
 
@@ -121,6 +124,19 @@ class Learner:
     calls: list[str] = field(default_factory=list)
     probed: dict[str, str | None] = field(default_factory=dict)  # see grader/checks/probes.py
     seen: list[SeenCall] = field(default_factory=list)
+    answers: dict[str, str] = field(default_factory=dict)  # check id -> the learner's answer
+
+    def record_answer(self, text: str) -> None:
+        """Keep the learner's own answer (short text) as the running check's `answer` fact,
+        for the class views (quiz letters, hand-worked numbers, the manual item's text).
+        Called before the answer is judged, so a wrong answer is kept too; several calls
+        in one check are joined with "; "."""
+        check_id, _ = RUNNING_CHECK.get()
+        if not check_id:
+            return
+        text = str(text)[:ANSWER_CHARS]
+        earlier = self.answers.get(check_id)
+        self.answers[check_id] = f"{earlier}; {text}" if earlier else text
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value

@@ -229,7 +229,9 @@ class CheckPlugin:
                 if cause is not None:
                     outcome = dataclasses.replace(outcome, status=Status.SKIPPED, cause=cause)
             self.outcomes[item.name] = dataclasses.replace(
-                outcome, learner_calls=tuple(dict.fromkeys(calls))
+                outcome,
+                learner_calls=tuple(dict.fromkeys(calls)),
+                answer=self._learner.answers.get(item.name, ""),
             )
 
     @pytest.hookimpl(hookwrapper=True)
