@@ -32,6 +32,7 @@ GRADEBOOK = "gradebook.csv"
 CLASS_HTML, CLASS_MD, CLASS_JSON = "class.html", "class.md", "class.json"
 MANUAL_HTML = "manual.html"
 ATTENTION_NAMED = 5  # the terminal names this many learners needing attention, then counts
+BOOKKEEPING = ("manual item pending", "late:", "overridden", "late penalty waived")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,12 @@ def summary_lines(summary: ClassSummary) -> list[str]:
     )[:3]
     flagged = sum(1 for c in summary.checks if c.flags)
     top = summary.misconceptions[:3]
+    # the ones needing a look first: a pending manual item, lateness or an override alone
+    # is bookkeeping (class.html and manual.html list those)
+    named = sorted(
+        summary.attention,
+        key=lambda item: all(r.startswith(BOOKKEEPING) for r in item.reasons),
+    )
     return [
         f"class: {summary.submissions} submission(s), mean {summary.mean:.1f}, median "
         f"{summary.median:.1f} of {summary.max_score:g}",
@@ -150,8 +157,7 @@ def summary_lines(summary: ClassSummary) -> list[str]:
         f"needs attention: {len(summary.attention)} submission(s)"
         + (": " if summary.attention else "")
         + ", ".join(
-            f"{item.name} ({item.reasons[0].split(':')[0]})"
-            for item in summary.attention[:ATTENTION_NAMED]
+            f"{item.name} ({item.reasons[0].split(':')[0]})" for item in named[:ATTENTION_NAMED]
         )
         + (
             f" and {len(summary.attention) - ATTENTION_NAMED} more in class.html"
