@@ -394,7 +394,8 @@ def _reasons(
         reasons.append("a file that does not import: the report names it")
     if not reasons and result.tests and result.max_score > 0 and result.score == 0:
         reasons.append("scored 0: nothing written, or nothing that runs")
-    elif result.tests and result.max_score > 0 and result.score < low:
+    elif not reasons and result.tests and result.max_score > 0 and result.score < low:
+        # (after a technical reason a low score is its consequence, not news)
         reasons.append(
             f"low score: {result.score:.2f} of {result.max_score:g} (below {low:.4g}): "
             "read the failed checks in the report"
