@@ -89,7 +89,7 @@ def report_href(name: str) -> str:
 
 def attention_by_reason(summary: ClassSummary) -> list[tuple[str, list[tuple[str, str]]]]:
     """Needs attention grouped by reason: (the reason's kind, e.g. "low score", [(name,
-    the whole reason)]), kinds in the order they first appear."""
+    the whole reason)]), kinds in the order they first appear, bookkeeping kinds last."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for item in summary.attention:
         for reason in item.reasons:
@@ -97,7 +97,9 @@ def attention_by_reason(summary: ClassSummary) -> list[tuple[str, list[tuple[str
             if kind.startswith("rare misconception"):
                 kind = "rare misconception"
             groups.setdefault(kind, []).append((item.name, reason))
-    return list(groups.items())
+    # what needs a look first; bookkeeping (pending manual items, lateness, overrides) last
+    last = ("manual item pending", "late", "overridden by the instructor", "late penalty waived")
+    return sorted(groups.items(), key=lambda group: group[0] in last)
 
 
 def render_class_html(summary: ClassSummary, generated: str = "") -> str:
