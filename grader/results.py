@@ -133,6 +133,10 @@ class CheckOutcome:
         """The exercise's file as the learner has it."""
         return self.notebook or f"{self.exercise}.py"
 
+    # Answer checks (grader/checks/answers/): the learner's own answer as short text (the
+    # explanation, the quiz letter, the hand-worked numbers), for the instructor's views.
+    answer: str = ""
+
 
 @dataclass(frozen=True)
 class ScoredCheck:

@@ -299,7 +299,8 @@ def test_reports_state_score_criteria_and_run(render: Any) -> None:
         assert title in text
     assert "Your code ran in a sandbox without network." in text
     assert "(held-out data)" in text
-    assert "awaiting instructor review" in text
+    # the fixture's manual item has no points in the rubric: no review is promised
+    assert "not graded (no points)" in text and "awaiting instructor review" not in text
     assert "not your fault" in text
     assert CATALOG["M09"].fix in text.replace("&gt;", ">").replace("\\>", ">")
     assert "Traceback" not in text  # grader errors are for the instructor
@@ -317,7 +318,8 @@ def test_markdown_layout() -> None:
     assert "## `logistic_scratch.py`" in text
     assert "- ✅ **passed**: `check_hand_ece`" in text
     assert "- ⚠️ **grader error**: `check_roc_points`" in text
-    assert "- ⏳ **awaiting instructor review**: `check_diagnosis_essay`" in text
+    # a manual item without points in the rubric: no review is promised (issue 23)
+    assert "- 📝 **not graded (no points)**: `check_diagnosis_essay`" in text
     # A multi-line message stays a block quote inside its list item, line breaks kept.
     assert "  > Your gradient is \\[1, 2, 3\\].  \n  > Expected within 0.002" in text
 
@@ -344,9 +346,9 @@ def test_html_is_self_contained_and_accessible() -> None:
     assert "http://" not in page and "https://" not in page and "<link" not in page
     assert "<script" not in page
     # Each status has words next to its colour and its icon, an inline SVG (no emoji font).
-    for label in ["passed", "failed", "grader error", "awaiting instructor review"]:
+    for label in ["passed", "failed", "grader error", "not graded (no points)"]:
         assert re.search(
-            rf'<span class="status"><svg class="icon"[^>]*>.*?</svg> {label}</span>',
+            rf'<span class="status"><svg class="icon"[^>]*>.*?</svg> {re.escape(label)}</span>',
             page,
             re.DOTALL,
         ), label

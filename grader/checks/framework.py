@@ -85,6 +85,9 @@ class CheckSkipped(Exception):
         self.cause = cause
 
 
+#: The most of an answer kept (characters): an explanation is a few sentences.
+ANSWER_CHARS = 4000
+
 CheckFunction = TypeVar("CheckFunction", bound=Callable[..., None])
 
 
@@ -142,6 +145,20 @@ class Learner:
         """The learner's files as they have them (a notebook's cells): every sentence a
         check writes naming a file or a line says it so (grader/places.py)."""
         return getattr(self.worker, "places", NO_NOTEBOOKS)
+
+    answers: dict[str, str] = field(default_factory=dict)  # check id -> the learner's answer
+
+    def record_answer(self, text: str) -> None:
+        """Keep the learner's own answer (short text) as the running check's `answer` fact,
+        for the class views (quiz letters, hand-worked numbers, the manual item's text).
+        Called before the answer is judged, so a wrong answer is kept too; several calls
+        in one check are joined with "; "."""
+        check_id, _ = RUNNING_CHECK.get()
+        if not check_id:
+            return
+        text = str(text)[:ANSWER_CHARS]
+        earlier = self.answers.get(check_id)
+        self.answers[check_id] = f"{earlier}; {text}" if earlier else text
 
     def call(self, module: str, function: str, *args: Any, **kwargs: Any) -> Any:
         return self.call_full(module, function, *args, **kwargs).value

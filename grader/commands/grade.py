@@ -198,6 +198,8 @@ def grade_command(kit: KitPaths, submissions: list[Path], request: GradeRequest)
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,
+            solutions_folder=kit.solutions,
+            low_score_fraction=context.rubric.low_score_fraction,
         ),
     )
     if not status:

@@ -110,6 +110,8 @@ def regrade_command(kit: KitPaths, request: RegradeRequest) -> int:
             roster=inputs.roster,
             similarity=request.similarity,
             stub_folder=kit.exercises,
+            solutions_folder=kit.solutions,
+            low_score_fraction=rubric.low_score_fraction,
         ),
     )
     for line in views.problems:

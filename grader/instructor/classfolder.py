@@ -61,6 +61,7 @@ class StoredTest:
     misconceptions: tuple[str, ...] = ()
     failure: FailureKind | None = None  # how the learner's code (or its file) failed
     at_import: bool = False  # while its file was being imported
+    answer: str = ""  # answer checks: the learner's own answer as short text
 
     @property
     def passed(self) -> bool:
@@ -176,6 +177,7 @@ def stored_view(stored: StoredSubmission, folder: Path) -> StoredResult:
             failure=item.outcome.failure
             or (item.outcome.cause.failure if item.outcome.cause is not None else None),
             at_import=item.outcome.at_import,
+            answer=item.outcome.answer,
         )
         for item in result.checks
     )

@@ -18,6 +18,7 @@ one-line error naming the file, the entry and its line. So are two entries for o
 submission and one target (the last would win silently, and the gradebook would list
 both), and a waiver under a rubric without a late_policy (it would show nowhere).
 Unknown submission names are checked against the batch (see check_submissions).
+An entry whose `points:` is left blank (manual.html's skeleton) is skipped: not graded yet.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ def parse_overrides(
     criteria = {c.criterion_id: c for c in rubric.criteria}
     parsed = []
     for index, entry in enumerate(raw):
+        if isinstance(entry, dict) and "points" in entry and entry["points"] is None:
+            continue  # points left blank (manual.html's skeleton): not graded yet, kept pending
         where = f"{source}: entry {index + 1}"
         if index < len(lines):
             where = f"{source}: line {lines[index]}: entry {index + 1}"

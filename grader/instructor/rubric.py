@@ -19,6 +19,10 @@ from grader.instructor.files import InstructorInputError
 from grader.instructor.late import LatePolicy, parse_late_policy
 from grader.sandbox import Limits
 
+#: Below half the points a learner is listed under "needs attention" unless the rubric's
+#: `attention: {low_score_fraction: ...}` says otherwise.
+DEFAULT_LOW_SCORE_FRACTION = 0.5
+
 
 class RubricError(InstructorInputError):
     """rubric.yaml is missing, malformed or inconsistent with the checks."""
@@ -50,6 +54,8 @@ class Rubric:
     criteria: tuple[Criterion, ...]
     limits: Limits
     late_policy: LatePolicy | None = None  # none: no penalty for lateness
+    # class.html's "needs attention" lists scores below this share of the maximum
+    low_score_fraction: float = DEFAULT_LOW_SCORE_FRACTION
 
     def criterion_of(self, check_id: str) -> Criterion:
         for criterion in self.criteria:
@@ -79,7 +85,7 @@ def parse_rubric(raw: Any, checks: dict[str, CheckSpec], source: str = "rubric.y
 
     if not isinstance(raw, dict):
         raise fail("(top level)", "must be a mapping with total_points and criteria")
-    unknown = set(raw) - {"total_points", "criteria", "limits", "late_policy"}
+    unknown = set(raw) - {"total_points", "criteria", "limits", "late_policy", "attention"}
     if unknown:
         raise fail(sorted(unknown)[0], "unknown key")
     total = _number(raw, "total_points", fail, "total_points")
@@ -158,7 +164,23 @@ def parse_rubric(raw: Any, checks: dict[str, CheckSpec], source: str = "rubric.y
         tuple(criteria),
         _limits(raw.get("limits", {}), fail),
         parse_late_policy(raw.get("late_policy"), fail),
+        _low_score_fraction(raw.get("attention", {}), fail),
     )
+
+
+def _low_score_fraction(raw: Any, fail: Any) -> float:
+    """`attention: {low_score_fraction: 0.5}`: a share of the total points in [0, 1]."""
+    if raw is None:
+        return DEFAULT_LOW_SCORE_FRACTION
+    if not isinstance(raw, dict):
+        raise fail("attention", "must be a mapping (low_score_fraction: 0.5)")
+    unknown = set(raw) - {"low_score_fraction"}
+    if unknown:
+        raise fail(f"attention.{sorted(unknown)[0]}", "unknown key (known: low_score_fraction)")
+    value = raw.get("low_score_fraction", DEFAULT_LOW_SCORE_FRACTION)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise fail("attention.low_score_fraction", "must be a number from 0 to 1")
+    return float(value)
 
 
 def _number(mapping: dict, field: str, fail: Any, key: str) -> float:

@@ -6,6 +6,12 @@ normalized, so renamed variables still match; fingerprints of the stub (the kit'
 exercises/, in every submission) are given as boilerplate and never count. The result is
 a lead for a person to read, never a verdict: correct solutions of short functions look
 alike, so only pairs that share most of their own code are listed.
+
+The same class gives the same pairs on every run: copydetect hashes its k-grams with
+Python's hash(), which is salted per process (PYTHONHASHSEED), so which fingerprints
+winnowing keeps, and pairs near the threshold, changed from run to run. Here the k-grams
+are hashed by a fixed function (blake2b) instead. The shared fragments shown leave out
+the stub's own lines (its docstrings, TODOs and signatures), as the shares do.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import heapq
 import io
 import itertools
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +57,37 @@ class SimilarPair:
     fragments: tuple[SharedFragment, ...]
 
 
+def _stable_kgram_hashes(string: str, k: int) -> np.ndarray:
+    """copydetect.utils.hashed_kgrams with a hash that is the same in every process."""
+    data = string.encode("utf-8", "surrogatepass")
+    if len(data) != len(string):  # non-ASCII: hash the characters' k-grams one by one
+        grams = (
+            string[i : i + k].encode("utf-8", "surrogatepass") for i in range(len(string) - k + 1)
+        )
+    else:
+        grams = (data[i : i + k] for i in range(len(string) - k + 1))
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(g, digest_size=8).digest(), "big", signed=True)
+            for g in grams
+        ],
+        dtype=np.int64,
+    )
+
+
+@contextlib.contextmanager
+def _stable_hashes() -> Iterator[None]:
+    """copydetect's k-gram hashes made the same in every process, while the search runs."""
+    import copydetect.utils
+
+    original = copydetect.utils.hashed_kgrams
+    copydetect.utils.hashed_kgrams = _stable_kgram_hashes
+    try:
+        yield
+    finally:
+        copydetect.utils.hashed_kgrams = original
+
+
 def find_similar(
     code_folders: Mapping[str, Path],
     stub_folder: Path | None,
@@ -59,9 +96,20 @@ def find_similar(
 ) -> tuple[SimilarPair, ...]:
     """Pairs of submissions (name -> folder of their exercise files) that share at least
     `threshold` of one side's code and `min_tokens` tokens, most similar first, at most
-    MAX_PAIRS. Files that cannot be read or tokenized are left out."""
+    MAX_PAIRS; the same pairs on every run. Files that cannot be read or tokenized are
+    left out."""
     if len(code_folders) < 2:  # no pair: spare copydetect's import (1 s, with matplotlib)
         return ()
+    with _stable_hashes():
+        return _find_similar(code_folders, stub_folder, threshold, min_tokens)
+
+
+def _find_similar(
+    code_folders: Mapping[str, Path],
+    stub_folder: Path | None,
+    threshold: float = THRESHOLD,
+    min_tokens: int = MIN_TOKENS,
+) -> tuple[SimilarPair, ...]:
     from copydetect import CodeFingerprint, compare_files
 
     window = GUARANTEE_TOKENS - NOISE_TOKENS + 1
@@ -108,10 +156,12 @@ def find_similar(
 
     logging.getLogger("copydetect").setLevel(logging.ERROR)
     prints: dict[str, dict[str, CodeFingerprint]] = {name: {} for name in code_folders}
+    stub_lines: dict[str, frozenset[str]] = {}
     for file_name in EXERCISE_ORDER:
         stub = stub_folder / file_name if stub_folder else None
         boilerplate = np.array([], dtype=np.int64)
         if stub is not None and stub.is_file():
+            stub_lines[file_name] = _lines_of(stub)
             stub_print = fingerprint(stub, None)
             if stub_print is not None:
                 boilerplate = np.unique(np.array(sorted(stub_print.hashes), dtype=np.int64))
@@ -171,7 +221,14 @@ def find_similar(
             if a is None or b is None or not (a.hashes & b.hashes):
                 continue
             _, _, (slices_a, slices_b) = compare_once(a, b)
-            fragments += _fragments(file_name, a.raw_code, b.raw_code, slices_a, slices_b)
+            fragments += _fragments(
+                file_name,
+                a.raw_code,
+                b.raw_code,
+                slices_a,
+                slices_b,
+                stub_lines.get(file_name, frozenset()),
+            )
         fragments.sort(key=lambda item: -item[0])
         pairs.append(
             SimilarPair(
@@ -188,10 +245,31 @@ def _negated(name: str) -> str:
     return "".join(chr(0x10FFFF - ord(ch)) for ch in name)
 
 
+def _lines_of(stub: Path) -> frozenset[str]:
+    """The stub's non-blank lines, stripped: what every submission starts from."""
+    try:
+        text = stub.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _without_stub(text: str, stub_lines: frozenset[str]) -> str:
+    """The fragment's lines that are not the stub's (blank lines between them kept once)."""
+    kept = [line for line in text.splitlines() if line.strip() not in stub_lines]
+    return "\n".join(kept).strip("\n")
+
+
 def _fragments(
-    file_name: str, code_a: str, code_b: str, slices_a: np.ndarray, slices_b: np.ndarray
+    file_name: str,
+    code_a: str,
+    code_b: str,
+    slices_a: np.ndarray,
+    slices_b: np.ndarray,
+    stub_lines: frozenset[str] = frozenset(),
 ) -> list[tuple[int, SharedFragment]]:
-    """The copied slices of both files, paired in order, longest first (chars)."""
+    """The copied slices of both files, paired in order, longest first (chars), without
+    the stub's own lines."""
     found = []
     try:
         starts_a, ends_a = slices_a[0], slices_a[1]
@@ -200,8 +278,8 @@ def _fragments(
     except (TypeError, IndexError):
         return []
     for i in range(count):
-        text_a = _whole_lines(code_a, int(starts_a[i]), int(ends_a[i]))
-        text_b = _whole_lines(code_b, int(starts_b[i]), int(ends_b[i]))
+        text_a = _without_stub(_whole_lines(code_a, int(starts_a[i]), int(ends_a[i])), stub_lines)
+        text_b = _without_stub(_whole_lines(code_b, int(starts_b[i]), int(ends_b[i])), stub_lines)
         if text_a.strip() and text_b.strip():
             found.append((len(text_a), SharedFragment(file_name, text_a, text_b)))
     return found

@@ -8,6 +8,7 @@ again, or two sections into one folder, keeps every row.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,9 +26,13 @@ from grader.render.class_json import render_class_json
 from grader.render.class_markdown import render_class_markdown
 from grader.render.gradebook import GradebookRow, write_gradebook
 from grader.render.junit import write_junit
+from grader.render.manual_html import render_manual_html
 
 GRADEBOOK = "gradebook.csv"
 CLASS_HTML, CLASS_MD, CLASS_JSON = "class.html", "class.md", "class.json"
+MANUAL_HTML = "manual.html"
+ATTENTION_NAMED = 5  # the terminal names this many learners needing attention, then counts
+BOOKKEEPING = ("manual item pending", "late:", "overridden", "late penalty waived")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class ViewRequest:
     # the Canvas export's column ("HW3 (12345)"); None: the chapter's title
     canvas_assignment: CanvasAssignment | None = None
     stub_folder: Path | None = None  # the kit's exercises/: lines every submission shares
+    solutions_folder: Path | None = None  # the kit's solutions/: the quiz's key (ANSWERS)
+    low_score_fraction: float = 0.5  # the rubric's attention.low_score_fraction
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,13 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
             except ImportError:  # copydetect missing (a learner's install): not searched
                 similar = None
         has_code = {name: _has_exercise_file(folder) for name, folder in code.items()}
-        summary = summarize_class(results, similar, has_code)
+        summary = summarize_class(
+            results,
+            similar,
+            has_code,
+            low_score_fraction=request.low_score_fraction,
+            answer_key=quiz_key(request.solutions_folder),
+        )
         generated = (
             f"Built {datetime.now(timezone.utc).isoformat(timespec='seconds')} from the "
             f"{len(results)} graded submission(s) in this folder."
@@ -85,6 +98,11 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
         ):
             atomic_write_text(out / name, text)
             written.append(out / name)
+        if any(item.max_points > 0 for item in summary.manual):
+            atomic_write_text(out / MANUAL_HTML, render_manual_html(summary, generated))
+            written.append(out / MANUAL_HTML)
+        else:  # no item to grade (any more): no page that says there is
+            (out / MANUAL_HTML).unlink(missing_ok=True)
         if request.junit:
             write_junit(results, request.junit)
             written.append(request.junit)
@@ -98,13 +116,40 @@ def rebuild_views(out: Path, request: ViewRequest) -> Views:
     return Views(summary, tuple(written), tuple(problems))
 
 
+def quiz_key(solutions: Path | None) -> dict[str, str]:
+    """The quiz's key, {"Q1": "B", ...}: the reference's ANSWERS in solutions/ex7_diagnosis.py,
+    read as a literal (never run); {} when the file or the literal is not there."""
+    if solutions is None:
+        return {}
+    try:
+        tree = ast.parse((solutions / "ex7_diagnosis.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if any(isinstance(t, ast.Name) and t.id == "ANSWERS" for t in targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return {}
+            if isinstance(value, dict):
+                return {str(k): str(v) for k, v in value.items()}
+    return {}
+
+
 def summary_lines(summary: ClassSummary) -> list[str]:
-    """The terminal's five-line summary of a class."""
+    """The terminal's summary of a class (the learners needing attention named)."""
     hardest = sorted(
         (c for c in summary.checks if not c.manual), key=lambda c: (c.difficulty, c.check_id)
     )[:3]
     flagged = sum(1 for c in summary.checks if c.flags)
     top = summary.misconceptions[:3]
+    # the ones needing a look first: a pending manual item, lateness or an override alone
+    # is bookkeeping (class.html and manual.html list those)
+    named = sorted(
+        summary.attention,
+        key=lambda item: all(r.startswith(BOOKKEEPING) for r in item.reasons),
+    )
     return [
         f"class: {summary.submissions} submission(s), mean {summary.mean:.1f}, median "
         f"{summary.median:.1f} of {summary.max_score:g}",
@@ -113,9 +158,18 @@ def summary_lines(summary: ClassSummary) -> list[str]:
         "misconceptions: "
         + (", ".join(f"{m.misconception_id} x{m.count}" for m in top) or "none recognized")
         + (", ... (class.md lists all)" if len(summary.misconceptions) > len(top) else ""),
-        f"needs a human: {len(summary.attention)} submission(s); "
+        f"needs attention: {len(summary.attention)} submission(s)"
+        + (": " if summary.attention else "")
+        + ", ".join(
+            f"{item.name} ({item.reasons[0].split(':')[0]})" for item in named[:ATTENTION_NAMED]
+        )
         + (
-            f"{flagged} check(s) flagged by item analysis"
+            f" and {len(summary.attention) - ATTENTION_NAMED} more in class.html"
+            if len(summary.attention) > ATTENTION_NAMED
+            else ""
+        ),
+        (
+            f"item analysis: {flagged} check(s) flagged"
             if summary.submissions >= MIN_FOR_FLAGS
             else f"item analysis needs at least {MIN_FOR_FLAGS} submissions"
         ),
@@ -124,4 +178,12 @@ def summary_lines(summary: ClassSummary) -> list[str]:
     ]
 
 
-__all__ = ["GRADEBOOK", "ViewRequest", "Views", "rebuild_views", "summary_lines"]
+__all__ = [
+    "GRADEBOOK",
+    "MANUAL_HTML",
+    "ViewRequest",
+    "Views",
+    "quiz_key",
+    "rebuild_views",
+    "summary_lines",
+]

@@ -13,8 +13,9 @@ count in the item analysis: a submission whose grading failed has none.
 from __future__ import annotations
 
 import math
+import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from grader.checks.misconceptions import CATALOG, Misconception
@@ -74,10 +75,87 @@ class MisconceptionCount:
 
 @dataclass(frozen=True)
 class Attention:
-    """A submission a person should look at, and why."""
+    """A submission a person should look at, and why (each reason says what to look at)."""
 
     name: str
     reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LearnerRow:
+    """One row of class.html's learners' table."""
+
+    name: str
+    score: float  # points, after overrides and the late policy
+    max_score: float
+    criteria: tuple[float | None, ...]  # points per ClassSummary.criteria entry; None: absent
+    days_late: int
+    flags: tuple[str, ...]  # FLAGS' words that apply, in FLAGS' order
+
+
+#: The status flags of the learners' table, in the order they are shown.
+FLAGS = (
+    "empty",
+    "does not run",
+    "timeout",
+    "grader error",
+    "overridden",
+    "manual item pending",
+    "low score",
+)
+
+
+@dataclass(frozen=True)
+class LetterCount:
+    letter: str  # "A".."D", or what was given instead (e.g. "'...'")
+    count: int
+    key: bool  # the reference's answer
+
+
+@dataclass(frozen=True)
+class QuizQuestion:
+    """How the class answered one quiz question (ex7's ANSWERS)."""
+
+    check_id: str
+    question: str  # "Q1"
+    key: str  # the reference's letter, upper case; "" when unknown
+    letters: tuple[LetterCount, ...]  # A..D always, then anything else given
+    answered: int
+
+
+@dataclass(frozen=True)
+class WrongValue:
+    text: str  # e.g. "HAND_ECE = 0.1375"
+    count: int
+    misconceptions: tuple[str, ...]  # ids the value matched, e.g. ("M07",)
+
+
+@dataclass(frozen=True)
+class HandAnswers:
+    """The most common wrong values of one hand-worked check (ex1, ex4)."""
+
+    check_id: str
+    exercise: str
+    wrong: tuple[WrongValue, ...]  # most given first, at most TOP_WRONG
+    failed: int  # submissions that gave a wrong value
+
+
+@dataclass(frozen=True)
+class ManualAnswer:
+    name: str
+    answer: str  # the learner's text ("" when none was given)
+    points: float | None  # the instructor's points, None while pending
+
+
+@dataclass(frozen=True)
+class ManualItem:
+    """An instructor-graded item and every learner's answer to it (manual.html)."""
+
+    check_id: str
+    exercise: str
+    criterion: str
+    max_points: float  # the rubric's points for it (0: nothing to grade)
+    answers: tuple[ManualAnswer, ...]  # in name order
 
 
 @dataclass(frozen=True)
@@ -101,18 +179,33 @@ class ClassSummary:
     similar: tuple[SimilarPair, ...] = ()
     # (level, what it lacked): each level's missing layers, as the results say, deduplicated
     isolation_missing: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    learners: tuple[LearnerRow, ...] = ()  # in name order
+    low_score: float = 0.0  # points: below this a score is "low"
+    quiz: tuple[QuizQuestion, ...] = ()
+    hand: tuple[HandAnswers, ...] = ()  # only checks some learner got wrong
+    manual: tuple[ManualItem, ...] = ()
 
 
 def summarize_class(
     results: Sequence[StoredResult],
     similar: Sequence[SimilarPair] | None = None,
     has_code: dict[str, bool] | None = None,
+    *,
+    low_score_fraction: float = 0.5,
+    answer_key: Mapping[str, str] | None = None,
 ) -> ClassSummary:
     """The class at a glance. `similar` is None when the similarity search was off;
-    `has_code` tells, per name, whether any exercise file was found (for "empty")."""
+    `has_code` tells, per name, whether any exercise file was found (for "empty");
+    a score below `low_score_fraction` of the maximum is low; `answer_key` maps quiz
+    questions ("Q1") to the reference's letters."""
     results = sorted(results, key=lambda r: r.name.lower())
     scores = [r.score for r in results]
     maximum = max((r.max_score for r in results), default=0.0)
+    low = low_score_fraction * maximum
+    criteria = _criteria(results)
+    misconceptions = _misconceptions(results)
+    rare = _rare(misconceptions, len(results))
+    reasons = {r.name: _reasons(r, (has_code or {}).get(r.name), low, rare) for r in results}
     return ClassSummary(
         submissions=len(results),
         max_score=maximum,
@@ -121,21 +214,22 @@ def summarize_class(
         median=statistics.median(scores) if scores else 0.0,
         stdev=statistics.pstdev(scores) if len(scores) > 1 else 0.0,
         distribution=_distribution(scores, maximum),
-        criteria=_criteria(results),
+        criteria=criteria,
         checks=_item_analysis(results),
         reliability=_kr20(results),
-        misconceptions=_misconceptions(results),
-        attention=tuple(
-            Attention(r.name, reasons)
-            for r in results
-            if (reasons := _reasons(r, (has_code or {}).get(r.name)))
-        ),
+        misconceptions=misconceptions,
+        attention=tuple(Attention(r.name, reasons[r.name]) for r in results if reasons[r.name]),
         isolation=_counted(r.isolation or "unknown" for r in results),
         seeds=tuple((r.name, r.seed) for r in results),
         grader_versions=tuple(sorted({r.grader_version for r in results if r.grader_version})),
         similarity_checked=similar is not None,
         similar=tuple(similar or ()),
         isolation_missing=_missing_by_level(results),
+        learners=tuple(_row(r, criteria, (has_code or {}).get(r.name), low) for r in results),
+        low_score=low,
+        quiz=_quiz(results, answer_key or {}),
+        hand=_hand(results),
+        manual=_manual(results),
     )
 
 
@@ -272,26 +366,47 @@ def _misconceptions(results: Sequence[StoredResult]) -> tuple[MisconceptionCount
     return tuple(counts)
 
 
-def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
+def _reasons(
+    result: StoredResult,
+    has_code: bool | None,
+    low: float,
+    rare: Mapping[str, MisconceptionCount],
+) -> tuple[str, ...]:
+    """Why a person should look at this submission, each saying what to look at."""
     reasons: list[str] = []
     failures = {test.failure for test in result.checks}
     if not result.tests:
-        reasons.append("grading failed (grader error): see results.json's extra_data")
+        reasons.append("grading failed (grader error): see its adjusted.json's failure detail")
     elif result.check_errors or result.grader_errors:
-        reasons.append(f"grader error in {len(result.check_errors) or 'the run'} check(s)")
+        reasons.append(
+            f"grader error in {len(result.check_errors) or 'the run'} check(s): "
+            "see the report's grader-error checks"
+        )
     if NoticeKind.UNREADABLE in result.notice_kinds:
-        reasons.append("unreadable submission")
+        reasons.append("unreadable submission: see the report's notes")
     elif has_code is False or NoticeKind.NO_EXERCISE_FILE in result.notice_kinds:
-        reasons.append("empty: no exercise file found")
+        reasons.append("empty: no exercise file found; check what was handed in")
     if FailureKind.SYNTAX_ERROR in failures:
-        reasons.append("syntax error")
+        reasons.append("syntax error: the report names the file and line")
     skipped = [t for t in result.checks if t.status is Status.SKIPPED]
     if any(_not_importing(t) for t in skipped):
-        reasons.append("a file that does not import")
+        reasons.append("a file that does not import: the report names it")
     if not reasons and result.tests and result.max_score > 0 and result.score == 0:
         reasons.append("scored 0: nothing written, or nothing that runs")
+    elif not reasons and result.tests and result.max_score > 0 and result.score < low:
+        # (after a technical reason a low score is its consequence, not news)
+        reasons.append(
+            f"low score: {result.score:.2f} of {result.max_score:g} (below {low:.4g}): "
+            "read the failed checks in the report"
+        )
     if FailureKind.TIMEOUT in failures:
-        reasons.append("timeout: code that did not finish")
+        reasons.append("timeout: code that did not finish; the report says which check")
+    for mid in sorted({m for t in result.checks for m in t.misconceptions if m in rare}):
+        entry = rare[mid]
+        reasons.append(
+            f"rare misconception {mid} ({entry.title or 'unlisted'}): only {entry.count} "
+            "learner(s) of the class made it; read the check's message in the report"
+        )
     if result.days_late:
         reasons.append(f"late: {result.days_late} day(s)")
     kinds = {a.kind for a in result.adjustments}
@@ -299,15 +414,147 @@ def _reasons(result: StoredResult, has_code: bool | None) -> tuple[str, ...]:
         reasons.append("overridden by the instructor")
     if "waived" in kinds:
         reasons.append("late penalty waived")
+    pending = _pending(result)
+    if pending:
+        reasons.append(f"manual item pending: {', '.join(pending)} (manual.html)")
+    return tuple(reasons)
+
+
+def _pending(result: StoredResult) -> list[str]:
+    """Manual items with points that no instructor has graded yet."""
     overridden = {a.target for a in result.adjustments if a.kind == "override"}
-    pending = [
+    return [
         t.name
         for t in result.checks
-        if t.manual and t.max_score > 0 and t.name not in overridden and t.passed
+        if t.manual and t.max_score > 0 and t.name not in overridden and t.status is Status.REVIEW
     ]
-    if pending:
-        reasons.append(f"manual item pending: {', '.join(pending)}")
-    return tuple(reasons)
+
+
+#: A misconception is rare when at most this share of the class made it (and at least one,
+#: in a class of MIN_FOR_FLAGS or more): one learner's odd mistake is worth a look.
+RARE_SHARE = 0.1
+
+
+def _rare(counts: Sequence[MisconceptionCount], size: int) -> dict[str, MisconceptionCount]:
+    if size < MIN_FOR_FLAGS:
+        return {}
+    limit = max(1, math.floor(RARE_SHARE * size))
+    return {m.misconception_id: m for m in counts if m.count <= limit}
+
+
+def _row(
+    result: StoredResult, criteria: Sequence[CriterionMean], has_code: bool | None, low: float
+) -> LearnerRow:
+    points = {c.criterion_id: c.points for c in result.criteria}
+    failures = {t.failure for t in result.checks}
+    present = {
+        "empty": has_code is False or NoticeKind.NO_EXERCISE_FILE in result.notice_kinds,
+        "does not run": FailureKind.SYNTAX_ERROR in failures
+        or any(_not_importing(t) for t in result.checks if t.status is Status.SKIPPED),
+        "timeout": FailureKind.TIMEOUT in failures,
+        "grader error": not result.tests or bool(result.check_errors or result.grader_errors),
+        "overridden": any(a.kind == "override" for a in result.adjustments),
+        "manual item pending": bool(_pending(result)),
+        "low score": bool(result.tests) and result.max_score > 0 and result.score < low,
+    }
+    return LearnerRow(
+        name=result.name,
+        score=result.score,
+        max_score=result.max_score,
+        criteria=tuple(points.get(c.criterion_id) for c in criteria),
+        days_late=result.days_late,
+        flags=tuple(flag for flag in FLAGS if present[flag]),
+    )
+
+
+_QUESTION = re.compile(r"_q(\d+)_")
+LETTERS = ("A", "B", "C", "D")
+TOP_WRONG = 5  # wrong hand-worked values shown per check
+HAND_EXERCISES = ("ex1_hand_gradient", "ex4_manual_ece")
+QUIZ_EXERCISE = "ex7_diagnosis"
+
+
+def _quiz(results: Sequence[StoredResult], key: Mapping[str, str]) -> tuple[QuizQuestion, ...]:
+    order: dict[str, list[str]] = {}
+    for result in results:
+        for test in result.checks:
+            if test.exercise == QUIZ_EXERCISE and _QUESTION.search(test.name):
+                order.setdefault(test.name, [])
+                if test.answer:
+                    order[test.name].append(test.answer)
+    questions = []
+    for check_id, given in order.items():
+        question = f"Q{_QUESTION.search(check_id).group(1)}"  # type: ignore[union-attr]
+        right = str(key.get(question, "")).strip().upper()
+        counts = {letter: 0 for letter in LETTERS}
+        for answer in given:
+            counts[answer] = counts.get(answer, 0) + 1
+        questions.append(
+            QuizQuestion(
+                check_id,
+                question,
+                right,
+                tuple(LetterCount(x, n, x == right) for x, n in counts.items()),
+                len(given),
+            )
+        )
+    return tuple(questions)
+
+
+def _hand(results: Sequence[StoredResult]) -> tuple[HandAnswers, ...]:
+    wrong: dict[str, dict[str, list[tuple[str, ...]]]] = {}
+    exercises: dict[str, str] = {}
+    for result in results:
+        for test in result.checks:
+            if test.exercise not in HAND_EXERCISES:
+                continue
+            exercises.setdefault(test.name, test.exercise)
+            given = wrong.setdefault(test.name, {})
+            if test.status is Status.FAILED and test.answer and "..." not in test.answer:
+                given.setdefault(test.answer, []).append(test.misconceptions)
+    found = []
+    for check_id, given in wrong.items():
+        if not given:
+            continue
+        values = sorted(given.items(), key=lambda item: (-len(item[1]), item[0]))
+        found.append(
+            HandAnswers(
+                check_id,
+                exercises[check_id],
+                tuple(
+                    WrongValue(text, len(tags), tuple(sorted({m for t in tags for m in t})))
+                    for text, tags in values[:TOP_WRONG]
+                ),
+                sum(len(tags) for tags in given.values()),
+            )
+        )
+    return tuple(found)
+
+
+def _manual(results: Sequence[StoredResult]) -> tuple[ManualItem, ...]:
+    items: dict[str, ManualItem] = {}
+    answers: dict[str, list[ManualAnswer]] = {}
+    for result in results:
+        overridden = {a.target: a.points_after for a in result.adjustments if a.kind == "override"}
+        for test in result.checks:
+            if not test.manual:
+                continue
+            if test.name not in items:
+                items[test.name] = ManualItem(
+                    test.name, test.exercise, test.criterion, test.max_score, ()
+                )
+            graded = test.status is not Status.REVIEW or test.name in overridden
+            answers.setdefault(test.name, []).append(
+                ManualAnswer(
+                    result.name,
+                    test.answer,
+                    overridden.get(test.name, test.score) if graded else None,
+                )
+            )
+    return tuple(
+        ManualItem(i.check_id, i.exercise, i.criterion, i.max_points, tuple(answers[i.check_id]))
+        for i in items.values()
+    )
 
 
 def _not_importing(test: StoredTest) -> bool:
@@ -336,11 +583,19 @@ def _counted(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 
 __all__ = [
+    "FLAGS",
     "Attention",
     "CheckStatistics",
     "ClassSummary",
     "CriterionMean",
+    "HandAnswers",
+    "LearnerRow",
+    "LetterCount",
+    "ManualAnswer",
+    "ManualItem",
     "MisconceptionCount",
+    "QuizQuestion",
     "ScoreBin",
+    "WrongValue",
     "summarize_class",
 ]

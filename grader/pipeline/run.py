@@ -250,7 +250,10 @@ class CheckPlugin:
                 shown = self._learner.printed[self._first_printed.get(item.name, 0) :]
                 printed = printed_excerpt("".join(shown))
             self.outcomes[item.name] = dataclasses.replace(
-                outcome, learner_calls=tuple(dict.fromkeys(calls)), printed=printed
+                outcome,
+                learner_calls=tuple(dict.fromkeys(calls)),
+                printed=printed,
+                answer=self._learner.answers.get(item.name, ""),
             )
 
     @pytest.hookimpl(hookwrapper=True)

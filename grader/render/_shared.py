@@ -211,6 +211,9 @@ def _check_view(item: ScoredCheck | CheckOutcome) -> CheckView:
     if outcome.status is Status.ERROR:
         kind, mark, label = "error", "⚠️", "grader error"
         message = f"{GRADER_ERROR_TEXT}\n{outcome.message}".strip()
+    elif outcome.status is Status.REVIEW and isinstance(item, ScoredCheck) and not item.max_points:
+        # the rubric gives it no points: no review is coming, so none is promised
+        kind, mark, label, message = "review", "📝", "not graded (no points)", outcome.message
     elif outcome.status is Status.REVIEW:
         kind, mark, label, message = "review", "⏳", "awaiting instructor review", outcome.message
     elif outcome.status is Status.PASSED:

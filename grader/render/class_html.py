@@ -1,4 +1,8 @@
-"""class.html: the class report as one self-contained page (inline SVG, no script, no URL).
+"""class.html: the class report as one self-contained page (inline SVG, no URL; one small
+inline script sorts the learners' table, and the page reads the same without it).
+
+It opens with what an instructor asks first: the learners' table (each name linking to
+NAME/report.html), who needs attention and why, then how the class answered.
 
 The plots (score distribution, each check's difficulty against its discrimination) are
 drawn by grader/render/chart.py like the learner report's and inlined the same way; every
@@ -7,8 +11,11 @@ plot is also told in words and tables, so the page reads as well without them.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from markupsafe import Markup
 
+from grader.checks.misconceptions import CATALOG
 from grader.pipeline.class_summary import EASY, HARD, WEAK, ClassSummary
 from grader.render._shared import points_text, template_environment
 from grader.render.chart import Bar, Chart, Line, Marker, render_chart
@@ -75,9 +82,32 @@ def _items(summary: ClassSummary) -> Chart:
     )
 
 
+def report_href(name: str) -> str:
+    """The relative link from OUT/class.html to OUT/NAME/report.html (the name quoted)."""
+    return quote(name, safe="", errors="surrogateescape") + "/report.html"
+
+
+def attention_by_reason(summary: ClassSummary) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Needs attention grouped by reason: (the reason's kind, e.g. "low score", [(name,
+    the whole reason)]), kinds in the order they first appear, bookkeeping kinds last."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for item in summary.attention:
+        for reason in item.reasons:
+            kind = reason.split(":")[0].split(" (")[0]
+            if kind.startswith("rare misconception"):
+                kind = "rare misconception"
+            groups.setdefault(kind, []).append((item.name, reason))
+    # what needs a look first; bookkeeping (pending manual items, lateness, overrides) last
+    last = ("manual item pending", "late", "overridden by the instructor", "late penalty waived")
+    return sorted(groups.items(), key=lambda group: group[0] in last)
+
+
 def render_class_html(summary: ClassSummary, generated: str = "") -> str:
+    """class.html for `summary`; `generated` is a line saying when and from what."""
     environment = template_environment(autoescape=True)
-    environment.filters.update(points=points_text, ratio=_ratio, percent=_percent)
+    environment.filters.update(
+        points=points_text, ratio=_ratio, percent=_percent, report_href=report_href
+    )
     histogram = _svg(_histogram(summary), "plot-scores", "Distribution of the scores")
     items = _svg(_items(summary), "plot-items", "Difficulty and discrimination of each check")
     return environment.get_template(TEMPLATE).render(
@@ -86,6 +116,9 @@ def render_class_html(summary: ClassSummary, generated: str = "") -> str:
         histogram=histogram,
         items=items,
         notices=isolation_notices(summary),
+        attention=attention_by_reason(summary),
+        titles={key: entry.title for key, entry in CATALOG.items()},
+        manual_page=any(item.max_points > 0 for item in summary.manual),
     )
 
 
@@ -97,4 +130,4 @@ def _percent(value: float) -> str:
     return f"{value * 100:.0f} %"
 
 
-__all__ = ["render_class_html"]
+__all__ = ["attention_by_reason", "render_class_html", "report_href"]

@@ -13,9 +13,19 @@ HAND_TOLERANCE = 2e-3
 
 
 def expect_hand_number(
-    got: Any, expected: Any, *, name: str, hint: str, variants: dict[str, Any] | None = None
+    got: Any,
+    expected: Any,
+    *,
+    name: str,
+    hint: str,
+    variants: dict[str, Any] | None = None,
+    learner: Any = None,
 ) -> None:
-    """Pass when every number is within 2e-3; the message gives a hint, not the answer."""
+    """Pass when every number is within 2e-3; the message gives a hint, not the answer.
+    With `learner`, the value given is kept as the check's answer ("NAME = value") first,
+    so the class views can count the common wrong values."""
+    if learner is not None:
+        learner.record_answer(f"{name} = {answer_text(got)}")
     expected_array = np.asarray(expected, dtype=float)
     if isinstance(got, dict) or (isinstance(got, list) and Ellipsis in got):
         raise CheckFailure(f"{name} still holds `...`: replace each with a number.")
@@ -40,6 +50,20 @@ def expect_hand_number(
     raise CheckFailure(
         f"{name} is off by more than {HAND_TOLERANCE}{where}. {hint}", misconception_ids(tags)
     )
+
+
+def answer_text(value: Any) -> str:
+    """A hand-worked value as short text: numbers rounded to 4 decimals (two learners who
+    wrote the same value the same way read the same), anything else as Python shows it."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return repr(value)[:200]
+    if array.ndim == 0:
+        return f"{float(array):.4g}"
+    if array.size > 20:
+        return repr(value)[:200]
+    return "[" + ", ".join(f"{float(v):.4g}" for v in array.ravel()) + "]"
 
 
 def _shape_words(array: np.ndarray) -> str:

@@ -24,6 +24,7 @@ def check_sigmoid_at_five_points(learner, reference):
             got[z],
             expected[z],
             name=f"SIGMOID_AT[{z}]",
+            learner=learner,
             variants={"M02": 1 - expected[z]},
             hint="sigma(z) = 1 / (1 + e^(-z)); sigma(-z) = 1 - sigma(z).",
         )
@@ -36,6 +37,7 @@ def check_t4_losses(learner, reference):
             learner.get(MODULE, name),
             reference.get(MODULE, name),
             name=name,
+            learner=learner,
             hint="T4 is escalated (y = 1): its loss is -ln(p), the natural logarithm.",
         )
 
@@ -47,6 +49,7 @@ def check_t4_gradient_at_zero(learner, reference):
         learner.get(MODULE, "T4_GRADIENT_AT_ZERO"),
         expected,
         name="T4_GRADIENT_AT_ZERO",
+        learner=learner,
         variants={"M07": [-v for v in expected], "M01": expected[1:]},
         hint="At w = 0, p = 0.5; multiply (p - y) by T4's row [1, 3.5, 6.0].",
     )
@@ -66,6 +69,7 @@ def check_three_row_z_and_p(learner, reference):
         learner.get(MODULE, "THREE_ROW_Z"),
         reference.get(MODULE, "THREE_ROW_Z"),
         name="THREE_ROW_Z",
+        learner=learner,
         variants={"M01": z_no_intercept},
         hint="z = w0 * 1 + w1 * length + w2 * frustration for each row.",
     )
@@ -73,6 +77,7 @@ def check_three_row_z_and_p(learner, reference):
         learner.get(MODULE, "THREE_ROW_P"),
         reference.get(MODULE, "THREE_ROW_P"),
         name="THREE_ROW_P",
+        learner=learner,
         variants={"M01": 1.0 / (1.0 + np.exp(-z_no_intercept))},
         hint="p = sigma(z) for each of the three z.",
     )
@@ -85,6 +90,7 @@ def check_three_row_loss(learner, reference):
         learner.get(MODULE, "THREE_ROW_LOSS"),
         expected,
         name="THREE_ROW_LOSS",
+        learner=learner,
         variants={"M05": 3 * expected},
         hint="Average -ln(p) for escalated rows and -ln(1 - p) for calm ones over the 3 rows.",
     )
@@ -97,6 +103,7 @@ def check_three_row_gradient(learner, reference):
         learner.get(MODULE, "THREE_ROW_GRADIENT"),
         expected,
         name="THREE_ROW_GRADIENT",
+        learner=learner,
         variants={
             "M06": [3 * v for v in expected],
             "M07": [-v for v in expected],
@@ -113,6 +120,7 @@ def check_first_batch_gradient(learner, reference):
         learner.get(MODULE, "FIRST_BATCH_GRADIENT"),
         expected,
         name="FIRST_BATCH_GRADIENT",
+        learner=learner,
         variants={
             "M06": [8 * v for v in expected],
             "M07": [-v for v in expected],
@@ -129,6 +137,7 @@ def check_w_after_first_step(learner, reference):
         learner.get(MODULE, "W_AFTER_FIRST_STEP"),
         expected,
         name="W_AFTER_FIRST_STEP",
+        learner=learner,
         variants={"M07": [-v for v in expected], "M01": expected[1:]},
         hint="w1 = w0 - lr * gradient: subtract 0.5 times FIRST_BATCH_GRADIENT from zeros.",
     )

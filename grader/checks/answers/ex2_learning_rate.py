@@ -13,6 +13,7 @@ WORDS = ("converges", "oscillates", "diverges")
 def check_lr_2_behaviour(learner, reference):
     """LR_2_BEHAVIOUR names what lr = 2.0 does on the eight tickets."""
     got = learner.get(MODULE, "LR_2_BEHAVIOUR")
+    learner.record_answer(got if isinstance(got, str) else repr(got))
     word = normalized_word(got)
     if word not in WORDS:
         raise CheckFailure(
@@ -30,6 +31,8 @@ def check_lr_2_behaviour(learner, reference):
 def check_why_lr_2_misbehaves(learner):
     """WHY_LR_2_MISBEHAVES: the learner's explanation, for an instructor to read."""
     got = learner.get(MODULE, "WHY_LR_2_MISBEHAVES")
+    if isinstance(got, str):  # the text an instructor grades (manual.html)
+        learner.record_answer(got.strip())
     if not isinstance(got, str) or len(got.split()) < 3:
         raise CheckFailure(
             "WHY_LR_2_MISBEHAVES is not answered yet: write a sentence or two in your own words."

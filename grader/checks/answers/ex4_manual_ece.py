@@ -13,6 +13,7 @@ def check_hand_bin_counts(learner, reference):
         learner.get(MODULE, "HAND_BIN_COUNTS"),
         reference.get(MODULE, "HAND_BIN_COUNTS"),
         name="HAND_BIN_COUNTS",
+        learner=learner,
         hint="Four numbers, one per bin [0, 0.25], (0.25, 0.5], (0.5, 0.75], (0.75, 1], "
         "adding up to 8; empty bins count 0.",
     )
@@ -25,5 +26,6 @@ def check_hand_ece(learner, reference):
         learner.get(MODULE, "HAND_ECE"),
         expected,
         name="HAND_ECE",
+        learner=learner,
         hint="For each non-empty bin, |mean p - fraction escalated| times count / 8; add up.",
     )

@@ -14,6 +14,8 @@ def _expect_letter(learner, reference, question: str) -> None:
     if not isinstance(answers, dict):
         raise CheckFailure('ANSWERS should be a dict {"Q1": "A", ...}; keep its keys.')
     letter = normalized_word(answers.get(question))
+    # the letter as given, for the class's answer distribution (class.html)
+    learner.record_answer(letter.upper() if letter in LETTERS else repr(answers.get(question)))
     if letter not in LETTERS:
         raise CheckFailure(
             f"ANSWERS[{question!r}] should be one letter A, B, C or D; replace `...`."
