@@ -34,7 +34,7 @@ from grader.render.terminal import (
     self_check_grader_errors,
     self_check_header,
 )
-from grader.results import CheckOutcome, GradedSubmission
+from grader.results import CheckOutcome, GradedSubmission, NoticeKind
 from grader.sandbox.isolation import announce_for_learner
 from grader.terminal_text import raw_stream
 
@@ -233,7 +233,7 @@ class StreamedCheck(Progress):
         # Nothing ran (the submission could not be read): its note says why, once.
         said_once = not self.written and len({outcome.message for outcome in left}) == 1
         for exercise in dict.fromkeys(outcome.exercise for outcome in left):
-            if not said_once or left[0].message not in result.notices:
+            if not (said_once and NoticeKind.UNREADABLE in result.notice_kinds):
                 mine = [outcome for outcome in left if outcome.exercise == exercise]
                 self.out.write(render_exercise(exercise, mine, outcomes))
         self.out.write(notices_text(result.notices))

@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import dataclasses
 import io
-import re
 import threading
 import time
 import traceback
@@ -331,8 +330,8 @@ def learner_message(error: StudentCodeError, with_output: bool = True) -> str:
     message = error.learner_message
     if error.output and with_output:
         excerpt = error.output.strip()[-600:]
-        cut = _OUTPUT_CUT.search(error.output)  # the worker kept only its first and last KB
-        printed = f" {cut[1]}" if cut else ""
+        # the worker kept only its first and last KB, and said how much was printed
+        printed = f" {error.printed_size}" if error.printed_size else ""
         message += f"\nYour code printed{printed} (the end of it):\n{excerpt}"
     return message
 
@@ -367,9 +366,6 @@ def printed_excerpt(text: str, lines: int = PRINTED_LINES, chars: int = PRINTED_
         skipped += 1
     note = [f"[... {skipped} more line{'s' if skipped != 1 else ''} ...]"] if skipped else []
     return "\n".join([*head, *note, *tail])
-
-
-_OUTPUT_CUT = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")
 
 
 class CheckSession:

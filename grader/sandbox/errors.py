@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 import signal
 from dataclasses import dataclass
 from enum import Enum
@@ -116,6 +115,7 @@ class StudentCodeError(Exception):
         line: int = 0,
         function: str = "",
         without_values: str | None = None,
+        printed_size: str = "",
     ) -> None:
         super().__init__(learner_message)
         self.kind = kind
@@ -129,6 +129,8 @@ class StudentCodeError(Exception):
         self.function = function
         # The sentence without the exception's own text, which may quote its inputs.
         self.without_values = learner_message if without_values is None else without_values
+        # How much the code printed where the worker cut `output` ("19.5 MB"), else "".
+        self.printed_size = printed_size
 
     def hidden(self) -> StudentCodeError:
         """This failure as a check on held-out data may show it: the exception's type and
@@ -136,8 +138,7 @@ class StudentCodeError(Exception):
         the held-out inputs, and a fixed seed brings the same ones back on a regrade)."""
         message = self.without_values
         if self.output:
-            cut = _PRINTED.search(self.output)
-            size = cut[1] if cut else f"{len(self.output)} characters"
+            size = self.printed_size or f"{len(self.output)} characters"
             message += (
                 f"\nYour code printed {size}; what it prints in a check on held-out data is "
                 "not shown."
@@ -171,6 +172,7 @@ class StudentCodeError(Exception):
             line=self.line,
             function=self.function,
             without_values=self.without_values,
+            printed_size=self.printed_size,
         )
 
     def __reduce__(self) -> tuple:
@@ -186,6 +188,7 @@ class StudentCodeError(Exception):
                 self.at_import,
                 *place,
                 self.without_values,
+                self.printed_size,
             ),
         )
 
@@ -204,6 +207,7 @@ def _rebuild(
     line: int = 0,
     function: str = "",
     without_values: str | None = None,
+    printed_size: str = "",
 ) -> StudentCodeError:
     return StudentCodeError(
         kind,
@@ -216,11 +220,8 @@ def _rebuild(
         line=line,
         function=function,
         without_values=without_values,
+        printed_size=printed_size,
     )
-
-
-# The worker's note where it cut a request's output: the count of what was printed.
-_PRINTED = re.compile(r"\[\.\.\. your code printed ([0-9.]+ [KMG]B|[0-9]+ bytes);")
 
 
 @dataclass(frozen=True)

@@ -534,6 +534,7 @@ class Worker:
             from grader.places import NO_NOTEBOOKS as places
         self.places = places
         self.time_in_student_code_s = 0.0
+        self.printed_size = ""  # the last request's, where its output was cut ("19.5 MB")
         self.from_scratch = tuple(from_scratch)
         self.from_scratch_reached: dict[str, tuple[str, ...]] = {}
         # Wall clock of every request, by what it ran ("fit_logistic()", "importing x.py"):
@@ -883,6 +884,7 @@ class Worker:
             line=line,
             function=function,
             without_values=self._scrub(failure_message(textless, target, self.limits, self.places)),
+            printed_size=self.printed_size,  # set by _take_output above
         )
 
     # Output ----------------------------------------------------------------------------
@@ -913,6 +915,7 @@ class Worker:
         start at offset 0, and the file-size limit counts one request's output only.
         """
         fd = self._output_fd
+        self.printed_size = ""  # how much it printed, where the output was cut
         try:
             size = os.fstat(fd).st_size
             if size == 0:
@@ -921,7 +924,7 @@ class Worker:
             if size <= cap:
                 data = os.pread(fd, size, 0)
             else:
-                data = _cut(fd, size, cap // 2)
+                data, self.printed_size = _cut(fd, size, cap // 2)
             os.ftruncate(fd, 0)
         except OSError:
             return ""
@@ -959,20 +962,21 @@ _WORKER_CUT = re.compile(
 )
 
 
-def _cut(fd: int, size: int, half: int) -> bytes:
-    """The first and last `half` bytes of the output file, and a note between them; the
-    worker's own note, when it cut the output already, keeps its count of what was printed."""
+def _cut(fd: int, size: int, half: int) -> tuple[bytes, str]:
+    """The first and last `half` bytes of the output file with a note between them, and
+    how much was printed ("19.5 MB"): the worker's own note, when it cut the output
+    already, keeps its count of what was printed."""
     start = os.pread(fd, min(size, OUTPUT_HEAD_BYTES + 256), 0)
     found = _WORKER_CUT.search(start)
     if found is None:
         cut = f"\n[... {size - 2 * half} bytes of output left out ...]\n".encode()
-        return os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half)
+        return os.pread(fd, half, 0) + cut + os.pread(fd, half, size - half), ""
     shown = f"{half // 1024} KB" if half >= 1024 else f"{half} bytes"
     printed = found[1].decode()
     note = f"\n[... your code printed {printed}; the first and last {shown} are shown ...]\n"
     tail_start = max(found.end(), size - half)
     tail = os.pread(fd, size - tail_start, tail_start)
-    return start[: min(found.start(), half)] + note.encode() + tail
+    return start[: min(found.start(), half)] + note.encode() + tail, printed
 
 
 def _scrub_pairs(submission: Path, scratch: Path) -> list[tuple[str, str]]:
