@@ -32,7 +32,6 @@ GRADEBOOK = "gradebook.csv"
 CLASS_HTML, CLASS_MD, CLASS_JSON = "class.html", "class.md", "class.json"
 MANUAL_HTML = "manual.html"
 ATTENTION_NAMED = 5  # the terminal names this many learners needing attention, then counts
-BOOKKEEPING = ("manual item pending", "late:", "overridden", "late penalty waived")
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,7 @@ def summary_lines(summary: ClassSummary) -> list[str]:
     # is bookkeeping (class.html and manual.html list those)
     named = sorted(
         summary.attention,
-        key=lambda item: all(r.startswith(BOOKKEEPING) for r in item.reasons),
+        key=lambda item: all(kind.bookkeeping for kind in item.kinds),
     )
     return [
         f"class: {summary.submissions} submission(s), mean {summary.mean:.1f}, median "
@@ -160,9 +159,7 @@ def summary_lines(summary: ClassSummary) -> list[str]:
         + (", ... (class.md lists all)" if len(summary.misconceptions) > len(top) else ""),
         f"needs attention: {len(summary.attention)} submission(s)"
         + (": " if summary.attention else "")
-        + ", ".join(
-            f"{item.name} ({item.reasons[0].split(':')[0]})" for item in named[:ATTENTION_NAMED]
-        )
+        + ", ".join(f"{item.name} ({item.kinds[0].value})" for item in named[:ATTENTION_NAMED])
         + (
             f" and {len(summary.attention) - ATTENTION_NAMED} more in class.html"
             if len(summary.attention) > ATTENTION_NAMED

@@ -17,6 +17,7 @@ import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from grader.checks.misconceptions import CATALOG, Misconception
 from grader.instructor.classfolder import StoredResult, StoredTest
@@ -73,12 +74,44 @@ class MisconceptionCount:
         return len(self.learners)
 
 
+class ReasonKind(str, Enum):
+    """Why a submission needs a person, as a fact: the class views group and order by it,
+    never by a reason's words. The value is the group's name on the page."""
+
+    GRADER_ERROR = "grader error"
+    UNREADABLE = "unreadable submission"
+    EMPTY = "empty"
+    SYNTAX_ERROR = "syntax error"
+    DOES_NOT_IMPORT = "a file that does not import"
+    SCORED_ZERO = "scored 0"
+    LOW_SCORE = "low score"
+    TIMEOUT = "timeout"
+    RARE_MISCONCEPTION = "rare misconception"
+    LATE = "late"
+    OVERRIDDEN = "overridden by the instructor"
+    WAIVED = "late penalty waived"
+    MANUAL_PENDING = "manual item pending"
+
+    @property
+    def bookkeeping(self) -> bool:
+        """Listed last, and not named first in the terminal: nothing is wrong, a person
+        only has something to do or to know (grade the manual item, see the lateness)."""
+        return self in _BOOKKEEPING
+
+
+_BOOKKEEPING = frozenset(
+    {ReasonKind.LATE, ReasonKind.OVERRIDDEN, ReasonKind.WAIVED, ReasonKind.MANUAL_PENDING}
+)
+
+
 @dataclass(frozen=True)
 class Attention:
-    """A submission a person should look at, and why (each reason says what to look at)."""
+    """A submission a person should look at, and why (each reason says what to look at);
+    `kinds[i]` is what `reasons[i]` is about."""
 
     name: str
     reasons: tuple[str, ...]
+    kinds: tuple[ReasonKind, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -218,7 +251,13 @@ def summarize_class(
         checks=_item_analysis(results),
         reliability=_kr20(results),
         misconceptions=misconceptions,
-        attention=tuple(Attention(r.name, reasons[r.name]) for r in results if reasons[r.name]),
+        attention=tuple(
+            Attention(
+                r.name, tuple(t for _, t in reasons[r.name]), tuple(k for k, _ in reasons[r.name])
+            )
+            for r in results
+            if reasons[r.name]
+        ),
         isolation=_counted(r.isolation or "unknown" for r in results),
         seeds=tuple((r.name, r.seed) for r in results),
         grader_versions=tuple(sorted({r.grader_version for r in results if r.grader_version})),
@@ -371,52 +410,76 @@ def _reasons(
     has_code: bool | None,
     low: float,
     rare: Mapping[str, MisconceptionCount],
-) -> tuple[str, ...]:
+) -> tuple[tuple[ReasonKind, str], ...]:
     """Why a person should look at this submission, each saying what to look at."""
-    reasons: list[str] = []
+    reasons: list[tuple[ReasonKind, str]] = []
     failures = {test.failure for test in result.checks}
     if not result.tests:
-        reasons.append("grading failed (grader error): see its adjusted.json's failure detail")
+        reasons.append(
+            (
+                ReasonKind.GRADER_ERROR,
+                "grading failed (grader error): see its adjusted.json's failure detail",
+            )
+        )
     elif result.check_errors or result.grader_errors:
         reasons.append(
-            f"grader error in {len(result.check_errors) or 'the run'} check(s): "
-            "see the report's grader-error checks"
+            (
+                ReasonKind.GRADER_ERROR,
+                f"grader error in {len(result.check_errors) or 'the run'} check(s): "
+                "see the report's grader-error checks",
+            )
         )
     if NoticeKind.UNREADABLE in result.notice_kinds:
-        reasons.append("unreadable submission: see the report's notes")
+        reasons.append((ReasonKind.UNREADABLE, "unreadable submission: see the report's notes"))
     elif has_code is False or NoticeKind.NO_EXERCISE_FILE in result.notice_kinds:
-        reasons.append("empty: no exercise file found; check what was handed in")
+        reasons.append(
+            (ReasonKind.EMPTY, "empty: no exercise file found; check what was handed in")
+        )
     if FailureKind.SYNTAX_ERROR in failures:
-        reasons.append("syntax error: the report names the file and line")
+        reasons.append(
+            (ReasonKind.SYNTAX_ERROR, "syntax error: the report names the file and line")
+        )
     skipped = [t for t in result.checks if t.status is Status.SKIPPED]
     if any(_not_importing(t) for t in skipped):
-        reasons.append("a file that does not import: the report names it")
+        reasons.append(
+            (ReasonKind.DOES_NOT_IMPORT, "a file that does not import: the report names it")
+        )
     if not reasons and result.tests and result.max_score > 0 and result.score == 0:
-        reasons.append("scored 0: nothing written, or nothing that runs")
+        reasons.append((ReasonKind.SCORED_ZERO, "scored 0: nothing written, or nothing that runs"))
     elif not reasons and result.tests and result.max_score > 0 and result.score < low:
         # (after a technical reason a low score is its consequence, not news)
         reasons.append(
-            f"low score: {result.score:.2f} of {result.max_score:g} (below {low:.4g}): "
-            "read the failed checks in the report"
+            (
+                ReasonKind.LOW_SCORE,
+                f"low score: {result.score:.2f} of {result.max_score:g} (below {low:.4g}): "
+                "read the failed checks in the report",
+            )
         )
     if FailureKind.TIMEOUT in failures:
-        reasons.append("timeout: code that did not finish; the report says which check")
+        reasons.append(
+            (ReasonKind.TIMEOUT, "timeout: code that did not finish; the report says which check")
+        )
     for mid in sorted({m for t in result.checks for m in t.misconceptions if m in rare}):
         entry = rare[mid]
         reasons.append(
-            f"rare misconception {mid} ({entry.title or 'unlisted'}): only {entry.count} "
-            "learner(s) of the class made it; read the check's message in the report"
+            (
+                ReasonKind.RARE_MISCONCEPTION,
+                f"rare misconception {mid} ({entry.title or 'unlisted'}): only {entry.count} "
+                "learner(s) of the class made it; read the check's message in the report",
+            )
         )
     if result.days_late:
-        reasons.append(f"late: {result.days_late} day(s)")
+        reasons.append((ReasonKind.LATE, f"late: {result.days_late} day(s)"))
     kinds = {a.kind for a in result.adjustments}
     if "override" in kinds:
-        reasons.append("overridden by the instructor")
+        reasons.append((ReasonKind.OVERRIDDEN, "overridden by the instructor"))
     if "waived" in kinds:
-        reasons.append("late penalty waived")
+        reasons.append((ReasonKind.WAIVED, "late penalty waived"))
     pending = _pending(result)
     if pending:
-        reasons.append(f"manual item pending: {', '.join(pending)} (manual.html)")
+        reasons.append(
+            (ReasonKind.MANUAL_PENDING, f"manual item pending: {', '.join(pending)} (manual.html)")
+        )
     return tuple(reasons)
 
 

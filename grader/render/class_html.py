@@ -16,7 +16,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from grader.checks.misconceptions import CATALOG
-from grader.pipeline.class_summary import EASY, HARD, WEAK, ClassSummary
+from grader.pipeline.class_summary import EASY, HARD, WEAK, ClassSummary, ReasonKind
 from grader.render._shared import points_text, template_environment
 from grader.render.chart import Bar, Chart, Line, Marker, render_chart
 from grader.render.class_isolation import isolation_notices
@@ -90,16 +90,13 @@ def report_href(name: str) -> str:
 def attention_by_reason(summary: ClassSummary) -> list[tuple[str, list[tuple[str, str]]]]:
     """Needs attention grouped by reason: (the reason's kind, e.g. "low score", [(name,
     the whole reason)]), kinds in the order they first appear, bookkeeping kinds last."""
-    groups: dict[str, list[tuple[str, str]]] = {}
+    groups: dict[ReasonKind, list[tuple[str, str]]] = {}
     for item in summary.attention:
-        for reason in item.reasons:
-            kind = reason.split(":")[0].split(" (")[0]
-            if kind.startswith("rare misconception"):
-                kind = "rare misconception"
+        for kind, reason in zip(item.kinds, item.reasons, strict=True):
             groups.setdefault(kind, []).append((item.name, reason))
     # what needs a look first; bookkeeping (pending manual items, lateness, overrides) last
-    last = ("manual item pending", "late", "overridden by the instructor", "late penalty waived")
-    return sorted(groups.items(), key=lambda group: group[0] in last)
+    ordered = sorted(groups.items(), key=lambda group: group[0].bookkeeping)
+    return [(kind.value, entries) for kind, entries in ordered]
 
 
 def render_class_html(summary: ClassSummary, generated: str = "") -> str:
