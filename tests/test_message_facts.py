@@ -184,9 +184,9 @@ def test_rewording_every_message_changes_no_fact_no_triage_and_no_class_view(
     # What the facts say, so that "unchanged" is not "empty".
     facts = _facts(plain)
     triage = plain_views["triage"]
-    assert "syntax error" in triage["syntax-error"]
-    assert "timeout: code that did not finish" in triage["infinite-loop"]
-    assert "a file that does not import" in triage["notebook"]
+    assert any(r.startswith("syntax error") for r in triage["syntax-error"])
+    assert any(r.startswith("timeout: code that did not finish") for r in triage["infinite-loop"])
+    assert any(r.startswith("a file that does not import") for r in triage["notebook"])
     cells = {f[3].cell for (name, _), f in facts.items() if name == "notebook" and f[3]}
     assert cells == {2}  # the notebook's failing line, in the cell the learner sees
     assert any(f[6] for (name, _), f in facts.items() if name.startswith("misconception-M06"))

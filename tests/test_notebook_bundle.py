@@ -154,11 +154,12 @@ def test_check_of_one_exercise_shows_the_learners_words_and_what_the_code_printe
     lower, failed = executed.cells[2].outputs[0]["text"].split()
     assert lower == "True" and int(failed) >= 1
     html = next(o["data"]["text/html"] for o in _outputs(executed) if "data" in o)
-    # Only this exercise ran (check --only): no other file's block.
-    assert "ex3_threshold_sweep.py: 2 of 4 checks pass" in html
+    # Only this exercise ran (check --only): no other file's block; named as the learner's
+    # notebook, never a .py they do not have.
+    assert "ex3_threshold_sweep.ipynb: 2 of 4 checks pass" in html
     assert not re.search(
-        r"(logistic_scratch|ex\d_\w+)\.py: (all|\d+ of)",
-        html.replace("ex3_threshold_sweep.py: 2 of", ""),
+        r"(logistic_scratch|ex\d_\w+)\.(py|ipynb): (all|\d+ of)",
+        html.replace("ex3_threshold_sweep.ipynb: 2 of", ""),
     )
     # What the code printed, once per failing check, as in the terminal.
     assert html.count("Your code printed:") == html.count("debug: the last line") == int(failed)
