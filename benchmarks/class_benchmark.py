@@ -16,9 +16,17 @@ fresh folder, run_autograder as its docs say to try it). Then the time per stage
 correct submission graded in-process (profile_grading.measure). With --sizes, classes of
 those sizes are graded too and their peak memory (the whole process tree) compared.
 
-Prints issue 14's table first (every row, with its target), then the details: submissions
-per second, the time inside learner code, the grader's overhead over it, peak memory,
-what the hanging submissions cost, and the ratio of the two throughputs.
+Prints issue 25's table first (every row with its target and its limit, what a grader
+at no cost would reach; then issue 14's rows that stay met), then the details:
+submissions per second, the time inside learner code, the grader's overhead over it,
+peak memory, what the hanging submissions cost, and the ratio of the two throughputs.
+`--json` prints the same figures, the table's rows included ("issue_25_table"), as JSON.
+
+The table's last row, grader errors in a class of 1,000 with 10 % hostile submissions,
+takes about 15 minutes: `--class-of-1000 FILE` reads it from the output of an earlier
+`python benchmarks/class_of_1000.py --json > FILE` (the table says it is carried and
+from which file), `--class-of-1000 run` runs it here; without either the row says it
+was not measured.
 
 Where the naive sample is not the whole class, the naive class time is estimated from
 its mean time per kind, weighted by the class's counts (a hanging submission costs ten
@@ -41,7 +49,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -337,6 +345,12 @@ def main() -> int:
         help="the naive run's check order: the grader's (default) or plain pytest's",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--class-of-1000",
+        metavar="FILE|run",
+        help="the grader errors of a class of 1,000: FILE, the output of "
+        "`class_of_1000.py --json` (carried from that run), or `run` (about 15 minutes)",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     scratch = Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -361,11 +375,16 @@ def main() -> int:
             profiled, _ = measure("correct", args.stage_repeat)
             figures["stages_s"] = profiled["stages_s"]
             figures["stages_per_submission_s"] = profiled["per_submission_s"]
+            figures["grader_cpu_s_correct"] = profiled["grader_cpu_s"]
+            figures["learner_s_correct_in_process"] = profiled["learner_s"]
         if sizes:
             figures.update(memory_comparison(
                 sizes, {args.size: graded}, args.jobs, scratch, args.seed))  # fmt: skip
+        if args.class_of_1000:
+            figures["class_of_1000"] = class_of_1000(args.class_of_1000, args.jobs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    figures["issue_25_table"] = [row._asdict() for row in issue_25_rows(figures)]
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
@@ -373,6 +392,29 @@ def main() -> int:
         print()
         _table(figures)
     return 0
+
+
+def class_of_1000(source: str, jobs: int) -> dict[str, Any]:
+    """The class of 1,000's figures: run now (`run`) or read from a file that
+    `class_of_1000.py --json` wrote (marked "carried_from"). SystemExit, one line, for a
+    file that cannot be read or is not that output."""
+    if source == "run":
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "class_of_1000.py"), "--json",
+             "--jobs", str(jobs)],
+            cwd=ROOT, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"class_of_1000.py failed: {done.stderr.strip()[-300:]}")
+        return json.loads(done.stdout)
+    try:
+        figures = json.loads(Path(source).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise SystemExit(f"--class-of-1000: cannot read {source}: {error}") from None
+    if not isinstance(figures, dict) or "with_grader_errors" not in figures:
+        raise SystemExit(f"--class-of-1000: {source} is not class_of_1000.py --json's output")
+    figures["carried_from"] = source
+    return figures
 
 
 def _grader_figures(
@@ -483,45 +525,83 @@ def _call_timeout() -> float:
     return load_rubric(KitPaths.discover().rubric, discover_checks()).limits.call_timeout_s
 
 
-def _issue_table(f: dict) -> None:
-    """The rows of issue 14's table, with their targets."""
+class Row(NamedTuple):
+    """One row of issue 25's table: the figure as measured, its target, its limit (what
+    a grader at no cost would reach, where there is one) and whether the target is met
+    (None: not measured, or no target)."""
 
-    def verdict(ok: bool | None) -> str:
-        return "" if ok is None else ("met" if ok else "NOT met")
+    label: str
+    value: str
+    target: str
+    limit: str
+    met: bool | None
 
-    rows: list[tuple[str, str, str, str]] = []
+
+def issue_25_rows(f: dict[str, Any]) -> list[Row]:
+    """Issue 25's table from the figures, then issue 14's rows that stay met."""
+    rows: list[Row] = []
     correct = f["per_kind"].get("correct")
     if correct:
         n = correct["n"]
-        rows.append(("a correct submission: grading / inside learner code",
-                     f"{correct['with_reports_s'] / n:.2f} s / {correct['learner_s'] / n:.2f} s",
-                     "", ""))  # fmt: skip
-        pct = f["correct_overhead_pct"]
-        rows.append(("grader overhead over learner time, correct submissions", f"{pct:.0f} %",
-                     "<= 25 % (moonshot 10 %)", verdict(pct <= 25)))  # fmt: skip
+        overhead = (correct["with_reports_s"] - correct["learner_s"]) / n
+        rows.append(Row("grading time minus learner code, per correct submission",
+                        f"{overhead:.3f} s", "<= 0.10 s (moonshot 0.05 s)", "0 s",
+                        overhead <= 0.10))  # fmt: skip
+    if "grader_cpu_s_correct" in f:
+        # The same overhead as the grading process's own CPU time (in-process, warm):
+        # far less sensitive to other load on the machine than the wall times.
+        rows.append(Row("  the grading process's CPU time, per correct submission",
+                        f"{f['grader_cpu_s_correct']:.3f} s", "", "0 s", None))  # fmt: skip
+    naive = f.get("naive_mean_s", {}).get("correct")
+    if correct and naive:
+        ratio = naive / (correct["with_reports_s"] / correct["n"])
+        limit = naive / (correct["learner_s"] / correct["n"])  # the learner's code alone
+        rows.append(Row("correct submissions, against one fresh pytest per submission",
+                        f"{ratio:.1f}x", ">= 9x", f"{limit:.1f}x (grading at no cost)",
+                        ratio >= 9))  # fmt: skip
     if f.get("hanging_s"):
         slowest = max(f["hanging_s"])
-        rows.append(("a submission with one hanging function", f"{slowest:.1f} s",
-                     f"<= {f['call_timeout_s'] + 2:g} s", verdict(slowest <= 12)))  # fmt: skip
-    if "speedup" in f:
-        rows.append(("throughput against one fresh pytest per submission",
-                     f"{f['speedup']:.1f}x", ">= 10x", verdict(f["speedup"] >= 10)))  # fmt: skip
+        rows.append(Row("a submission with one hanging function", f"{slowest:.1f} s",
+                        "<= 12 s", f"{f['call_timeout_s']:g} s (one time limit)",
+                        slowest <= 12))  # fmt: skip
+    big = f.get("class_of_1000")
+    if big:
+        errors = len(big["with_grader_errors"])
+        where = f" (carried from {big['carried_from']})" if "carried_from" in big else ""
+        rows.append(Row(f"grader errors in a class of {big['submissions']:,} with "
+                        f"{big['hostile']} hostile", f"{errors}{where}", "0", "0",
+                        errors == 0))  # fmt: skip
+    else:
+        rows.append(Row("grader errors in a class of 1,000 with 10 % hostile",
+                        "not run (--class-of-1000 FILE|run)", "0", "0", None))  # fmt: skip
     if "cold_grade_s" in f:
         ok = f["cold_grade_s"] <= 3 and f["gradescope_run_s"] <= 6
-        rows.append(("one submission, cold, end to end: grade; Gradescope run",
-                     f"{f['cold_grade_s']:.1f} s; {f['gradescope_run_s']:.1f} s",
-                     "<= 3 s; <= 6 s", verdict(ok)))  # fmt: skip
+        rows.append(Row("one submission, cold, end to end: grade; Gradescope run",
+                        f"{f['cold_grade_s']:.1f} s; {f['gradescope_run_s']:.1f} s",
+                        "<= 3 s; <= 6 s", "", ok))  # fmt: skip
     if f.get("memory_ratio"):
         small, large = f["memory_sizes"]
         peaks = f["memory_peak_mb"]
-        rows.append((f"peak memory, process tree, class of {large} vs {small}",
-                     f"{f['memory_ratio']:.2f} ({peaks[str(large)]:.0f} / "
-                     f"{peaks[str(small)]:.0f} MB)", "<= 1.1",
-                     verdict(f["memory_ratio"] <= 1.1)))  # fmt: skip
-    print(f"issue 14's table (class of {f['size']}, --jobs {f['jobs']}):")
-    width = max(len(row[0]) for row in rows)
-    for label, value, target, met in rows:
-        print(f"  {label:<{width}}  {value:>24}  {target:<24} {met}".rstrip())
+        rows.append(Row(f"peak memory, process tree, class of {large} vs {small}",
+                        f"{f['memory_ratio']:.2f} ({peaks[str(large)]:.0f} / "
+                        f"{peaks[str(small)]:.0f} MB)", "<= 1.1", "1.00",
+                        f["memory_ratio"] <= 1.1))  # fmt: skip
+    return rows
+
+
+def _issue_table(f: dict) -> None:
+    """Issue 25's table (with the limit column), then the time per stage."""
+    rows = issue_25_rows(f)
+    print(f"issue 25's table (class of {f['size']}, --jobs {f['jobs']}):")
+    head = Row("", "now", "target", "limit", None)
+    width = [max(len(getattr(row, field)) for row in (head, *rows))
+             for field in ("label", "value", "target", "limit")]  # fmt: skip
+    for row in (head, *rows):
+        met = "" if row.met is None else ("met" if row.met else "NOT met")
+        if row is head:
+            met = "met"
+        print(f"  {row.label:<{width[0]}}  {row.value:>{width[1]}}  {row.target:<{width[2]}}"
+              f"  {row.limit:<{width[3]}}  {met}".rstrip())  # fmt: skip
     if "stages_s" in f:
         total = f["stages_per_submission_s"]
         print(f"time per stage, a correct submission graded in-process ({total:.2f} s):")

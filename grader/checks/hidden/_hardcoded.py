@@ -13,6 +13,7 @@ result could match by chance. The answers are callables, computed only when a ch
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -42,17 +43,49 @@ def answers(
 def seen_calls(learner: Learner, module: str, function: str) -> list[SeenCall]:
     """The calls of module.function whose answers the learner may have seen, without
     repeats: the visible checks' calls in this grading, then the chapter's worked ones."""
-    chapter = [SeenCall(*call) for call in chapter_worked_calls() if call[0] == module]
+    chapter = [
+        (SeenCall(*call), key)
+        for call, key in zip(chapter_worked_calls(), _chapter_keys(), strict=True)
+        if call[0] == module
+    ]
     unique: dict[str, SeenCall] = {}
-    for call in (*learner.seen, *chapter):
-        if call.function != function:
-            continue
-        try:
-            key = call_key(call.module, call.function, call.args, call.kwargs)
-        except (TypeError, ValueError):  # inputs the key cannot read: kept, maybe twice
-            key = f"#{len(unique)}"
-        unique.setdefault(key, call)
+    for call in learner.seen:
+        if call.function == function:
+            unique.setdefault(_key(call) or f"#{len(unique)}", call)
+    for call, key in chapter:
+        if call.function == function:
+            unique.setdefault(key or f"#{len(unique)}", call)
     return list(unique.values())
+
+
+# Every hidden check asks for the seen calls (about 70 times a grading), each time for
+# the keys of all of them: a key (JSON and SHA-256 of the arguments) is made once per
+# seen call, kept here by the call's identity (the entry holds the call, so its id is
+# not reused while kept) and dropped wholesale past _KEYS_KEPT (a few gradings' worth).
+_KEYS: dict[int, tuple[SeenCall, str | None]] = {}
+_KEYS_KEPT = 4096
+
+
+def _key(call: SeenCall) -> str | None:
+    """call_key of one seen call, None for inputs the key cannot read (kept, maybe twice)."""
+    entry = _KEYS.get(id(call))
+    if entry is not None and entry[0] is call:
+        return entry[1]
+    key: str | None
+    try:
+        key = call_key(call.module, call.function, call.args, call.kwargs)
+    except (TypeError, ValueError):
+        key = None
+    if len(_KEYS) >= _KEYS_KEPT:
+        _KEYS.clear()
+    _KEYS[id(call)] = (call, key)
+    return key
+
+
+@functools.cache
+def _chapter_keys() -> tuple[str | None, ...]:
+    """The keys of chapter_worked_calls(), in its order: the chapter's values never change."""
+    return tuple(_key(SeenCall(*call)) for call in chapter_worked_calls())
 
 
 def _answer(reference: Any, call: SeenCall, pick: Callable[[Any], Any] | None) -> Any:
