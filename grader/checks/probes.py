@@ -238,7 +238,11 @@ def _blamed(
         f"{function}() uses your {names} {' and '.join(places)}, which is wrong ({whys}; see "
         f"its own checks): fix {names} first. {function}() {BLAMED_AT_RUN}"
     )
-    return CheckFailure(f"{text}\n{blame}" if text else blame, tags, blamed=faulty)
+    # The blame is the closing advice (`fix`, CheckOutcome.hint): a report that says one
+    # cause once for several checks shows each check's `body` only.
+    return CheckFailure(
+        f"{text}\n{blame}" if text else blame, tags, fix=blame, body=text, blamed=faulty
+    )
 
 
 def blame_in_module(namespace: dict[str, Any]) -> None:
