@@ -360,6 +360,13 @@ def blame_sentence(
     )
 
 
+def message_body(outcome: CheckOutcome) -> str:
+    """The check's own words without its closing advice: a failure's message is its body
+    then its hint, joined where it was raised (CheckFailure.joined, probes._blamed), so
+    the hint's length, a fact carried with it, says where the body ends (no text read)."""
+    return outcome.message[: len(outcome.message) - len(outcome.hint)].rstrip()
+
+
 def shared_causes(
     exercise: str, mine: Sequence[CheckOutcome], outcomes: Sequence[CheckOutcome]
 ) -> tuple[tuple[CauseView, ...], dict[str, CheckView]]:
@@ -384,12 +391,8 @@ def shared_causes(
         )
         for outcome in group:
             view = _check_view(outcome)
-            # The blame is the check's closing advice (its hint, a fact set with it).
-            body = outcome.message
-            if outcome.hint and body.endswith(outcome.hint):
-                body = body[: len(body) - len(outcome.hint)].rstrip()
             grouped[outcome.check_id] = replace(
-                view, message=body, misconceptions=(), cause_anchor=anchor
+                view, message=message_body(outcome), misconceptions=(), cause_anchor=anchor
             )
     return tuple(causes), grouped
 
@@ -438,7 +441,7 @@ def fix_order(outcomes: Sequence[CheckOutcome]) -> tuple[tuple[str, str], ...]:
         key = _root_key(outcome, failed)
         if key not in said:
             said.add(key)
-            order.append(_root_sentence(outcome, failed))
+            order.append(_root_sentence(outcome, failed, brief=bool(order)))
     return tuple(order)
 
 
@@ -466,8 +469,11 @@ def _own_function(outcome: CheckOutcome) -> str:
     )
 
 
-def _root_sentence(first: CheckOutcome, failed: Sequence[CheckOutcome]) -> tuple[str, str]:
-    """One root cause, the failed check `first` stands for, as (sentence, anchor)."""
+def _root_sentence(
+    first: CheckOutcome, failed: Sequence[CheckOutcome], brief: bool = False
+) -> tuple[str, str]:
+    """One root cause, the failed check `first` stands for, as (sentence, anchor). `brief`:
+    a broken file after the first cause is named, its detail left to its note (said once)."""
     # A file that does not parse comes before any check of it (some read the file itself).
     first = next(
         (
@@ -479,6 +485,8 @@ def _root_sentence(first: CheckOutcome, failed: Sequence[CheckOutcome]) -> tuple
     )
     cause = first.cause
     if cause and cause.kind is CauseKind.BROKEN_FILE:
+        if brief:
+            return f"{first.file} does not run (see its note).", f"exercise-{first.exercise}"
         detail = cause.detail or f"{first.file} could not be imported"
         return f"{detail.rstrip('.')}.", f"exercise-{first.exercise}"
     if cause and cause.kind is CauseKind.NOT_WRITTEN:

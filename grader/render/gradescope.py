@@ -22,6 +22,7 @@ from grader.render._shared import (
     explain_misconception,
     fix_order,
     grader_error_notice,
+    message_body,
     points_text,
     sandbox_sentence,
 )
@@ -86,9 +87,8 @@ def _test_output(item: ScoredCheck, outcomes: list[CheckOutcome] | None = None) 
     if group and group[0] is not outcome:
         # One cause said once: the first test it spoils carries its sentence and boxes;
         # the others say their own words and point there.
-        if outcome.hint and message.endswith(outcome.hint):
-            message = message[: len(message) - len(outcome.hint)].rstrip()
-        paragraphs = [message] if message else []
+        body = message_body(outcome)
+        paragraphs = [body] if body else []
         paragraphs.append(f"Same cause as {group[0].check_id}: see there.")
         return "\n\n".join(paragraphs)
     if group:
