@@ -435,12 +435,12 @@ def fix_order(outcomes: Sequence[CheckOutcome]) -> tuple[tuple[str, str], ...]:
     failed = [o for o in outcomes if o.status.earns_nothing and not o.manual]
     failed.sort(key=lambda o: o.exercise != CORE_MODULE)  # stable: keeps the chapter's order
     roots = [o for o in failed if not o.blamed and not o.upstream_failures] or failed[:1]
-    said: set[tuple[str, str]] = set()
+    listed: set[tuple[str, str]] = set()
     order = []
     for outcome in roots:
         key = _root_key(outcome, failed)
-        if key not in said:
-            said.add(key)
+        if key not in listed:
+            listed.add(key)
             order.append(_root_sentence(outcome, failed, brief=bool(order)))
     return tuple(order)
 
