@@ -668,6 +668,40 @@ BROKEN_KINDS = [
     ),
     ("mistake-fit-hard-coded", "check_hidden_fit_logistic", ("M19",), "", "Start at zeros"),
     ("misconception-M16-edge-in-upper-bin", "check_hidden_calibration", ("M16",), "", ""),
+    # A right function on a wrong one of its own file: the failure names that one and gives
+    # no advice about its own formula (issue 24, blame inside ex3, ex5 and ex6).
+    (
+        "mistake-expected-cost-blamed-in-min-cost",
+        "check_min_cost_threshold",
+        (),
+        "uses your expected_cost() from this file, which is wrong",
+        "Return a pair (threshold, cost)",
+    ),
+    ("mistake-expected-cost-blamed-in-min-cost", "check_hidden_costs", (), "expected_cost", ""),
+    (
+        "mistake-flip-label-blamed",
+        "check_label_flip_experiment",
+        (),
+        "uses your flip_label() from this file, which is wrong",
+        "work on a copy",
+    ),
+    ("mistake-flip-label-blamed", "check_hidden_label_flip", ("M18",), "flip_label()", ""),
+    (
+        "mistake-l2-for-c-blamed",
+        "check_scratch_vs_sklearn_gap",
+        (),
+        "uses your l2_for_C() from this file, which is wrong",
+        "Fit at l2 = l2_for_C(C, n)",
+    ),
+    ("mistake-l2-for-c-blamed", "check_hidden_l2_for_C", (), "l2_for_C", ""),
+    # A wrong function of logistic_scratch.py blamed from another file, hidden checks too.
+    (
+        "mistake-strict-threshold-said-once",
+        "check_hidden_sweep_and_best_f1",
+        ("M09",),
+        "from logistic_scratch.py, which is wrong",
+        "",
+    ),
 ]
 
 

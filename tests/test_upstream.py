@@ -262,3 +262,77 @@ def test_a_function_written_but_for_one_case_is_not_called_not_written(
         o.check_id for o in by_id.values() if o.cause is not None and o.cause.function == "gradient"
     ]
     assert stubs == []
+
+
+# --- one cause once, every root cause in order (issue 24 item 4) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def graded_fixtures(tmp_path_factory):
+    """The two issue-24 fixtures of this kind, each graded once end to end at seed 7."""
+    from conftest import KIT, build_submission
+
+    from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
+
+    context = GradingContext.build(GradingOptions(kit_root=KIT.root, base_seed=7))
+    fixtures = Path(__file__).parent / "fixtures"
+    graded = {}
+    for name in ("mistake-strict-threshold-said-once", "two-root-causes"):
+        folder = build_submission(fixtures / name, KIT, tmp_path_factory.mktemp(name))
+        graded[name] = grade_submission(folder, context)
+    return graded
+
+
+def test_one_wrong_function_is_said_once_per_file_with_its_box_once(graded_fixtures) -> None:
+    from grader.render._shared import build_view, markdown_escape
+    from grader.render.gradescope import to_gradescope
+    from grader.render.markdown import render_markdown
+    from grader.render.terminal import render_self_check
+
+    result = graded_fixtures["mistake-strict-threshold-said-once"]
+    view = build_view(result)
+    blame = "fix predict_with_threshold() first"
+    for exercise in view.exercises:
+        blamed = [o.outcome for o in result.checks if o.outcome.exercise == exercise.exercise]
+        blamed = [o for o in blamed if o.blamed]
+        if len(blamed) < 2:
+            continue
+        (cause,) = exercise.causes
+        assert cause.check_ids == tuple(o.check_id for o in blamed)
+        assert [m.misconception_id for m in cause.misconceptions] == ["M09"]
+        grouped = [c for c in exercise.checks if c.check_id in cause.check_ids]
+        assert all(c.cause_anchor == cause.anchor and not c.misconceptions for c in grouped)
+        assert not any(blame in c.message for c in grouped)
+        assert blame in cause.sentence
+    files = sum(1 for exercise in view.exercises if exercise.causes)
+    assert files == 2  # logistic_scratch.py and ex3_threshold_sweep.py: once each
+    markdown = render_markdown(result)
+    assert markdown.count(markdown_escape(blame)) == files
+    assert markdown.count("Recognized mistake M09") == files + 1  # + its own check
+    terminal = render_self_check(result)
+    assert terminal.count(blame) == files
+    outputs = [test["output"] for test in to_gradescope(result)["tests"]]
+    assert sum(blame in output for output in outputs) == files
+    assert sum("Same cause as" in output for output in outputs) == sum(
+        len(exercise.causes[0].check_ids) - 1 for exercise in view.exercises if exercise.causes
+    )
+
+
+def test_fix_first_lists_every_root_cause_in_dependency_order(graded_fixtures) -> None:
+    from grader.render._shared import build_view
+    from grader.render.gradescope import to_gradescope
+    from grader.render.markdown import render_markdown
+
+    result = graded_fixtures["two-root-causes"]
+    view = build_view(result)
+    assert view.fix_first.startswith("gradient() in logistic_scratch.py")
+    assert [sentence.split(":")[0] for sentence, _ in view.fix_then] == [
+        "expected_cost() in ex3_threshold_sweep.py"
+    ]
+    markdown = render_markdown(result)
+    assert markdown.index("**Fix first:** gradient()") < markdown.index("1. expected\\_cost()")
+    summary = to_gradescope(result)["output"]
+    assert "Then: expected_cost() in ex3_threshold_sweep.py" in summary
+    # One root cause only: nothing after it.
+    single = build_view(graded_fixtures["mistake-strict-threshold-said-once"])
+    assert single.fix_first.startswith("predict_with_threshold()") and not single.fix_then

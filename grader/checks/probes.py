@@ -1,11 +1,12 @@
-"""Blame where the fault is: tiny probe inputs for the learner's logistic_scratch functions.
+"""Blame where the fault is: tiny probe inputs for the learner's functions, in any file.
 
 When a check fails, the function it called last may be right and one it builds on wrong
 (fit_logistic on a gradient without 1/n, roc_points on a confusion matrix sized by the
-classes present). Each function the failing one uses, read from the learner's source
-(same file, or imported from logistic_scratch), is called on a tiny input with a known
-answer; a wrong one takes the blame, and the check says so instead of giving a hint about
-a formula that may be right.
+classes present, min_cost_threshold on a wrong expected_cost, label_flip_experiment on a
+flip_label that flips in place, scratch_vs_sklearn_gap at a wrong l2_for_C). Each function
+the failing one uses, read from the learner's source (same file, or imported from another
+exercise file), is called on a tiny input with a known answer; a wrong one takes the
+blame, and the check says so instead of giving advice about a formula that may be right.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ _W = np.array([0.2, -0.4, 0.3])
 _P = np.array([0.2, 0.5, 0.5, 0.7, 0.4, 0.9])  # 0.5 for each class: p >= t at t = 0.5
 _PY = np.array([0, 0, 1, 1, 1, 0])
 
-#: function -> calls (args, kwargs) with a known right answer; one class and 0/0 included.
-PROBES: dict[str, list[tuple[tuple, dict]]] = {
+#: logistic_scratch function -> calls (args, kwargs) with a known right answer; one class
+#: and 0/0 included.
+CORE_PROBES: dict[str, list[tuple[tuple, dict]]] = {
     "add_intercept": [((_X[:, 1:],), {})],
     "sigmoid": [((np.array([-800.0, -2.0, 0.0, 3.0, 800.0]),), {})],
     "log_loss": [((_PY, _P), {})],
@@ -51,11 +53,31 @@ PROBES: dict[str, list[tuple[tuple, dict]]] = {
     ],
 }
 
+#: "module.function" -> probe calls, for every learner function another one builds on (in
+#: its own file or another): the core file's, and the later exercises' helpers.
+PROBES: dict[str, list[tuple[tuple, dict]]] = {
+    **{f"{CORE_MODULE}.{name}": calls for name, calls in CORE_PROBES.items()},
+    "ex3_threshold_sweep.sweep_thresholds": [((_PY, _P, [0.5, 0.9]), {})],
+    # Two cost pairs: costs exchanged, or one cost used twice, show on one of them.
+    "ex3_threshold_sweep.expected_cost": [
+        ((_PY, _P, 0.5), {"cost_fn": 7.0, "cost_fp": 2.0}),
+        ((_PY, _P, 0.45), {"cost_fn": 3.0, "cost_fp": 11.0}),
+    ],
+    "ex5_label_flip.flip_label": [((_PY, 2), {}), ((_PY, 5), {})],
+    "ex6_sklearn_match.l2_for_C": [((2.0, 5), {}), ((0.5, 8), {})],
+}
+
+#: The words of a probe that found a function writing into its argument (M18 is then its
+#: mistake, not the caller's).
+IN_PLACE = "changes its input in place"
+
 
 def probe(learner: Learner, reference: Any, function: str) -> str | None:
-    """None when the learner's logistic_scratch.`function` answers its probes right;
-    otherwise how it goes wrong, in a few words. Remembered per submission; the probe
-    calls are not counted among the check's own calls."""
+    """None when the learner's `function` ("module.name"; a plain name is logistic_scratch's)
+    answers its probes right; otherwise how it goes wrong, in a few words. Remembered per
+    submission; the probe calls are not counted among the check's own calls."""
+    if "." not in function:
+        function = f"{CORE_MODULE}.{function}"
     cache = learner.probed
     if function not in cache:
         start, seen = len(learner.calls), len(learner.seen)
@@ -73,6 +95,7 @@ PROBE_TIMEOUT_S = 2.0  # a probe's inputs are tiny: longer than this is as good 
 def _probe(learner: Learner, reference: Any, function: str) -> str | None:
     # Tiny inputs: a function still running after a short limit is as good as hung.
     limit = min(PROBE_TIMEOUT_S, learner.call_timeout_s)
+    module, _, name = function.rpartition(".")
     for args, kwargs in PROBES.get(function, []):
         first = args[0] if args else None
         one_class = (
@@ -83,13 +106,13 @@ def _probe(learner: Learner, reference: Any, function: str) -> str | None:
         )
         where = " on labels of one class" if one_class else " on a small input"
         try:
-            got = learner.call(CORE_MODULE, function, *args, timeout_s=limit, **kwargs)
+            got = learner.call(module, name, *args, timeout_s=limit, **kwargs)
         except StudentCodeError as error:
             return f"fails{where} ({error.exception_type or error.kind.value})"
         except CheckFailure:
-            return "changes its input in place"
+            return IN_PLACE
         try:
-            expected = reference.call(CORE_MODULE, function, *args, **kwargs)
+            expected = reference.call(module, name, *args, **kwargs)
         except CheckSkipped:  # a learner's self-check replays only the visible answers
             return None
         verdict = _compare(got, expected)
@@ -125,17 +148,24 @@ def dependencies(learner: Learner, module: str, function: str) -> list[str]:
     return in_module(learner_functions_used(learner.learner_sources, module, function), CORE_MODULE)
 
 
+def used_functions(learner: Learner, module: str, function: str) -> list[str]:
+    """Every learner function ("module.name") `module.function` uses, in any exercise file
+    (transitively, nearest first), read from the learner's source."""
+    return list(learner_functions_used(learner.learner_sources, module, function) or ())
+
+
 def faulty_dependencies(
     learner: Learner, reference: Any, module: str, function: str
 ) -> list[tuple[str, str]]:
-    """(function, how it goes wrong) for the wrong ones among what `function` uses, only
-    the first in a chain (gradient, not fit_logistic, when both are wrong because of it)."""
-    used = [name for name in dependencies(learner, module, function) if name in PROBES]
+    """("module.name", how it goes wrong) for the wrong ones among what `function` uses
+    (in its own file or another), only the first in a chain (gradient, not fit_logistic,
+    when both are wrong because of it)."""
+    used = [name for name in used_functions(learner, module, function) if name in PROBES]
     wrong = {name: why for name in used if (why := probe(learner, reference, name))}
     return [
         (name, why)
         for name, why in wrong.items()
-        if not any(inner in wrong for inner in dependencies(learner, CORE_MODULE, name))
+        if not any(inner in wrong for inner in used_functions(learner, *name.split(".", 1)))
     ]
 
 
@@ -160,8 +190,11 @@ def blame_dependencies(check: Callable[..., None]) -> Callable[..., None]:
             faulty = faulty_dependencies(learner, reference, module, function)
             if not faulty:
                 raise
-            core_file = learner.places.module_file(CORE_MODULE)
-            raise _blamed(failure, module, function, faulty, core_file) from None
+            files = {
+                owner: learner.places.module_file(owner)
+                for owner in {name.split(".", 1)[0] for name, _ in faulty}
+            }
+            raise _blamed(failure, module, function, faulty, files) from None
 
     return wrapper
 
@@ -171,28 +204,44 @@ def _blamed(
     module: str,
     function: str,
     faulty: list[tuple[str, str]],
-    core_file: str = f"{CORE_MODULE}.py",
+    files: dict[str, str] | None = None,
 ) -> CheckFailure:
-    """The check's failure, its hint replaced by the blame (`core_file`: the core file as
-    the learner has it, a notebook maybe)."""
+    """The check's failure, its hint replaced by the blame. `faulty`: ("module.name", why);
+    `files`: each blamed module's file as the learner has it (a notebook maybe)."""
+    files = files or {}
     if isinstance(failure, CheckFailure):
         text = failure.body  # the hint goes: the fix is the blamed function's
         # An error "where 0/0 should give 0" (M11) that a function it uses raised, or
-        # caused by returning the wrong shape, is that function's fault, not a 0/0.
+        # caused by returning the wrong shape, is that function's fault, not a 0/0; an
+        # input written in place (M18) by a function it uses is that function's mistake.
         crashed = any(not why.startswith("gives wrong values") for _, why in faulty)
-        tags = tuple(t for t in failure.misconceptions if not (crashed and t == "M11"))
+        in_place = any(why == IN_PLACE for _, why in faulty)
+        tags = tuple(
+            t
+            for t in failure.misconceptions
+            if not (crashed and t == "M11") and not (in_place and t == "M18")
+        )
+        if in_place and "M18" in failure.misconceptions:
+            text = ""  # its whole message was the in-place advice, which is not its own
     else:
         text = failure.learner_message.splitlines()[0] if failure.learner_message else ""
         tags = ()
-    names = " and ".join(f"{name}()" for name, _ in faulty)
-    whys = "; ".join(f"{name}() {why}" for name, why in faulty)
-    place = "from this file" if module == CORE_MODULE else f"from {core_file}"
+    short = [name.split(".", 1)[1] for name, _ in faulty]
+    names = " and ".join(f"{name}()" for name in short)
+    whys = "; ".join(f"{name}() {why}" for name, (_, why) in zip(short, faulty, strict=True))
+    owners = list(dict.fromkeys(name.split(".", 1)[0] for name, _ in faulty))
+    places = [
+        "from this file" if owner == module else f"from {files.get(owner, owner + '.py')}"
+        for owner in owners
+    ]
     blame = (
-        f"{function}() uses your {names} {place}, which is wrong ({whys}; see its own "
-        f"checks): fix {names} first. {function}() {BLAMED_AT_RUN}"
+        f"{function}() uses your {names} {' and '.join(places)}, which is wrong ({whys}; see "
+        f"its own checks): fix {names} first. {function}() {BLAMED_AT_RUN}"
     )
+    # The blame is the closing advice (`fix`, CheckOutcome.hint): a report that says one
+    # cause once for several checks shows each check's `body` only.
     return CheckFailure(
-        f"{text}\n{blame}" if text else blame, tags, blamed=faulty, blamed_module=CORE_MODULE
+        f"{text}\n{blame}" if text else blame, tags, fix=blame, body=text, blamed=faulty
     )
 
 

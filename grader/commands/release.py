@@ -18,7 +18,6 @@ import yaml
 
 from grader.authoring.notes import render_chapter_notes
 from grader.checks.catalog import Category
-from grader.checks.dependencies import CORE_MODULE
 from grader.checks.probes import PROBES
 from grader.checks.reference import RecordingReference, SolutionReference
 from grader.paths import EXERCISE_ORDER, EXERCISES, KitPaths
@@ -129,9 +128,10 @@ def _record_visible_expectations(kit: KitPaths) -> RecordingReference:
         raise ReleaseError(f"the solutions fail visible checks: {', '.join(failing)}")
     # The probes' tiny inputs (grader/checks/probes.py), asked only when a check fails: so
     # that the self-check blames a wrong function a check builds on as grading does.
-    for function, calls in PROBES.items():
+    for qualified, calls in PROBES.items():
+        module, _, function = qualified.rpartition(".")
         for args, kwargs in calls:
-            recording.call(CORE_MODULE, function, *args, **kwargs)
+            recording.call(module, function, *args, **kwargs)
     return recording
 
 

@@ -134,6 +134,20 @@ class CheckView:
     misconceptions: tuple[MisconceptionView, ...]
     anchor: str = ""  # the element id in the HTML report: "check-<id>"
     printed: str = ""  # what the learner's code printed (failing visible checks only)
+    cause_anchor: str = ""  # said under a shared cause (CauseView): the block's element id
+
+
+@dataclass(frozen=True)
+class CauseView:
+    """Wrong functions that several failed checks of one file build on, said once: the
+    checks' typed `blamed` (grader/checks/probes.py), the checks affected, and the
+    misconceptions they share (each box once, not once per check)."""
+
+    functions: tuple[str, ...]  # "predict_with_threshold()"
+    sentence: str  # "predict_with_threshold() in logistic_scratch.py is wrong: fix it first..."
+    check_ids: tuple[str, ...]
+    misconceptions: tuple[MisconceptionView, ...]
+    anchor: str = ""  # the element id in the HTML report: "cause-<exercise>-<n>"
 
 
 @dataclass(frozen=True)
@@ -154,6 +168,7 @@ class ExerciseView:
     stubs: tuple[StubView, ...] = ()
     file_note: str = ""  # the file does not parse or import: file, line and message
     upstream_note: str = ""  # failed core functions this file uses, once for the file
+    causes: tuple[CauseView, ...] = ()  # wrong functions its failed checks build on, once
     passed: int = 0
     total: int = 0  # automatic checks (manual items are not counted)
 
@@ -197,6 +212,8 @@ class ReportView:
     adjustments: tuple[str, ...] = ()  # overrides and late penalties, as sentences
     fix_first: str = ""  # the earliest failing function in dependency order, as a sentence
     fix_first_anchor: str = ""  # where the report explains it
+    # the other root causes after the first, in dependency order: (sentence, anchor)
+    fix_then: tuple[tuple[str, str], ...] = ()
     sandbox: str = ""  # "About this run" for learners: one plain sentence
     passed: int = 0
     total: int = 0
@@ -283,6 +300,8 @@ def exercise_view(
             where[key] = cause
             continue
         checks.append(_check_view(item))
+    causes, grouped = shared_causes(exercise, mine, list(outcomes) or mine)
+    checks = [grouped.get(check.check_id, check) for check in checks]
     flagged = [o for o in mine if o.upstream_failures]
     if all(_names_its_upstream(o) for o in flagged):  # the checks' own messages say it
         flagged = []
@@ -308,9 +327,77 @@ def exercise_view(
         ),
         file_note=file_note,
         upstream_note=upstream,
+        causes=causes,
         passed=sum(1 for o in automatic if o.status is Status.PASSED),
         total=len(automatic),
     )
+
+
+def blame_groups(outcomes: Sequence[CheckOutcome]) -> dict[tuple[str, ...], list[CheckOutcome]]:
+    """The failed checks that blamed wrong functions they use (the typed `blamed`, set as
+    they ran), grouped by those functions, in the checks' order."""
+    groups: dict[tuple[str, ...], list[CheckOutcome]] = {}
+    for outcome in outcomes:
+        if outcome.status is Status.FAILED and outcome.blamed:
+            groups.setdefault(tuple(sorted(outcome.blamed)), []).append(outcome)
+    return groups
+
+
+def blame_sentence(
+    blamed: Sequence[str], check_ids: Sequence[str], outcomes: Sequence[CheckOutcome]
+) -> str:
+    """One cause said once: the wrong functions (each with its file as the learner has
+    it), and the checks that fail with them."""
+    files = {o.exercise: o.file for o in outcomes}
+    names = []
+    for name in blamed:
+        module, _, function = name.partition(".")
+        names.append(f"{function}() in {files.get(module, f'{module}.py')}")
+    one = len(names) == 1
+    return (
+        f"{' and '.join(names)} {'is' if one else 'are'} wrong (see {'its' if one else 'their'} "
+        f"own checks): fix {' and '.join(n.split(' in ')[0] for n in names)} first. "
+        f"{'This check uses' if len(check_ids) == 1 else 'These checks use'} "
+        f"{'it' if one else 'them'} and may pass once {'it is' if one else 'they are'} "
+        f"fixed: {', '.join(check_ids)}."
+    )
+
+
+def message_body(outcome: CheckOutcome) -> str:
+    """The check's own words without its closing advice: a failure's message is its body
+    then its hint, joined where it was raised (CheckFailure.joined, probes._blamed), so
+    the hint's length, a fact carried with it, says where the body ends (no text read)."""
+    return outcome.message[: len(outcome.message) - len(outcome.hint)].rstrip()
+
+
+def shared_causes(
+    exercise: str, mine: Sequence[CheckOutcome], outcomes: Sequence[CheckOutcome]
+) -> tuple[tuple[CauseView, ...], dict[str, CheckView]]:
+    """The file's blamed checks, one CauseView per wrong function (or set of them) that
+    two or more of them blame, and those checks' views without the repeated blame and
+    boxes (their own words, the body, stay: what came back differs from check to check)."""
+    causes, grouped = [], {}
+    for blamed, group in blame_groups(mine).items():
+        if len(group) < 2:
+            continue  # one check: its own message says it
+        ids = tuple(o.check_id for o in group)
+        anchor = f"cause-{exercise}-{len(causes) + 1}"
+        tags = tuple(dict.fromkeys(m for o in group for m in o.misconceptions))
+        causes.append(
+            CauseView(
+                functions=tuple(f"{name.split('.', 1)[1]}()" for name in blamed),
+                sentence=blame_sentence(blamed, ids, outcomes),
+                check_ids=ids,
+                misconceptions=tuple(misconception_view(m) for m in tags),
+                anchor=anchor,
+            )
+        )
+        for outcome in group:
+            view = _check_view(outcome)
+            grouped[outcome.check_id] = replace(
+                view, message=message_body(outcome), misconceptions=(), cause_anchor=anchor
+            )
+    return tuple(causes), grouped
 
 
 def stub_place(cause: Cause) -> str:
@@ -336,13 +423,60 @@ def _names_its_upstream(outcome: CheckOutcome) -> bool:
 
 
 def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
-    """The earliest failing function in dependency order (the core file first, then the
-    chapter's order), as a sentence, and the report's anchor for it; ("", "") when none."""
+    """The earliest root cause in dependency order (the core file first, then the chapter's
+    order), as a sentence, and the report's anchor for it; ("", "") when none."""
+    order = fix_order(outcomes)
+    return order[0] if order else ("", "")
+
+
+def fix_order(outcomes: Sequence[CheckOutcome]) -> tuple[tuple[str, str], ...]:
+    """Every root cause, in dependency order, each as (sentence, anchor): a failed check
+    that blamed a wrong function it uses (its typed `blamed`) or builds on a failed
+    function of another file (`upstream_failures`) is not one; its cause is listed as the
+    check that failed on it. One entry per broken file, per file's first stub, and per
+    function that fails its own checks."""
     failed = [o for o in outcomes if o.status.earns_nothing and not o.manual]
     failed.sort(key=lambda o: o.exercise != CORE_MODULE)  # stable: keeps the chapter's order
-    if not failed:
-        return "", ""
-    first = failed[0]
+    roots = [o for o in failed if not o.blamed and not o.upstream_failures] or failed[:1]
+    listed: set[tuple[str, str]] = set()
+    order = []
+    for outcome in roots:
+        key = _root_key(outcome, failed)
+        if key not in listed:
+            listed.add(key)
+            order.append(_root_sentence(outcome, failed, brief=bool(order)))
+    return tuple(order)
+
+
+def _root_key(outcome: CheckOutcome, failed: Sequence[CheckOutcome]) -> tuple[str, str]:
+    """What a root cause is one of: a broken file, a file's stubs, or a function."""
+    if any(
+        o.exercise == outcome.exercise and o.cause and o.cause.kind is CauseKind.BROKEN_FILE
+        for o in failed
+    ):
+        return (outcome.exercise, "")  # the file first: its checks cannot say more
+    cause = outcome.cause
+    if cause and cause.kind is CauseKind.NOT_WRITTEN:
+        return (cause.module, "\0stub")
+    return (outcome.exercise, _own_function(outcome))
+
+
+def _own_function(outcome: CheckOutcome) -> str:
+    return next(
+        (
+            name.split(".")[-1]
+            for name in outcome.learner_calls
+            if name.startswith(outcome.exercise)
+        ),
+        "",
+    )
+
+
+def _root_sentence(
+    first: CheckOutcome, failed: Sequence[CheckOutcome], brief: bool = False
+) -> tuple[str, str]:
+    """One root cause, the failed check `first` stands for, as (sentence, anchor). `brief`:
+    a broken file after the first cause is named, its detail left to its note (said once)."""
     # A file that does not parse comes before any check of it (some read the file itself).
     first = next(
         (
@@ -354,6 +488,8 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
     )
     cause = first.cause
     if cause and cause.kind is CauseKind.BROKEN_FILE:
+        if brief:
+            return f"{first.file} does not run (see its note).", f"exercise-{first.exercise}"
         detail = cause.detail or f"{first.file} could not be imported"
         return f"{detail.rstrip('.')}.", f"exercise-{first.exercise}"
     if cause and cause.kind is CauseKind.NOT_WRITTEN:
@@ -373,10 +509,7 @@ def fix_first(outcomes: Sequence[CheckOutcome]) -> tuple[str, str]:
             f"write {cause.function}() in {file} (see its TODO{f', {place}' if place else ''}).",
             f"stub-{cause.module}-{cause.function}",
         )
-    function = next(
-        (name.split(".")[-1] for name in first.learner_calls if name.startswith(first.exercise)),
-        "",
-    )
+    function = _own_function(first)
     # Of the failed checks on that function, the one that recognized the mistake explains
     # it best (a rule gated on the function, such as the import rule, explains nothing).
     qualified = f"{first.exercise}.{function}"
@@ -433,7 +566,8 @@ def build_view(result: GradedSubmission) -> ReportView:
                 total=len(mine),
             )
         )
-    first, anchor = fix_first(outcomes)
+    order = fix_order(outcomes)
+    first, anchor = order[0] if order else ("", "")
     exercises = tuple(
         exercise_view(exercise, items, outcomes) for exercise, items in by_exercise.items()
     )
@@ -455,6 +589,7 @@ def build_view(result: GradedSubmission) -> ReportView:
         adjustments=tuple(adjustment_text(item) for item in result.adjustments),
         fix_first=first,
         fix_first_anchor=anchor,
+        fix_then=order[1:],
         sandbox=sandbox_sentence(result.isolation),
         passed=sum(view.passed for view in exercises),
         total=sum(view.total for view in exercises),

@@ -16,10 +16,13 @@ from grader.render._shared import (
     PRINTED_HEADING,
     adjustment_text,
     atomic_write_text,
+    blame_groups,
+    blame_sentence,
     dumps_strict,
     explain_misconception,
-    fix_first,
+    fix_order,
     grader_error_notice,
+    message_body,
     points_text,
     sandbox_sentence,
 )
@@ -80,12 +83,32 @@ def _test_output(item: ScoredCheck, outcomes: list[CheckOutcome] | None = None) 
     paragraphs = [message] if message else []
     if outcome.printed and not outcome.hidden:
         paragraphs.append(f"{PRINTED_HEADING}\n{outcome.printed}")
+    group = _blame_group(outcome, outcomes or [outcome])
+    if group and group[0] is not outcome:
+        # One cause said once: the first test it spoils carries its sentence and boxes;
+        # the others say their own words and point there.
+        body = message_body(outcome)
+        paragraphs = [body] if body else []
+        paragraphs.append(f"Same cause as {group[0].check_id}: see there.")
+        return "\n\n".join(paragraphs)
+    if group:
+        ids = [o.check_id for o in group]
+        paragraphs.append(blame_sentence(sorted(outcome.blamed), ids, outcomes or [outcome]))
     paragraphs += [explain_misconception(m) for m in outcome.misconceptions]
     # Each test is read alone here: where to start instead goes with it.
     upstream = upstream_sentence(outcome, outcomes or [outcome])
     if upstream:
         paragraphs.append(upstream)
     return "\n\n".join(paragraphs)
+
+
+def _blame_group(outcome: CheckOutcome, outcomes: list[CheckOutcome]) -> list[CheckOutcome]:
+    """The failed checks of its file blaming the same wrong functions, when more than one."""
+    if not outcome.blamed:
+        return []
+    mine = [o for o in outcomes if o.exercise == outcome.exercise]
+    group = blame_groups(mine).get(tuple(sorted(outcome.blamed)), [])
+    return group if len(group) > 1 else []
 
 
 def _summary(result: GradedSubmission) -> str:
@@ -108,8 +131,10 @@ def _summary(result: GradedSubmission) -> str:
 
 def _fix_first_line(result: GradedSubmission) -> list[str]:
     """The self-check's "Fix first" line, where something failed (none at full marks)."""
-    first, _ = fix_first([item.outcome for item in result.checks])
-    return [f"Fix first: {first}"] if first else []
+    order = fix_order([item.outcome for item in result.checks])
+    if not order:
+        return []
+    return [f"Fix first: {order[0][0]}", *(f"Then: {sentence}" for sentence, _ in order[1:])]
 
 
 def _adjustment_tests(result: GradedSubmission, number: _Numbers) -> list[dict[str, Any]]:

@@ -15,10 +15,10 @@ from grader.render._shared import (
     PRINTED_HEADING,
     ExerciseView,
     exercise_view,
-    fix_first,
+    fix_order,
     sandbox_sentence,
 )
-from grader.results import CheckOutcome, GradedSubmission, Status
+from grader.results import CheckOutcome, GradedSubmission, NoticeKind, Status
 
 MARKS = {
     "passed": "PASS",
@@ -69,6 +69,8 @@ def _block(view: ExerciseView) -> list[str]:
         # A grader error is the grader's, said once under the count (self_check_footer).
         if check.kind not in ("review", "error"):
             lines += [f"{DEEPER}{line}" for line in check.message.splitlines()]
+        if check.cause_anchor:  # one cause of several checks: said once, under CAUSE
+            lines.append(f"{DEEPER}Why: a function it uses is wrong (CAUSE below).")
         if check.printed:
             lines.append(f"{DEEPER}{PRINTED_HEADING}")
             lines += [f"{DEEPER}| {line}" for line in check.printed.splitlines()]
@@ -81,20 +83,41 @@ def _block(view: ExerciseView) -> list[str]:
                 )
     if view.upstream_note:
         lines.append(f"{INDENT}NOTE  {view.upstream_note}")
+    lines += _cause_lines(view)
     return lines
+
+
+def _cause_lines(view: ExerciseView) -> list[str]:
+    """Each wrong function several failed checks build on, once, with its boxes once."""
+    lines = []
+    for cause in view.causes:
+        lines.append(f"{INDENT}CAUSE {cause.sentence}")
+        lines += [
+            f"{DEEPER}{_mistake_line(mistake.misconception_id)}" for mistake in cause.misconceptions
+        ]
+    return [line for line in lines if line.strip()]
+
+
+def _mistake_line(misconception_id: str) -> str:
+    entry = CATALOG.get(misconception_id)
+    if not entry:
+        return ""
+    return f"Recognized mistake {entry.misconception_id}: {entry.title}. Fix: {entry.fix}."
 
 
 def self_check_footer(result: GradedSubmission) -> str:
     """The count, what to fix first, and the one sentence about the sandbox."""
     automatic = [item.outcome for item in result.checks if not item.outcome.manual]
     passed = sum(1 for outcome in automatic if outcome.status is Status.PASSED)
-    first, _ = fix_first([item.outcome for item in result.checks])
+    order = fix_order([item.outcome for item in result.checks])
+    first = order[0][0] if order else ""
     messages = {item.outcome.message for item in result.checks}
-    if len(messages) == 1 and messages <= set(result.notices):  # nothing could run
-        first = messages.pop()
+    if len(messages) == 1 and NoticeKind.UNREADABLE in result.notice_kinds:  # nothing ran
+        first, order = messages.pop(), ()
     lines = [""]
     if first:
         lines.append(f"Fix first: {first}")
+        lines += [f"Then:      {sentence}" for sentence, _ in order[1:]]
     lines.append(
         f"{passed} of {len(automatic)} visible checks pass. Answers worked by hand, the quiz "
         "and the checks on held-out data are graded when you submit."
