@@ -268,7 +268,7 @@ def measure(
 ) -> tuple[dict[str, Any], cProfile.Profile | None]:
     """Grade one submission of `kind` in a warm grading process: the figures (as printed
     by --json) and, if `profile`, the cProfile of one more grading."""
-    from grader.pipeline.batch import one_thread_each
+    from grader.classwork.batch import one_thread_each
 
     one_thread_each()  # as batch._init_process does
     scratch = Path(tempfile.mkdtemp(prefix="grader-profile-"))

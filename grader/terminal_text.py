@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, TextIO
 
-from grader.render._shared import printable
+from grader.files import printable
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides that
 # make a line read in another order than it is written.

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from grader.cli import main
-from grader.render.canvas import (
+from grader.classwork.canvas import (
     ASSIGNMENT,
     CanvasAssignment,
     CanvasAssignmentError,
     canvas_text,
     parse_canvas_assignment,
 )
-from grader.render.gradebook import GradebookRow
+from grader.classwork.gradebook import GradebookRow
+from grader.cli import main
 
 
 @pytest.mark.parametrize(

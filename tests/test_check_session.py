@@ -142,7 +142,7 @@ def test_a_grading_process_computes_the_reference_on_one_thread(kit: KitPaths, t
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from grader.pipeline import batch\n"
+        "from grader.classwork import batch\n"
         "from grader.pipeline.grade import GradingOptions\n"
         "options = GradingOptions(kit_root=Path(sys.argv[1]), warm_workers=False)\n"
         "batch._init_process(options, sys.argv[2])\n"

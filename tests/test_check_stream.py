@@ -149,7 +149,7 @@ def test_only_runs_one_exercises_checks_and_gives_its_points(kit, tmp_path, monk
     import pytest
 
     from grader.cli import main
-    from grader.render._shared import points_text
+    from grader.numbers import points_text
 
     folder = _solved(kit, tmp_path)
     ran = _count_checks_run(monkeypatch)

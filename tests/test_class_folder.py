@@ -19,23 +19,18 @@ import numpy as np
 import pytest
 from conftest import golden_outcomes
 
+from grader.classwork import batch
+from grader.classwork.class_summary import summarize_class
+from grader.classwork.classfolder import StoredAdjustment, StoredResult, StoredTest, read_class
+from grader.classwork.similarity import find_similar
+from grader.classwork.stored import StoredSubmission, write_adjusted
+from grader.classwork.views import ViewRequest, rebuild_views
 from grader.cli import main
 from grader.commands.grade import read_instructor_inputs
 from grader.identity import Identity
-from grader.instructor.classfolder import (
-    StoredAdjustment,
-    StoredResult,
-    StoredTest,
-    read_class,
-)
 from grader.instructor.late import LatePolicyError, load_timestamps
 from grader.instructor.overrides import OverrideError, load_overrides
 from grader.instructor.roster import RosterError, load_roster
-from grader.instructor.similarity import find_similar
-from grader.instructor.stored import StoredSubmission, write_adjusted
-from grader.instructor.views import ViewRequest, rebuild_views
-from grader.pipeline import batch
-from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.results import (
     CheckOutcome,
@@ -411,7 +406,7 @@ def test_item_analysis_uses_difficulty_point_biserial_and_kr20() -> None:
 
 def test_too_small_a_class_flags_no_check() -> None:
     """One learner's results would flag every check as passed by everybody or nobody."""
-    from grader.instructor.views import summary_lines
+    from grader.classwork.views import summary_lines
 
     summary = summarize_class([_stored("alone", {"c0": True, "c1": False})])
     assert all(not check.flags for check in summary.checks)
@@ -676,14 +671,14 @@ class _Terminal(io.StringIO):
 
 
 def _outcome(name: str, skipped: bool = False) -> batch.BatchOutcome:
-    from grader.render.gradebook import GradebookRow
+    from grader.classwork.gradebook import GradebookRow
 
     item = batch.BatchItem(Path(name), name)
     return batch.BatchOutcome(item, GradebookRow(name, 50.0, 100.0), 1.5, skipped=skipped)
 
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log() -> None:
-    from grader.instructor.progress import Progress
+    from grader.classwork.progress import Progress
 
     terminal = _Terminal()
     bar = Progress(2, terminal)
@@ -745,9 +740,9 @@ def test_a_bad_override_names_its_line(kit, tmp_path) -> None:
 
 
 def test_learner_names_and_code_are_shown_literally(tmp_path) -> None:
-    from grader.instructor.similarity import SharedFragment, SimilarPair
-    from grader.render.class_html import render_class_html
-    from grader.render.class_markdown import render_class_markdown
+    from grader.classwork.class_html import render_class_html
+    from grader.classwork.class_markdown import render_class_markdown
+    from grader.classwork.similarity import SharedFragment, SimilarPair
 
     name = "<img src=x onerror=alert(1)>|*x*"
     results = [_stored(name, {"c1": True}), _stored("b", {"c1": False})]
@@ -790,7 +785,7 @@ def test_a_class_of_copies_keeps_only_the_top_pairs(kit, tmp_path, monkeypatch) 
     """n copies make n(n-1)/2 similar pairs: only the MAX_PAIRS first (most similar, then
     alphabetical) are kept, and only they get their code fragments cut (cut and kept for
     every pair, they held gigabytes in a class of 1,000)."""
-    from grader.instructor import similarity
+    from grader.classwork import similarity
 
     monkeypatch.setattr(similarity, "MAX_PAIRS", 4)
     calls = []

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.classwork.class_html import render_class_html
+from grader.classwork.class_summary import summarize_class
+from grader.classwork.manual_html import overrides_skeleton
+from grader.classwork.similarity import find_similar
 from grader.cli import main
-from grader.instructor.similarity import find_similar
-from grader.pipeline.class_summary import summarize_class
-from grader.render.class_html import render_class_html
-from grader.render.manual_html import overrides_skeleton
 
 MANUAL = "check_why_lr_2_misbehaves"
 ANSWER_FILES = (
@@ -202,7 +202,7 @@ def test_a_small_class_page_is_compact(graded) -> None:
 
 
 def test_two_hundred_learners_stay_one_page(graded, tmp_path) -> None:
-    from grader.instructor.classfolder import read_class
+    from grader.classwork.classfolder import read_class
 
     _, out = graded
     results = read_class(out)
@@ -227,7 +227,7 @@ def test_the_same_similar_pairs_on_every_run(kit, tmp_path) -> None:
         code[f"s{i}"] = folder
     script = (
         "import sys, pathlib\n"
-        "from grader.instructor.similarity import find_similar\n"
+        "from grader.classwork.similarity import find_similar\n"
         "code = {p.name: p for p in sorted(pathlib.Path(sys.argv[1]).iterdir())}\n"
         "pairs = find_similar(code, pathlib.Path(sys.argv[2]), threshold=0.0, min_tokens=1)\n"
         "print([(p.first, p.second, round(p.similarity, 6), p.shared_tokens) for p in pairs])\n"
@@ -255,7 +255,7 @@ def test_the_same_similar_pairs_on_every_run(kit, tmp_path) -> None:
 
 
 def test_the_skeleton_quotes_names_yaml_would_misread(graded) -> None:
-    from grader.pipeline.class_summary import ManualAnswer, ManualItem
+    from grader.classwork.class_summary import ManualAnswer, ManualItem
 
     item = ManualItem(
         MANUAL,

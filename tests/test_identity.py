@@ -14,16 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.classwork.batch import _safe_name
+from grader.classwork.classfolder import ClassFolderError, read_class
+from grader.classwork.stored import GradingFailure, StoredSubmission, read_adjusted, write_adjusted
 from grader.cli import main
 from grader.identity import Identity, NameOrigin, assign_identities, match_name, name_key
-from grader.instructor.classfolder import ClassFolderError, read_class
-from grader.instructor.stored import (
-    GradingFailure,
-    StoredSubmission,
-    read_adjusted,
-    write_adjusted,
-)
-from grader.pipeline.batch import _safe_name
 from grader.terminal_text import EscapingStream, terminal_safe
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,21 +16,21 @@ from pathlib import Path
 import pytest
 import yaml
 
+from grader.classwork.batch import expand_class_folders
+from grader.classwork.canvas import canvas_text
+from grader.classwork.classfolder import stored_view
+from grader.classwork.gradebook import GradebookRow, gradebook_text
+from grader.classwork.junit import junit_suite, junit_text
+from grader.classwork.stored import StoredSubmission
 from grader.cli import main
 from grader.identity import Identity
-from grader.instructor.classfolder import stored_view
 from grader.instructor.late import LatePolicy, parse_late_policy
 from grader.instructor.overrides import OverrideError, parse_overrides
 from grader.instructor.rubric import Rubric, RubricError, parse_rubric
-from grader.instructor.stored import StoredSubmission
+from grader.numbers import points_text
 from grader.pipeline.adjust import adjust
-from grader.pipeline.batch import expand_class_folders
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
-from grader.render._shared import points_text
-from grader.render.canvas import canvas_text
-from grader.render.gradebook import GradebookRow, gradebook_text
 from grader.render.gradescope import to_gradescope
-from grader.render.junit import junit_suite, junit_text
 from grader.render.markdown import render_markdown
 from grader.results import AdjustmentKind, Status
 
@@ -277,7 +277,7 @@ def test_a_bad_late_policy_is_a_one_line_rubric_error() -> None:
 
 
 def _view(result):
-    """The class views' reading of a result (grader/instructor/classfolder.py)."""
+    """The class views' reading of a result (grader/classwork/classfolder.py)."""
     record = StoredSubmission(Identity(result.name, result.name), result=result)
     return stored_view(record, Path(result.name))
 

@@ -16,15 +16,15 @@ import pytest
 from conftest import build_submission
 
 from grader.checks import framework, probes
+from grader.classwork.class_summary import summarize_class
+from grader.classwork.classfolder import read_class
+from grader.classwork.stored import StoredSubmission, write_adjusted, write_automatic
+from grader.classwork.views import ViewRequest, rebuild_views
 from grader.identity import Identity
-from grader.instructor.classfolder import read_class
-from grader.instructor.stored import StoredSubmission, write_adjusted, write_automatic
-from grader.instructor.views import ViewRequest, rebuild_views
 from grader.paths import KitPaths
-from grader.pipeline.class_summary import summarize_class
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_automatic
 from grader.render import write_submission_reports
-from grader.render._shared import build_view
+from grader.render.view_model import build_view
 from grader.results import GradedSubmission
 from grader.sandbox import FailureKind, worker
 

@@ -16,8 +16,8 @@ import pytest
 import yaml
 from conftest import build_submission
 
+from grader.classwork import batch
 from grader.cli import main
-from grader.pipeline import batch
 
 SCENARIO = Path(__file__).parent / "fixtures" / "rubric-weight-raised-after-grading"
 CHANGE = yaml.safe_load((SCENARIO / "rubric-change.yaml").read_text(encoding="utf-8"))

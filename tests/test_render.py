@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from grader.checks.misconceptions import CATALOG
+from grader.classwork.gradebook import GradebookRow, write_gradebook
 from grader.render import write_submission_reports
-from grader.render._shared import fix_first
-from grader.render.gradebook import GradebookRow, write_gradebook
 from grader.render.gradescope import to_gradescope, write_fallback_results, write_results_json
 from grader.render.html import render_html
 from grader.render.markdown import render_markdown
 from grader.render.terminal import render_self_check
+from grader.render.view_model import fix_first
 from grader.results import (
     Cause,
     CauseKind,
@@ -556,7 +556,7 @@ def test_status_colours_differ_and_meet_wcag_aa() -> None:
 
 
 def test_the_sentence_reads_the_isolation_the_sandbox_reports() -> None:
-    from grader.render._shared import sandbox_sentence
+    from grader.render.view_model import sandbox_sentence
     from grader.sandbox import Limits, isolation_report, probe
     from grader.sandbox.confine import Confinement, Stack
 
@@ -573,7 +573,7 @@ def test_the_sentence_reads_the_isolation_the_sandbox_reports() -> None:
 def test_fix_first_names_the_check_that_recognized_the_mistake() -> None:
     """A flipped sigmoid fails the import rule (gated on sigmoid) first in file order; the
     summary names the check that recognized M02, which says what to change."""
-    from grader.render._shared import fix_first
+    from grader.render.view_model import fix_first
 
     def failed(check_id: str, misconceptions: tuple[str, ...] = ()) -> CheckOutcome:
         return CheckOutcome(
@@ -598,9 +598,9 @@ def test_a_skipped_check_is_failed_with_a_tag_in_results_json_and_skipped_in_the
     """Gradescope knows only passed/failed: a check that could not run (a stub, a broken
     file) is "failed" with no points and the tag "skipped"; the class views read the typed
     record, where it is SKIPPED (JUnit's <skipped>, never a <failure>)."""
+    from grader.classwork.classfolder import stored_view
+    from grader.classwork.stored import StoredSubmission
     from grader.identity import Identity
-    from grader.instructor.classfolder import stored_view
-    from grader.instructor.stored import StoredSubmission
 
     document = to_gradescope(causes_result())
     tests = {test["name"]: test for test in document["tests"]}
@@ -636,10 +636,10 @@ def test_a_passed_test_carries_its_max_score_and_tests_add_up_within_a_cent() ->
 def test_one_score_reads_the_same_in_every_output() -> None:
     """results.json keeps 37.165; the report had the unrounded sum: the gradebook said
     37.16 (Python's round of the binary 37.1649...), the report 37.17."""
-    from grader.instructor.progress import describe
-    from grader.pipeline.batch import BatchItem, BatchOutcome
-    from grader.render._shared import points_text
-    from grader.render.gradebook import number_cell
+    from grader.classwork.batch import BatchItem, BatchOutcome
+    from grader.classwork.gradebook import number_cell
+    from grader.classwork.progress import describe
+    from grader.numbers import points_text
 
     for value in (37.165, 37.1650000001, 37.16499999999):
         assert number_cell(value) == "37.17" and points_text(value) == "37.17"

@@ -284,10 +284,10 @@ def graded_fixtures(tmp_path_factory):
 
 
 def test_one_wrong_function_is_said_once_per_file_with_its_box_once(graded_fixtures) -> None:
-    from grader.render._shared import build_view, markdown_escape
     from grader.render.gradescope import to_gradescope
     from grader.render.markdown import render_markdown
     from grader.render.terminal import render_self_check
+    from grader.render.view_model import build_view, markdown_escape
 
     result = graded_fixtures["mistake-strict-threshold-said-once"]
     view = build_view(result)
@@ -319,9 +319,9 @@ def test_one_wrong_function_is_said_once_per_file_with_its_box_once(graded_fixtu
 
 
 def test_fix_first_lists_every_root_cause_in_dependency_order(graded_fixtures) -> None:
-    from grader.render._shared import build_view
     from grader.render.gradescope import to_gradescope
     from grader.render.markdown import render_markdown
+    from grader.render.view_model import build_view
 
     result = graded_fixtures["two-root-causes"]
     view = build_view(result)

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import TextIO
 
 from grader.checks.catalog import Category
+from grader.numbers import points_text
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
 from grader.pipeline.load import submission_name
 from grader.pipeline.run import Progress
-from grader.render._shared import points_text
 from grader.render.terminal import (
     notices_text,
     render_exercise,

@@ -6,9 +6,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader.instructor.views import ViewRequest, rebuild_views
+from grader.classwork.batch import grade_batch
+from grader.classwork.views import ViewRequest, rebuild_views
 from grader.paths import KitPaths
-from grader.pipeline.batch import grade_batch
 from grader.pipeline.grade import GradingOptions
 from grader.samples import compose_sample, list_samples
 from grader.sandbox.isolation import announce

@@ -3,7 +3,7 @@
 OUT is the class's folder: after the run (an interrupted one too) every view in it is
 rebuilt from every results.json there, so runs into the same OUT add up. Without
 --overrides or --timestamps, the files last applied to OUT are applied again
-(grader/instructor/remembered.py).
+(grader/classwork/remembered.py).
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from grader.classwork.batch import BatchInterrupted, grade_batch, plan_batch
+from grader.classwork.classfolder import refuse_older_folders
+from grader.classwork.progress import Progress
+from grader.classwork.remembered import RecalledExports, recall, recall_exports, remember
+from grader.classwork.stored import stored_identities
+from grader.classwork.views import ViewRequest, rebuild_views, summary_lines
 from grader.identity import Identity
-from grader.instructor.classfolder import refuse_older_folders
 from grader.instructor.late import load_timestamps
 from grader.instructor.overrides import check_submissions, load_overrides
 from grader.instructor.preflight import check_out_folder, check_output_file, unmatched
-from grader.instructor.progress import Progress
-from grader.instructor.remembered import RecalledExports, recall, recall_exports, remember
 from grader.instructor.roster import Student, load_roster
 from grader.instructor.rubric import Rubric
-from grader.instructor.stored import stored_identities
-from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
 from grader.paths import KitPaths
-from grader.pipeline.batch import BatchInterrupted, grade_batch, plan_batch
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.pipeline.members import find_submissions
 from grader.sandbox.isolation import announce

@@ -2,7 +2,7 @@
 the late policy to the graded results in OUT, without running any learner code, and
 rebuild every report and export (seconds for a class). Without --overrides or
 --timestamps, the files last applied to OUT (kept there) are applied again
-(grader/instructor/remembered.py).
+(grader/classwork/remembered.py).
 
 Each OUT/NAME/automatic.json (written by `grade`) holds the automatic result; it is
 re-scored with the current rubric.yaml (weights, criteria's and manual items' points,
@@ -19,17 +19,17 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from grader.instructor.classfolder import class_lock, result_folders
+from grader.classwork.batch import readjust_stored
+from grader.classwork.classfolder import class_lock, result_folders
+from grader.classwork.remembered import recall, remember
+from grader.classwork.stored import StoredResultError, read_automatic, stored_identities
+from grader.classwork.views import ViewRequest, rebuild_views, summary_lines
 from grader.instructor.preflight import PreflightError, check_out_folder
-from grader.instructor.remembered import recall, remember
 from grader.instructor.rubric import Rubric
-from grader.instructor.stored import StoredResultError, read_automatic, stored_identities
-from grader.instructor.views import ViewRequest, rebuild_views, summary_lines
+from grader.numbers import two_decimals
 from grader.paths import KitPaths
-from grader.pipeline.batch import readjust_stored
 from grader.pipeline.grade import GradingOptions
 from grader.pipeline.score import RubricChangedError, rescore, rubric_changes
-from grader.render._shared import two_decimals
 from grader.results import GradedSubmission
 
 

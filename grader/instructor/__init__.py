@@ -1,2 +1,3 @@
 """What instructors add to a grading run: overrides (manual items, regrades) and the late
-policy. Read here from their files; applied by grader/pipeline/adjust.py."""
+policy, the roster and the rubric. Read and checked here from their files (no
+orchestration); applied by grader/pipeline/adjust.py."""

@@ -38,7 +38,7 @@ from grader.instructor.files import (
     yaml_problem,
 )
 from grader.instructor.rubric import Criterion, Rubric
-from grader.render._shared import points_text, two_decimals
+from grader.numbers import points_text, two_decimals
 
 KEYS = {"submission", "check", "criterion", "points", "comment", "late_penalty"}
 #: Half a unit of the 4th decimal, the precision results.json and the reports show points in.

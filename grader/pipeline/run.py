@@ -314,7 +314,7 @@ def _outcome(
     detail = "".join(traceback.format_exception(error)).strip()
     return CheckOutcome(
         status=Status.ERROR,
-        message="",  # every renderer says the one grader-error text (render/_shared.py)
+        message="",  # every renderer says the one grader-error text (render/view_model.py)
         grader_error=detail[-4000:],
         **base,
     )

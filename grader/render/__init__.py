@@ -1,14 +1,15 @@
 """Stage "render": a graded result into the files learners, instructors and Gradescope read.
 
-One module per format (gradescope, markdown, html, gradebook, terminal); the results
-themselves know nothing of formats.
+One module per format (gradescope, markdown, html, terminal, the notebook's check);
+the results themselves know nothing of formats. The class's views are in
+grader/classwork/.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.render._shared import atomic_write_text, dumps_strict
+from grader.files import atomic_write_text, dumps_strict
 from grader.render.fallback import REPORT_HTML, REPORT_MD, RESULTS_JSON
 from grader.render.gradescope import to_gradescope
 from grader.render.html import render_html

@@ -18,7 +18,7 @@ from functools import cache
 
 from jinja2 import Template
 
-from grader.render._shared import template_environment
+from grader.render.view_model import template_environment
 
 PT_PER_INCH = 72.0
 FONT_SIZE = 10.0

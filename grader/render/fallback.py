@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
-from grader.render._shared import atomic_write_text, dumps_strict, markdown_escape
+from grader.files import atomic_write_text, dumps_strict
+from grader.render.view_model import markdown_escape
 
 RESULTS_JSON = "results.json"
 REPORT_HTML = "report.html"

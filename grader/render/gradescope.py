@@ -10,23 +10,22 @@ import math
 from pathlib import Path
 from typing import Any
 
+from grader.files import atomic_write_text, dumps_strict
+from grader.numbers import points_text
 from grader.pipeline.upstream import upstream_sentence
-from grader.render._shared import (
+from grader.render.fallback import RESULTS_JSON, write_fallback_results
+from grader.render.view_model import (
     GRADER_ERROR_TEXT,
     PRINTED_HEADING,
     adjustment_text,
-    atomic_write_text,
     blame_groups,
     blame_sentence,
-    dumps_strict,
     explain_misconception,
     fix_order,
     grader_error_notice,
     message_body,
-    points_text,
     sandbox_sentence,
 )
-from grader.render.fallback import RESULTS_JSON, write_fallback_results
 from grader.results import AdjustmentKind, CheckOutcome, GradedSubmission, ScoredCheck, Status
 
 

@@ -12,8 +12,8 @@ import functools
 
 from jinja2 import Environment
 
-from grader.render._shared import build_view, template_environment
 from grader.render.plots import plot_views
+from grader.render.view_model import build_view, template_environment
 from grader.results import GradedSubmission
 
 TEMPLATE = "report.html.j2"

@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import Environment
 
-from grader.render._shared import (
+from grader.render.view_model import (
     MisconceptionView,
     build_view,
     markdown_escape,

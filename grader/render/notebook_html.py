@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from jinja2 import Environment
 
-from grader.render._shared import points_text, template_environment
+from grader.numbers import points_text
+from grader.render.view_model import template_environment
 
 if TYPE_CHECKING:
     from grader.notebook import NotebookCheck

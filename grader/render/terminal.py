@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from grader.checks.misconceptions import CATALOG
-from grader.render._shared import (
+from grader.render.view_model import (
     PRINTED_HEADING,
     ExerciseView,
     exercise_view,

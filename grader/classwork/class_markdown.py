@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from grader.pipeline.class_summary import ClassSummary
-from grader.render._shared import markdown_escape, points_text, template_environment
-from grader.render.class_isolation import isolation_notices
+from grader.classwork.class_isolation import isolation_notices
+from grader.classwork.class_summary import ClassSummary
+from grader.numbers import points_text
 from grader.render.markdown import Markdown
+from grader.render.view_model import markdown_escape, template_environment
 
 TEMPLATE = "class.md.j2"
 

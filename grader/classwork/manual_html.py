@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import yaml
 
-from grader.pipeline.class_summary import ClassSummary, ManualItem
-from grader.render._shared import points_text, template_environment
-from grader.render.class_html import report_href
+from grader.classwork.class_html import report_href
+from grader.classwork.class_summary import ClassSummary, ManualItem
+from grader.numbers import points_text
+from grader.render.view_model import template_environment
 
 TEMPLATE = "manual.html.j2"
 

@@ -16,11 +16,12 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from grader.checks.misconceptions import CATALOG
-from grader.pipeline.class_summary import EASY, HARD, WEAK, ClassSummary, ReasonKind
-from grader.render._shared import points_text, template_environment
+from grader.classwork.class_isolation import isolation_notices
+from grader.classwork.class_summary import EASY, HARD, WEAK, ClassSummary, ReasonKind
+from grader.numbers import points_text
 from grader.render.chart import Bar, Chart, Line, Marker, render_chart
-from grader.render.class_isolation import isolation_notices
 from grader.render.plots import inline_svg
+from grader.render.view_model import template_environment
 
 TEMPLATE = "class.html.j2"
 # Canvas and margins as the learner report's square plots; blue, red, grey as there.

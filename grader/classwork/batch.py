@@ -35,10 +35,9 @@ from types import FrameType
 
 from grader import __version__
 from grader.checks.reference import SolutionReference
-from grader.identity import Identity, assign_identities
-from grader.instructor.classfolder import CLASS_FILES, LOCK
-from grader.instructor.rubric import Rubric
-from grader.instructor.stored import (
+from grader.classwork.classfolder import CLASS_FILES, LOCK
+from grader.classwork.gradebook import GradebookRow
+from grader.classwork.stored import (
     AUTOMATIC,
     CODE,
     GradingFailure,
@@ -50,6 +49,9 @@ from grader.instructor.stored import (
     write_adjusted,
     write_automatic,
 )
+from grader.files import dumps_strict, printable
+from grader.identity import Identity, assign_identities
+from grader.instructor.rubric import Rubric
 from grader.pipeline.grade import (
     GradingContext,
     GradingOptions,
@@ -62,9 +64,7 @@ from grader.pipeline.members import find_submissions
 from grader.pipeline.run import closing_in_background
 from grader.pipeline.score import RubricChangedError, rescore
 from grader.render import write_submission_reports
-from grader.render._shared import dumps_strict, printable
 from grader.render.fallback import RESULTS_JSON
-from grader.render.gradebook import GradebookRow
 from grader.render.gradescope import to_gradescope, write_fallback_results
 from grader.results import GradedSubmission
 from grader.sandbox._process import descendants
@@ -399,7 +399,7 @@ def grade_batch(
     whose input hash matches its stored result is skipped (readjusted) unless `force`;
     `rubric` (the loaded Rubric) is needed for that. Raises BatchInterrupted on Ctrl-C or
     SIGTERM, after killing the workers and removing the batch's temporary folder. The
-    class-wide views are the caller's (grader/instructor/views.py).
+    class-wide views are the caller's (grader/classwork/views.py).
     """
     out.mkdir(parents=True, exist_ok=True)
     # Learner code must not learn the output folder, let alone read other results there.

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from grader.instructor.stored import to_plain
-from grader.pipeline.class_summary import ClassSummary
-from grader.render._shared import dumps_strict
+from grader.classwork.class_summary import ClassSummary
+from grader.classwork.stored import to_plain
+from grader.files import dumps_strict
 
 
 def _finite(value: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grader.pipeline.class_summary import ClassSummary
+from grader.classwork.class_summary import ClassSummary
 
 LEVEL_PROCESS = "process"
 LEVEL_LANDLOCK = "landlock"

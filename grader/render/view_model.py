@@ -1,4 +1,6 @@
-"""What the Markdown and HTML reports share: a format-free view of a result, and file writing.
+"""The report's view model: what the Markdown and HTML reports share, a format-free
+view of a result. File writing and how points read are in grader/files.py and
+grader/numbers.py.
 
 The view does the decisions once (which mark a check gets, how points read, which
 misconceptions are explained) so that the two templates only lay it out.
@@ -6,22 +8,16 @@ misconceptions are explained) so that the two templates only lay it out.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
-import os
-import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from grader.checks.dependencies import CORE_MODULE
 from grader.checks.misconceptions import CATALOG
+from grader.numbers import points_text
 from grader.pipeline.upstream import upstream_sentence
 from grader.results import (
     Adjustment,
@@ -42,22 +38,6 @@ GRADER_ERROR_TEXT = (
     "The grader itself failed on this check. This is not your fault: your instructor has "
     "been told, and the check will be regraded."
 )
-
-
-def two_decimals(value: float) -> str:
-    """Points with 2 decimals, rounded half up from the 4 that results.json keeps, so every
-    output says the same of one score: 37.165 and 37.1650000001 are both 37.17 (Python's
-    round gave 37.16 for the first, whose binary value is just below)."""
-    exact = Decimal(f"{value:.4f}").quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{exact:.2f}"
-
-
-def points_text(value: float) -> str:
-    """Points as people read them: at most 2 decimals, no trailing zeros, never 'nan'."""
-    if not math.isfinite(value):
-        return "n/a"
-    text = two_decimals(value).rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
 
 
 # Characters that Markdown could read as syntax (or GitHub as HTML); CommonMark lets any
@@ -619,49 +599,3 @@ def template_environment(**options: object) -> Environment:
     )
     env.globals["printed_heading"] = PRINTED_HEADING
     return env
-
-
-# A lone surrogate: a byte of a file name that is not UTF-8 (Python's surrogateescape,
-# U+DC80..U+DCFF) or a broken string from learner code.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _surrogate_shown(match: re.Match[str]) -> str:
-    code = ord(match.group())
-    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
-
-
-def printable(text: str) -> str:
-    """`text` as UTF-8 can hold it: the bytes of a name that is not UTF-8 as \\xNN
-    ("chlo\\xe9"), any other lone surrogate as \\uNNNN; everything else as it is."""
-    return _SURROGATE.sub(_surrogate_shown, text)
-
-
-def dumps_strict(document: dict[str, Any]) -> str:
-    """JSON text that any strict parser accepts: NaN or Infinity raise instead of leaking;
-    a string with lone surrogates (a file name that is not UTF-8) is written printable."""
-    text = json.dumps(document, allow_nan=False, ensure_ascii=False, indent=2) + "\n"
-    # Surrogates only occur inside JSON strings: there a backslash is written doubled.
-    return _SURROGATE.sub(lambda m: _surrogate_shown(m).replace("\\", "\\\\"), text)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write text as UTF-8 so that readers see the old file or the new one, never half.
-
-    The temporary file lives in the same folder, so os.replace is a rename on one file
-    system. newline="" keeps the text's own line endings (the CSV writer's CRLF).
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(printable(text))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600; reports are meant to be read
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

@@ -1,5 +1,5 @@
 """The class's folder (`grade --out OUT`): one OUT/NAME/ per submission, each holding the
-typed adjusted.json (grader/instructor/stored.py) that every class-wide view (gradebook,
+typed adjusted.json (grader/classwork/stored.py) that every class-wide view (gradebook,
 Canvas, JUnit, class report) is rebuilt from; results.json is Gradescope's export and is
 never read back. Nothing class-wide is kept anywhere else.
 
@@ -17,9 +17,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from grader.classwork.stored import ADJUSTED, StoredResultError, StoredSubmission, read_adjusted
 from grader.identity import Identity
 from grader.instructor.files import InstructorInputError
-from grader.instructor.stored import ADJUSTED, StoredResultError, StoredSubmission, read_adjusted
 from grader.render.fallback import RESULTS_JSON
 from grader.render.gradescope import _test_output as test_output  # the text results.json holds
 from grader.results import NoticeKind, Status
@@ -99,7 +99,7 @@ class StoredAdjustment:
 
 @dataclass(frozen=True)
 class StoredResult:
-    """One OUT/NAME/adjusted.json, as the class views read it (grader/instructor/stored.py
+    """One OUT/NAME/adjusted.json, as the class views read it (grader/classwork/stored.py
     holds the typed record; this is its class-view projection, never decoded from
     results.json)."""
 

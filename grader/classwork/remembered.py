@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.render.canvas import CanvasAssignment, CanvasAssignmentError, parse_canvas_assignment
+from grader.classwork.canvas import CanvasAssignment, CanvasAssignmentError, parse_canvas_assignment
 
 OVERRIDES_COPY = ".grader.overrides.yaml"
 TIMESTAMPS_COPY = ".grader.timestamps.csv"

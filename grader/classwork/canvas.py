@@ -6,7 +6,7 @@
 Canvas updates an existing assignment when the column's header is its name and ID as
 Canvas writes them, "Name (ID)"; any other header makes a new assignment on import. The
 header is `--canvas-assignment "HW3 (12345)"` (checked here, remembered in OUT by
-grader/instructor/remembered.py), else the chapter's title, which makes a new one.
+grader/classwork/remembered.py), else the chapter's title, which makes a new one.
 
 Submissions are matched to students by the instructor's roster (grader/instructor/roster.py);
 without one, the submission's name is taken as the SIS Login ID and Canvas matches on that.
@@ -24,11 +24,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.classwork.gradebook import BOM, GradebookRow, number_cell, safe_cell
+from grader.files import atomic_write_text
 from grader.identity import Identity, NameMatch, match_name
 from grader.instructor.files import InstructorInputError
 from grader.instructor.roster import Student
-from grader.render._shared import atomic_write_text
-from grader.render.gradebook import BOM, GradebookRow, number_cell, safe_cell
 
 ASSIGNMENT = "Logistic Regression and Metrics"
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 from grader.checks.misconceptions import CATALOG, Misconception
-from grader.instructor.classfolder import StoredResult, StoredTest
-from grader.instructor.similarity import SimilarPair
+from grader.classwork.classfolder import StoredResult, StoredTest
+from grader.classwork.similarity import SimilarPair
+from grader.numbers import two_decimals
 from grader.results import NoticeKind, Status
 from grader.sandbox.errors import FailureKind
 
@@ -451,7 +452,8 @@ def _reasons(
         reasons.append(
             (
                 ReasonKind.LOW_SCORE,
-                f"low score: {result.score:.2f} of {result.max_score:g} (below {low:.4g}): "
+                f"low score: {two_decimals(result.score)} of {result.max_score:g} "
+                f"(below {two_decimals(low)}): "
                 "read the failed checks in the report",
             )
         )

@@ -24,8 +24,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from grader.files import atomic_write_text
 from grader.identity import Identity
-from grader.render._shared import atomic_write_text
 from grader.results import GradedSubmission
 
 AUTOMATIC = "automatic.json"

@@ -8,8 +8,8 @@ import os
 import sys
 from typing import TextIO
 
-from grader.pipeline.batch import BatchOutcome
-from grader.render._shared import two_decimals
+from grader.classwork.batch import BatchOutcome
+from grader.numbers import two_decimals
 from grader.terminal_text import raw_stream, terminal_safe
 
 

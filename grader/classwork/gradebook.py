@@ -13,8 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.instructor.classfolder import StoredResult
-from grader.render._shared import atomic_write_text, two_decimals
+from grader.classwork.classfolder import StoredResult
+from grader.files import atomic_write_text
+from grader.numbers import two_decimals
 from grader.results import AdjustmentKind, GradedSubmission
 
 # A cell starting with one of these is a formula to Excel or LibreOffice; names come from

@@ -1,7 +1,7 @@
 """JUnit XML for GitLab, Jenkins and other CI test reports: one <testsuite> per
 submission, one <testcase> per check.
 
-Built from the class folder's typed results (grader/instructor/classfolder.py reads each
+Built from the class folder's typed results (grader/classwork/classfolder.py reads each
 results.json, the fallback of a failed grading too), so every submission is reported
 like any other. Failed checks carry the learner-facing message; grader errors are
 <error>s; skipped checks (a stub, a broken file) and manual items awaiting review are
@@ -15,8 +15,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from pathlib import Path
 
-from grader.instructor.classfolder import StoredResult
-from grader.render._shared import atomic_write_text
+from grader.classwork.classfolder import StoredResult
+from grader.files import atomic_write_text
 from grader.results import Status
 
 # Characters XML 1.0 cannot hold at all (learner output may contain anything).

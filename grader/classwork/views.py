@@ -1,5 +1,5 @@
 """Rebuild every class-wide view of OUT from the typed adjusted.json files in it
-(grader/instructor/classfolder.py), under OUT's lock:
+(grader/classwork/classfolder.py), under OUT's lock:
 gradebook.csv, class.html, class.md, class.json, and the JUnit and Canvas files asked for.
 
 Called after every `grade` and `regrade` (also an interrupted one), so grading one learner
@@ -13,20 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from grader.instructor.classfolder import class_lock, read_class
+from grader.classwork.canvas import CanvasAssignment, write_canvas
+from grader.classwork.class_html import render_class_html
+from grader.classwork.class_json import render_class_json
+from grader.classwork.class_markdown import render_class_markdown
+from grader.classwork.class_summary import MIN_FOR_FLAGS, ClassSummary, summarize_class
+from grader.classwork.classfolder import class_lock, read_class
+from grader.classwork.gradebook import GradebookRow, write_gradebook
+from grader.classwork.junit import write_junit
+from grader.classwork.manual_html import render_manual_html
+from grader.classwork.similarity import find_similar
+from grader.classwork.stored import CODE
+from grader.files import atomic_write_text
 from grader.instructor.roster import Student
-from grader.instructor.similarity import find_similar
-from grader.instructor.stored import CODE
 from grader.paths import EXERCISE_FILES
-from grader.pipeline.class_summary import MIN_FOR_FLAGS, ClassSummary, summarize_class
-from grader.render._shared import atomic_write_text
-from grader.render.canvas import CanvasAssignment, write_canvas
-from grader.render.class_html import render_class_html
-from grader.render.class_json import render_class_json
-from grader.render.class_markdown import render_class_markdown
-from grader.render.gradebook import GradebookRow, write_gradebook
-from grader.render.junit import write_junit
-from grader.render.manual_html import render_manual_html
 
 GRADEBOOK = "gradebook.csv"
 CLASS_HTML, CLASS_MD, CLASS_JSON = "class.html", "class.md", "class.json"
