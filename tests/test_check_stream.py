@@ -163,9 +163,10 @@ def test_only_runs_one_exercises_checks_and_gives_its_points(kit, tmp_path, monk
     assert all("ex3_threshold_sweep" in test["tags"] for test in results["tests"])
     assert "ex3_threshold_sweep.py: all 4 checks pass" in said
     assert "logistic_scratch.py" not in said and "ex2_learning_rate.py" not in said
-    # That file's points only: its checks' worth, all earned.
+    # That file's points only: its checks' worth, all earned (tests add up to the score
+    # within 0.01: each carries its own maximum, rounded on its own).
     points = sum(test["max_score"] for test in results["tests"])
-    assert results["score"] == results["max_score"] == pytest.approx(points)
+    assert results["score"] == results["max_score"] == pytest.approx(points, abs=0.01)
     assert f"Points {points_text(points)}/{points_text(points)}" in said
 
     ran.clear()

@@ -80,12 +80,13 @@ def probe(learner: Learner, reference: Any, function: str) -> str | None:
         function = f"{CORE_MODULE}.{function}"
     cache = learner.probed
     if function not in cache:
-        start, seen = len(learner.calls), len(learner.seen)
+        start, seen, printed = len(learner.calls), len(learner.seen), len(learner.printed)
         try:
             cache[function] = _probe(learner, reference, function)
-        finally:  # nor among the inputs the learner has seen (M19): probes are not shown
-            del learner.calls[start:]
+        finally:  # nor among the inputs the learner has seen (M19): probes are not shown,
+            del learner.calls[start:]  # and what they printed is not the check's output
             del learner.seen[seen:]
+            del learner.printed[printed:]
     return cache[function]
 
 

@@ -26,28 +26,15 @@ def log_loss_summed(y: np.ndarray, p: np.ndarray, eps: float = 1e-15) -> float: 
     return float(-np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
 
 
-def unclipped_where_saturated(
-    X: np.ndarray, y: np.ndarray, weights: list, expected: np.ndarray, got: object
-) -> np.ndarray | None:
-    """M04 in a loss history: the expected values with the learner's own inf or nan
-    wherever an unclipped log-loss at the reference's w_k is not finite (log(0) once a
-    probability rounds to 0 or 1), None when the learner's values are not finite
-    anywhere else, or are all finite."""
-    try:
-        got_array = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    expected = np.asarray(expected, dtype=float)
-    if got_array.shape != expected.shape or np.isfinite(got_array).all():
-        return None
+def unclipped_history_not_finite(X: np.ndarray, y: np.ndarray, weights: list) -> np.ndarray:
+    """M04 in a loss history: where an unclipped log-loss at the reference's w_k is not
+    finite (log(0) once a probability rounds to 0 or 1), one bool per step. It depends on
+    the reference's weights only, so the learners' bundle replays it like any variant."""
     y = np.asarray(y, dtype=float)
     with np.errstate(all="ignore"):
         p = [1.0 / (1.0 + np.exp(-(np.asarray(X) @ np.asarray(w)))) for w in weights]
         raw = np.array([-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q)) for q in p])
-    saturated = ~np.isfinite(raw)
-    if len(raw) != len(expected) or not np.array_equal(saturated, ~np.isfinite(got_array)):
-        return None
-    return np.where(saturated, got_array, expected)
+    return ~np.isfinite(raw)
 
 
 def gradient_variants(X: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> dict:
