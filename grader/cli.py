@@ -124,10 +124,22 @@ def _cmd_demo(args: argparse.Namespace, kit: KitPaths) -> int:
     return demo_command(kit, args.out, jobs=args.jobs, seed=args.seed)
 
 
+def default_check_folder(kit: KitPaths, here: Path) -> Path:
+    """What `check` without a folder checks: the folder it is run in when that holds an
+    exercise file (.py or notebook: the learner's own copy, wherever it is), else the
+    kit's or bundle's exercises/."""
+    from grader.paths import EXERCISE_FILES
+
+    stems = {Path(name).stem for name in EXERCISE_FILES}
+    if any((here / f"{stem}{suffix}").is_file() for stem in stems for suffix in (".py", ".ipynb")):
+        return here
+    return kit.exercises if kit.exercises.is_dir() else here
+
+
 def _cmd_check(args: argparse.Namespace, kit: KitPaths) -> int:
     from grader.commands.check import CheckArgumentError, check_command
 
-    folder = args.folder or (kit.exercises if kit.exercises.is_dir() else Path.cwd())
+    folder = args.folder or default_check_folder(kit, Path.cwd())
     try:
         return check_command(
             kit, folder, report_dir=args.report_dir, isolation=args.isolation, only=args.only

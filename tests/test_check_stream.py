@@ -266,3 +266,18 @@ def test_a_check_the_grader_failed_on_is_marked_and_said_in_the_footer() -> None
     assert "  ERROR check_a" in text
     assert "The grader itself failed on 1 check: not your fault; tell your instructor." in text
     assert "has been told" not in text
+
+
+def test_check_without_a_folder_checks_the_folder_it_is_run_in(kit, tmp_path) -> None:
+    """A learner in their own copy's exercises/ (or any folder holding an exercise file, a
+    notebook too) checks that copy, not the installed bundle's exercises/."""
+    from grader.cli import default_check_folder
+
+    mine = tmp_path / "my-copy" / "exercises"
+    mine.mkdir(parents=True)
+    assert default_check_folder(kit, mine) == kit.exercises  # nothing of theirs there yet
+    (mine / "ex3_threshold_sweep.ipynb").write_text("{}", encoding="utf-8")
+    assert default_check_folder(kit, mine) == mine
+    elsewhere = tmp_path / "notes"
+    elsewhere.mkdir()
+    assert default_check_folder(kit, elsewhere) == kit.exercises

@@ -25,7 +25,6 @@ from grader.checks.catalog import Category
 from grader.numbers import points_text
 from grader.paths import KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions, grade_submission
-from grader.pipeline.load import submission_name
 from grader.pipeline.run import Progress
 from grader.render.terminal import (
     notices_text,
@@ -44,6 +43,17 @@ STEP_OUTPUT_ENV = "GITHUB_OUTPUT"
 #: A call running longer than this gets a live line (on a terminal only).
 LIVE_AFTER_S = 2.0
 TICK_S = 0.5
+
+
+def _shown(folder: Path) -> str:
+    """The folder checked, as the learner can find it: relative to where they are when it
+    is below, else in full (`check` with no folder may check the bundle's exercises/)."""
+    resolved = folder.resolve()
+    try:
+        relative = resolved.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(resolved)
+    return str(relative) if str(relative) != "." else f"this folder ({resolved.name})"
 
 
 class CheckArgumentError(ValueError):
@@ -116,7 +126,7 @@ def check_command(
     # not hold); the footer's one sentence says where the code ran.
     announce_for_learner(isolation)
     out = sys.stdout
-    out.write(self_check_header(submission_name(folder)))
+    out.write(self_check_header(_shown(folder)))
     out.flush()
     stream = StreamedCheck(out, live=_is_terminal(out))
     with stream.ticking():
