@@ -94,3 +94,24 @@ def test_grade_and_regrade_write_and_remember_the_assignment(kit, tmp_path, caps
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "give --canvas FILE too" in err[0], err
     assert not other.exists()
+
+
+def test_a_roster_row_without_an_id_column_keeps_the_name_as_sis_login_id() -> None:
+    """Canvas finds a student by ID, SIS User ID or SIS Login ID: a roster that names only
+    the student (name,student) must not give a row Canvas cannot match (newcomer pass)."""
+    import csv
+    import io
+
+    from grader.classwork.canvas import canvas_text
+    from grader.classwork.gradebook import GradebookRow
+    from grader.instructor.roster import Student
+
+    rows = [GradebookRow("late-person", 80.78, 100.0), GradebookRow("ada", 90.0, 100.0)]
+    roster = {
+        "late-person": Student(student="Late Person"),
+        "ada": Student(student="Ada L", sis_user_id="S42"),
+    }
+    table = list(csv.reader(io.StringIO(canvas_text(rows, roster))))
+    by_student = {line[0]: line for line in table[2:]}
+    assert by_student["Late Person"][1:4] == ["", "", "late-person"]
+    assert by_student["Ada L"][1:4] == ["", "S42", ""]  # its own ID is enough

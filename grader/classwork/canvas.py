@@ -18,6 +18,7 @@ error line, for the instructor to decide.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -99,6 +100,9 @@ def canvas_rows(
         if matches:
             for match in matches:
                 student = (roster or {})[match.name]
+                if not (student.canvas_id or student.sis_user_id or student.sis_login_id):
+                    # Canvas finds a student by one of these: the name, as without a roster
+                    student = dataclasses.replace(student, sis_login_id=match.name)
                 if match.clean and len(matches) == 1:
                     result.append(CanvasRow(student, row.score))
                 else:
