@@ -63,3 +63,29 @@ def test_an_unknown_zone_is_one_line_naming_the_key(zone):
     message = str(raised.value)
     assert message.startswith("rubric.yaml: late_policy.timezone: unknown time zone")
     assert "\n" not in message and "America/New_York" in message
+
+
+def test_hand_in_times_without_an_offset_are_read_in_the_policys_zone(tmp_path) -> None:
+    """A times file as a learning platform exports it (local time, no offset): read in the
+    late policy's zone, like its deadline; without a zone it still needs the offset."""
+    from grader.instructor.late import LatePolicyError, load_timestamps, parse_late_policy
+
+    times = tmp_path / "times.csv"
+    times.write_text("name,submitted_at\ndave,2026-12-03 10:00\n", encoding="utf-8")
+    zoned = parse_late_policy(
+        {"deadline": "2026-12-01T23:59", "percent_per_day": 10, "timezone": "America/New_York"},
+        lambda key, problem: ValueError(f"{key}: {problem}"),
+    )
+    assert load_timestamps(times, zoned) == (("dave", "2026-12-03T10:00:00-05:00"),)
+    with pytest.raises(LatePolicyError, match="UTC offset"):
+        load_timestamps(times)
+
+
+def test_an_empty_time_zone_is_said_as_such() -> None:
+    from grader.instructor.late import parse_late_policy
+
+    with pytest.raises(ValueError, match=r"late_policy.timezone: is empty"):
+        parse_late_policy(
+            {"deadline": "2026-12-01T23:59", "percent_per_day": 10, "timezone": ""},
+            lambda key, problem: ValueError(f"{key}: {problem}"),
+        )

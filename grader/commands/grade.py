@@ -83,7 +83,7 @@ def read_instructor_inputs(
         check_submissions(loaded, identities)
         options = dataclasses.replace(options, overrides=loaded)
     if timestamps:
-        pairs = load_timestamps(timestamps)
+        pairs = load_timestamps(timestamps, rubric.late_policy)
         warnings += unmatched((n for n, _ in pairs), identities, str(timestamps), "submission")
         if rubric.late_policy is not None:
             stamped = {name for name, _ in pairs}

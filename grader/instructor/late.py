@@ -66,6 +66,8 @@ def parse_late_policy(raw: Any, fail: Any) -> LatePolicy | None:
     unknown = set(raw) - {"deadline", "percent_per_day", "max_days", "grace_minutes", "timezone"}
     if unknown:
         raise fail(f"late_policy.{sorted(unknown)[0]}", "unknown key")
+    if "timezone" in raw and raw["timezone"] in ("", None):
+        raise fail("late_policy.timezone", "is empty: an IANA name such as America/New_York")
     zone_name = raw.get("timezone") or ""
     zone = _zone(zone_name)
     if zone is None:
@@ -136,9 +138,11 @@ def parse_time(value: Any, zone: tzinfo | None = None) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def load_timestamps(path: Path) -> tuple[tuple[str, str], ...]:
-    """A CSV with the columns name,submitted_at (ISO 8601 with offset); utf-8-sig, CRLF
+def load_timestamps(path: Path, policy: LatePolicy | None = None) -> tuple[tuple[str, str], ...]:
+    """A CSV with the columns name,submitted_at (ISO 8601; without a UTC offset only where
+    the late policy has a `timezone`: read in that zone, as its deadline is); utf-8-sig, CRLF
     and Excel's separators accepted. Raises LatePolicyError (one line, file and line)."""
+    zone = ZoneInfo(policy.timezone) if policy is not None and policy.timezone else None
     try:
         rows = read_csv(path, ("name", "submitted_at"))
     except InstructorFileError as error:
@@ -146,12 +150,15 @@ def load_timestamps(path: Path) -> tuple[tuple[str, str], ...]:
     pairs = []
     for row in rows:
         name, stamp = row.values["name"], row.values["submitted_at"]
-        if not name or parse_time(stamp) is None:
+        moment = parse_time(stamp, zone)
+        if not name or moment is None:
+            offset = "" if zone is not None else " with its UTC offset (or a late_policy.timezone)"
             raise LatePolicyError(
-                f"{path}: line {row.line}: needs a name and an ISO 8601 submitted_at with "
-                f"its UTC offset (got {stamp!r})"
+                f"{path}: line {row.line}: needs a name and an ISO 8601 submitted_at"
+                f"{offset} (got {stamp!r})"
             )
-        pairs.append((name, stamp))
+        # as written where it says its offset; else the instant in the policy's zone
+        pairs.append((name, stamp if parse_time(stamp) is not None else moment.isoformat()))
     return tuple(pairs)
 
 
