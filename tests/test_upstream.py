@@ -336,3 +336,30 @@ def test_fix_first_lists_every_root_cause_in_dependency_order(graded_fixtures) -
     # One root cause only: nothing after it.
     single = build_view(graded_fixtures["mistake-strict-threshold-said-once"])
     assert single.fix_first.startswith("predict_with_threshold()") and not single.fix_then
+
+
+def test_a_cause_said_in_a_block_is_not_said_again_in_the_files_note() -> None:
+    """Two checks of ex3 blame precision_recall_f1() (a CAUSE block) and carry it as an
+    upstream failure too: the file's NOTE must not repeat it (newcomer pass)."""
+    from grader.render.view_model import exercise_view
+    from grader.results import CheckOutcome, Status
+
+    blamed = ("logistic_scratch.precision_recall_f1",)
+    mine = [
+        CheckOutcome(
+            check_id,
+            "ex3_threshold_sweep",
+            Status.FAILED,
+            message=f"{check_id} differs. Fix the metric first.",
+            hint="Fix the metric first.",
+            blamed=blamed,
+            upstream_failures=blamed,
+        )
+        for check_id in ("check_sweep_thresholds", "check_best_f1_threshold")
+    ]
+    core = CheckOutcome(
+        "check_precision_recall_f1", "logistic_scratch", Status.FAILED, message="wrong"
+    )
+    view = exercise_view("ex3_threshold_sweep", mine, [core, *mine])
+    assert len(view.causes) == 1 and "precision_recall_f1()" in view.causes[0].sentence
+    assert view.upstream_note == ""

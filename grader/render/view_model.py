@@ -286,8 +286,12 @@ def exercise_view(
     if all(_names_its_upstream(o) for o in flagged):  # the checks' own messages say it
         flagged = []
     upstream = ""
-    if flagged:
-        names = tuple(dict.fromkeys(name for o in flagged for name in o.upstream_failures))
+    # a wrong function a CAUSE block already names is not said again in the file's note
+    said = {name for o in mine if o.check_id in grouped for name in o.blamed}
+    names = tuple(
+        dict.fromkeys(name for o in flagged for name in o.upstream_failures if name not in said)
+    )
+    if names:
         upstream = upstream_sentence(
             replace(flagged[0], upstream_failures=names), list(outcomes) or mine
         )
