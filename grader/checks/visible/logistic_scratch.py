@@ -71,14 +71,20 @@ def check_scratch_imports_numpy_only(learner, reference):
     try:
         got = learner.call(MODULE, "sigmoid", z)
     except StudentCodeError as error:
+        # sigmoid() is the cause (its own checks say how): blamed as a fact, so that "Fix
+        # first" names sigmoid's checks, not this rule
         raise CheckFailure(
             "The from-scratch rule counts once your functions run; sigmoid failed: "
-            f"{error.learner_message.splitlines()[0]}"
+            f"{error.learner_message.splitlines()[0]}",
+            blamed=[("sigmoid", "it fails")],
+            blamed_module=MODULE,
         ) from None
     if not _right(got, reference.call(MODULE, "sigmoid", z)):
         raise CheckFailure(
             "The from-scratch rule counts once your functions work: sigmoid gives wrong "
-            "values (see check_sigmoid_values)."
+            "values (see check_sigmoid_values).",
+            blamed=[("sigmoid", "it gives wrong values")],
+            blamed_module=MODULE,
         )
 
 
