@@ -161,6 +161,16 @@ def test_an_alias_counts_for_every_consumer() -> None:
     assert learner._hung_dependencies(EX3, "train") == {"logistic_scratch.fit_logistic"}
     assert learner._hung_dependencies(EX3, "scores") == set()
 
+    # ... and inside logistic_scratch.py too: fit_logistic() is not called once the
+    # gradient() it steps with never returned (each call would cost another time limit).
+    class GradientGaveUp:
+        def given_up(self) -> set[str]:
+            return {"logistic_scratch.gradient"}
+
+    same_file = Learner(worker=GradientGaveUp(), submission_dir=Path("."), sources=sources)
+    assert same_file._hung_dependencies(CORE, "fit_logistic") == {"logistic_scratch.gradient"}
+    assert same_file._hung_dependencies(CORE, "gradient") == set()  # itself: the worker's
+
     # The probes: what train() uses, to find the first wrong one.
     assert probe_dependencies(learner, EX3, "train") == ["fit_logistic", "gradient"]
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar
 
 import numpy as np
 
-from grader.checks.dependencies import CORE_MODULE, learner_functions_used
+from grader.checks.dependencies import learner_functions_used
 from grader.checks.source import imported_modules
 from grader.paths import EXERCISE_FILES
 from grader.places import NO_NOTEBOOKS, Places
@@ -177,13 +177,17 @@ class Learner:
             self.seen.append(SeenCall(module, function, args, dict(kwargs)))
         hung = self._hung_dependencies(module, function)
         if hung:
-            # It uses a core function that never returned: it would hang too, most likely,
-            # and cost another time limit. It is not called.
+            # It uses a function that never returned: it would hang too, most likely, and
+            # cost another time limit. It is not called; the hung one is the cause.
             names = ", ".join(f"{name.split('.')[-1]}()" for name in sorted(hung))
+            files = ", ".join(
+                sorted({self.places.module_file(name.split(".")[0]) for name in hung})
+            )
             raise CheckFailure(
-                f"{function}() was not called: it uses {names} from "
-                f"{self.places.module_file(CORE_MODULE)}, "
-                "which never returned in its own checks. Fix that first."
+                f"{function}() was not called: it uses {names} from {files}, "
+                "which never returned in its own checks. Fix that first.",
+                blamed=[(name.split(".")[-1], "it never returned") for name in sorted(hung)],
+                blamed_module=sorted(hung)[0].split(".")[0],
             )
         try:
             result = self.worker.call(module, function, *args, timeout_s=timeout_s, **kwargs)
@@ -209,8 +213,8 @@ class Learner:
         return self.worker.get(module, name)
 
     def _hung_dependencies(self, module: str, function: str) -> set[str]:
-        if module == CORE_MODULE:
-            return set()
+        """The functions `function` uses (in its own file too: gradient() on a sigmoid()
+        that hung) that never returned: it would hang as well, and cost another limit."""
         given_up = self.worker.given_up()
         if not given_up:
             return set()
