@@ -119,6 +119,9 @@ class CheckOutcome:
     exception_type: str = ""  # FailureKind.EXCEPTION / IMPORT_ERROR: e.g. "ValueError"
     where: Where | None = None  # where it failed (innermost learner frame, or syntax error)
     hint: str = ""  # the message's closing advice ("Average over the tickets."), if any
+    # the message without that advice, as the check joined them (CheckFailure.body): a
+    # renderer that says the advice once for several checks shows this
+    body: str = ""
     # "module.function"s a check blamed at run time (checks/probes.py): the upstream cause
     blamed: tuple[str, ...] = ()
     # What the learner's code printed during a failing VISIBLE check: its first and last

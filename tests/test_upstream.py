@@ -363,3 +363,26 @@ def test_a_cause_said_in_a_block_is_not_said_again_in_the_files_note() -> None:
     view = exercise_view("ex3_threshold_sweep", mine, [core, *mine])
     assert len(view.causes) == 1 and "precision_recall_f1()" in view.causes[0].sentence
     assert view.upstream_note == ""
+
+
+def test_every_failure_with_a_hint_knows_its_body() -> None:
+    """A failure made with a closing hint carries the message without it (its body), so
+    that a cause said once for several checks drops the hint without cutting text: every
+    CheckFailure(..., fix=...) in grader/ also gives body= (or is made by .joined)."""
+    import ast
+    from pathlib import Path
+
+    from grader.checks import framework
+
+    root = Path(framework.__file__).parents[1]
+    missing = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", "") == "CheckFailure"
+                and {"fix"} <= {k.arg for k in node.keywords}
+                and "body" not in {k.arg for k in node.keywords}
+            ):
+                missing.append(f"{path.name}:{node.lineno}")
+    assert missing == []

@@ -43,7 +43,8 @@ class CheckFailure(AssertionError):
     """The learner's code ran but gave a wrong answer; the message is for the learner.
 
     `body` is the message without its closing hint `fix` (the whole message when there is
-    none): a later stage that drops the hint takes the body, never cuts the message.
+    none): a later stage that drops the hint takes the body, never cuts the message. A
+    failure with a hint is made by `joined` (or given its body), so that the two agree.
     `blamed` names the wrong functions (function, why) of the check's module this one uses;
     `blamed_module` is the module they are in.
     """

@@ -286,6 +286,7 @@ def _outcome(
             message=error.message,
             misconceptions=error.misconceptions,
             hint=error.fix,
+            body=error.body,
             blamed=tuple(f"{module}.{name}" if module else name for name, _ in error.blamed),
             **base,
         )

@@ -348,10 +348,9 @@ def blame_sentence(
 
 
 def message_body(outcome: CheckOutcome) -> str:
-    """The check's own words without its closing advice: a failure's message is its body
-    then its hint, joined where it was raised (CheckFailure.joined, probes._blamed), so
-    the hint's length, a fact carried with it, says where the body ends (no text read)."""
-    return outcome.message[: len(outcome.message) - len(outcome.hint)].rstrip()
+    """The check's own words without its closing advice: the body the check joined its
+    message from (a fact carried with it; an outcome stored without one says its message)."""
+    return (outcome.body or outcome.message).rstrip()
 
 
 def shared_causes(

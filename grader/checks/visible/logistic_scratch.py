@@ -145,10 +145,8 @@ def check_sigmoid_stable(learner, reference):
     if runtime:
         if function_uses(learner.source(MODULE), "sigmoid", "where"):
             fix = NP_WHERE_TRAP
-        raise CheckFailure(
-            f"sigmoid on z in [-1000, 1000] raised {runtime[0]}. {fix}",
-            misconceptions=("M03",),
-            fix=fix,
+        raise CheckFailure.joined(
+            f"sigmoid on z in [-1000, 1000] raised {runtime[0]}.", ("M03",), fix=fix
         )
     got = as_array(result.value, "sigmoid(z)")
     if got.shape == z.shape and not np.all(np.isfinite(got)):
