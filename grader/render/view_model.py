@@ -287,9 +287,9 @@ def exercise_view(
         flagged = []
     upstream = ""
     # a wrong function a CAUSE block already names is not said again in the file's note
-    said = {name for o in mine if o.check_id in grouped for name in o.blamed}
+    in_causes = {name for o in mine if o.check_id in grouped for name in o.blamed}
     names = tuple(
-        dict.fromkeys(name for o in flagged for name in o.upstream_failures if name not in said)
+        dict.fromkeys(name for o in flagged for name in o.upstream_failures if name not in in_causes)
     )
     if names:
         upstream = upstream_sentence(
