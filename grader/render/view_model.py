@@ -287,9 +287,9 @@ def exercise_view(
         flagged = []
     upstream = ""
     # a wrong function a CAUSE block already names is not said again in the file's note
-    in_causes = {name for o in mine if o.check_id in grouped for name in o.blamed}
+    caused = {name for o in mine if o.check_id in grouped for name in o.blamed}
     names = tuple(
-        dict.fromkeys(name for o in flagged for name in o.upstream_failures if name not in in_causes)
+        dict.fromkeys(name for o in flagged for name in o.upstream_failures if name not in caused)
     )
     if names:
         upstream = upstream_sentence(
