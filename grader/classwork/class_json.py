@@ -22,7 +22,8 @@ Added here (the summary has them only implicitly):
 
 - `misconceptions[i].count`: how many submissions made it.
 - `manual[i].pending` and `manual[i].graded`: answers awaiting the instructor (only
-  where the item has points) and answers with points.
+  where the item has points) and answers with points (the instructor's, or 0 where the
+  exercise file was not handed in).
 - `attention_by_reason`: needs attention grouped by reason kind, in class.html's order
   (what needs a look first, bookkeeping last): `kind` (a ReasonKind value, e.g. "low
   score"), `bookkeeping` (true: nothing is wrong, a person only has something to do or to
