@@ -49,11 +49,11 @@ WANTED = frozenset(EXERCISE_FILES)
 ARRIVALS = {
     "zip-with-folder-in-folder": (
         "Graded the files inside 'hw1/hw1'.",
-        "never graded: .DS_Store (1 file), __MACOSX/ (1 file).",
+        "never graded: '.DS_Store' (1 file), '__MACOSX/' (1 file).",
     ),
     "cloned-repository-exercises-folder": (
         "Graded the files inside 'exercises'; not graded, outside it: 3 files (1 .md, "
-        "1 .toml, 1 .yml): "
+        "1 .toml, 1 .yml): 'README.md', 'pyproject.toml', '.github/workflows/grade.yml'."
     ),
     "venv-handed-in-by-mistake": "Skipped venv/ (250 files)",
     "utf8-bom-from-windows-editor": None,
@@ -281,7 +281,7 @@ def test_litter_is_skipped_before_the_limits_and_said(tmp_path):
     notices = " ".join(layout.notices())
     assert "Skipped myenv/ (221 files)" in notices and "node_modules/ (1 files)" in notices
     # OS litter in one short line of its own; the caches every run makes are not said
-    assert "never graded: .DS_Store (1 file)." in notices
+    assert "never graded: '.DS_Store' (1 file)." in notices
     assert "__pycache__" not in notices and ".git" not in notices
 
 
@@ -294,7 +294,7 @@ def test_files_one_folder_up_are_named_as_not_graded(tmp_path):
     (tmp_path / "deep" / "hw1" / "README.md").write_text("# hw1\n")
     layout = find_layout(tmp_path / "deep", WANTED)
     assert layout.notices() == (
-        "Graded the files inside 'hw1/src'; not graded, outside it: 1 .md file: hw1/README.md.",
+        "Graded the files inside 'hw1/src'; not graded, outside it: 1 .md file: 'hw1/README.md'.",
     )
     assert sorted(e.path for e in layout.files) == ["helpers.py", "logistic_scratch.py"]
 
@@ -310,7 +310,7 @@ def test_what_was_left_out_is_counted_by_kind_and_names_are_capped(tmp_path):
     notices = find_layout(tmp_path / "sub", WANTED).notices()
     assert notices == (
         "Graded the files inside 'hw1/src'; not graded, outside it: 42 files (40 .png, 1 .md, "
-        "1 without a suffix): hw1/LICENSE, hw1/notes.md, hw1/plot00.png and 39 more.",
+        "1 without a suffix): 'hw1/LICENSE', 'hw1/notes.md', 'hw1/plot00.png' and 39 more.",
     )
 
 
@@ -327,8 +327,8 @@ def test_a_finder_zip_says_the_os_litter_it_left_out(tmp_path):
     layout = find_layout(archive, WANTED)
     assert [entry.path for entry in layout.files] == ["logistic_scratch.py"]
     assert layout.notices() == (
-        "Left out what the operating system adds, never graded: __MACOSX/ (3 files), "
-        ".DS_Store (2 files), ._* (macOS) (1 file).",
+        "Left out what the operating system adds, never graded: '__MACOSX/' (3 files), "
+        "'.DS_Store' (2 files), macOS resource forks '._*' (1 file).",
     )
 
 
@@ -341,7 +341,7 @@ def test_files_beside_an_inner_zip_are_named_as_not_graded(tmp_path):
     (folder / "readme.txt").write_text("see the zip")
     layout = find_layout(folder, WANTED)
     assert layout.notices() == (
-        "Graded the files inside 'work.zip'; not graded, outside it: 1 .txt file: readme.txt.",
+        "Graded the files inside 'work.zip'; not graded, outside it: 1 .txt file: 'readme.txt'.",
     )
     assert sorted(e.path for e in layout.files) == ["logistic_scratch.py", "old/draft.py"]
 

@@ -414,21 +414,22 @@ def _outside_text(outside: tuple[str, ...]) -> str:
             f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
         )
         counted = f"{_files(len(outside))} ({by_kind})"
-    names = ", ".join(outside[:NAMES_SHOWN])
+    names = ", ".join(f"'{name}'" for name in outside[:NAMES_SHOWN])
     more = f" and {len(outside) - NAMES_SHOWN} more" if len(outside) > NAMES_SHOWN else ""
     return f"; not graded, outside it: {counted}: {names}{more}"
 
 
 def _os_litter_text(skipped: tuple[tuple[str, int], ...]) -> str:
-    """One line counting the OS litter left out, by kind ("__MACOSX/ (2 files), .DS_Store
-    (1 file)"), or "" when there was none."""
+    """One line counting the OS litter left out, by kind ("'__MACOSX/' (2 files),
+    '.DS_Store' (1 file)"), or "" when there was none. Names are quoted: a bare ", .DS_Store"
+    reads as doubled punctuation."""
     kinds: Counter[str] = Counter()
     for path, n in skipped:
         name = PurePosixPath(path).name
         if name in _OS_LITTER:
-            kinds[name + ("/" if name == "__MACOSX" else "")] += n
+            kinds["'" + name + ("/'" if name == "__MACOSX" else "'")] += n
         elif name.startswith("._"):
-            kinds["._* (macOS)"] += n
+            kinds["macOS resource forks '._*'"] += n
     if not kinds:
         return ""
     listed = ", ".join(
