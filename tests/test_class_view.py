@@ -323,3 +323,181 @@ def test_no_serious_or_critical_accessibility_violation(graded, page) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, "\n".join(bad)
+
+
+# --- class.md and class.json hold the same class view -----------------------------------
+
+
+def _hand_built_summary():
+    """A ClassSummary built by hand: three learners, each kind of section filled."""
+    from grader.classwork.class_summary import (
+        Attention,
+        ClassSummary,
+        CriterionMean,
+        HandAnswers,
+        LearnerRow,
+        LetterCount,
+        ManualAnswer,
+        ManualItem,
+        QuizQuestion,
+        ReasonKind,
+        WrongValue,
+    )
+
+    return ClassSummary(
+        submissions=3,
+        max_score=100.0,
+        scores=(("ann", 95.0), ("bo|b", 20.0), ("cy", 0.0)),
+        mean=38.33,
+        median=20.0,
+        stdev=40.0,
+        distribution=(),
+        criteria=(CriterionMean("math", "Hand math", 10.0, 20.0),),
+        checks=(),
+        reliability=None,
+        misconceptions=(),
+        attention=(
+            Attention(
+                "bo|b",
+                ("low score: 20 of 100", "manual item pending: check_why (manual.html)"),
+                (ReasonKind.LOW_SCORE, ReasonKind.MANUAL_PENDING),
+            ),
+            Attention("cy", ("empty: no exercise file found",), (ReasonKind.EMPTY,)),
+        ),
+        isolation=(("landlock", 3),),
+        seeds=(("ann", 1), ("bo|b", 2), ("cy", 3)),
+        grader_versions=("1.0",),
+        similarity_checked=False,
+        learners=(
+            LearnerRow("ann", 95.0, 100.0, (20.0,), 0, ()),
+            LearnerRow("bo|b", 20.0, 100.0, (5.0,), 2, ("manual item pending", "low score")),
+            LearnerRow("cy", 0.0, 100.0, (None,), 0, ("empty",)),
+        ),
+        low_score=50.0,
+        quiz=(
+            QuizQuestion(
+                "check_q1_answer",
+                "Q1",
+                "B",
+                tuple(
+                    LetterCount(x, n, x == "B") for x, n in zip("ABCD", (2, 1, 0, 0), strict=True)
+                ),
+                3,
+            ),
+        ),
+        hand=(
+            HandAnswers(
+                "check_hand_ece",
+                "ex4_manual_ece",
+                (WrongValue("HAND_ECE = 0.1375", 2, ("M15",)),),
+                2,
+            ),
+        ),
+        manual=(
+            ManualItem(
+                "check_why",
+                "ex2_learning_rate",
+                "diagnosis",
+                4.0,
+                (ManualAnswer("ann", "it overshoots", 3.0), ManualAnswer("bo|b", "", None)),
+            ),
+            ManualItem("check_unscored", "ex2_learning_rate", "diagnosis", 0.0, ()),
+        ),
+    )
+
+
+def test_class_md_holds_the_learners_attention_by_reason_answers_and_pending_items() -> None:
+    from grader.classwork.class_markdown import render_class_markdown
+
+    text = render_class_markdown(_hand_built_summary())
+    sections = re.findall(r"^## (.+)$", text, flags=re.M)
+    first = ["Learners", "Needs attention", "Manual grading", "How the class answered"]
+    assert sections[:4] == first
+    learners = text[text.index("## Learners") : text.index("## Needs attention")]
+    assert "| learner | score | math | late days | status |" in learners
+    assert "| ann | 95 | 20 | 0 | ok |" in learners
+    assert "| bo\\|b | 20 | 5 | 2 | manual item pending, low score |" in learners  # escaped
+    assert "| cy | 0 | - | 0 | empty |" in learners
+    attention = text[text.index("## Needs attention") : text.index("## Manual grading")]
+    # grouped by kind, what needs a look first, the bookkeeping (pending items) last
+    groups = re.findall(r"^### (.+)$", attention, flags=re.M)
+    assert groups == ["low score (1)", "empty (1)", "manual item pending (1)"]
+    assert "- cy: empty: no exercise file found" in attention
+    manual = text[text.index("## Manual grading") : text.index("## How the class answered")]
+    rows = [line for line in manual.splitlines() if line.startswith("| `check")]
+    assert rows == ["| `check_why` | ex2\\_learning\\_rate | 4 | 1 | 1 |"]  # 0 points: not listed
+    answers = text[text.index("## How the class answered") : text.index("## Scores")]
+    assert "| Q1 | 2 | 1 (key) | 0 | 0 | B | 3 |" in answers
+    assert "| `check_hand_ece` | `HAND_ECE = 0.1375` | 2 | M15 (" in answers
+    assert "## Needs a human" not in text  # said once, by reason
+
+
+def test_class_json_has_typed_keys_for_the_class_view() -> None:
+    import json
+
+    from grader.classwork.class_json import render_class_json
+
+    document = json.loads(render_class_json(_hand_built_summary()))
+    # the summary's own keys are unchanged
+    assert document["learners"][1] == {
+        "name": "bo|b",
+        "score": 20.0,
+        "max_score": 100.0,
+        "criteria": [5.0],
+        "days_late": 2,
+        "flags": ["manual item pending", "low score"],
+    }
+    assert document["attention"][0]["kinds"] == ["low score", "manual item pending"]
+    assert document["quiz"][0]["letters"][1] == {"letter": "B", "count": 1, "key": True}
+    assert document["hand"][0]["wrong"][0] == {
+        "text": "HAND_ECE = 0.1375",
+        "count": 2,
+        "misconceptions": ["M15"],
+    }
+    # added: the grouping by reason kind, the pending counts, the flags' vocabulary
+    groups = document["attention_by_reason"]
+    assert [(g["kind"], g["bookkeeping"], g["count"]) for g in groups] == [
+        ("low score", False, 1),
+        ("empty", False, 1),
+        ("manual item pending", True, 1),
+    ]
+    assert groups[1]["entries"] == [{"name": "cy", "reason": "empty: no exercise file found"}]
+    assert [(m["check_id"], m["pending"], m["graded"]) for m in document["manual"]] == [
+        ("check_why", 1, 1),
+        ("check_unscored", 0, 0),
+    ]
+    assert document["learner_flags"][0] == "empty" and "low score" in document["learner_flags"]
+
+
+def test_class_md_and_json_of_a_graded_class_show_the_same_view(graded) -> None:
+    import json
+
+    _, out = graded
+    text = (out / "class.md").read_text(encoding="utf-8")
+    learners = text[text.index("## Learners") : text.index("## Needs attention")]
+    for name in _names():
+        assert f"\n| {name} | " in learners
+    attention = text[text.index("## Needs attention") : text.index("## How the class answered")]
+    low = attention[attention.index("### low score") :]
+    assert f"- {WEAK}: low score" in low[: low.index("###", 4)]
+    answers = text[text.index("## How the class answered") : text.index("## Scores")]
+    assert "| Q1 | 4 | 7 (key) | 0 | 0 | B | 11 |" in answers
+    assert "| `HAND_ECE = 0.1375` | 2 |" in answers
+    document = json.loads((out / "class.json").read_text(encoding="utf-8"))
+    assert [row["name"] for row in document["learners"]] == _names()
+    kinds = {g["kind"]: [e["name"] for e in g["entries"]] for g in document["attention_by_reason"]}
+    assert WEAK in kinds["low score"] and EMPTY in kinds["empty"]
+    assert BROKEN in kinds["syntax error"]
+    (manual,) = [m for m in document["manual"] if m["check_id"] == MANUAL]
+    # (the manual.html test may have graded two learners already: the module's class is shared)
+    waiting = [a["name"] for a in manual["answers"] if a["points"] is None]
+    assert manual["pending"] == len(waiting) >= len(LEARNERS) - 2 and manual["max_points"] == 4
+    assert manual["graded"] == len(_names()) - len(waiting)
+    assert not {WEAK, EMPTY, BROKEN} & set(waiting)  # no ex2 handed in: 0, nothing to read
+    row = f"| `{MANUAL}` | ex2\\_learning\\_rate | 4 | {len(waiting)} | {manual['graded']} |"
+    assert row in attention
+    q1 = next(q for q in document["quiz"] if q["question"] == "Q1")
+    assert [(x["letter"], x["count"], x["key"]) for x in q1["letters"]][:2] == [
+        ("A", 4, False),
+        ("B", 7, True),
+    ]

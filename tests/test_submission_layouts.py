@@ -44,10 +44,17 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SEED = 7
 WANTED = frozenset(EXERCISE_FILES)
 
-#: scenario -> what the learner must read among the submission's notices
+#: scenario -> what the learner must read among the submission's notices (each fragment
+#: of a tuple in some notice): where the files were found and what was skipped
 ARRIVALS = {
-    "zip-with-folder-in-folder": "Graded the files inside 'hw1/hw1'",
-    "cloned-repository-exercises-folder": "Graded the files inside 'exercises'",
+    "zip-with-folder-in-folder": (
+        "Graded the files inside 'hw1/hw1'.",
+        "never graded: '.DS_Store' (1 file), '__MACOSX/' (1 file).",
+    ),
+    "cloned-repository-exercises-folder": (
+        "Graded the files inside 'exercises'; not graded, outside it: 3 files (1 .md, "
+        "1 .toml, 1 .yml): 'README.md', 'pyproject.toml', '.github/workflows/grade.yml'."
+    ),
     "venv-handed-in-by-mistake": "Skipped venv/ (250 files)",
     "utf8-bom-from-windows-editor": None,
     "coding-line-latin-1": None,
@@ -75,7 +82,8 @@ def test_a_correct_submission_earns_100_however_it_arrives(scenario, context, ki
     assert result.score == pytest.approx(100), failing
     expected = ARRIVALS[scenario]
     if expected:
-        assert any(expected in notice for notice in result.notices), result.notices
+        for fragment in (expected,) if isinstance(expected, str) else expected:
+            assert any(fragment in notice for notice in result.notices), result.notices
     else:
         assert result.notices == ()
 
@@ -272,7 +280,78 @@ def test_litter_is_skipped_before_the_limits_and_said(tmp_path):
     assert dict(layout.skipped)["myenv"] == MAX_FILES + 21
     notices = " ".join(layout.notices())
     assert "Skipped myenv/ (221 files)" in notices and "node_modules/ (1 files)" in notices
-    assert "__pycache__" not in notices and ".DS_Store" not in notices  # litter said quietly
+    # OS litter in one short line of its own; the caches every run makes are not said
+    assert "never graded: '.DS_Store' (1 file)." in notices
+    assert "__pycache__" not in notices and ".git" not in notices
+
+
+def test_files_one_folder_up_are_named_as_not_graded(tmp_path):
+    """deep/hw1/{README.md, src/*.py}: the note names README.md, not only where it graded."""
+    src = tmp_path / "deep" / "hw1" / "src"
+    src.mkdir(parents=True)
+    (src / "logistic_scratch.py").write_text("X = 1\n")
+    (src / "helpers.py").write_text("")
+    (tmp_path / "deep" / "hw1" / "README.md").write_text("# hw1\n")
+    layout = find_layout(tmp_path / "deep", WANTED)
+    assert layout.notices() == (
+        "Graded the files inside 'hw1/src'; not graded, outside it: 1 .md file: 'hw1/README.md'.",
+    )
+    assert sorted(e.path for e in layout.files) == ["helpers.py", "logistic_scratch.py"]
+
+
+def test_what_was_left_out_is_counted_by_kind_and_names_are_capped(tmp_path):
+    hw1 = tmp_path / "sub" / "hw1"
+    (hw1 / "src").mkdir(parents=True)
+    (hw1 / "src" / "ex7_diagnosis.py").write_text("ANSWERS = {}\n")
+    for n in range(40):
+        (hw1 / f"plot{n:02d}.png").write_bytes(b"png")
+    (hw1 / "LICENSE").write_text("")
+    (hw1 / "notes.md").write_text("")
+    notices = find_layout(tmp_path / "sub", WANTED).notices()
+    assert notices == (
+        "Graded the files inside 'hw1/src'; not graded, outside it: 42 files (40 .png, 1 .md, "
+        "1 without a suffix): 'hw1/LICENSE', 'hw1/notes.md', 'hw1/plot00.png' and 39 more.",
+    )
+
+
+def test_a_finder_zip_says_the_os_litter_it_left_out(tmp_path):
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("logistic_scratch.py", "X = 1\n")
+        handle.writestr(".DS_Store", "finder")
+        handle.writestr("data/.DS_Store", "finder")
+        handle.writestr("__MACOSX/._logistic_scratch.py", "fork")
+        handle.writestr("__MACOSX/data/._x", "fork")
+        handle.writestr("__MACOSX/._data", "fork")
+        handle.writestr("._notes.txt", "fork")  # a resource fork outside __MACOSX
+    layout = find_layout(archive, WANTED)
+    assert [entry.path for entry in layout.files] == ["logistic_scratch.py"]
+    assert layout.notices() == (
+        "Left out what the operating system adds, never graded: '__MACOSX/' (3 files), "
+        "'.DS_Store' (2 files), macOS resource forks '._*' (1 file).",
+    )
+
+
+def test_files_beside_an_inner_zip_are_named_as_not_graded(tmp_path):
+    folder = tmp_path / "bob"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "work.zip", "w") as handle:
+        handle.writestr("logistic_scratch.py", "X = 1\n")
+        handle.writestr("old/draft.py", "")
+    (folder / "readme.txt").write_text("see the zip")
+    layout = find_layout(folder, WANTED)
+    assert layout.notices() == (
+        "Graded the files inside 'work.zip'; not graded, outside it: 1 .txt file: 'readme.txt'.",
+    )
+    assert sorted(e.path for e in layout.files) == ["logistic_scratch.py", "old/draft.py"]
+
+
+def test_a_submission_graded_at_its_top_says_nothing_was_outside(tmp_path):
+    (tmp_path / "sub" / "data").mkdir(parents=True)
+    (tmp_path / "sub" / "logistic_scratch.py").write_text("X = 1\n")
+    (tmp_path / "sub" / "README.md").write_text("")
+    (tmp_path / "sub" / "data" / "x.csv").write_text("")
+    assert find_layout(tmp_path / "sub", WANTED).notices() == ()
 
 
 def test_a_limit_still_exceeded_keeps_the_exercise_files(tmp_path, kit):

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from grader.checks.misconceptions import CATALOG
 from grader.classwork.class_isolation import isolation_notices
+from grader.classwork.class_json import pending_count, reason_groups
 from grader.classwork.class_summary import ClassSummary
 from grader.numbers import points_text
 from grader.render.markdown import Markdown
@@ -42,12 +44,25 @@ def _ratio(value: float | None) -> str:
 
 
 def render_class_markdown(summary: ClassSummary, generated: str = "") -> str:
+    """class.md for `summary`, in class.html's order: the learners' table, needs attention
+    by reason kind, the manual items' pending counts, how the class answered (quiz letters,
+    common wrong hand-worked values), then scores, checks, misconceptions, similar pairs,
+    isolation and seeds. `generated` is a line saying when and from what."""
     environment = template_environment(finalize=_finalize)
     environment.filters.update(
-        code=_code, block=_block, points=points_text, ratio=_ratio, percent=_percent
+        code=_code,
+        block=_block,
+        points=points_text,
+        ratio=_ratio,
+        percent=_percent,
+        pending=pending_count,
     )
     return environment.get_template(TEMPLATE).render(
-        s=summary, generated=generated, notices=isolation_notices(summary)
+        s=summary,
+        generated=generated,
+        notices=isolation_notices(summary),
+        attention=reason_groups(summary),
+        titles={key: entry.title for key, entry in CATALOG.items()},
     )
 
 

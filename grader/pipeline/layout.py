@@ -57,6 +57,12 @@ _QUIET_LITTER = frozenset(
     {"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini", "__pycache__", ".git",
      ".ipynb_checkpoints", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 )  # fmt: skip
+#: What an operating system leaves in a folder or a zip: never graded, and said in one
+#: short line (the learner did not put it there, but the notes say what was skipped).
+#: Caches and tools' folders (`__pycache__`, `.git`, ...) stay unsaid: every run makes them.
+_OS_LITTER = frozenset({"__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini"})
+#: At most this many names are listed in a note about what was left out; the rest counted.
+NAMES_SHOWN = 3
 _VENV_MARKER = "pyvenv.cfg"
 
 
@@ -123,6 +129,9 @@ class SubmissionLayout:
     # graded: too large, or one of several near misses. Said instead of "missing".
     not_graded: tuple[tuple[str, str], ...] = ()
     too_large: tuple[str, ...] = ()  # learner-facing lines: exercise files left out
+    # files not graded because they are outside the graded folder (or beside the inner
+    # zip): paths relative to the submission, an inner zip's prefixed with its path
+    outside: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -137,10 +146,11 @@ class SubmissionLayout:
         lines = list(self.refused)
         where = "/".join(part for part in (self.inner_zip, self.root) if part)
         if self.found and where:
-            lines.append(f"Graded the files inside '{where}'.")
-        loud = [
-            (path, n) for path, n in self.skipped if PurePosixPath(path).name not in _QUIET_LITTER
-        ]
+            lines.append(f"Graded the files inside '{where}'{_outside_text(self.outside)}.")
+        os_litter = _os_litter_text(self.skipped)
+        if os_litter:
+            lines.append(os_litter)
+        loud = [(path, n) for path, n in self.skipped if not _quiet(PurePosixPath(path).name)]
         if loud:
             listed = ", ".join(f"{path}/ ({n} files)" for path, n in loud[:5])
             lines.append(
@@ -196,7 +206,10 @@ def find_layout(path: Path, exercise_files: Iterable[str]) -> SubmissionLayout:
         else:
             skipped = listing.skipped + inner.skipped
             refused = listing.refused + inner.refused
+            # the files beside the inner zip are not graded either: the notes say so
+            beside = tuple(entry.path for entry in listing.files if entry.path != inner_zip)
             listing = Listing(inner.files, skipped, refused, inner.folders)
+            return _finish(source, is_zip, listing, wanted, placement, root, inner_entry, beside)
     return _finish(source, is_zip, listing, wanted, placement, root, inner_entry)
 
 
@@ -314,11 +327,16 @@ def _finish(
     placement: Placement,
     root: str,
     inner: Entry | None,
+    beside: tuple[str, ...] = (),
 ) -> SubmissionLayout:
     common = {"skipped": listing.skipped, "refused": listing.refused}
     if placement is Placement.NOWHERE:
         return SubmissionLayout(source, is_zip, placement, seen=_seen(listing), **common)
     prefix = f"{root}/" if root else ""
+    inside_zip = f"{inner.path}/" if inner is not None else ""
+    outside = beside + tuple(
+        inside_zip + entry.path for entry in listing.files if not entry.path.startswith(prefix)
+    )
     graded = [
         Entry(entry.path[len(prefix) :], entry.member, entry.size)
         for entry in listing.files
@@ -360,8 +378,65 @@ def _finish(
         near_misses=tuple(near_misses),
         not_graded=tuple(not_graded),
         too_large=tuple(why for _, why in too_large),
+        outside=outside,
         **common,
     )
+
+
+def _quiet(name: str) -> bool:
+    """Litter not said as an environment or a cache: OS litter (said in its own line,
+    macOS's ._name resource forks too) and the caches every run makes."""
+    return name in _QUIET_LITTER or name.startswith("._")
+
+
+def _kind(path: str) -> str:
+    """A file's kind for a count: its suffix (".md"), or "without a suffix"."""
+    suffix = PurePosixPath(path).suffix.lower()
+    return suffix if suffix else "without a suffix"
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+def _outside_text(outside: tuple[str, ...]) -> str:
+    """ "; not graded, outside it: 3 files (2 .md, 1 .csv): README.md, ..." (one kind:
+    "2 .md files: ..."), or "" when nothing was outside."""
+    if not outside:
+        return ""
+    kinds = Counter(_kind(path) for path in outside)
+    if len(kinds) == 1:
+        kind, n = next(iter(kinds.items()))
+        # "2 .md files", "1 file without a suffix"
+        counted = f"{_files(n)} {kind}" if kind[0] != "." else _files(n).replace(" ", f" {kind} ")
+    else:
+        by_kind = ", ".join(
+            f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+        )
+        counted = f"{_files(len(outside))} ({by_kind})"
+    names = ", ".join(f"'{name}'" for name in outside[:NAMES_SHOWN])
+    more = f" and {len(outside) - NAMES_SHOWN} more" if len(outside) > NAMES_SHOWN else ""
+    return f"; not graded, outside it: {counted}: {names}{more}"
+
+
+def _os_litter_text(skipped: tuple[tuple[str, int], ...]) -> str:
+    """One line counting the OS litter left out, by kind ("'__MACOSX/' (2 files),
+    '.DS_Store' (1 file)"), or "" when there was none. Names are quoted: a bare ", .DS_Store"
+    reads as doubled punctuation."""
+    kinds: Counter[str] = Counter()
+    for path, n in skipped:
+        name = PurePosixPath(path).name
+        if name in _OS_LITTER:
+            kinds["'" + name + ("/'" if name == "__MACOSX" else "'")] += n
+        elif name.startswith("._"):
+            kinds["macOS resource forks '._*'"] += n
+    if not kinds:
+        return ""
+    listed = ", ".join(
+        f"{kind} ({_files(n)})"
+        for kind, n in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+    )
+    return f"Left out what the operating system adds, never graded: {listed}."
 
 
 # What a browser, a file manager or an editor adds to a name: " (1)", " - Copy", " copy 2".
