@@ -43,6 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
         learner, context.reference, context.tickets, specs, config.getoption("--seed")
     )
     config.pluginmanager.register(plugin, "grader-checks")
+    config.pluginmanager.register(plugin.submission_fixtures, "grader-submission-fixtures")
     config.add_cleanup(loaded.close)
     config.add_cleanup(worker.close)
     config.add_cleanup(context.warm.close)
