@@ -116,6 +116,23 @@ check, about 170 a grading; now once per call. What is left, from a cProfile by 
 (fixtures' set-up and teardown, reports), the reports (chart templates), the
 reference's keys and copies, the from-scratch import check's AST walks (three per
 grading, source.imported_modules, not cached by source text).
+
+Fifth round (issue 25; load average 2 to 5 on 2 cores). --cpu profiles by process_time
+and the phases table has a CPU column (thread_time), since cProfile's inflation differs
+by kind of code: the from-scratch import check looked like 0.016 s under cProfile and
+takes 0.8 ms. The grading process's CPU per correct submission, median of 12 warm
+gradings with reports (process_time, no timers): 0.150-0.155 s before (one loaded run
+0.176), 0.143-0.149 s after. What paid: pytest's protocol per check taken over by
+CheckPlugin (set-up state, fixtures and pytest_pyfunc_call kept; no capture, skip-mark,
+makereport or logreport hooks, no TestReport): pytest's machinery 0.059 -> 0.023 s wall;
+the submission's fixtures session-scoped (set up once per submission, not 200 times).
+Measured and not kept: a plain-data copier for the reference's copies (no faster than
+deepcopy on its answers), hashing arrays' memory without tobytes (0.05 ms). What is left
+(CPU, thread_time per submission): the checks' own work about 0.05 s, spread thin (no
+function above 2 ms: expect_close's allclose 3 ms, the seen-call keys, the variants);
+the reference 0.019 s (its solution code on each submission's held-out data; keys and
+copies 3 ms); loading 0.016 s (copy and parse); pytest 0.018 s; round trips 0.016 s;
+reports 0.013 s (the three charts 7 ms, in Jinja2: per-coordinate formatting).
 """
 
 from __future__ import annotations
