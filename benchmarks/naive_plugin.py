@@ -19,6 +19,7 @@ from grader.paths import EXERCISE_FILES, KitPaths
 from grader.pipeline.grade import GradingContext, GradingOptions
 from grader.pipeline.load import load_submission
 from grader.pipeline.run import CheckPlugin
+from grader.results import Status
 from grader.sandbox import Worker
 
 
@@ -43,6 +44,35 @@ def pytest_configure(config: pytest.Config) -> None:
         learner, context.reference, context.tickets, specs, config.getoption("--seed")
     )
     config.pluginmanager.register(plugin, "grader-checks")
+    config.pluginmanager.register(plugin.submission_fixtures, "grader-submission-fixtures")
+    config.pluginmanager.register(_Reports(plugin), "grader-reports")
     config.add_cleanup(loaded.close)
     config.add_cleanup(worker.close)
     config.add_cleanup(context.warm.close)
+
+
+class _Reports:
+    """Each check's outcome logged as pytest's report, as a plain pytest run has them
+    (CheckPlugin's own protocol makes none): the terminal's summary and the exit status."""
+
+    def __init__(self, plugin: CheckPlugin) -> None:
+        self.plugin = plugin
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+        result = yield
+        outcome = self.plugin.outcomes.get(item.name)
+        if outcome is None:
+            return result
+        if outcome.status is Status.SKIPPED:
+            path, line, _ = item.location
+            kind, longrepr = "skipped", (path, (line or 0) + 1, outcome.message)
+        elif outcome.status in (Status.FAILED, Status.ERROR):
+            kind, longrepr = "failed", outcome.message or outcome.grader_error
+        else:
+            kind, longrepr = "passed", None
+        report = pytest.TestReport(
+            item.nodeid, item.location, {}, kind, longrepr, "call", duration=outcome.duration_s
+        )
+        item.ihook.pytest_runtest_logreport(report=report)
+        return result

@@ -3,7 +3,7 @@
 Run by hand, never as a test:
 
     python benchmarks/profile_grading.py [--kind correct|buggy|hanging] [--repeat 5]
-        [--cprofile FILE.prof] [--top 25] [--json]
+        [--cprofile FILE.prof] [--top 25] [--cpu] [--json]
         [--pytest-arg=ARG ...] [--tbstyle native|no]   # try pytest options without run.py
 
 Builds a grading process's context as `grade --jobs N` does (timed: the per-process
@@ -116,6 +116,23 @@ check, about 170 a grading; now once per call. What is left, from a cProfile by 
 (fixtures' set-up and teardown, reports), the reports (chart templates), the
 reference's keys and copies, the from-scratch import check's AST walks (three per
 grading, source.imported_modules, not cached by source text).
+
+Fifth round (issue 25; load average 2 to 5 on 2 cores). --cpu profiles by process_time
+and the phases table has a CPU column (thread_time), since cProfile's inflation differs
+by kind of code: the from-scratch import check looked like 0.016 s under cProfile and
+takes 0.8 ms. The grading process's CPU per correct submission, median of 12 warm
+gradings with reports (process_time, no timers): 0.150-0.155 s before (one loaded run
+0.176), 0.143-0.149 s after. What paid: pytest's protocol per check taken over by
+CheckPlugin (set-up state, fixtures and pytest_pyfunc_call kept; no capture, skip-mark,
+makereport or logreport hooks, no TestReport): pytest's machinery 0.059 -> 0.023 s wall;
+the submission's fixtures session-scoped (set up once per submission, not 200 times).
+Measured and not kept: a plain-data copier for the reference's copies (no faster than
+deepcopy on its answers), hashing arrays' memory without tobytes (0.05 ms). What is left
+(CPU, thread_time per submission): the checks' own work about 0.05 s, spread thin (no
+function above 2 ms: expect_close's allclose 3 ms, the seen-call keys, the variants);
+the reference 0.019 s (its solution code on each submission's held-out data; keys and
+copies 3 ms); loading 0.016 s (copy and parse); pytest 0.018 s; round trips 0.016 s;
+reports 0.013 s (the three charts 7 ms, in Jinja2: per-coordinate formatting).
 """
 
 from __future__ import annotations
@@ -183,6 +200,7 @@ def _write_reports(result: Any, folder: Path) -> None:
 class Timers:
     def __init__(self) -> None:
         self.total: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)  # the grading thread's CPU time
         self.calls: dict[str, int] = defaultdict(int)
         self._depth: dict[str, int] = defaultdict(int)
         self._outer: list[str] = []
@@ -193,7 +211,7 @@ class Timers:
             self._depth[label] += 1
             if label in OUTER:
                 self._outer.append(label)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 return function(*args, **kwargs)
             finally:
@@ -203,6 +221,7 @@ class Timers:
                 if self._depth[label] == 0:  # recursion: count the outermost call only
                     elapsed = time.perf_counter() - started
                     self.total[label] += elapsed
+                    self.cpu[label] += time.thread_time() - cpu
                     self.calls[label] += 1
                     if label.startswith("  ") and self._outer:
                         self.total[f"{label} [{self._outer[-1]}]"] += elapsed
@@ -211,6 +230,7 @@ class Timers:
 
     def reset(self) -> None:
         self.total.clear()
+        self.cpu.clear()
         self.calls.clear()
 
 
@@ -264,10 +284,11 @@ def make_submission(kind: str, folder: Path) -> Path:
 
 
 def measure(
-    kind: str = "correct", repeat: int = 5, profile: bool = False
+    kind: str = "correct", repeat: int = 5, profile: bool = False, cpu_clock: bool = False
 ) -> tuple[dict[str, Any], cProfile.Profile | None]:
     """Grade one submission of `kind` in a warm grading process: the figures (as printed
-    by --json) and, if `profile`, the cProfile of one more grading."""
+    by --json) and, if `profile`, the cProfile of one more grading (timed by the process's
+    CPU time if `cpu_clock`: waits on the worker then cost nothing)."""
     from grader.classwork.batch import one_thread_each
 
     one_thread_each()  # as batch._init_process does
@@ -302,7 +323,7 @@ def measure(
                 learner.append(result.learner_time_s)
                 durations.append(result.duration_s)
         if profile:  # one more, outside the timed ones (cProfile slows it down)
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time) if cpu_clock else cProfile.Profile()
             profiler.enable()
             result = grade_submission(submission, context, name="learner-profiled")
             _write_reports(result, scratch / "out" / "profiled")
@@ -336,6 +357,9 @@ def measure(
         "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
         "phases_s": phases,
         "calls": {label: timers.calls.get(label, 0) / n for label, _, _ in PHASES},
+        # The same phases in the calling thread's CPU time (thread_time): what a loaded
+        # machine's waits and other processes do not inflate.
+        "phases_cpu_s": {label: timers.cpu.get(label, 0.0) / n for label, _, _ in PHASES},
     }
     figures["stages_s"] = stages(figures)
     return figures, profiler
@@ -383,6 +407,12 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the cProfile run by the grading process's CPU time (process_time), "
+        "not the wall clock: on a shared machine, waits and other load drop out",
+    )
+    parser.add_argument(
         "--pytest-arg",
         action="append",
         default=[],
@@ -398,7 +428,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.pytest_arg or args.tbstyle:
         _configure_pytest(args.pytest_arg, args.tbstyle)
-    figures, profiler = measure(args.kind, args.repeat, bool(args.top or args.cprofile))
+    figures, profiler = measure(args.kind, args.repeat, bool(args.top or args.cprofile), args.cpu)
     if args.json:
         print(json.dumps(figures, indent=1))
     else:
@@ -423,11 +453,13 @@ def _table(f: dict) -> None:
     print(f"    the grading process's CPU time      {f['grader_cpu_s']:6.2f} s")
     if f["overhead_pct"] is not None:
         print(f"    grader overhead                     {f['overhead_pct']:6.0f} % (target 25 %)")
-    print("  phases (inclusive, per submission)     time    calls")
+    print("  phases (inclusive, per submission)     time    calls      CPU")
     pytest_s = f["phases_s"]["pytest"]
     for label, seconds in f["phases_s"].items():
         calls = f["calls"].get(label)
         shown = "" if calls is None else f"{calls:8.1f}"
+        cpu = f["phases_cpu_s"].get(label)
+        shown += "" if cpu is None else f"  {cpu:6.3f} s"
         print(f"    {label:<34} {seconds:6.3f} s{shown}")
     ipc = f["phases_s"]["  learner IPC"] - f["learner_s"]
     inside = [f"  {name} [pytest]" for name in ("learner IPC", "reference", "reference get")]

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
@@ -165,6 +166,9 @@ class CheckPlugin:
         watched: _WatchedWorker | None = None,
     ) -> None:
         self.start(learner, reference, tickets, specs, seed, watched)
+        #: The fixtures the same for every check of a submission, to register with this
+        #: plugin (a plugin of their own: see _submission_fixtures).
+        self.submission_fixtures = _submission_fixtures(self)
 
     def start(
         self,
@@ -179,91 +183,127 @@ class CheckPlugin:
         every submission of a process-wide session)."""
         self._learner = learner
         self._watched = watched
-        self._first_error: dict[str, int] = {}
         self._reference = reference
         self._tickets = tickets
         self._specs = specs
         self._seed = seed
         self.outcomes: dict[str, CheckOutcome] = {}
-        self._started: dict[str, float] = {}
         self._running: contextvars.Token | None = None  # RUNNING_CHECK, set per check
-        self._first_call: dict[str, int] = {}  # where each check's learner calls begin
-        self._first_printed: dict[str, int] = {}  # where each check's printed output begins
-
-    @pytest.fixture
-    def learner(self) -> Learner:
-        return self._learner
-
-    @pytest.fixture
-    def reference(self) -> Reference:
-        return self._reference
-
-    @pytest.fixture
-    def tickets(self) -> TicketData:
-        return self._tickets
-
-    @pytest.fixture
-    def variants(self) -> Any:
-        """The known wrong variants, live or replayed like the reference."""
-        return self._reference.variants
 
     @pytest.fixture
     def rng(self, request: pytest.FixtureRequest) -> np.random.Generator:
         return np.random.default_rng(seed_for(self._seed, request.node.name))
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        spec = self._specs.get(item.name)
-        self._running = RUNNING_CHECK.set((item.name, bool(spec and spec.hidden)))
-        self._started[item.name] = time.perf_counter()
-        self._first_call[item.name] = len(self._learner.calls)
-        self._first_printed[item.name] = len(self._learner.printed)
-        self._first_error[item.name] = len(self._watched.errors) if self._watched else 0
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool:
+        """One check, set up, called and torn down by pytest's own machinery (its set-up
+        state and fixtures; the check called through pytest_pyfunc_call), its outcome
+        made from the exception the check raised.
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> None:
-        if self._running is not None:
+        Taken over from pytest's protocol (True: pytest's does not run) for the hooks
+        and reports each check paid for and nobody here reads: three phases, each with
+        its capture, skip-mark and report hooks, a TestReport built and logged, about
+        0.4 ms a check. What pytest's protocol does that matters is done the same way:
+        phases as CallInfo (pytest.exit and KeyboardInterrupt go through), no call after
+        a failed set-up, a set-up that pytest.skip()s reports nothing, teardown errors
+        are not an outcome, the fixture request reset afterwards."""
+        spec = self._specs.get(item.name)
+        setupstate = item.session._setupstate
+        reraise = (pytest.exit.Exception, KeyboardInterrupt)
+        if hasattr(item, "_request") and not item._request:  # type: ignore[attr-defined]
+            item._initrequest()  # type: ignore[attr-defined]  # a re-run item, as pytest does
+        self._running = RUNNING_CHECK.set((item.name, bool(spec and spec.hidden)))
+        started = time.perf_counter()
+        first_call = len(self._learner.calls)
+        first_printed = len(self._learner.printed)
+        first_error = len(self._watched.errors) if self._watched else 0
+        try:
+            phase = pytest.CallInfo.from_call(lambda: setupstate.setup(item), "setup", reraise)
+            if phase.excinfo is None:
+                phase = pytest.CallInfo.from_call(item.runtest, "call", reraise)
+            if spec is not None and not (
+                phase.when == "setup" and isinstance(phase.excinfo.value, pytest.skip.Exception)
+            ):
+                elapsed = time.perf_counter() - started
+                self._record(spec, phase, elapsed, first_call, first_printed, first_error)
+            if item.session.shouldfail or item.session.shouldstop:
+                nextitem = None  # tear everything down, as pytest does
+            pytest.CallInfo.from_call(
+                lambda: setupstate.teardown_exact(nextitem), "teardown", reraise
+            )
+        finally:
             RUNNING_CHECK.reset(self._running)
             self._running = None
+            if hasattr(item, "_request"):
+                item._request = False  # type: ignore[attr-defined]
+                item.funcargs = None  # type: ignore[attr-defined]
+        following = self._specs.get(getattr(nextitem, "name", ""))
+        if self._watched is not None and spec is not None:
+            if following is None or following.exercise != spec.exercise:
+                done = [o for o in self.outcomes.values() if o.exercise == spec.exercise]
+                self._watched.progress.exercise_done(done)
+        return True
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator:
-        outcome = yield
-        report = outcome.get_result()
-        spec = self._specs.get(item.name)
-        if spec is None or (item.name in self.outcomes and report.when != "call"):
-            return
-        if report.when == "call" or (report.when == "setup" and report.failed):
-            elapsed = time.perf_counter() - self._started.get(item.name, time.perf_counter())
-            calls = self._learner.calls[self._first_call.get(item.name, 0) :]
-            places = self._watched.worker.places if self._watched else NO_NOTEBOOKS
-            outcome = _outcome(spec, call, elapsed, places)
-            if outcome.status is Status.FAILED and self._watched is not None:
-                # A stub or a broken file on the way: the answer could not be judged.
-                errors = self._watched.errors[self._first_error.get(item.name, 0) :]
-                cause = shared_cause(errors, places)
-                if cause is not None:
-                    outcome = dataclasses.replace(outcome, status=Status.SKIPPED, cause=cause)
-            printed = ""
-            if outcome.status is Status.FAILED and not outcome.hidden:
-                shown = self._learner.printed[self._first_printed.get(item.name, 0) :]
-                printed = printed_excerpt("".join(shown))
-            self.outcomes[item.name] = dataclasses.replace(
-                outcome,
-                learner_calls=tuple(dict.fromkeys(calls)),
-                printed=printed,
-                answer=self._learner.answers.get(item.name, ""),
-            )
+    def _record(
+        self,
+        spec: CheckSpec,
+        phase: pytest.CallInfo,
+        elapsed: float,
+        first_call: int,
+        first_printed: int,
+        first_error: int,
+    ) -> None:
+        """The outcome of one check from its call (or its failed set-up): the learner's
+        calls, printed output and failures since the check began (list positions)."""
+        calls = self._learner.calls[first_call:]
+        places = self._watched.worker.places if self._watched else NO_NOTEBOOKS
+        outcome = _outcome(spec, phase, elapsed, places)
+        if outcome.status is Status.FAILED and self._watched is not None:
+            # A stub or a broken file on the way: the answer could not be judged.
+            cause = shared_cause(self._watched.errors[first_error:], places)
+            if cause is not None:
+                outcome = dataclasses.replace(outcome, status=Status.SKIPPED, cause=cause)
+        printed = ""
+        if outcome.status is Status.FAILED and not outcome.hidden:
+            printed = printed_excerpt("".join(self._learner.printed[first_printed:]))
+        self.outcomes[spec.check_id] = dataclasses.replace(
+            outcome,
+            learner_calls=tuple(dict.fromkeys(calls)),
+            printed=printed,
+            answer=self._learner.answers.get(spec.check_id, ""),
+        )
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Iterator:
-        yield
-        spec, following = self._specs.get(item.name), self._specs.get(getattr(nextitem, "name", ""))
-        if self._watched is None or spec is None:
-            return
-        if following is None or following.exercise != spec.exercise:
-            done = [o for o in self.outcomes.values() if o.exercise == spec.exercise]
-            self._watched.progress.exercise_done(done)
+
+def _submission_fixtures(plugin: CheckPlugin) -> ModuleType:
+    """`learner`, `reference`, `tickets` and `variants`, as a plugin: session-scoped, so
+    pytest sets each up once per submission, not once per check (about 200 set-ups a
+    grading, 0.1 ms each). The session's scope ends with each submission's run-test loop
+    (its last check tears the whole set-up stack down), so no value outlives its
+    submission. Functions of a module object, not methods of CheckPlugin: pytest deprecates
+    session-scoped fixtures bound to an instance, and finds fixtures on a class, not on
+    its instances."""
+    holder = ModuleType("grader_submission_fixtures")
+
+    @pytest.fixture(scope="session", name="learner")
+    def learner() -> Learner:
+        return plugin._learner
+
+    @pytest.fixture(scope="session", name="reference")
+    def reference() -> Reference:
+        return plugin._reference
+
+    @pytest.fixture(scope="session", name="tickets")
+    def tickets() -> TicketData:
+        return plugin._tickets
+
+    @pytest.fixture(scope="session", name="variants")
+    def variants() -> Any:
+        """The known wrong variants, live or replayed like the reference."""
+        return plugin._reference.variants
+
+    holder.learner, holder.reference = learner, reference
+    holder.tickets, holder.variants = tickets, variants
+    return holder
 
 
 def _outcome(
@@ -372,7 +412,7 @@ def printed_excerpt(text: str, lines: int = PRINTED_LINES, chars: int = PRINTED_
 class CheckSession:
     """One pytest session per grading process and set of categories: pytest configures
     itself and collects the checks once (0.1 s), then runs them for each submission
-    through its own run-test loop, fixtures, hooks and reports, with the one CheckPlugin
+    through its own run-test loop, set-up state and fixtures, with the one CheckPlugin
     given that submission's learner, reference and seed.
 
     Per-submission state lives only in the plugin (started afresh for each submission)
@@ -393,7 +433,8 @@ class CheckSession:
         ]
         self.plugin = CheckPlugin(_Unset(), _Unset(), _Unset(), {}, 0)  # type: ignore[arg-type]
         with _quiet():
-            self.config = _prepareconfig([*paths, *PYTEST_ARGS], [self.plugin])
+            plugins = [self.plugin, self.plugin.submission_fixtures]
+            self.config = _prepareconfig([*paths, *PYTEST_ARGS], plugins)
             # A failed check's outcome comes from its exception (CheckPlugin); pytest's
             # report of it is read by no one. "native" is Python's own traceback text;
             # pytest's default reads and parses each frame's source (0.05 s a failure).
