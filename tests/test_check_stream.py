@@ -281,3 +281,36 @@ def test_check_without_a_folder_checks_the_folder_it_is_run_in(kit, tmp_path) ->
     elsewhere = tmp_path / "notes"
     elsewhere.mkdir()
     assert default_check_folder(kit, elsewhere) == kit.exercises
+
+
+def test_a_self_check_takes_no_late_penalty(kit, tmp_path, monkeypatch, capsys) -> None:
+    """A bundle's rubric.yaml may keep the instructor's late_policy: a self-check is no
+    hand-in, so its `Points X/Y` (read by GitHub Classroom) never loses points for the
+    files' dates (second newcomer pass: 36 of 36 checks pass, Points 20.1/40.19)."""
+    import dataclasses
+    import json
+    from datetime import datetime, timezone
+
+    from grader.cli import main
+    from grader.instructor.late import LatePolicy
+    from grader.pipeline import grade as grade_stage
+
+    built = grade_stage.GradingContext.build
+
+    def with_a_passed_deadline(options):
+        context = built(options)
+        policy = LatePolicy(datetime(2020, 1, 1, tzinfo=timezone.utc), 50.0, None, 0.0)
+        return dataclasses.replace(
+            context, rubric=dataclasses.replace(context.rubric, late_policy=policy)
+        )
+
+    monkeypatch.setattr(grade_stage.GradingContext, "build", staticmethod(with_a_passed_deadline))
+    folder = _solved(kit, tmp_path)
+    report = tmp_path / "report"
+    assert (
+        main(["check", str(folder), "--only", "ex3_threshold_sweep", "--report-dir", str(report)])
+        == 0
+    )
+    results = json.loads((report / "results.json").read_text(encoding="utf-8"))
+    assert results["score"] == results["max_score"] > 0
+    assert not [t for t in results["tests"] if "adjustment" in t.get("tags", [])]

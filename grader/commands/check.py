@@ -117,6 +117,11 @@ def check_command(
         kit_root=kit.root, categories=(Category.VISIBLE,), base_seed=0, isolation=isolation
     )
     context = GradingContext.build(options)
+    # A self-check is no hand-in: the rubric's late policy (kept in a bundle's rubric.yaml)
+    # would take points for the files' dates, unsaid on the terminal's `Points X/Y`.
+    context = dataclasses.replace(
+        context, rubric=dataclasses.replace(context.rubric, late_policy=None)
+    )
     if exercise is not None:
         # The other files' checks are never run (not run and hidden): the point of --only
         # is the time they would take.
