@@ -386,3 +386,41 @@ def test_every_failure_with_a_hint_knows_its_body() -> None:
             ):
                 missing.append(f"{path.name}:{node.lineno}")
     assert missing == []
+
+
+def test_a_check_of_several_functions_blames_none_of_them() -> None:
+    """A held-out check calling reliability_bins() and expected_calibration_error() fails
+    because the ECE is wrong: reliability_bins(), right, must not be named as failed (a
+    report said "uses reliability_bins(), which failed its own checks"); a check that blamed
+    another function is that function's (second newcomer pass)."""
+    from grader.pipeline.upstream import failed_core_functions
+    from grader.results import CheckOutcome, Status
+
+    core = "logistic_scratch"
+    outcomes = [
+        CheckOutcome(
+            "check_hidden_calibration",
+            core,
+            Status.FAILED,
+            "wrong",
+            learner_calls=(f"{core}.reliability_bins", f"{core}.expected_calibration_error"),
+        ),
+        CheckOutcome(
+            "check_expected_calibration_error",
+            core,
+            Status.FAILED,
+            "wrong",
+            learner_calls=(f"{core}.expected_calibration_error",),
+        ),
+        CheckOutcome(
+            "check_scratch_imports_numpy_only",
+            core,
+            Status.FAILED,
+            "sigmoid failed",
+            learner_calls=(f"{core}.sigmoid",),
+            blamed=(f"{core}.sigmoid",),
+        ),
+    ]
+    assert failed_core_functions(outcomes) == {
+        f"{core}.expected_calibration_error": ["check_expected_calibration_error"]
+    }

@@ -28,15 +28,23 @@ from grader.source_text import LearnerSources
 
 
 def failed_core_functions(outcomes: list[CheckOutcome]) -> dict[str, list[str]]:
-    """ "logistic_scratch.f" -> the ids of failed logistic_scratch checks that called f
-    (judged wrong: a function not written yet is said once, by its own note)."""
+    """ "logistic_scratch.f" -> the ids of failed logistic_scratch checks of f (judged
+    wrong: a function not written yet is said once, by its own note).
+
+    A check is one function's only when it called no other logistic_scratch function: a
+    held-out check of reliability_bins and expected_calibration_error together cannot say
+    which was wrong (crediting both blamed a right one), and a check that blamed another
+    function (`blamed`: the from-scratch rule on a failing sigmoid) is that function's."""
     failed: dict[str, list[str]] = {}
     for outcome in outcomes:
         if outcome.exercise != CORE_MODULE or outcome.status is not Status.FAILED:
             continue
-        for called in outcome.learner_calls:
-            if called.startswith(f"{CORE_MODULE}."):
-                failed.setdefault(called, []).append(outcome.check_id)
+        if outcome.blamed:
+            continue
+        prefix = f"{CORE_MODULE}."
+        called = [c for c in dict.fromkeys(outcome.learner_calls) if c.startswith(prefix)]
+        if len(called) == 1:
+            failed.setdefault(called[0], []).append(outcome.check_id)
     return failed
 
 
