@@ -424,3 +424,29 @@ def test_a_check_of_several_functions_blames_none_of_them() -> None:
     assert failed_core_functions(outcomes) == {
         f"{core}.expected_calibration_error": ["check_expected_calibration_error"]
     }
+
+
+def test_a_failure_that_names_its_cause_is_not_blamed_again() -> None:
+    """gradient() not called because sigmoid() never returned already names sigmoid(): the
+    probes must not append "uses your sigmoid() ... fails on a small input" to it (the
+    learner read the same cause twice in a row)."""
+    from grader.checks.framework import CheckFailure
+    from grader.checks.probes import blame_dependencies
+
+    said = CheckFailure(
+        "gradient() was not called: it uses sigmoid() ...", blamed=[("sigmoid", "hung")]
+    )
+
+    class Probing:
+        calls = ("logistic_scratch.gradient",)
+
+        def __getattr__(self, name):
+            raise AssertionError(f"probed: {name}")
+
+    @blame_dependencies
+    def check_gradient_values(learner, reference):
+        raise said
+
+    with pytest.raises(CheckFailure) as caught:
+        check_gradient_values(learner=Probing(), reference=object())
+    assert caught.value is said

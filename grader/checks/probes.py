@@ -187,6 +187,8 @@ def blame_dependencies(check: Callable[..., None]) -> Callable[..., None]:
             learner, reference = kwargs.get("learner"), kwargs.get("reference")
             if learner is None or reference is None or not learner.calls:
                 raise
+            if isinstance(failure, CheckFailure) and failure.blamed:
+                raise  # it names its cause already (a function that never returned)
             module, _, function = learner.calls[-1].partition(".")
             faulty = faulty_dependencies(learner, reference, module, function)
             if not faulty:
