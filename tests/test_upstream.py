@@ -450,3 +450,36 @@ def test_a_failure_that_names_its_cause_is_not_blamed_again() -> None:
     with pytest.raises(CheckFailure) as caught:
         check_gradient_values(learner=Probing(), reference=object())
     assert caught.value is said
+
+
+def test_a_check_said_under_a_shared_cause_keeps_its_points() -> None:
+    """report.md showed "failed: check_sweep_thresholds" without "0 / 1.75 points" when its
+    cause was said in a block (second newcomer pass)."""
+    from grader.render.view_model import exercise_view
+    from grader.results import CheckOutcome, ScoredCheck, Status
+
+    blamed = ("logistic_scratch.precision_recall_f1",)
+    items = [
+        ScoredCheck(
+            CheckOutcome(
+                check_id,
+                "ex3_threshold_sweep",
+                Status.FAILED,
+                message=f"{check_id} differs.\nuses your precision_recall_f1()",
+                hint="uses your precision_recall_f1()",
+                body=f"{check_id} differs.",
+                blamed=blamed,
+            ),
+            "numpy_implementation",
+            0.0,
+            1.75,
+        )
+        for check_id in ("check_sweep_thresholds", "check_best_f1_threshold")
+    ]
+    view = exercise_view("ex3_threshold_sweep", items)
+    assert len(view.causes) == 1
+    assert all(check.cause_anchor and "1.75" in check.points for check in view.checks)
+    assert [check.message for check in view.checks] == [
+        "check_sweep_thresholds differs.",
+        "check_best_f1_threshold differs.",
+    ]

@@ -281,7 +281,13 @@ def exercise_view(
             continue
         checks.append(_check_view(item))
     causes, grouped = shared_causes(exercise, mine, list(outcomes) or mine)
-    checks = [grouped.get(check.check_id, check) for check in checks]
+    # a grouped check keeps its own view (its points) and says its cause under the block
+    checks = [
+        replace(check, message=g.message, misconceptions=(), cause_anchor=g.cause_anchor)
+        if (g := grouped.get(check.check_id))
+        else check
+        for check in checks
+    ]
     flagged = [o for o in mine if o.upstream_failures]
     if all(_names_its_upstream(o) for o in flagged):  # the checks' own messages say it
         flagged = []
