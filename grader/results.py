@@ -124,6 +124,8 @@ class CheckOutcome:
     body: str = ""
     # "module.function"s a check blamed at run time (checks/probes.py): the upstream cause
     blamed: tuple[str, ...] = ()
+    # each blamed function's file as the learner has it ("logistic_scratch.ipynb"), in order
+    blamed_files: tuple[str, ...] = ()
     # What the learner's code printed during a failing VISIBLE check: its first and last
     # lines, capped (pipeline/run.py printed_excerpt); always "" for hidden checks.
     printed: str = ""

@@ -483,3 +483,22 @@ def test_a_check_said_under_a_shared_cause_keeps_its_points() -> None:
         "check_sweep_thresholds differs.",
         "check_best_f1_threshold differs.",
     ]
+
+
+def test_a_shared_cause_names_the_blamed_file_as_the_learner_has_it() -> None:
+    """check("ex3_threshold_sweep") in a notebook (only ex3's checks run) said "CAUSE
+    precision_recall_f1() in logistic_scratch.py": the learner has logistic_scratch.ipynb."""
+    from grader.render.view_model import blame_sentence
+    from grader.results import CheckOutcome, Status
+
+    outcome = CheckOutcome(
+        "check_sweep_thresholds",
+        "ex3_threshold_sweep",
+        Status.FAILED,
+        blamed=("logistic_scratch.precision_recall_f1",),
+        blamed_files=("logistic_scratch.ipynb",),
+        notebook="ex3_threshold_sweep.ipynb",
+    )
+    sentence = blame_sentence(outcome.blamed, [outcome.check_id], [outcome])
+    assert "precision_recall_f1() in logistic_scratch.ipynb" in sentence
+    assert ".py" not in sentence.replace(".ipynb", "")

@@ -321,13 +321,15 @@ def _outcome(
     error = call.excinfo.value
     if isinstance(error, CheckFailure):
         module = error.blamed_module
+        blamed = tuple(f"{module}.{name}" if module else name for name, _ in error.blamed)
         return CheckOutcome(
             status=Status.FAILED,
             message=error.message,
             misconceptions=error.misconceptions,
             hint=error.fix,
             body=error.body,
-            blamed=tuple(f"{module}.{name}" if module else name for name, _ in error.blamed),
+            blamed=blamed,
+            blamed_files=tuple(places.module_file(name.split(".")[0]) for name in blamed),
             **base,
         )
     if isinstance(error, StudentCodeError):

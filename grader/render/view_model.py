@@ -339,6 +339,11 @@ def blame_sentence(
     """One cause said once: the wrong functions (each with its file as the learner has
     it), and the checks that fail with them."""
     files = {o.exercise: o.file for o in outcomes}
+    for outcome in outcomes:  # the blamed functions' files, as the checks knew them
+        files.update(
+            (name.split(".")[0], file)
+            for name, file in zip(outcome.blamed, outcome.blamed_files, strict=False)
+        )
     names = []
     for name in blamed:
         module, _, function = name.partition(".")
