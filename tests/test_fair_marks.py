@@ -38,6 +38,7 @@ from grader.checks.expect import expect_close
 from grader.checks.framework import CheckFailure, Learner
 from grader.checks.reference import SolutionReference
 from grader.paths import EXERCISE_FILES
+from grader.render.view_model import explain_misconception
 from grader.samples import Sample, compose_sample
 from grader.source_text import LearnerSources
 from grader.tickets import TicketData
@@ -715,8 +716,11 @@ def test_each_broken_kind_gets_its_verdict_tag_and_advice(
         verdict = grader.run(learner, check, seed)
         assert verdict.status == "failed", (seed, verdict.message)
         assert verdict.misconceptions == tags, (seed, verdict.message)
-        assert said in verdict.message
-        assert not not_said or not_said not in verdict.message, verdict.message
+        # what the learner reads: the message, then each recognized mistake's box (its
+        # fix, said there once; grader/render/view_model.py)
+        read = verdict.message + "".join(f"\n{explain_misconception(t)}" for t in tags)
+        assert said.lower() in read.lower(), read
+        assert not not_said or not_said not in read, read
 
 
 def test_a_summed_but_clipped_log_loss_is_not_told_to_clip(grader, folders) -> None:

@@ -121,21 +121,20 @@ def expect_close(
 
 
 def _fix_unless_hard_coded(fix: str, tags: tuple[str, ...]) -> str:
-    """The advice for a failure whose values match known mistakes: their own fixes, from
-    the catalog (the check's fixed hint may not apply, e.g. "record the loss before each
-    update" to a loss that is recorded there but not clipped). A hard-coded answer (M19)
-    gets none: the formula is not the problem, and M19's own explanation says what to do."""
+    """The advice for a failure whose values match known mistakes: none of the check's
+    own, since the check's fixed hint may not apply ("record the loss before each update" to
+    a loss that is recorded there but not clipped) and each recognized mistake's box (every
+    report, the terminal, the notebook) says its own fix, from the catalog, once. A
+    hard-coded answer (M19) gets none either: M19's explanation says what to do."""
     if not tags:
         return fix
     if "M19" in tags:
         return ""
     from grader.checks.misconceptions import CATALOG
 
-    fixes = [CATALOG[tag].fix for tag in tags if tag in CATALOG]
-    if not fixes:
-        return fix
-    text = "; ".join(fixes)
-    return text[0].upper() + text[1:] + "."
+    if all(tag in CATALOG for tag in tags):
+        return ""  # each recognized mistake's box says its fix: said once, there
+    return fix
 
 
 def what_differs(
