@@ -202,3 +202,26 @@ def test_a_flood_of_tiny_values_is_refused_before_parsing() -> None:
     with pytest.raises(ProtocolError, match="values"):
         load_message(body)
     assert load_message(b"[" + b"0," * (MAX_VALUES // 2) + b"0]")[0] == 0
+
+
+def test_a_worker_that_does_not_start_once_is_started_again(tmp_path, monkeypatch) -> None:
+    """A worker start refused by the machine (seen under load: four checks of a correct
+    submission were grader errors) is retried once before the grader gives up."""
+    from grader.sandbox import worker as worker_module
+    from grader.sandbox.limits import Limits
+    from grader.sandbox.worker import Worker
+
+    (tmp_path / "m.py").write_text("def f():\n    return 41 + 1\n", encoding="utf-8")
+    real = worker_module._Process.receive
+    refused = []
+
+    def first_start_dies(self, deadline):
+        if not refused:
+            refused.append(True)
+            raise worker_module._Died()
+        return real(self, deadline)
+
+    monkeypatch.setattr(worker_module._Process, "receive", first_start_dies)
+    with Worker(tmp_path, Limits(call_timeout_s=5), None) as worker:
+        assert worker.call("m", "f").value == 42
+    assert refused == [True]

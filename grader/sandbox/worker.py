@@ -501,6 +501,7 @@ class Worker:
     # calls fail at once, so a hanging function costs a submission one time limit.
     MAX_TIMEOUTS = 1
     STARTUP_TIMEOUT_S = 60.0  # Python and NumPy starting; not the learner's time
+    START_ATTEMPTS = 2  # a worker that does not start is started once more
     # An import may load scikit-learn from a cold disk cache under a busy batch (about 1 s
     # warm): it gets twice the limit per call.
     IMPORT_TIMEOUT_FACTOR = 2.0
@@ -822,23 +823,31 @@ class Worker:
 
     def _process(self) -> _Process:
         process = self._holder.process
-        if process is None:
-            process = self._spawn()
-        elif process.ready:
+        if process is not None and process.ready:
             return process
-        try:
-            ready = process.receive(time.monotonic() + self.STARTUP_TIMEOUT_S)
-            if ready != {"ready": True}:
-                raise _Garbled("no ready message")
-        except (_Timeout, _Died, _Garbled) as error:
-            self._end_process()
-            output = self._take_output()
-            raise RuntimeError(
-                f"the sandbox worker did not start ({type(error).__name__.strip('_')}, "
-                f"exit status {process.exit_code}): {output[-2000:]}"
-            ) from None
-        process.ready = True
-        return process
+        # A worker that fails to start before any learner code ran is the machine's doing
+        # (a fork refused under load, say): started once more before the grader gives up.
+        for attempt in range(self.START_ATTEMPTS):
+            if process is None:
+                process = self._spawn()
+            try:
+                ready = process.receive(time.monotonic() + self.STARTUP_TIMEOUT_S)
+                if ready != {"ready": True}:
+                    raise _Garbled("no ready message")
+            except (_Timeout, _Died, _Garbled) as error:
+                self._end_process()
+                output = self._take_output()
+                if attempt + 1 < self.START_ATTEMPTS:
+                    process = None
+                    continue
+                raise RuntimeError(
+                    f"the sandbox worker did not start ({type(error).__name__.strip('_')}, "
+                    f"exit status {process.exit_code}, {self.START_ATTEMPTS} tries): "
+                    f"{output[-2000:]}"
+                ) from None
+            process.ready = True
+            return process
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _end_process(self) -> None:
         process, self._holder.process = self._holder.process, None
