@@ -7,29 +7,16 @@ filters here produce Markdown.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from grader.checks.misconceptions import CATALOG
 from grader.classwork.class_isolation import isolation_notices
 from grader.classwork.class_json import pending_count, reason_groups
 from grader.classwork.class_summary import ClassSummary
 from grader.numbers import points_text
-from grader.render.markdown import Markdown
-from grader.render.view_model import markdown_escape, template_environment
+from grader.render.markdown import Markdown, code_span, finalize_markdown
+from grader.render.view_model import template_environment
 
 TEMPLATE = "class.md.j2"
-
-
-def _finalize(value: Any) -> str:
-    if isinstance(value, Markdown):
-        return value
-    return markdown_escape("" if value is None else str(value))
-
-
-def _code(text: str) -> Markdown:
-    fence = "``" if "`" in text else "`"
-    padded = f" {text} " if fence == "``" else text
-    return Markdown(f"{fence}{padded}{fence}".replace("|", "\\|"))
 
 
 def _block(text: str) -> Markdown:
@@ -48,9 +35,9 @@ def render_class_markdown(summary: ClassSummary, generated: str = "") -> str:
     by reason kind, the manual items' pending counts, how the class answered (quiz letters,
     common wrong hand-worked values), then scores, checks, misconceptions, similar pairs,
     isolation and seeds. `generated` is a line saying when and from what."""
-    environment = template_environment(finalize=_finalize)
+    environment = template_environment(finalize=finalize_markdown)
     environment.filters.update(
-        code=_code,
+        code=code_span,
         block=_block,
         points=points_text,
         ratio=_ratio,

@@ -27,14 +27,14 @@ class Markdown(str):
     """Text that is already Markdown: printed as it is."""
 
 
-def _finalize(value: Any) -> str:
+def finalize_markdown(value: Any) -> str:
     # Runs on every {{ ... }}: the Markdown counterpart of HTML autoescape.
     if isinstance(value, Markdown):
         return value
     return markdown_escape("" if value is None else str(value))
 
 
-def _code(text: str) -> Markdown:
+def code_span(text: str) -> Markdown:
     """An inline code span (identifiers, file names); safe in a table cell too."""
     fence = "``" if "`" in text else "`"
     padded = f" {text} " if fence == "``" else text
@@ -72,8 +72,8 @@ def _mistake(view: MisconceptionView, indent: int = 0) -> Markdown:
 
 @functools.cache  # one per process: compiling the template costs 20 ms a report
 def _environment() -> Environment:
-    env = template_environment(autoescape=False, finalize=_finalize)
-    env.filters.update(code=_code, quote=_quote, mistake=_mistake)
+    env = template_environment(autoescape=False, finalize=finalize_markdown)
+    env.filters.update(code=code_span, quote=_quote, mistake=_mistake)
     return env
 
 
