@@ -77,8 +77,11 @@ def test_one_mistake_is_named_as_a_misconception(bundle: Path, tmp_path: Path) -
     assert "Recognized mistake M09: p > t instead of p >= t." in done.stdout
     assert "Fix first: predict_with_threshold() in logistic_scratch.py" in done.stdout
     assert "M09" in done.stdout.split("Fix first:")[1].splitlines()[0]
-    # the later exercise built on it says so once, not under each of its checks
-    assert done.stdout.count("from logistic_scratch.py: fix th") == 1  # that / those
+    # the later exercise built on it says so once (its CAUSE block, no NOTE repeating
+    # it), not under each of its checks
+    later = done.stdout.split("ex3_threshold_sweep.py:", 1)[1].split("\nex4_", 1)[0]
+    assert later.count("fix predict_with_threshold() first") == 1, later
+    assert "NOTE" not in later
 
 
 def test_a_syntax_error_is_noted_once_per_file_and_its_checks_not_run(
