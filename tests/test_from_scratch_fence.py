@@ -88,3 +88,30 @@ def test_a_module_imported_between_two_fences_is_fenced_by_the_second() -> None:
     finally:
         if saved is not None:
             sys.modules["sklearn.isotonic"] = saved
+
+
+def test_the_worker_fence_stays_up_between_fenced_requests_and_checks_each() -> None:
+    # The worker's own fence: up from one call into the from-scratch file to the next,
+    # each call still checked on its own, and everything back once it comes down.
+    before = _fenced_modules()
+    fence = _bootstrap._Fence()
+    try:
+        with fence.request() as first:
+            pass
+        assert first == []
+        assert fence.up
+        assert sys.modules["sklearn.linear_model"] is not before["sklearn.linear_model"]
+        with fence.request() as second:
+            sys.meta_path.remove(sys.meta_path[0])  # the fence's finder, taken out
+            sys.modules["sklearn.linear_model"] = object()
+        assert second == ["sys.modules['sklearn.linear_model']"]
+        with fence.request() as third:  # the finder is back in front
+            with pytest.raises(ImportError):
+                importlib.import_module("sklearn.linear_model").LogisticRegression  # noqa: B018
+        assert "sklearn.linear_model" in third[0]
+    finally:
+        fence.lower()
+    after = _fenced_modules()
+    assert after.keys() == before.keys()
+    assert all(after[name] is module for name, module in before.items())
+    assert not any(isinstance(finder, _bootstrap._FenceFinder) for finder in sys.meta_path)
