@@ -6,6 +6,7 @@ so that timeouts and limits are reached quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import textwrap
@@ -25,6 +26,7 @@ from grader.sandbox import (
     StudentCodeError,
     Worker,
     _process,
+    cgroups,
     isolation_report,
 )
 from grader.sandbox._process import BASE_ENVIRONMENT, COPIED_FROM_PARENT
@@ -1094,3 +1096,56 @@ def test_every_failure_kind_has_its_own_sentence_and_short_phrase(kind: FailureK
     )
     assert sentence and not sentence.endswith(f"failed ({kind.value})")
     assert kind.in_short
+
+
+# --- launchers made ahead (Zygote.launch) ------------------------------------------------
+
+
+FORK_STORM = """
+    import os, time
+    def storm():
+        started = 0
+        for _ in range(100):
+            try:
+                pid = os.fork()
+            except OSError:
+                break
+            if pid == 0:
+                time.sleep(60)
+                os._exit(0)
+            started += 1
+        return started
+"""
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="needs cgroups (root)")
+def test_a_launcher_made_ahead_for_other_limits_is_not_used(tmp_path: Path) -> None:
+    # The next worker's launcher is made as a worker ends, in its cgroup; a worker with
+    # other limits must not start in it.
+    (tmp_path / "m.py").write_text(textwrap.dedent(FORK_STORM), encoding="utf-8")
+    (tmp_path / "e.py").write_text(textwrap.dedent(ECHO), encoding="utf-8")
+    roomy = Limits(call_timeout_s=5.0, memory_mb=1024, cpu_s=60, processes=64)
+    tight = dataclasses.replace(roomy, processes=8)
+    with Zygote(bootstrap_source()) as zygote:
+        with Worker(tmp_path, roomy, PLAIN, zygote=zygote) as first:
+            assert first.call("e", "echo", 1).value == 1
+        with Worker(tmp_path, tight, PLAIN, zygote=zygote) as second:
+            assert second.call("m", "storm").value < 8
+
+
+def test_a_launcher_made_ahead_is_used_and_none_outlives_the_zygote(tmp_path: Path) -> None:
+    (tmp_path / "e.py").write_text(textwrap.dedent(ECHO), encoding="utf-8")
+    with Zygote(bootstrap_source()) as zygote:
+        made_ahead = None
+        for value in range(3):
+            with Worker(tmp_path, FAST, PLAIN, zygote=zygote) as worker:
+                assert worker.call("e", "echo", value).value == value
+                if made_ahead is not None:  # the one the worker before made, as it ended
+                    assert worker._holder.process.pid == made_ahead.pid
+            made_ahead = zygote._spare
+            assert made_ahead is not None and _running(made_ahead.pid)
+        cgroup_folders = (
+            [Path(procs).parent for procs in made_ahead.cgroup.procs] if (made_ahead.cgroup) else []
+        )
+    assert not _running(made_ahead.pid)
+    assert not any(folder.exists() for folder in cgroup_folders)

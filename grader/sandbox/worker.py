@@ -124,13 +124,14 @@ class _Process:
         self.confined = stack.namespaces
         hidden = confinement.hidden if confinement else ()
         self.cgroup: cgroups.WorkerCgroup | None = None
-        if cgroups.available():
-            with contextlib.suppress(OSError):
-                self.cgroup = cgroups.WorkerCgroup(limits)
         self.zygote = zygote
         self.popen: subprocess.Popen | None = None
         # Started afresh, without fork (Windows): the worker is this process's own child.
         self.spawned = use_spawn()
+        # A zygote's launchers come with their cgroup, made ahead (Zygote.launch).
+        if (zygote is None or self.spawned) and cgroups.available():
+            with contextlib.suppress(OSError):
+                self.cgroup = cgroups.WorkerCgroup(limits)
         request_read, self.request_fd = os.pipe()
         self.response_fd, response_write = os.pipe()
         output_fd = os.open(output_path, os.O_WRONLY | os.O_APPEND | O_CLOEXEC)
@@ -147,7 +148,7 @@ class _Process:
                 self.popen = launch_spawned(spec, fds, bootstrap_source())
                 self.pid = self.popen.pid
             elif zygote is not None:
-                self.pid = zygote.spawn(spec, fds)
+                self.pid, self.cgroup = zygote.launch(spec, fds, limits)
             else:
                 self.popen = launch_once(spec, fds, bootstrap_source())
                 self.pid = self.popen.pid
@@ -353,6 +354,7 @@ class _Process:
             self.status, self.cpu_s = int(parsed["status"]), float(parsed["cpu_s"])
         if self.zygote is not None:
             self.zygote.reap(self.pid)
+            self.zygote.prepare_next()
 
     def _reap_spawned(self, popen: subprocess.Popen) -> None:
         if self.status_fd is not None:

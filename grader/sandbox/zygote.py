@@ -15,12 +15,14 @@ import socket
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import layers
+from grader.sandbox import cgroups, layers
 from grader.sandbox._process import CAN_FORK, worker_environment
+from grader.sandbox.limits import Limits
 
 # What learner files import at the top (ex4, ex6): imported once in the zygote, not in
 # every worker. Each is optional; a module missing here is imported by the worker.
@@ -115,6 +117,17 @@ def use_spawn() -> bool:
     return not CAN_FORK
 
 
+@dataclass
+class _Spare:
+    """A launcher made ahead of its worker (_zygote._prepared): it waits on `channel` for
+    the worker's spec and descriptors."""
+
+    key: tuple[bool, bool, Limits]  # namespaces, user namespace, limits: what it was made for
+    pid: int
+    channel: socket.socket
+    cgroup: cgroups.WorkerCgroup | None
+
+
 class Zygote:
     def __init__(self, bootstrap_source: str, preload: tuple[str, ...] = PRELOAD) -> None:
         if not hasattr(os, "pidfd_open") or not sys.platform.startswith("linux"):
@@ -122,6 +135,9 @@ class Zygote:
         if not CAN_FORK:
             raise ZygoteError("this Python cannot fork")
         self._lock = threading.Lock()
+        self._spare_lock = threading.Lock()
+        self._spare: _Spare | None = None  # the next worker's launcher, made ahead
+        self._last_key: tuple[bool, bool, Limits] | None = None
         self._socket, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._popen = subprocess.Popen(
@@ -160,36 +176,126 @@ class Zygote:
 
     def spawn(self, spec: dict[str, Any], fds: tuple[int, int, int, int]) -> int:
         """A new worker tree; returns its launcher's pid (its process group's id)."""
-        reply = self._ask(json.dumps(spec).encode(), fds)
+        reply, _ = self._ask(json.dumps(spec).encode(), fds)
         if "pid" not in reply:
             raise ZygoteError(f"the zygote could not start a worker: {reply.get('error')}")
         return int(reply["pid"])
+
+    def launch(
+        self, spec: dict[str, Any], fds: tuple[int, int, int, int], limits: Limits
+    ) -> tuple[int, cgroups.WorkerCgroup | None]:
+        """A new worker tree, from a launcher made ahead when there is one: its cgroup
+        joined and its namespaces entered while the previous worker ran (about 15 ms a
+        worker, mostly the kernel moving it into the cgroup). Then the next worker's
+        launcher is made. Returns the launcher's pid (its process group's id) and the
+        worker's cgroup (None where there are none). Raises ZygoteError."""
+        key = (bool(spec["namespaces"]), bool(spec["user_namespace"]), limits)
+        with self._spare_lock:
+            spare, self._spare = self._spare, None
+        if spare is not None and spare.key != key:
+            self._discard(spare)
+            spare = None
+        if spare is None:
+            spare = self._prepare(key)
+        spec = {**spec, "cgroup_procs": spare.cgroup.procs if spare.cgroup else []}
+        ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
+        try:
+            spare.channel.sendmsg([json.dumps(spec).encode()], ancillary)
+        except OSError as error:
+            self._discard(spare)
+            raise ZygoteError(f"the worker's launcher is gone ({error})") from None
+        spare.channel.close()
+        self._last_key = key
+        return spare.pid, spare.cgroup
+
+    def prepare_next(self) -> None:
+        """Make the next worker's launcher now, like the last one launched, unless one is
+        ready: called as a worker ends (in a batch, in the thread that cleans up after it,
+        while the reports are written). Never raises: without one, the next launch makes
+        its own."""
+        key = self._last_key
+        if key is None or self._spare is not None:
+            return
+        with contextlib.suppress(ZygoteError, OSError):
+            spare = self._prepare(key)
+            with self._spare_lock:
+                if self._spare is None:
+                    self._spare, spare = spare, None
+            if spare is not None:  # another thread made one meanwhile
+                self._discard(spare)
+
+    def _prepare(self, key: tuple[bool, bool, Limits]) -> _Spare:
+        namespaces, user_namespace, limits = key
+        cgroup = None
+        if cgroups.available():
+            with contextlib.suppress(OSError):
+                cgroup = cgroups.WorkerCgroup(limits)
+        head = {
+            "cgroup_procs": cgroup.procs if cgroup else [],
+            "namespaces": namespaces,
+            "user_namespace": user_namespace,
+        }
+        try:
+            reply, fds = self._ask(json.dumps({"op": "prepare", "head": head}).encode(), ())
+            if "pid" not in reply or len(fds) != 1:
+                for fd in fds:
+                    os.close(fd)
+                raise ZygoteError(f"the zygote could not start a worker: {reply.get('error')}")
+        except BaseException:
+            if cgroup is not None:
+                cgroup.remove()
+            raise
+        return _Spare(key, int(reply["pid"]), socket.socket(fileno=fds[0]), cgroup)
+
+    def _discard(self, spare: _Spare) -> None:
+        """End a launcher made ahead and not used: it has not forked yet (it waits for its
+        spec), so killing its pid kills all of it."""
+        spare.channel.close()
+        with contextlib.suppress(OSError):
+            os.kill(spare.pid, signal.SIGKILL)
+        self.reap(spare.pid)
+        if spare.cgroup is not None:
+            spare.cgroup.remove()
 
     def reap(self, pid: int) -> None:
         """Let the zygote reap a launcher the grader has killed and will not signal again."""
         with contextlib.suppress(ZygoteError, OSError):
             self._ask(json.dumps({"op": "reap", "pid": pid}).encode(), ())
 
-    def _ask(self, message: bytes, fds: tuple[int, ...]) -> dict:
+    def _ask(self, message: bytes, fds: tuple[int, ...]) -> tuple[dict, list[int]]:
+        """The zygote's reply to `message` (with `fds` attached), and the descriptors that
+        came with the reply."""
         if os.getpid() != self.creator:
             raise ZygoteError("a zygote serves only the process that started it")
+        received = array.array("i")
         with self._lock:
             ancillary = []
             if fds:
                 ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))]
             try:
                 self._socket.sendmsg([message], ancillary)
-                reply = self._socket.recv(1 << 16)
+                reply, extra, _, _ = self._socket.recvmsg(
+                    1 << 16, socket.CMSG_SPACE(received.itemsize)
+                )
             except OSError as error:
                 raise ZygoteError(f"the zygote is gone ({error})") from None
+        for level, kind, data in extra:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                received.frombytes(data[: len(data) - len(data) % received.itemsize])
         if not reply:
+            for fd in received:
+                os.close(fd)
             raise ZygoteError("the zygote is gone")
-        return json.loads(reply)
+        return json.loads(reply), list(received)
 
     def alive(self) -> bool:
         return self._popen.poll() is None
 
     def close(self) -> None:
+        with self._spare_lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            self._discard(spare)
         with contextlib.suppress(OSError):
             self._socket.close()
         if self._popen.poll() is None:
