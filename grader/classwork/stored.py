@@ -16,6 +16,7 @@ file is refused (StoredResultError) rather than half-read.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import types
 import typing
@@ -74,19 +75,26 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+@functools.cache
+def _field_types(kind: type) -> dict[str, Any]:
+    """A dataclass's fields and their resolved annotations (typing.get_type_hints evaluates
+    every annotation afresh: 60 ms a stored result when called per object)."""
+    hints = typing.get_type_hints(kind)
+    return {field.name: hints[field.name] for field in dataclasses.fields(kind)}
+
+
 def from_plain(kind: Any, value: Any, where: str = "") -> Any:
     """The inverse of to_plain for the annotation `kind`; StoredResultError on a mismatch."""
     origin = typing.get_origin(kind)
     if dataclasses.is_dataclass(kind):
         if not isinstance(value, dict):
             raise StoredResultError(f"{where or kind.__name__}: expected an object")
-        hints = typing.get_type_hints(kind)
-        known = {f.name for f in dataclasses.fields(kind)}
+        hints = _field_types(kind)
         return kind(
             **{
                 name: from_plain(hints[name], item, f"{where}.{name}")
                 for name, item in value.items()
-                if name in known
+                if name in hints
             }
         )
     if origin in (typing.Union, types.UnionType):
