@@ -291,11 +291,16 @@ def test_args_after_show_changes_to_inputs(submit: Submit) -> None:
         """
     )
     X = np.ones((2, 2))
-    result = worker.call("m", "scale", X, [0, 1], out=[])
-    np.testing.assert_array_equal(result.args_after[0], 2 * np.ones((2, 2)))
-    assert result.args_after[1] == [0, 1]
-    assert result.kwargs_after == {"out": [1]}
+    y = [0, 1]
+    result = worker.call("m", "scale", X, y, out=[], factor=np.full(2, 3.0))
+    np.testing.assert_array_equal(result.args_after[0], 3 * np.ones((2, 2)))
+    assert result.kwargs_after["out"] == [1]
     np.testing.assert_array_equal(X, np.ones((2, 2)))  # the grader's copy never changes
+    # What the call left as it was comes back as the object sent (the worker says so
+    # instead of sending it again).
+    assert result.args_after[1] is y
+    assert set(result.kwargs_after) == {"out", "factor"}
+    np.testing.assert_array_equal(result.kwargs_after["factor"], np.full(2, 3.0))
 
 
 def test_repeated_calls_reuse_the_import(submit: Submit, tmp_path: Path) -> None:

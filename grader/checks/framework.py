@@ -269,6 +269,8 @@ def _changed_arguments(function: str, args: tuple, kwargs: dict, result: CallRes
 
 
 def _same_value(before: np.ndarray, after: object) -> bool:
+    if after is before:  # the worker said the call left it as sent
+        return True
     after_array = np.asarray(after)
     return after_array.shape == before.shape and bool(
         np.array_equal(after_array, before, equal_nan=before.dtype.kind == "f")

@@ -35,6 +35,7 @@ from grader.sandbox._bootstrap import (
     HEADER,
     MAX_MESSAGE_BYTES,
     OUTPUT_HEAD_BYTES,
+    UNCHANGED,
     ProtocolError,
     ValueRefused,
     decode_value,
@@ -659,7 +660,11 @@ class Worker:
         self._undelivered = False
         try:
             response, output = self._request(
-                request, Target("call", module, function), timeout_s, expect_value=True
+                request,
+                Target("call", module, function),
+                timeout_s,
+                expect_value=True,
+                arguments=(args, kwargs),
             )
         except StudentCodeError as error:
             # Given up on only after the per-call limit itself ran out: a shorter limit (a
@@ -730,7 +735,10 @@ class Worker:
         target: Target,
         timeout_s: float | None = None,
         expect_value: bool = False,
+        arguments: tuple[tuple, dict] = ((), {}),
     ) -> tuple[Any, str]:
+        """The reply's values and what the request printed. `arguments`: a call's positional
+        and keyword arguments (what an argument the call left unchanged reads as after it)."""
         timeout = self.limits.call_timeout_s if timeout_s is None else float(timeout_s)
         if not timeout > 0:
             raise ValueError("timeout_s must be above 0")
@@ -768,7 +776,7 @@ class Worker:
             self._note_printed(reply, target)
             self._note_reached(reply, target)
             try:
-                result = self._parse(reply, expect_value)
+                result = self._parse(reply, expect_value, arguments)
             except ProtocolError as error:
                 failure = Failure(FailureKind.PROTOCOL, detail=str(error))
             except Exception as error:
@@ -870,13 +878,15 @@ class Worker:
             return Failure(FailureKind.CRASHED, signal=number)
         return Failure(FailureKind.EXITED, exit_code=status >> 8 & 0xFF)
 
-    def _parse(self, reply: Any, expect_value: bool) -> tuple | Failure | None:
+    def _parse(
+        self, reply: Any, expect_value: bool, arguments: tuple[tuple, dict]
+    ) -> tuple | Failure | None:
         if type(reply) is not dict or reply.get("id") != self._next_id:
             raise ProtocolError("a reply that does not answer the request")
         if reply.get("ok") is True:
             if not expect_value:
                 return None
-            return _values(reply)
+            return _values(reply, arguments)
         if reply.get("ok") is not False:
             raise ProtocolError("a reply without a status")
         return _failure_from(reply)
@@ -1021,18 +1031,39 @@ def _encode_argument(value: Any) -> Any:
         raise TypeError(f"cannot send a {refused.type_name} to the worker") from None
 
 
-def _values(reply: dict) -> tuple[Any, tuple[str, ...], list, dict]:
+def _values(reply: dict, arguments: tuple[tuple, dict]) -> tuple[Any, tuple[str, ...], list, dict]:
     value = decode_value(reply.get("value"))
     if "warnings" not in reply:  # a "get" reply: the value only
         return value, (), [], {}
     warnings = reply.get("warnings")
     if type(warnings) is not list or not all(type(text) is str for text in warnings):
         raise ProtocolError("bad warnings")
-    args_after = decode_value(reply.get("args_after"))
-    kwargs_after = decode_value(reply.get("kwargs_after"))
-    if type(args_after) is not list or type(kwargs_after) is not dict:
+    args, kwargs = arguments
+    encoded_args = reply.get("args_after")
+    encoded_kwargs = reply.get("kwargs_after")
+    if (
+        type(encoded_args) is not list
+        or len(encoded_args) != len(args)
+        or type(encoded_kwargs) is not dict
+        or type(encoded_kwargs.get("__dict__")) is not list
+        or len(encoded_kwargs["__dict__"]) != len(kwargs)
+    ):
         raise ProtocolError("bad arguments after the call")
+    args_after = [_argument_after(item, arg) for item, arg in zip(encoded_args, args, strict=True)]
+    kwargs_after = {}
+    for pair in encoded_kwargs["__dict__"]:
+        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+            raise ProtocolError("bad arguments after the call")
+        if pair[0] not in kwargs:
+            raise ProtocolError("bad arguments after the call")
+        kwargs_after[pair[0]] = _argument_after(pair[1], kwargs[pair[0]])
     return value, tuple(text[:500] for text in warnings[:100]), args_after, kwargs_after
+
+
+def _argument_after(encoded: Any, sent: Any) -> Any:
+    """An argument as the call left it: the very object sent where the worker says the
+    call left it unchanged (_bootstrap.UNCHANGED)."""
+    return sent if encoded == UNCHANGED else decode_value(encoded)
 
 
 def _text(reply: dict, key: str, limit: int = 2000) -> str:
