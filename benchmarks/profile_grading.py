@@ -352,6 +352,7 @@ def measure(
         # The grading process's own CPU time (every thread), the timers' included: less
         # sensitive to other load on the machine than the wall time.
         "grader_cpu_s": sum(cpus) / n,
+        "grader_cpu_median_s": sorted(cpus)[n // 2],
         "grade_submission_s": sum(durations) / n,
         "learner_s": learner_s,
         "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
@@ -450,7 +451,8 @@ def _table(f: dict) -> None:
     print(f"  first submission, with reports        {f['first_submission_s']:6.2f} s")
     print(f"  each later one, with reports          {f['per_submission_s']:6.2f} s")
     print(f"    of which inside learner code        {f['learner_s']:6.2f} s")
-    print(f"    the grading process's CPU time      {f['grader_cpu_s']:6.2f} s")
+    print(f"    the grading process's CPU time      {f['grader_cpu_s']:6.3f} s")
+    print(f"      its median                        {f['grader_cpu_median_s']:6.3f} s")
     if f["overhead_pct"] is not None:
         print(f"    grader overhead                     {f['overhead_pct']:6.0f} % (target 25 %)")
     print("  phases (inclusive, per submission)     time    calls      CPU")

@@ -1,0 +1,67 @@
+"""The grading process's fast paths give numpy's answers: a check passes or fails exactly
+as it did with np.allclose and np.array_equal (issue 25: the grader's own CPU time)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from grader.checks.expect import close
+from grader.checks.framework import _same_value
+
+INF, NAN = np.inf, np.nan
+
+# Values where the tolerance test, its isfinite mask and its `or a == e` part disagree.
+EDGE = [0.0, -0.0, 1.0, 1.0 + 1e-7, 1.0 + 1e-5, -1.0, 1e-12, 1e300, -1e300, INF, -INF, NAN]
+
+
+@pytest.mark.parametrize("rtol, atol", [(1e-6, 1e-9), (0.0, 0.0), (1e-3, 0.5), (0.0, INF)])
+def test_close_answers_as_allclose_on_every_pair_of_edge_values(rtol: float, atol: float) -> None:
+    with np.errstate(all="ignore"):
+        for actual, expected in itertools.product(EDGE, repeat=2):
+            wanted = bool(np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False))
+            assert close(actual, expected, rtol=rtol, atol=atol) is wanted, (actual, expected)
+            pair = ([actual, 1.0], [expected, 1.0])
+            wanted = bool(np.allclose(*pair, rtol=rtol, atol=atol, equal_nan=False))
+            assert close(*pair, rtol=rtol, atol=atol) is wanted, pair
+
+
+def test_close_answers_as_allclose_on_random_arrays_and_per_element_tolerances() -> None:
+    rng = np.random.default_rng(25)
+    for _ in range(300):
+        expected = rng.normal(size=rng.integers(1, 6)) * 10.0 ** rng.integers(-8, 8)
+        actual = expected * (1 + rng.normal(size=expected.shape) * 10.0 ** rng.integers(-9, -3))
+        atol = np.abs(rng.normal(size=expected.shape)) * 1e-9 if rng.random() < 0.5 else 1e-9
+        wanted = bool(np.allclose(actual, expected, rtol=1e-6, atol=atol, equal_nan=False))
+        assert close(actual, expected, rtol=1e-6, atol=atol) is wanted
+
+
+def test_close_is_false_for_different_shapes_and_nan_never_equals_nan() -> None:
+    assert close([1.0, 2.0], [1.0, 2.0, 3.0], rtol=1e-6, atol=1e-9) is False
+    assert close([[1.0]], [1.0], rtol=1e-6, atol=1e-9) is False
+    assert close([NAN], [NAN], rtol=1e-6, atol=1e-9) is False
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        (np.array([1.0, NAN]), np.array([1.0, NAN])),  # NaN equal to NaN in floats
+        (np.array([0.0, 2.0]), np.array([-0.0, 2.0])),  # equal values, other bytes
+        (np.array([1.0, 2.0]), np.array([1.0, 2.5])),
+        (np.array([1, 2]), np.array([1.0, 2.0])),  # another dtype, equal values
+        (np.array([1, 2]), np.array([1, 3])),
+        (np.array([True, False]), np.array([True, False])),
+        (np.array([1.0, 2.0]), np.array([[1.0, 2.0]])),  # another shape
+        (np.array([1.0, 2.0]), [1.0, 2.0]),  # a list back
+        (np.array([1 + 1j, NAN]), np.array([1 + 1j, NAN])),  # complex: NaN is not equal
+        (np.zeros((3, 2))[:, 0], np.zeros(3)),  # a strided view
+    ],
+)
+def test_same_value_answers_as_array_equal(before: np.ndarray, after: object) -> None:
+    after_array = np.asarray(after)
+    wanted = after_array.shape == before.shape and bool(
+        np.array_equal(after_array, before, equal_nan=before.dtype.kind == "f")
+    )
+    assert _same_value(before, after) is wanted
