@@ -65,3 +65,27 @@ def test_same_value_answers_as_array_equal(before: np.ndarray, after: object) ->
         np.array_equal(after_array, before, equal_nan=before.dtype.kind == "f")
     )
     assert _same_value(before, after) is wanted
+
+
+def test_confusion_cells_count_only_zero_and_one_labels_and_predictions() -> None:
+    from grader.checks.variants import _cells
+
+    y = np.array([0, 0, 1, 1, 2, 1, 0])
+    predicted = np.array([0, 1, 0, 1, 1, 1, 3])
+    assert _cells(y, predicted) == (1, 1, 1, 2)
+    assert all(type(count) is int for count in _cells(y, predicted))
+
+
+def test_each_check_draws_from_its_own_seed() -> None:
+    """The `rng` fixture is seeded by the submission's seed and the running check's name."""
+    from grader.checks.framework import RUNNING_CHECK, seed_for
+    from grader.pipeline.run import CheckPlugin
+
+    plugin = CheckPlugin(None, None, None, {}, 7)  # type: ignore[arg-type]
+    token = RUNNING_CHECK.set(("check_hidden_roc", True))
+    try:
+        drawn = CheckPlugin.rng.__wrapped__(plugin).random(3)  # type: ignore[attr-defined]
+    finally:
+        RUNNING_CHECK.reset(token)
+    expected = np.random.default_rng(seed_for(7, "check_hidden_roc")).random(3)
+    assert np.array_equal(drawn, expected)
