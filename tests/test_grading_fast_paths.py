@@ -89,3 +89,18 @@ def test_each_check_draws_from_its_own_seed() -> None:
         RUNNING_CHECK.reset(token)
     expected = np.random.default_rng(seed_for(7, "check_hidden_roc")).random(3)
     assert np.array_equal(drawn, expected)
+
+
+def test_chart_points_are_written_as_each_coordinate_alone_would_be() -> None:
+    """The curve's coordinates, formatted in one pass, read as _n writes each one: two
+    decimals at most, no trailing zeros, no "-0"."""
+    from grader.render.chart import _n, _points, _Scale
+
+    rng = np.random.default_rng(3)
+    tricky = [0.0, -0.0, -0.004, -0.005, 0.005, 1.005, 2.675, -2.675, 10.0, -10.1, 100.996]
+    xs = tricky + list(rng.uniform(-500, 500, 500)) + list(rng.uniform(-0.02, 0.02, 500))
+    ys = xs[::-1]
+    assert _points(xs, ys) == " ".join(f"{_n(a)},{_n(b)}" for a, b in zip(xs, ys, strict=True))
+    for scale in (_Scale(-3.3, 7.1, 300.0, 10.0), _Scale(1e-3, 100.0, 10.0, 300.0, log=True)):
+        values = [abs(v) + 1e-3 for v in xs]
+        assert scale.many(values) == [scale(v) for v in values]
