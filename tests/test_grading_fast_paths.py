@@ -104,3 +104,26 @@ def test_chart_points_are_written_as_each_coordinate_alone_would_be() -> None:
     for scale in (_Scale(-3.3, 7.1, 300.0, 10.0), _Scale(1e-3, 100.0, 10.0, 300.0, log=True)):
         values = [abs(v) + 1e-3 for v in xs]
         assert scale.many(values) == [scale(v) for v in values]
+
+
+def test_seen_calls_follow_each_gradings_calls_as_they_grow() -> None:
+    """seen_calls is kept per list of seen calls: a call seen later, or another grading's
+    learner, is never answered from what was kept; equal arguments are one seen call."""
+    from pathlib import Path
+
+    from grader.checks.framework import Learner, SeenCall
+    from grader.checks.hidden._hardcoded import seen_calls
+
+    def sigmoid_calls(learner: Learner) -> list[list[float]]:
+        return [c.args[0].tolist() for c in seen_calls(learner, "logistic_scratch", "sigmoid")]
+
+    first = Learner(worker=None, submission_dir=Path("."))  # type: ignore[arg-type]
+    first.seen.append(SeenCall("logistic_scratch", "sigmoid", (np.arange(2.0),), {}))
+    assert sigmoid_calls(first) == [[0.0, 1.0]]
+    first.seen.append(SeenCall("logistic_scratch", "sigmoid", (np.arange(2.0),), {}))
+    first.seen.append(SeenCall("logistic_scratch", "sigmoid", (np.arange(3.0),), {}))
+    assert sigmoid_calls(first) == [[0.0, 1.0], [0.0, 1.0, 2.0]]
+    second = Learner(worker=None, submission_dir=Path("."))  # type: ignore[arg-type]
+    second.seen.append(SeenCall("logistic_scratch", "sigmoid", (np.ones(1),), {}))
+    assert sigmoid_calls(second) == [[1.0]]
+    assert sigmoid_calls(first) == [[0.0, 1.0], [0.0, 1.0, 2.0]]
