@@ -127,3 +127,26 @@ def test_seen_calls_follow_each_gradings_calls_as_they_grow() -> None:
     second.seen.append(SeenCall("logistic_scratch", "sigmoid", (np.ones(1),), {}))
     assert sigmoid_calls(second) == [[1.0]]
     assert sigmoid_calls(first) == [[0.0, 1.0], [0.0, 1.0, 2.0]]
+
+
+def test_a_checks_own_fixtures_are_its_submissions_values_and_others_are_left_to_pytest() -> None:
+    from types import SimpleNamespace
+
+    from grader.checks.framework import seed_for
+    from grader.pipeline.run import CheckPlugin
+
+    learner, reference = object(), SimpleNamespace(variants=object())
+    plugin = CheckPlugin(learner, reference, "tickets", {}, 5)  # type: ignore[arg-type]
+    names = ["learner", "reference", "variants", "rng", "tmp_path"]
+    item = SimpleNamespace(name="check_hidden_roc", funcargs={}, fixturenames=names)
+    plugin._fill_own_fixtures(item)  # type: ignore[arg-type]
+    assert set(item.funcargs) == {"learner", "reference", "variants", "rng"}  # tmp_path: pytest's
+    assert item.funcargs["learner"] is learner and item.funcargs["reference"] is reference
+    assert item.funcargs["variants"] is reference.variants
+    expected = np.random.default_rng(seed_for(5, "check_hidden_roc")).random(2)
+    assert np.array_equal(item.funcargs["rng"].random(2), expected)
+    later = object()
+    plugin.start(later, reference, "tickets", {}, 6)  # type: ignore[arg-type]
+    item = SimpleNamespace(name="check_hidden_roc", funcargs={}, fixturenames=names)
+    plugin._fill_own_fixtures(item)  # type: ignore[arg-type]
+    assert item.funcargs["learner"] is later  # the next submission's
