@@ -150,3 +150,28 @@ def test_a_checks_own_fixtures_are_its_submissions_values_and_others_are_left_to
     item = SimpleNamespace(name="check_hidden_roc", funcargs={}, fixturenames=names)
     plugin._fill_own_fixtures(item)  # type: ignore[arg-type]
     assert item.funcargs["learner"] is later  # the next submission's
+
+
+def test_a_gradings_seen_calls_are_not_kept_once_the_next_grading_asks() -> None:
+    """Memory stays flat over a class: no seen call (and its arrays) outlives the next
+    grading's first question."""
+    import gc
+    import weakref
+    from pathlib import Path
+
+    from grader.checks.framework import Learner, SeenCall
+    from grader.checks.hidden._hardcoded import seen_calls
+
+    def learner_with(x: np.ndarray) -> Learner:
+        learner = Learner(worker=None, submission_dir=Path("."))  # type: ignore[arg-type]
+        learner.seen.append(SeenCall("logistic_scratch", "sigmoid", (x,), {}))
+        return learner
+
+    x = np.arange(5.0)
+    gone = weakref.ref(x)
+    first = learner_with(x)
+    assert len(seen_calls(first, "logistic_scratch", "sigmoid")) == 1
+    del first, x
+    seen_calls(learner_with(np.ones(2)), "logistic_scratch", "sigmoid")
+    gc.collect()
+    assert gone() is None

@@ -75,41 +75,32 @@ def _seen_calls(learner: Learner, module: str, function: str) -> list[SeenCall]:
     return list(unique.values())
 
 
-# Every hidden check asks for the seen calls (about 70 times a grading), each time for
-# the keys of all of them: a key (JSON and SHA-256 of the arguments) is made once per
-# seen call, kept here by the call's identity (the entry holds the call, so its id is
-# not reused while kept) and dropped wholesale past _KEYS_KEPT (a few gradings' worth).
-_KEYS: dict[int, tuple[SeenCall, str | None]] = {}
-# call_key by the arguments' types and bytes (reference._answer_key, a tenth of the cost
-# of call_key's JSON): equal bytes are equal values, so equal call_keys.
+# A seen call's key (JSON and SHA-256 of its arguments, 50 us) is made once per grading
+# (seen_calls sieves each function's calls once) and, for the same arguments (the visible
+# inputs, the same in every grading), once per process: kept by the arguments' types and
+# bytes (reference._answer_key, a tenth of the cost; equal bytes are equal values, so
+# equal keys), dropped wholesale past _KEYS_KEPT. No call is kept (the arrays it holds).
 _BY_CONTENT: dict[bytes, str | None] = {}
 _KEYS_KEPT = 4096
 
 
 def _key(call: SeenCall) -> str | None:
-    """call_key of one seen call, None for inputs the key cannot read (kept, maybe twice)."""
-    entry = _KEYS.get(id(call))
-    if entry is not None and entry[0] is call:
-        return entry[1]
-    try:  # the same arguments in every grading (the visible inputs): keyed once a process
+    """call_key of one seen call, None for inputs the key cannot read."""
+    try:
         content: bytes | None = _answer_key(call.module, call.function, call.args, call.kwargs)
     except TypeError:
         content = None
-    key: str | None
     if content is not None and content in _BY_CONTENT:
-        key = _BY_CONTENT[content]
-    else:
-        try:
-            key = call_key(call.module, call.function, call.args, call.kwargs)
-        except (TypeError, ValueError):
-            key = None
-        if content is not None:
-            if len(_BY_CONTENT) >= _KEYS_KEPT:
-                _BY_CONTENT.clear()
-            _BY_CONTENT[content] = key
-    if len(_KEYS) >= _KEYS_KEPT:
-        _KEYS.clear()
-    _KEYS[id(call)] = (call, key)
+        return _BY_CONTENT[content]
+    key: str | None
+    try:
+        key = call_key(call.module, call.function, call.args, call.kwargs)
+    except (TypeError, ValueError):
+        key = None
+    if content is not None:
+        if len(_BY_CONTENT) >= _KEYS_KEPT:
+            _BY_CONTENT.clear()
+        _BY_CONTENT[content] = key
     return key
 
 
