@@ -175,3 +175,18 @@ def test_a_gradings_seen_calls_are_not_kept_once_the_next_grading_asks() -> None
     seen_calls(learner_with(np.ones(2)), "logistic_scratch", "sigmoid")
     gc.collect()
     assert gone() is None
+
+
+def test_one_results_two_reports_share_one_view_and_another_result_gets_its_own() -> None:
+    import dataclasses
+
+    from test_render import make_result
+
+    from grader.render.view_model import build_view
+
+    result = make_result()
+    view = build_view(result)
+    assert build_view(result) is view  # report.md after report.html: not built again
+    renamed = dataclasses.replace(result, name="someone else")
+    assert build_view(renamed).name == "someone else"
+    assert build_view(result) == view  # built again: equal, from the same frozen result
