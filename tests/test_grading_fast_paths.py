@@ -190,3 +190,29 @@ def test_one_results_two_reports_share_one_view_and_another_result_gets_its_own(
     renamed = dataclasses.replace(result, name="someone else")
     assert build_view(renamed).name == "someone else"
     assert build_view(result) == view  # built again: equal, from the same frozen result
+
+
+@pytest.mark.parametrize(
+    "category, manual", [("hidden", False), ("visible", False), ("answers", True)]
+)
+def test_a_passed_checks_outcome_is_what_the_general_path_makes(category: str, manual: bool):
+    import dataclasses
+    from types import SimpleNamespace
+
+    from grader.checks.catalog import Category, CheckSpec
+    from grader.pipeline.run import CheckPlugin, _outcome
+
+    spec = CheckSpec("check_x", "logistic_scratch", Category(category), manual, "x")
+    learner = SimpleNamespace(
+        calls=["m.a", "m.b", "m.a"], printed=["hi\n"], answers={"check_x": "B"}
+    )
+    plugin = CheckPlugin(learner, None, None, {}, 1)  # type: ignore[arg-type]
+    passed = SimpleNamespace(excinfo=None, when="call")
+    plugin._record(spec, passed, 0.25, 0, 0, 0)  # type: ignore[arg-type]
+    general = dataclasses.replace(
+        _outcome(spec, passed, 0.25),  # type: ignore[arg-type]
+        learner_calls=("m.a", "m.b"),
+        printed="",
+        answer="B",
+    )
+    assert plugin.outcomes["check_x"] == general
