@@ -284,16 +284,11 @@ class CheckPlugin:
         calls, printed output and failures since the check began (list positions)."""
         calls = self._learner.calls[first_call:]
         if phase.excinfo is None:  # passed (most checks): made once, not made and replaced
-            self.outcomes[spec.check_id] = CheckOutcome(
-                check_id=spec.check_id,
-                exercise=spec.exercise,
-                status=Status.REVIEW if spec.manual else Status.PASSED,
-                hidden=spec.hidden,
-                manual=spec.manual,
-                duration_s=elapsed,
-                learner_calls=tuple(dict.fromkeys(calls)),
-                answer=self._learner.answers.get(spec.check_id, ""),
-            )
+            facts = {
+                "learner_calls": tuple(dict.fromkeys(calls)),
+                "answer": self._learner.answers.get(spec.check_id, ""),
+            }
+            self.outcomes[spec.check_id] = _outcome(spec, phase, elapsed, NO_NOTEBOOKS, facts)
             return
         places = self._watched.worker.places if self._watched else NO_NOTEBOOKS
         outcome = _outcome(spec, phase, elapsed, places)
@@ -348,8 +343,13 @@ def _submission_fixtures(plugin: CheckPlugin) -> ModuleType:
 
 
 def _outcome(
-    spec: CheckSpec, call: pytest.CallInfo, elapsed: float, places: Places = NO_NOTEBOOKS
+    spec: CheckSpec,
+    call: pytest.CallInfo,
+    elapsed: float,
+    places: Places = NO_NOTEBOOKS,
+    passed_facts: dict[str, Any] | None = None,
 ) -> CheckOutcome:
+    """The check's outcome from its call; `passed_facts`: more fields of a passed one."""
     base: dict[str, Any] = {
         "check_id": spec.check_id,
         "exercise": spec.exercise,
@@ -358,7 +358,8 @@ def _outcome(
         "duration_s": elapsed,
     }
     if call.excinfo is None:
-        return CheckOutcome(status=Status.REVIEW if spec.manual else Status.PASSED, **base)
+        status = Status.REVIEW if spec.manual else Status.PASSED
+        return CheckOutcome(status=status, **base, **(passed_facts or {}))
     error = call.excinfo.value
     if isinstance(error, CheckFailure):
         module = error.blamed_module
