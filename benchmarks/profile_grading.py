@@ -133,6 +133,43 @@ function above 2 ms: expect_close's allclose 3 ms, the seen-call keys, the varia
 the reference 0.019 s (its solution code on each submission's held-out data; keys and
 copies 3 ms); loading 0.016 s (copy and parse); pytest 0.018 s; round trips 0.016 s;
 reports 0.013 s (the three charts 7 ms, in Jinja2: per-coordinate formatting).
+
+Sixth round (issue 25, the grading process's own CPU; the sandbox's side was the lead's:
+the worker's encoding, IPC and close, about 0.035 s of this process's CPU, untouched).
+Yardstick: the median process_time of 9 warm gradings with reports (printed as "its
+median"), base and branch interleaved three times on the same machine (load average 1 to
+2): 0.116-0.135 s before, 0.108-0.116 s after; every micro figure below is process_time
+too. Costs measured inside a grading run 3 to 5 times their warm micro-benchmark (the
+worker's round trips evict the caches), so only removed work shows. What paid:
+- expect.close without np.allclose when it passes with finite expected values (25 -> 4
+  us, 140 calls); an argument sent back with equal bytes unchanged without
+  np.array_equal (6 -> 0.3 us, 230 calls); the confusion variants' cells counted with
+  count_nonzero (16 -> 6 us a matrix, 110 a grading);
+- CheckPlugin fills a check's own fixtures (learner, reference, tickets, variants, rng)
+  into item.funcargs before pytest's set-up: pytest's lookups for them (200 a grading, a
+  fixture definition built for `request` for every rng) were 16 ms of 300 under
+  cProfile; pytest's machinery 0.016 -> 0.012 s. A passed check's outcome made once, not
+  made and replaced (CheckPlugin._record 2.2 -> 1.0 ms);
+- M19's seen calls sieved once per function and grading (each of 70 hidden checks made
+  the chapter's arrays and sieved every seen call), their keys kept across gradings by the
+  arguments' bytes: 4.2 -> 1.7 ms; and no seen call is kept by identity any more (up to
+  4,096 with their arrays were held across gradings);
+- hidden checks' M09 variants computed only when the check fails (1 ms);
+- the charts: a curve scaled in one numpy pass (the same floats) and its points formatted
+  in one string with two regular expressions; coordinates through a Jinja2 filter, which
+  is called directly, not through the context (three charts 4.3 -> 3.1 ms, the same SVG
+  for 1,536 layouts and the real charts); report.html and report.md share one view.
+Measured and not kept: a repr per list of plain numbers in the reference's keys (no
+faster: its arrays dominate); calling the check function directly instead of item.runtest
+(3 us a check warm: pytest_pyfunc_call stays); gc.freeze() in a pool process after its
+first submission (a full collection walks 120,000 objects, 60 ms, but only once in about
+20 gradings, and 25 ms after freezing: 1.5 %, and frozen objects that later die in a
+cycle would never be freed). What is left (CPU per correct grading, about 0.11 s): the
+sandbox's calls 0.035 s (encoding, the echoed arguments, round trips, the close); the
+reference 0.017 s (its solution code on held-out data 0.013 s: inherent, keys and copies
+of cache hits 2 ms); the checks' own work 0.021 s, no check above 2.3 ms; pytest 0.010 s
+(hook dispatch, set-up state, CallInfo); reports 0.010 s (the charts' template 2 ms,
+report.html 2 ms, three fsyncs 1.4 ms); loading 0.006 s (parsing nine files 3 ms).
 """
 
 from __future__ import annotations
@@ -352,6 +389,7 @@ def measure(
         # The grading process's own CPU time (every thread), the timers' included: less
         # sensitive to other load on the machine than the wall time.
         "grader_cpu_s": sum(cpus) / n,
+        "grader_cpu_median_s": sorted(cpus)[n // 2],
         "grade_submission_s": sum(durations) / n,
         "learner_s": learner_s,
         "overhead_pct": 100 * (wall - learner_s) / learner_s if learner_s else None,
@@ -450,7 +488,8 @@ def _table(f: dict) -> None:
     print(f"  first submission, with reports        {f['first_submission_s']:6.2f} s")
     print(f"  each later one, with reports          {f['per_submission_s']:6.2f} s")
     print(f"    of which inside learner code        {f['learner_s']:6.2f} s")
-    print(f"    the grading process's CPU time      {f['grader_cpu_s']:6.2f} s")
+    print(f"    the grading process's CPU time      {f['grader_cpu_s']:6.3f} s")
+    print(f"      its median                        {f['grader_cpu_median_s']:6.3f} s")
     if f["overhead_pct"] is not None:
         print(f"    grader overhead                     {f['overhead_pct']:6.0f} % (target 25 %)")
     print("  phases (inclusive, per submission)     time    calls      CPU")

@@ -43,12 +43,26 @@ def as_number(value: Any, what: str) -> float:
     return float(array.reshape(()))
 
 
-def close(actual: Any, expected: Any, *, rtol: float, atol: float) -> bool:
+def close(actual: Any, expected: Any, *, rtol: float, atol: float | np.ndarray) -> bool:
+    """np.allclose(actual, expected, rtol, atol, equal_nan=False) for two float arrays of
+    the same shape (False for different shapes), the same answer for every input.
+
+    np.allclose costs about 25 us a call in Python around a few ufuncs (over 100 calls a
+    grading): its test, |a - e| <= atol + rtol * |e| masked by isfinite(e), or a == e, is
+    done here directly when every expected value is finite and it passes (then the mask
+    and the `or` change nothing); anything else (a failure, inf or NaN) asks np.allclose."""
     actual_array = np.asarray(actual, dtype=float)
     expected_array = np.asarray(expected, dtype=float)
-    return actual_array.shape == expected_array.shape and bool(
-        np.allclose(actual_array, expected_array, rtol=rtol, atol=atol, equal_nan=False)
-    )
+    if actual_array.shape != expected_array.shape:
+        return False
+    # Expected values finite first: then the subtraction cannot be inf - inf (numpy's own
+    # test silences that warning; this one never raises it).
+    if (
+        np.isfinite(expected_array).all()
+        and (np.abs(actual_array - expected_array) <= atol + rtol * np.abs(expected_array)).all()
+    ):
+        return True
+    return bool(np.allclose(actual_array, expected_array, rtol=rtol, atol=atol, equal_nan=False))
 
 
 def _describe(value: Any) -> str:

@@ -269,9 +269,20 @@ def _changed_arguments(function: str, args: tuple, kwargs: dict, result: CallRes
 
 
 def _same_value(before: np.ndarray, after: object) -> bool:
-    if after is before:  # the worker said the call left it as sent
+    """Whether `after` holds the values of `before` (NaN equal to NaN in float arrays).
+    The very object sent (the worker said the call left it unchanged) or equal bytes of
+    the same dtype answer without np.array_equal (about 20 us a call, 200 calls a
+    grading); for booleans, integers and floats equal bytes mean equal values, NaN or not."""
+    if after is before:
         return True
     after_array = np.asarray(after)
+    if (
+        after_array.dtype == before.dtype
+        and before.dtype.kind in "biuf"
+        and after_array.shape == before.shape
+        and after_array.tobytes() == before.tobytes()
+    ):
+        return True
     return after_array.shape == before.shape and bool(
         np.array_equal(after_array, before, equal_nan=before.dtype.kind == "f")
     )

@@ -107,10 +107,14 @@ def min_cost_strict(
 
 def _cells(y: np.ndarray, predicted: np.ndarray) -> tuple[int, int, int, int]:
     y = np.asarray(y).astype(int)
-    tn = int(np.sum((y == 0) & (predicted == 0)))
-    fp = int(np.sum((y == 0) & (predicted == 1)))
-    fn = int(np.sum((y == 1) & (predicted == 0)))
-    tp = int(np.sum((y == 1) & (predicted == 1)))
+    # count_nonzero, not np.sum: the same counts without np.sum's Python wrapper (the
+    # sweep variants count about 100 matrices a grading).
+    negative, positive = y == 0, y == 1
+    said_negative, said_positive = predicted == 0, predicted == 1
+    tn = int(np.count_nonzero(negative & said_negative))
+    fp = int(np.count_nonzero(negative & said_positive))
+    fn = int(np.count_nonzero(positive & said_negative))
+    tp = int(np.count_nonzero(positive & said_positive))
     return tn, fp, fn, tp
 
 

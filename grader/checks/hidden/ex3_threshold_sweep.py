@@ -7,6 +7,8 @@ wins), thresholds above every p (F1 zero everywhere: the first threshold still w
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from grader.checks.expect import (
@@ -67,7 +69,7 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, variants):
             expected,
             what=what,
             variants={
-                "M09": variants.sweep_strict(y, p, thresholds),
+                "M09": partial(variants.sweep_strict, y, p, thresholds),
                 "M11": lambda expected=expected, got=got: zero_division_nan(expected, got),
                 **answers(reference, learner, MODULE, "sweep_thresholds"),
             },
@@ -82,7 +84,7 @@ def check_hidden_sweep_and_best_f1(learner, reference, rng, variants):
             got,
             reference.call(MODULE, "best_f1_threshold", y, p, thresholds),
             what=what,
-            variants={"M09": variants.best_f1_strict(y, p, thresholds)},
+            variants={"M09": partial(variants.best_f1_strict, y, p, thresholds)},
             fix="The first threshold with the top F1, predicted positive where p >= t.",
         )
 
@@ -103,7 +105,7 @@ def check_hidden_costs(learner, reference, rng, variants):
             what="expected_cost with held-out costs",
             variants={
                 "M21": variants.cost_swapped(cm, cost_fn, cost_fp),
-                "M09": variants.cost_strict(y, p, t, cost_fn, cost_fp),
+                "M09": partial(variants.cost_strict, y, p, t, cost_fn, cost_fp),
                 **answers(reference, learner, MODULE, "expected_cost"),
             },
             fix="FN * cost_fn + FP * cost_fp at p >= t, with the costs you are given.",
@@ -118,7 +120,7 @@ def check_hidden_costs(learner, reference, rng, variants):
             ),
             what="min_cost_threshold on held-out tickets",
             variants={
-                "M09": variants.min_cost_strict(y, p, thresholds, cost_fn, cost_fp),
+                "M09": partial(variants.min_cost_strict, y, p, thresholds, cost_fn, cost_fp),
                 **answers(reference, learner, MODULE, "min_cost_threshold"),
             },
             fix="(t, cost) of the lowest cost; the first threshold on a tie.",

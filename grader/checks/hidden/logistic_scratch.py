@@ -5,6 +5,7 @@ Messages name the property that failed, never the inputs or the expected values.
 
 from __future__ import annotations
 
+from functools import partial
 from operator import itemgetter
 
 import numpy as np
@@ -232,7 +233,7 @@ def check_hidden_roc(learner, reference, rng, variants):
         what=f"roc_points {HELD_OUT}",
         variants={
             "M13": variants.roc_swapped(expected),
-            "M09": variants.roc_strict(y, p, thresholds),
+            "M09": partial(variants.roc_strict, y, p, thresholds),
             **answers(reference, learner, MODULE, "roc_points"),
         },
         fix="(FPR, TPR) per threshold in the given order, p >= t.",
