@@ -859,9 +859,9 @@ def test_close_soon_kills_at_once_and_waits_in_a_thread(submit: Submit, monkeypa
     release = threading.Event()
     stop_tree, wait_dead = _process.stop_tree, _process.wait_dead
 
-    def stopping(root: int) -> set[int]:
+    def stopping(root: int, members: Callable[[], set[int]] | None = None) -> set[int]:
         seen.append(("stop", threading.current_thread() is threading.main_thread()))
-        return stop_tree(root)
+        return stop_tree(root, members)
 
     def waiting(pids: set[int], timeout_s: float = 5.0) -> None:
         seen.append(("wait", threading.current_thread() is threading.main_thread()))

@@ -306,7 +306,13 @@ class _Process:
             if self.popen is not None and self.popen.returncode is not None:
                 self.stopped = set()  # already reaped: its pid may be another's by now
             else:
-                self.stopped = _process.stop_tree(self.pid)
+                # The cgroup lists every process of the tree (the pids one holds all).
+                listed = (
+                    self.cgroup.members
+                    if self.cgroup and "pids" in self.cgroup.controllers
+                    else None
+                )
+                self.stopped = _process.stop_tree(self.pid, listed)
 
     def end(self) -> None:
         """Kill the worker and everything it started; reap it; close the pipes."""
