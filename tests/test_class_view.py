@@ -11,9 +11,11 @@ height, and axe-core in headless Chromium (skipped only where Chromium is missin
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -235,11 +237,11 @@ def test_the_same_similar_pairs_on_every_run(kit, tmp_path) -> None:
     runs = set()
     for seed in ("1", "2", "3"):
         done = subprocess.run(
-            ["python", "-c", script, str(tmp_path), str(kit.exercises)],
+            [sys.executable, "-c", script, str(tmp_path), str(kit.exercises)],
             capture_output=True,
             text=True,
             check=True,
-            env={**__import__("os").environ, "PYTHONHASHSEED": seed},
+            env={**os.environ, "PYTHONHASHSEED": seed},
         )
         runs.add(done.stdout)
     assert len(runs) == 1, runs
