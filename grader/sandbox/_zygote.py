@@ -189,6 +189,8 @@ def _namespace_init(spec, fds, run_worker, layers, made_ahead=None):
 
 
 def _become_worker(spec, fds, run_worker, layers):
+    """Run the worker and never return; a failure before its loop goes to fd 2 (the
+    output file, once _worker has moved it there)."""
     try:
         _worker(spec, fds, run_worker, layers)
     except BaseException as error:
@@ -429,12 +431,7 @@ def spawn_main(argv):
     # The channel moves off 0 and 1, which become /dev/null and the output file.
     fds = (os.dup(0), os.dup(1), 2, None)
     run_worker = _worker_program(argv[1]) if spec.get("probe") is None else None
-    try:
-        _worker(spec, fds, run_worker, layers)
-    except BaseException as error:
-        os.write(2, f"sandbox setup failed: {error!r}".encode())
-    finally:
-        os._exit(71)
+    _become_worker(spec, fds, run_worker, layers)
 
 
 def once_main(argv):
