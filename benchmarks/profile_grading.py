@@ -199,10 +199,16 @@ read 8 times: 1 ms a grading); sending the calls of one check's loop in one requ
 (about 80 round trips fewer, 10 ms, but a later call would run after an earlier answer
 already failed the check: a hang there would cost a time limit the check never paid);
 checking only the fenced names after a fenced request (1 ms; a key renamed in place
-would go unseen). What is left of a round trip (about 0.25 ms wall with the worker's
-code inside): the grader's CPU 0.09 ms (JSON and .npy encoding of the arguments, the
-reply's decoding), the worker's 0.15 ms (the same on its side, the fence's check, two
-context switches).
+would go unseen). Measured and not kept (cold `grade` of one folder, three runs each way,
+quiet machine): starting the zygote before the grading process builds its context (3.3 ->
+3.9 s: it ran beside the isolation probe's trial launches), and handing the grading
+processes the main process's isolation probe (3.3 s either way: the grading process's
+path is the reference's imports, which ran during the probe's wait anyway); pinning each
+grading process and its workers to one core in a batch (0.245 / 0.235 s pinned, 0.251 /
+0.232 s not, grading time minus learner code). What is left of a round trip (about
+0.25 ms wall with the worker's code inside): the grader's CPU 0.09 ms (JSON and .npy
+encoding of the arguments, the reply's decoding), the worker's 0.15 ms (the same on its
+side, the fence's check, two context switches).
 """
 
 from __future__ import annotations

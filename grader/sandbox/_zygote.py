@@ -8,14 +8,19 @@ arrive as source text, see layers/__init__.py):
     serve CONTROL_FD BOOTSTRAP_SOURCE PRELOAD LAYERS_JSON
         run the worker's program text (_bootstrap.py) without starting its loop, import
         the modules in PRELOAD (comma-separated; scikit-learn's, typically), then serve
-        spawn requests from the grader on CONTROL_FD, a Unix socket: a JSON spec with four
-        file descriptors attached (the worker's request and response pipes, its output
-        file and a status pipe), answered with the new launcher's pid.
+        the grader's requests on CONTROL_FD, a Unix socket: {"op": "prepare"} makes a
+        launcher ahead of its worker (below), {"op": "reap"} reaps one the grader killed.
     once SPEC_JSON BOOTSTRAP_SOURCE LAYERS_JSON
         become the launcher of one worker tree at once; the spec names the four
         descriptors this process inherited.
+    spawn SPEC_JSON BOOTSTRAP_SOURCE LAYERS_JSON
+        become the worker W itself, without any fork (Windows, or a Python without
+        os.fork; the `process` level only): stdin is the request pipe, stdout the response
+        pipe, stderr the output file, the only handles every system passes to a child. The
+        grader started it in a new session (POSIX) or job object (Windows) and reads its
+        end from its own wait, so there is no G and no status pipe.
 
-A zygote also makes launchers ahead of their workers (request {"op": "prepare"}, answered
+A zygote makes each launcher ahead of its worker (request {"op": "prepare"}, answered
 with the launcher's pid and, attached, the grader's end of a channel to it): L joins its
 cgroup and enters its namespaces, forks G, and G forks W, all while the grader grades
 the submission before; then G and W wait. The grader later sends the worker's spec and
@@ -24,12 +29,6 @@ waiting W in too) and hands W its spec and descriptors. Moving a process into a 
 takes about 10 ms and each fork of the warm zygote about 5 ms: a worker made ahead is
 ready about 8 ms after its spec arrives instead of about 25 ms (grader/sandbox/zygote.py
 Zygote.launch).
-    spawn SPEC_JSON BOOTSTRAP_SOURCE LAYERS_JSON
-        become the worker W itself, without any fork (Windows, or a Python without
-        os.fork; the `process` level only): stdin is the request pipe, stdout the response
-        pipe, stderr the output file, the only handles every system passes to a child. The
-        grader started it in a new session (POSIX) or job object (Windows) and reads its
-        end from its own wait, so there is no G and no status pipe.
 
 The launcher L starts a new session, joins the worker's cgroups and (at the namespaces
 level) unshares mount, network and PID namespaces, through a user namespace where the
@@ -338,29 +337,12 @@ def serve(control, run_worker, layers):
                 pass
             control.sendall(b"{}")
             continue
+        for fd in fds:
+            os.close(fd)  # nothing the zygote is asked for comes with descriptors
         if request.get("op") == "prepare":
-            for fd in fds:
-                os.close(fd)
             _serve_prepare(control, request["head"], run_worker, layers)
             continue
-        if len(fds) != MAX_FDS:
-            for fd in fds:
-                os.close(fd)
-            control.sendall(json.dumps({"error": "expected four descriptors"}).encode())
-            continue
-        try:
-            pid = os.fork()
-        except OSError as error:
-            for fd in fds:
-                os.close(fd)
-            control.sendall(json.dumps({"error": str(error)}).encode())
-            continue
-        if pid == 0:
-            control.close()
-            _launch(request, fds, run_worker, layers)
-        for fd in fds:
-            os.close(fd)
-        control.sendall(json.dumps({"pid": pid}).encode())
+        control.sendall(json.dumps({"error": "unknown request"}).encode())
 
 
 def _serve_prepare(control, head, run_worker, layers):

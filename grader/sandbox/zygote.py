@@ -174,21 +174,15 @@ class Zygote:
         self._socket.settimeout(30.0)
         self.creator = os.getpid()
 
-    def spawn(self, spec: dict[str, Any], fds: tuple[int, int, int, int]) -> int:
-        """A new worker tree; returns its launcher's pid (its process group's id)."""
-        reply, _ = self._ask(json.dumps(spec).encode(), fds)
-        if "pid" not in reply:
-            raise ZygoteError(f"the zygote could not start a worker: {reply.get('error')}")
-        return int(reply["pid"])
-
     def launch(
         self, spec: dict[str, Any], fds: tuple[int, int, int, int], limits: Limits
     ) -> tuple[int, cgroups.WorkerCgroup | None]:
-        """A new worker tree, from a launcher made ahead when there is one: its cgroup
-        joined and its namespaces entered while the previous worker ran (about 15 ms a
-        worker, mostly the kernel moving it into the cgroup). Then the next worker's
-        launcher is made. Returns the launcher's pid (its process group's id) and the
-        worker's cgroup (None where there are none). Raises ZygoteError."""
+        """A new worker tree, from the launcher made ahead for it (prepare_next) when
+        there is one, else from one made now: its cgroup joined, its namespaces entered,
+        its init and worker forked, all while the previous worker ran (about 16 ms a
+        worker, mostly the kernel moving it into the cgroup, and two forks). Returns the
+        launcher's pid (its process group's id) and the worker's cgroup (None where there
+        are none). Raises ZygoteError."""
         key = (bool(spec["namespaces"]), bool(spec["user_namespace"]), limits)
         with self._spare_lock:
             spare, self._spare = self._spare, None
@@ -248,8 +242,9 @@ class Zygote:
         return _Spare(key, int(reply["pid"]), socket.socket(fileno=fds[0]), cgroup)
 
     def _discard(self, spare: _Spare) -> None:
-        """End a launcher made ahead and not used: it has not forked yet (it waits for its
-        spec), so killing its pid kills all of it."""
+        """End a launcher made ahead and not used. Its init and worker wait on the
+        channel: closed, they exit; the launcher is killed and reaped, and its cgroup
+        removed (which kills whatever is still in it)."""
         spare.channel.close()
         with contextlib.suppress(OSError):
             os.kill(spare.pid, signal.SIGKILL)
