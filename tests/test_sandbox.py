@@ -6,9 +6,12 @@ so that timeouts and limits are reached quickly.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
+import subprocess
+import sys
 import textwrap
 import threading
 import time
@@ -1154,3 +1157,60 @@ def test_a_launcher_made_ahead_is_used_and_none_outlives_the_zygote(tmp_path: Pa
         )
     assert not _running(made_ahead.pid)
     assert not any(folder.exists() for folder in cgroup_folders)
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="needs cgroups (root)")
+@pytest.mark.parametrize("ending", ["exits", "ends as a pool process (os._exit)"])
+def test_a_grading_process_leaves_no_cgroup_behind(tmp_path: Path, ending: str) -> None:
+    # The zygote makes the next worker's launcher (and its cgroup) as a worker ends; the
+    # last one is closed as the process that owns the zygote ends, however it ends.
+    (tmp_path / "e.py").write_text(textwrap.dedent(ECHO), encoding="utf-8")
+    end = (
+        "import multiprocessing.util, os\n"
+        "multiprocessing.util._exit_function()\n"  # what a pool process runs, then:
+        "os._exit(0)\n"
+        if ending.startswith("ends")
+        else ""
+    )
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from grader.sandbox import Limits, Worker\n"
+        "from grader.sandbox.worker import bootstrap_source\n"
+        "from grader.sandbox.zygote import WarmWorkers\n"
+        "warm = WarmWorkers(bootstrap_source())\n"
+        "worker = Worker(Path(sys.argv[1]), Limits(call_timeout_s=5), None, warm.zygote())\n"
+        "assert worker.call('e', 'echo', 1).value == 1\n"
+        "worker.close()\n"
+        "assert warm.zygote()._spare is not None\n"
+        "print(os.getpid(), flush=True)\n" + end
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    creator = int(done.stdout.split()[-1])
+    left = [
+        entry
+        for controller in cgroups.available()
+        for entry in (cgroups._base(controller) or tmp_path).glob(f"grader-{creator}-*")
+    ]
+    assert left == []
+
+
+@pytest.mark.skipif(not cgroups.available(), reason="needs cgroups (root)")
+def test_groups_of_a_grader_that_was_killed_are_removed_and_live_ones_kept() -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    bases = [cgroups._base(controller) for controller in cgroups.available()]
+    abandoned = [base / f"grader-{int(dead.stdout)}-0badc0de" for base in bases if base]
+    live = [base / f"grader-{os.getpid()}-0badc0de" for base in bases if base]
+    for folder in (*abandoned, *live):
+        folder.mkdir()
+    try:
+        assert cgroups.remove_abandoned() >= len(abandoned)
+        assert not any(folder.exists() for folder in abandoned)
+        assert all(folder.exists() for folder in live)
+    finally:
+        for folder in (*abandoned, *live):
+            with contextlib.suppress(OSError):
+                folder.rmdir()

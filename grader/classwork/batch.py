@@ -67,6 +67,7 @@ from grader.render import write_submission_reports
 from grader.render.fallback import RESULTS_JSON
 from grader.render.gradescope import to_gradescope, write_fallback_results
 from grader.results import GradedSubmission
+from grader.sandbox import cgroups
 from grader.sandbox._process import descendants
 
 GRADEBOOK = "gradebook.csv"
@@ -497,6 +498,8 @@ def _run(
         if interrupted:
             kill_descendants()
         pool.shutdown(wait=not interrupted, cancel_futures=True)
+        # A grading process killed above could not remove its workers' cgroups.
+        cgroups.remove_abandoned()
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import secrets
 import signal
 import time
@@ -139,6 +140,40 @@ class WorkerCgroup:
                     time.sleep(0.005)
         self.paths = []
         self.procs = []
+
+
+_OURS = re.compile(r"grader-(?P<creator>[0-9]+)-[0-9a-f]+")
+
+
+def remove_abandoned() -> int:
+    """Remove the worker groups whose creator (the grading process named in the group's
+    name) is gone: a grading process killed before its clean-up (Ctrl-C stops a batch with
+    SIGKILL) cannot remove its groups itself. A group that still holds a process is left
+    alone (rmdir refuses it); so is every group of a live creator. Returns how many went."""
+    removed = 0
+    for controller in available():
+        base = _base(controller)
+        if base is None:
+            continue
+        with contextlib.suppress(OSError):
+            for entry in base.iterdir():
+                found = _OURS.fullmatch(entry.name)
+                if found is None or _alive(int(found["creator"])):
+                    continue
+                with contextlib.suppress(OSError):
+                    entry.rmdir()
+                    removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's: alive
+    return True
 
 
 def _controller(path: Path) -> str:

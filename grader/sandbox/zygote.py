@@ -9,6 +9,7 @@ from __future__ import annotations
 import array
 import contextlib
 import json
+import multiprocessing.util
 import os
 import signal
 import socket
@@ -314,6 +315,7 @@ class WarmWorkers:
         self.enabled = enabled
         self.problem = ""  # why there is no zygote, once one failed to start
         self._zygote: Zygote | None = None
+        self._closes_at_exit = False
 
     def zygote(self) -> Zygote | None:
         if not self.enabled or self.problem:
@@ -325,6 +327,13 @@ class WarmWorkers:
         except (ZygoteError, OSError) as error:
             self.problem = str(error)
             self._zygote = None
+        else:
+            if not self._closes_at_exit:
+                # The zygote holds the next worker's launcher and its cgroup, made ahead:
+                # closed as this process exits, a batch's grading process included (those
+                # end through os._exit, which skips atexit but not these finalizers).
+                multiprocessing.util.Finalize(None, self.close, exitpriority=10)
+                self._closes_at_exit = True
         return self._zygote
 
     def close(self) -> None:
