@@ -12,6 +12,7 @@ import math
 import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -30,10 +31,12 @@ from grader.sandbox import (
     Worker,
     _process,
     cgroups,
+    confine,
     isolation_report,
 )
 from grader.sandbox._process import BASE_ENVIRONMENT, COPIED_FROM_PARENT
-from grader.sandbox.confine import Confinement
+from grader.sandbox.confine import Confinement, Stack
+from grader.sandbox.layers import privileges
 from grader.sandbox.worker import bootstrap_source
 from grader.sandbox.zygote import WarmWorkers, Zygote
 
@@ -1214,3 +1217,35 @@ def test_groups_of_a_grader_that_was_killed_are_removed_and_live_ones_kept() -> 
         for folder in (*abandoned, *live):
             with contextlib.suppress(OSError):
                 folder.rmdir()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a uid drop needs root")
+def test_an_unprivileged_worker_reaches_its_folder_inside_a_private_temporary_folder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A batch's grading process keeps its temporary files in a folder of its own (0700,
+    # in the system's temporary folder): at the process level the worker, dropped to an
+    # unprivileged uid, must still reach its copy of the submission there (before, every
+    # check said the file was missing). pytest's tmp_path lies below a 0700 folder of its
+    # own, so the test makes its folder where the batch does, and removes it.
+    with tempfile.TemporaryDirectory(prefix="grader-batch-test-") as made:
+        _check_reached_through(Path(made), monkeypatch)
+
+
+def _check_reached_through(private: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    folder = Path(tempfile.mkdtemp()) / "submission"
+    folder.mkdir()
+    (folder / "m.py").write_text("x = 1\n", encoding="utf-8")
+    confine.hand_over(folder, Stack("process", drop_uid=True))
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setgid(privileges.NOBODY)
+            os.setuid(privileges.NOBODY)
+            os._exit(0 if os.access(folder / "m.py", os.R_OK) else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not private.stat().st_mode & 0o044  # traversable, not listable

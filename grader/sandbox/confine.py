@@ -226,8 +226,12 @@ def hand_over(folder: Path, stack: Stack) -> None:
 
     temporary = Path(tempfile.gettempdir()).resolve()
     for parent in folder.resolve().parents:
-        if parent == temporary or temporary not in parent.parents:
+        if parent != temporary and temporary not in parent.parents:
             break
+        # The temporary folder itself too: a batch's grading process keeps its own (0700).
+        # Traversable only (o+x), never listable; /tmp (1777) is left as it is.
         info = parent.stat()
         if info.st_uid == os.geteuid() and not info.st_mode & 0o001:
             os.chmod(parent, info.st_mode | 0o001)
+        if parent == temporary:
+            break
