@@ -1249,3 +1249,17 @@ def _check_reached_through(private: Path, monkeypatch: pytest.MonkeyPatch) -> No
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert not private.stat().st_mode & 0o044  # traversable, not listable
+
+
+def test_cgroups_are_none_where_there_is_no_linux(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows has no os.geteuid: asking for cgroups there must answer, not raise (every
+    # worker start and every batch asks).
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delattr(os, "geteuid")
+    cgroups.available.cache_clear()
+    try:
+        assert cgroups.available() == ()
+        assert cgroups.remove_abandoned() == 0
+    finally:
+        monkeypatch.undo()
+        cgroups.available.cache_clear()

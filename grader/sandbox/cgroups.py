@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -48,8 +49,9 @@ def _base(controller: str) -> Path | None:
 
 @functools.cache
 def available() -> tuple[str, ...]:
-    """The controllers a worker's group can use here, found by trying once."""
-    if os.geteuid() != 0:
+    """The controllers a worker's group can use here, found by trying once (Linux, as
+    root; none elsewhere: Windows has no os.geteuid at all)."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
         return ()
     found = []
     for controller in CONTROLLERS:
