@@ -1,12 +1,14 @@
-"""The worker's fence around a from-scratch file's calls (_bootstrap._fence), run here in
+"""The worker's fence around a from-scratch file's calls (_bootstrap._Fence), run here in
 the test process: scikit-learn and SciPy out of reach inside, everything as it was after,
-however many times it goes up (it goes up once per call into logistic_scratch, and keeps
-its tripwires from one call to the next)."""
+however many times it goes up and down (the worker keeps it up from one call into
+logistic_scratch to the next, and its tripwires for good)."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import sys
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,6 +18,17 @@ pytest.importorskip("scipy.special")
 from grader.sandbox import _bootstrap
 
 
+@contextlib.contextmanager
+def _fence() -> Iterator[list[str]]:
+    """One fenced request, and the fence down after it (as before an unfenced request)."""
+    fence = _bootstrap._Fence()
+    try:
+        with fence.request() as reached:
+            yield reached
+    finally:
+        reached.extend(fence.lower())
+
+
 def _fenced_modules() -> dict[str, object]:
     return {name: module for name, module in sys.modules.items() if _bootstrap._fenced_name(name)}
 
@@ -23,7 +36,7 @@ def _fenced_modules() -> dict[str, object]:
 def test_inside_the_fence_scikit_learn_is_refused_and_named() -> None:
     before = _fenced_modules()
     for _ in range(3):  # the same fence, again and again, as one call after another
-        with _bootstrap._fence() as reached:
+        with _fence() as reached:
             with pytest.raises(ImportError):
                 from sklearn.linear_model import LogisticRegression  # noqa: F401
             with pytest.raises(ImportError):
@@ -37,7 +50,7 @@ def test_inside_the_fence_scikit_learn_is_refused_and_named() -> None:
 
 def test_a_fence_with_nothing_reached_names_nothing_and_changes_nothing() -> None:
     before = dict(sys.modules)
-    with _bootstrap._fence() as reached:
+    with _fence() as reached:
         import numpy  # noqa: F401  (allowed)
     assert reached == []
     assert sys.modules.keys() == before.keys()
@@ -55,14 +68,14 @@ class _EqualsAnything:
 def test_a_module_planted_in_place_of_a_tripwire_is_named_and_taken_out(planted) -> None:
     # Only an existing name replaced: the names are the same as before, the objects not.
     real = sys.modules["sklearn.linear_model"]
-    with _bootstrap._fence() as reached:
+    with _fence() as reached:
         sys.modules["sklearn.linear_model"] = planted
     assert reached == ["sys.modules['sklearn.linear_model']"]
     assert sys.modules["sklearn.linear_model"] is real
 
 
 def test_a_module_planted_under_a_new_name_is_named_and_taken_out() -> None:
-    with _bootstrap._fence() as reached:
+    with _fence() as reached:
         sys.modules["scipy.not_a_module"] = object()
     assert reached == ["sys.modules['scipy.not_a_module']"]
     assert "scipy.not_a_module" not in sys.modules
@@ -70,18 +83,18 @@ def test_a_module_planted_under_a_new_name_is_named_and_taken_out() -> None:
 
 def test_a_module_deleted_inside_is_back_after() -> None:
     real = sys.modules["scipy"]
-    with _bootstrap._fence():
+    with _fence():
         del sys.modules["scipy"]
     assert sys.modules["scipy"] is real
 
 
 def test_a_module_imported_between_two_fences_is_fenced_by_the_second() -> None:
-    with _bootstrap._fence():
+    with _fence():
         pass
     saved = sys.modules.pop("sklearn.isotonic", None)
     try:
         importlib.import_module("sklearn.isotonic")  # outside any fence: allowed
-        with _bootstrap._fence() as reached:
+        with _fence() as reached:
             with pytest.raises(ImportError):
                 from sklearn.isotonic import IsotonicRegression  # noqa: F401
         assert any(name.startswith("sklearn.isotonic") for name in reached)

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 from sklearn.linear_model import LogisticRegression
 
 from grader import datasets
@@ -35,6 +35,7 @@ from grader.chapter import (
     TROUBLESOME_LR,
 )
 from grader.paths import KitPaths
+from grader.render.view_model import template_environment
 
 TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE = "chapter-notes.md.j2"
@@ -366,14 +367,7 @@ def percent(value: float, decimals: int = 1) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
+    env = template_environment(TEMPLATES, autoescape=False)
     env.filters.update(f=fixed, vec=vector, sci=scientific, below=gap_bound, pct=percent)
     return env
 

@@ -17,7 +17,14 @@ from markupsafe import Markup
 
 from grader.checks.misconceptions import CATALOG
 from grader.classwork.class_isolation import isolation_notices
-from grader.classwork.class_summary import EASY, HARD, WEAK, ClassSummary, ReasonKind
+from grader.classwork.class_summary import (
+    EASY,
+    HARD,
+    WEAK,
+    CheckStatistics,
+    ClassSummary,
+    ReasonKind,
+)
 from grader.numbers import points_text
 from grader.render.chart import Bar, Chart, Line, Marker, render_chart
 from grader.render.plots import inline_svg
@@ -58,20 +65,8 @@ def _items(summary: ClassSummary) -> Chart:
     thresholds = [Line((x, x), (-1.02, 1.02), GREY, 0.8, dashed=True) for x in (HARD, EASY)] + [
         Line((-0.02, 1.02), (WEAK, WEAK), GREY, 0.8, dashed=True)
     ]
-    dots = Line(
-        tuple(c.difficulty for c in fine),
-        tuple(c.discrimination or 0.0 for c in fine),
-        BLUE,
-        0.0,
-        marker=Marker("circle", 4.2, edge_width=0.0),
-    )
-    crosses = Line(
-        tuple(c.difficulty for c in flagged),
-        tuple(c.discrimination or 0.0 for c in flagged),
-        RED,
-        0.0,
-        marker=Marker("x", 4.9, edge_width=1.5),
-    )
+    dots = _scatter(fine, BLUE, Marker("circle", 4.2, edge_width=0.0))
+    crosses = _scatter(flagged, RED, Marker("x", 4.9, edge_width=1.5))
     return Chart(
         **_CANVAS,
         xlabel="difficulty p (pass rate)",
@@ -98,6 +93,17 @@ def attention_by_reason(summary: ClassSummary) -> list[tuple[str, list[tuple[str
     # what needs a look first; bookkeeping (pending manual items, lateness, overrides) last
     ordered = sorted(groups.items(), key=lambda group: group[0].bookkeeping)
     return [(kind.value, entries) for kind, entries in ordered]
+
+
+def _scatter(checks: list[CheckStatistics], colour: str, marker: Marker) -> Line:
+    """One marker per check at (difficulty, discrimination), no line between them."""
+    return Line(
+        tuple(c.difficulty for c in checks),
+        tuple(c.discrimination or 0.0 for c in checks),
+        colour,
+        0.0,
+        marker=marker,
+    )
 
 
 def render_class_html(summary: ClassSummary, generated: str = "") -> str:

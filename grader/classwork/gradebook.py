@@ -37,45 +37,33 @@ class GradebookRow:
 
     @classmethod
     def from_result(cls, result: GradedSubmission) -> GradebookRow:
-        late = [item for item in result.adjustments if item.kind is AdjustmentKind.LATE]
-        return cls(
-            name=result.name,
-            score=result.score,
-            max_score=result.max_score,
-            criteria={c.criterion_id: c.points for c in result.criteria},
-            late_days=result.days_late if result.submitted_at else None,
-            penalty=sum(item.points_before - item.points_after for item in late)
-            if result.submitted_at
-            else None,
-            submitted_at=result.submitted_at,
-            overrides=_overrides_cell(
-                (item.target, item.points_after)
-                for item in result.adjustments
-                if item.kind is AdjustmentKind.OVERRIDE
-            ),
-            waived=any(item.kind is AdjustmentKind.WAIVED for item in result.adjustments),
-        )
+        return cls._of(result)
 
     @classmethod
     def from_stored(cls, stored: StoredResult) -> GradebookRow:
-        """The row of a results.json read back from the class's folder."""
-        late = [item for item in stored.adjustments if item.kind == "late"]
+        """The row of a stored result read back from the class's folder."""
+        return cls._of(stored)
+
+    @classmethod
+    def _of(cls, record: GradedSubmission | StoredResult) -> GradebookRow:
+        # Both records name these fields alike; an AdjustmentKind equals its value.
+        late = [item for item in record.adjustments if item.kind == AdjustmentKind.LATE]
         return cls(
-            name=stored.name,
-            score=stored.score,
-            max_score=stored.max_score,
-            criteria={c.criterion_id: c.points for c in stored.criteria},
-            late_days=stored.days_late if stored.submitted_at else None,
+            name=record.name,
+            score=record.score,
+            max_score=record.max_score,
+            criteria={c.criterion_id: c.points for c in record.criteria},
+            late_days=record.days_late if record.submitted_at else None,
             penalty=sum(item.points_before - item.points_after for item in late)
-            if stored.submitted_at
+            if record.submitted_at
             else None,
-            submitted_at=stored.submitted_at,
+            submitted_at=record.submitted_at,
             overrides=_overrides_cell(
                 (item.target, item.points_after)
-                for item in stored.adjustments
-                if item.kind == "override"
+                for item in record.adjustments
+                if item.kind == AdjustmentKind.OVERRIDE
             ),
-            waived=any(item.kind == "waived" for item in stored.adjustments),
+            waived=any(item.kind == AdjustmentKind.WAIVED for item in record.adjustments),
         )
 
     @classmethod

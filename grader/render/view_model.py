@@ -617,10 +617,11 @@ def adjustment_text(item: Adjustment) -> str:
     return f"Set by the instructor: {item.target}, {change}{comment}"
 
 
-def template_environment(**options: object) -> Environment:
-    """A Jinja2 environment over the package's templates; a typo in a template fails loudly."""
+def template_environment(folder: Path = TEMPLATES, **options: object) -> Environment:
+    """A Jinja2 environment over `folder`'s templates (the reports' by default); a typo in
+    a template fails loudly."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(folder),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -531,9 +531,8 @@ class _Fence:
         try:
             yield reached
         finally:
-            if not self._unchanged():
-                self.lower()  # notes what got in
-            reached.extend(dict.fromkeys(_REACHED))
+            got_in = [] if self._unchanged() else self.lower()
+            reached.extend(dict.fromkeys([*_REACHED, *got_in]))
             del _REACHED[:]
 
     def _raise(self) -> None:
@@ -555,11 +554,12 @@ class _Fence:
             and all(map(operator.is_, modules.values(), self._values))
         )
 
-    def lower(self) -> None:
-        """Put the real modules back; note (in _REACHED) whatever real module got in under
-        a fenced name, and take it out."""
+    def lower(self) -> list[str]:
+        """Put the real modules back; return what got into sys.modules under a fenced name
+        other than our tripwires ("sys.modules['sklearn']"), which is taken out."""
+        got_in: list[str] = []
         if not self.up:
-            return
+            return got_in
         self.up = False
         modules = sys.modules
         with contextlib.suppress(ValueError):
@@ -573,25 +573,12 @@ class _Fence:
             wires = _Wires.by_name
             for name in after:
                 if modules[name] is not wires.get(name):
-                    _REACHED.append(f"sys.modules[{name!r}]"[:200])
+                    got_in.append(f"sys.modules[{name!r}]"[:200])
                 if name not in self._saved:
                     del modules[name]
         modules.update(self._saved)
         self._saved, self._keys, self._values = {}, [], []
-
-
-@contextlib.contextmanager
-def _fence() -> Any:
-    """One fenced request and the fence down after it (the worker keeps its fence up
-    between fenced requests: _Fence)."""
-    fence = _Fence()
-    try:
-        with fence.request() as reached:
-            yield reached
-    finally:
-        fence.lower()
-        reached.extend(dict.fromkeys(_REACHED))
-        del _REACHED[:]
+        return got_in
 
 
 class _Session:

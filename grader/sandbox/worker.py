@@ -530,7 +530,7 @@ class Worker:
         failure sentence.
 
         from_scratch: modules whose import and calls run where scikit-learn and SciPy
-        cannot be reached (_bootstrap._fence); such a module is imported before any other
+        cannot be reached (_bootstrap._Fence); such a module is imported before any other
         file, so that no other file's import runs its code unfenced. What a call reached is
         kept in `from_scratch_reached` ("module.function" -> what)."""
         folder = Path(submission_dir)
