@@ -217,6 +217,7 @@ def grade_automatic(
                 after_checks=lambda learner: (figures(learner), printed.update(_printed(learner))),
                 progress=progress and _AsReported(progress, sources, loaded),
                 sources=sources,
+                from_scratch_zygote=context.warm.from_scratch_zygote(),
             )
             grader_errors.extend(figures.problems)
             notices.extend(_printed_notice(printed))

@@ -618,12 +618,14 @@ def run_checks(
     after_checks: Callable[[Learner], None] | None = None,
     progress: Progress | None = None,
     sources: LearnerSources | None = None,
+    from_scratch_zygote: Zygote | None = None,
 ) -> tuple[list[CheckOutcome], float]:
     """Run every check of settings.categories; return the outcomes in catalog order and the
     time spent inside learner code. after_checks, if given, then gets the learner while its
     worker is still alive (the report's figures); `progress` hears each learner call and
     each exercise file as its checks end; `sources`, the learner's files as read at load
-    (None: read from submission_dir on first use)."""
+    (None: read from submission_dir on first use). The from-scratch file runs in workers
+    of `from_scratch_zygote` (None: started afresh), every other file in `zygote`'s."""
     wanted = [spec for spec in specs if spec.category in settings.categories]
     by_id = {spec.check_id: spec for spec in wanted}
     worker = Worker(
@@ -633,6 +635,7 @@ def run_checks(
         zygote,
         from_scratch=(CORE_MODULE,),
         places=settings.places,
+        from_scratch_zygote=from_scratch_zygote,
     )
     try:
         worker.prestart()  # starts while pytest sets up the first check

@@ -23,6 +23,7 @@ import errno
 import faulthandler
 import importlib
 import importlib.abc
+import importlib.machinery
 import io
 import json
 import linecache  # noqa: F401  (preloaded: traceback uses it lazily, see main)
@@ -448,6 +449,47 @@ def _fenced_names() -> list[str]:
     ]
 
 
+_INSTALLED_FENCED: list[str] = []  # the fenced packages' module names, once found
+
+
+def installed_fenced_names() -> list[str]:
+    """The module names of the fenced packages as installed, read from their folders
+    without importing them (their test suites left out): where none of them is loaded (the
+    from-scratch file's own worker), a tripwire stands for each while a fence is up, so
+    that a look into sys.modules["sklearn.metrics"] is noted as it is where they are
+    loaded. Found once per process (the zygote finds them before it forks)."""
+    if _INSTALLED_FENCED:
+        return _INSTALLED_FENCED
+    names = []
+    for package in sorted(FENCED_PACKAGES):
+        spec = importlib.machinery.PathFinder.find_spec(package)
+        for root in (spec and spec.submodule_search_locations) or ():
+            for folder, folders, files in os.walk(root):
+                folders[:] = sorted(
+                    name
+                    for name in folders
+                    if name.isidentifier()
+                    and name != "tests"
+                    and os.path.isfile(os.path.join(folder, name, "__init__.py"))
+                )
+                inside = os.path.relpath(folder, root)
+                prefix = package if inside == "." else f"{package}.{inside.replace(os.sep, '.')}"
+                names.append(prefix)
+                for file in sorted(files):
+                    stem = file.partition(".")[0]
+                    if file.endswith((".py", ".so", ".pyd")) and stem.isidentifier():
+                        names.append(f"{prefix}.{stem}")
+    names = [name for name in dict.fromkeys(names) if not name.endswith(".__init__")]
+    _INSTALLED_FENCED.extend(names or ["sklearn"])  # found, even where none is installed
+    return _INSTALLED_FENCED
+
+
+def warm_up() -> None:
+    """Called by a zygote before it forks: what every worker would otherwise do first."""
+    if not _fenced_names():  # the from-scratch zygote: nothing fenced loaded
+        installed_fenced_names()
+
+
 class _Tripwire:
     """Stands in sys.modules for a hidden scikit-learn or SciPy module while a fenced
     request runs: `import` hands it out, any use of it (an attribute, a from-import) is
@@ -537,8 +579,10 @@ class _Fence:
 
     def _raise(self) -> None:
         modules = sys.modules
-        names = _fenced_names()
-        self._saved = dict(zip(names, map(modules.__getitem__, names), strict=True))
+        loaded = _fenced_names()
+        self._saved = dict(zip(loaded, map(modules.__getitem__, loaded), strict=True))
+        # Names not loaded get a tripwire too (all of them, in the from-scratch worker).
+        names = loaded + [name for name in installed_fenced_names() if name not in self._saved]
         self._names = names
         modules.update(_Wires.of(names))  # type: ignore[arg-type]
         self._keys, self._values = list(modules), list(modules.values())
@@ -565,17 +609,18 @@ class _Fence:
         with contextlib.suppress(ValueError):
             sys.meta_path.remove(self._finder)
         after = _fenced_names()
-        if after != self._names or not all(
+        changed = after != self._names or not all(
             map(operator.is_, map(modules.__getitem__, after), _Wires.values)
-        ):
-            # Something other than our tripwires is there: note it, and take out what
-            # was not there before (the rest is put back just below).
-            wires = _Wires.by_name
-            for name in after:
-                if modules[name] is not wires.get(name):
-                    got_in.append(f"sys.modules[{name!r}]"[:200])
-                if name not in self._saved:
-                    del modules[name]
+        )
+        wires = _Wires.by_name
+        for name in after:
+            # Something other than our tripwires is noted; what was not loaded before (a
+            # tripwire of a name not loaded, or what got in) is taken out, and the real
+            # modules are put back just below.
+            if changed and modules[name] is not wires.get(name):
+                got_in.append(f"sys.modules[{name!r}]"[:200])
+            if name not in self._saved:
+                del modules[name]
         modules.update(self._saved)
         self._saved, self._keys, self._values = {}, [], []
         return got_in

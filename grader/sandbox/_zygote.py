@@ -398,6 +398,9 @@ def zygote_main(argv):
             __import__(name)
         except Exception:
             pass
+    # What every worker would do first, done once before the forks (the worker program's
+    # own globals: run_worker is its main).
+    run_worker.__globals__["warm_up"]()
     control.sendall(b'{"ready": true}')
     serve(control, run_worker, layers)
     os._exit(0)

@@ -482,19 +482,34 @@ class _Pipes:
 
 
 class _Holder:
-    """The Worker's live process, reachable from its finalizer without the Worker."""
+    """The Worker's live processes, one per lane, reachable from its finalizer without the
+    Worker: `process` runs every module but the from-scratch ones, `from_scratch` those
+    (a process that never had scikit-learn or SciPy loaded)."""
 
     def __init__(self) -> None:
         self.process: _Process | None = None
+        self.from_scratch: _Process | None = None
         self.creator = os.getpid()
+
+    def get(self, from_scratch: bool) -> _Process | None:
+        return self.from_scratch if from_scratch else self.process
+
+    def put(self, from_scratch: bool, process: _Process | None) -> None:
+        if from_scratch:
+            self.from_scratch = process
+        else:
+            self.process = process
+
+    def live(self) -> list[_Process]:
+        return [process for process in (self.process, self.from_scratch) if process is not None]
 
 
 def _finalize(holder: _Holder, scratch: Path) -> None:
     if os.getpid() != holder.creator:
         return  # a forked copy of the grader: the worker is not this process's to kill
-    if holder.process is not None:
-        holder.process.end()
-        holder.process = None
+    for process in holder.live():
+        process.end()
+    holder.process = holder.from_scratch = None
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -523,16 +538,21 @@ class Worker:
         zygote: Zygote | None = None,
         from_scratch: tuple[str, ...] = (),
         places: Places | None = None,
+        from_scratch_zygote: Zygote | None = None,
     ) -> None:
         """confinement=None: a plain limited process, without namespaces. With a zygote,
         each worker process is forked from it, warm, instead of started afresh. `places`
         says the submission's files as the learner has them (a notebook's cells) in every
         failure sentence.
 
-        from_scratch: modules whose import and calls run where scikit-learn and SciPy
-        cannot be reached (_bootstrap._Fence); such a module is imported before any other
-        file, so that no other file's import runs its code unfenced. What a call reached is
-        kept in `from_scratch_reached` ("module.function" -> what)."""
+        from_scratch: modules whose import and calls run in a worker process of their own,
+        one that never had scikit-learn or SciPy loaded (forked from from_scratch_zygote,
+        which preloads neither, or else started afresh; never from `zygote`), where their
+        import is refused (_bootstrap._Fence). Nothing of them is in its memory for the
+        code to find by other means (the garbage collector's objects, the frames of the
+        worker's own loop, another file's globals). What a call reached is kept in
+        `from_scratch_reached` ("module.function" -> what). Other files that import such a
+        module run it in the main worker, as they run themselves."""
         folder = Path(submission_dir)
         if not folder.is_dir():
             raise ValueError(f"not a folder: {folder}")
@@ -540,6 +560,7 @@ class Worker:
         self.limits = limits
         self.confinement = confinement
         self.zygote = zygote
+        self.from_scratch_zygote = from_scratch_zygote
         if places is None:
             from grader.places import NO_NOTEBOOKS as places
         self.places = places
@@ -568,7 +589,7 @@ class Worker:
         self._timeouts: dict[tuple[str, str], list[StudentCodeError]] = {}
         self._undelivered = False  # the last request timed out before the worker read it
         self._next_id = 0
-        self._started_any = False
+        self._started: set[bool] = set()  # the lanes (from scratch or not) started once
         self._closed = False
         self._paths = _scrub_pairs(self.submission_dir, self._scratch)
         self._finalizer = weakref.finalize(self, _finalize, self._holder, self._scratch)
@@ -606,18 +627,11 @@ class Worker:
         failed = self._import_failures.get(module)
         if failed is not None:
             raise failed.copy()
-        process = self._holder.process
+        lane = module in self.from_scratch
+        process = self._holder.get(lane)
         if process is not None and module in process.imported:
             return
         self._check_budget()
-        for first in self.from_scratch:
-            if first != module and (self.submission_dir / f"{first}.py").is_file():
-                # Its failure is remembered and reported by its own checks.
-                with contextlib.suppress(StudentCodeError):
-                    self.import_module(first)
-        process = self._holder.process
-        if process is not None and module in process.imported:
-            return  # imported by the from-scratch file
         try:
             self._request(
                 {"op": "import", "module": module},
@@ -627,8 +641,9 @@ class Worker:
         except StudentCodeError as error:
             self._import_failures[module] = error.copy()
             raise
-        if self._holder.process is not None:
-            self._holder.process.imported.add(module)
+        process = self._holder.get(lane)
+        if process is not None:
+            process.imported.add(module)
 
     def call(
         self,
@@ -721,8 +736,7 @@ class Worker:
         self._closed = True
         with contextlib.suppress(OSError):
             os.close(self._output_fd)
-        process = self._holder.process
-        if process is not None:
+        for process in self._holder.live():
             process.stop()
         # Not a daemon: the interpreter waits for it at exit, so nothing is left behind.
         thread = threading.Thread(target=self._finalizer, name="worker-close")
@@ -748,15 +762,16 @@ class Worker:
         timeout = self.limits.call_timeout_s if timeout_s is None else float(timeout_s)
         if not timeout > 0:
             raise ValueError("timeout_s must be above 0")
-        process = self._process()
+        lane = message.get("module") in self.from_scratch
+        process = self._process(lane)
         if process.ready and process.readable():
             # Bytes nobody asked for (learner code writing to the reply channel after its
             # reply): they would garble this request's reply. Start afresh instead.
-            self._end_process()
-            process = self._process()
+            self._end_process(lane)
+            process = self._process(lane)
         self._next_id += 1
         message["id"] = self._next_id
-        if message.get("module") in self.from_scratch:
+        if lane:
             message["from_scratch"] = True
         frame = dump_message(message)
         if len(frame) - HEADER.size > MAX_MESSAGE_BYTES:
@@ -767,14 +782,14 @@ class Worker:
         except _Timeout as timed_out:
             failure = Failure(FailureKind.TIMEOUT, timeout_s=timeout)
             self.time_in_student_code_s += time.perf_counter() - sent
-            self._end_process()
+            self._end_process(lane)
             self._undelivered = isinstance(timed_out, _Undelivered)
         except _Died:
             self.time_in_student_code_s += time.perf_counter() - sent
-            self._end_process()
+            self._end_process(lane)
             failure = self._death(process)
         except _Garbled as garbled:
-            self._end_process()
+            self._end_process(lane)
             failure = Failure(FailureKind.PROTOCOL, detail=str(garbled))
         else:
             failure = None
@@ -798,7 +813,7 @@ class Worker:
                 else:
                     return result, self._take_output()
             if failure.kind.taints_worker:
-                self._end_process()
+                self._end_process(lane)
         raise self._error(failure, target)
 
     def _exchange(
@@ -814,44 +829,51 @@ class Worker:
             self.time_by_request[key] = self.time_by_request.get(key, 0.0) + used
 
     def prestart(self) -> None:
-        """Start the worker process now, without waiting for it: its start-up (Python,
-        NumPy, the namespaces) then overlaps whatever the caller does next."""
+        """Start the worker processes now, without waiting for them: their start-up
+        (Python, NumPy, the namespaces) then overlaps whatever the caller does next. The
+        from-scratch modules' own process only where one of their files is there."""
         self._check_open()
-        if self._holder.process is None:
-            self._spawn()
+        lanes = [False]
+        if any((self.submission_dir / f"{name}.py").is_file() for name in self.from_scratch):
+            lanes.insert(0, True)  # its checks come first
+        for lane in lanes:
+            if self._holder.get(lane) is None:
+                self._spawn(lane)
 
-    def _spawn(self) -> _Process:
-        if self._started_any:
+    def _spawn(self, from_scratch: bool) -> _Process:
+        if from_scratch in self._started:
             self.restarts += 1
-        self._started_any = True
+        self._started.add(from_scratch)
         os.ftruncate(self._output_fd, 0)
+        # Never the main zygote for from-scratch code: scikit-learn is loaded there.
+        zygote = self.from_scratch_zygote if from_scratch else self.zygote
         process = _Process(
             self.submission_dir,
             self._output_path,
             self.limits,
             self.confinement,
-            self.zygote,
+            zygote,
             self._new_root,
             self._tmp,
         )
-        self._holder.process = process
+        self._holder.put(from_scratch, process)
         return process
 
-    def _process(self) -> _Process:
-        process = self._holder.process
+    def _process(self, from_scratch: bool) -> _Process:
+        process = self._holder.get(from_scratch)
         if process is not None and process.ready:
             return process
         # A worker that fails to start before any learner code ran is the machine's doing
         # (a fork refused under load, say): started once more before the grader gives up.
         for attempt in range(self.START_ATTEMPTS):
             if process is None:
-                process = self._spawn()
+                process = self._spawn(from_scratch)
             try:
                 ready = process.receive(time.monotonic() + self.STARTUP_TIMEOUT_S)
                 if ready != {"ready": True}:
                     raise _Garbled("no ready message")
             except (_Timeout, _Died, _Garbled) as error:
-                self._end_process()
+                self._end_process(from_scratch)
                 output = self._take_output()
                 if attempt + 1 < self.START_ATTEMPTS:
                     process = None
@@ -865,8 +887,9 @@ class Worker:
             return process
         raise AssertionError("unreachable")  # the loop returns or raises
 
-    def _end_process(self) -> None:
-        process, self._holder.process = self._holder.process, None
+    def _end_process(self, from_scratch: bool) -> None:
+        process = self._holder.get(from_scratch)
+        self._holder.put(from_scratch, None)
         if process is not None:
             process.end()
 

@@ -28,6 +28,9 @@ from grader.sandbox.limits import Limits
 # What learner files import at the top (ex4, ex6): imported once in the zygote, not in
 # every worker. Each is optional; a module missing here is imported by the worker.
 PRELOAD = ("sklearn.linear_model", "sklearn.calibration", "sklearn.metrics")
+# The from-scratch file's zygote preloads nothing: its workers hold NumPy (the worker's
+# own import) and never scikit-learn or SciPy, not even unreachable in memory.
+PRELOAD_FROM_SCRATCH: tuple[str, ...] = ()
 READY_TIMEOUT_S = 120.0
 
 
@@ -130,7 +133,11 @@ class _Spare:
 
 
 class Zygote:
-    def __init__(self, bootstrap_source: str, preload: tuple[str, ...] = PRELOAD) -> None:
+    def __init__(
+        self, bootstrap_source: str, preload: tuple[str, ...] = PRELOAD, wait: bool = True
+    ) -> None:
+        """Start the zygote, with `preload` imported; ready when this returns, or (wait=
+        False) once wait_ready() has returned. Raises ZygoteError."""
         if not hasattr(os, "pidfd_open") or not sys.platform.startswith("linux"):
             raise ZygoteError("needs Linux with pidfd_open")
         if not CAN_FORK:
@@ -163,6 +170,12 @@ class Zygote:
             )
         finally:
             theirs.close()
+        self.creator = os.getpid()
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait for the zygote's ready message (its imports done). Raises ZygoteError."""
         self._socket.settimeout(READY_TIMEOUT_S)
         try:
             ready = self._socket.recv(1 << 16)
@@ -173,7 +186,6 @@ class Zygote:
             self.close()
             raise ZygoteError("the zygote did not start")
         self._socket.settimeout(30.0)
-        self.creator = os.getpid()
 
     def launch(
         self, spec: dict[str, Any], fds: tuple[int, int, int, int], limits: Limits
@@ -307,36 +319,59 @@ class Zygote:
 
 
 class WarmWorkers:
-    """The zygote of one grading process, started on first use and shared by every copy
-    of that process's grading context; None (cold starts) where it cannot run."""
+    """The zygotes of one grading process, started on first use (both at once) and shared
+    by every copy of that process's grading context; None (cold starts) where they cannot
+    run. The main zygote has scikit-learn loaded (PRELOAD); the from-scratch file's has
+    not (PRELOAD_FROM_SCRATCH), so that code run there cannot find it in memory."""
 
     def __init__(self, bootstrap_source: str, enabled: bool = True) -> None:
         self._bootstrap_source = bootstrap_source
         self.enabled = enabled
         self.problem = ""  # why there is no zygote, once one failed to start
-        self._zygote: Zygote | None = None
+        self._zygotes: dict[str, Zygote] = {}
         self._closes_at_exit = False
 
     def zygote(self) -> Zygote | None:
+        return self._get("main")
+
+    def from_scratch_zygote(self) -> Zygote | None:
+        return self._get("from_scratch")
+
+    def _get(self, which: str) -> Zygote | None:
         if not self.enabled or self.problem:
             return None
-        if self._zygote is not None and self._zygote.alive():
-            return self._zygote
+        zygote = self._zygotes.get(which)
+        if zygote is not None and zygote.alive():
+            return zygote
+        wanted = [name for name in _PRELOADS if which == name or name not in self._zygotes]
+        started: dict[str, Zygote] = {}
         try:
-            self._zygote = Zygote(self._bootstrap_source)
+            for name in wanted:  # both start at once: their imports overlap
+                old = self._zygotes.pop(name, None)
+                if old is not None:
+                    old.close()
+                started[name] = Zygote(self._bootstrap_source, _PRELOADS[name], wait=False)
+            for zygote in started.values():
+                zygote.wait_ready()
         except (ZygoteError, OSError) as error:
             self.problem = str(error)
-            self._zygote = None
-        else:
-            if not self._closes_at_exit:
-                # The zygote holds the next worker's launcher and its cgroup, made ahead:
-                # closed as this process exits, a batch's grading process included (those
-                # end through os._exit, which skips atexit but not these finalizers).
-                multiprocessing.util.Finalize(None, self.close, exitpriority=10)
-                self._closes_at_exit = True
-        return self._zygote
+            for zygote in started.values():
+                zygote.close()
+            self.close()
+            return None
+        self._zygotes.update(started)
+        if not self._closes_at_exit:
+            # The zygotes hold the next workers' launchers and their cgroups, made ahead:
+            # closed as this process exits, a batch's grading process included (those
+            # end through os._exit, which skips atexit but not these finalizers).
+            multiprocessing.util.Finalize(None, self.close, exitpriority=10)
+            self._closes_at_exit = True
+        return self._zygotes[which]
 
     def close(self) -> None:
-        if self._zygote is not None:
-            self._zygote.close()
-            self._zygote = None
+        zygotes, self._zygotes = self._zygotes, {}
+        for zygote in zygotes.values():
+            zygote.close()
+
+
+_PRELOADS = {"main": PRELOAD, "from_scratch": PRELOAD_FROM_SCRATCH}
