@@ -539,14 +539,15 @@ class _FenceFinder(importlib.abc.MetaPathFinder):
 
 
 class _Fence:
-    """scikit-learn and SciPy out of reach for the code run inside (their modules, which
-    the zygote preloads, replaced by tripwires; their import refused), put back for the
-    other files, which may use them.
+    """scikit-learn and SciPy out of reach for the code run inside: their modules replaced
+    by tripwires in sys.modules (the installed names too, where they are not loaded), their
+    import refused; the loaded ones put back for other requests, which may use them.
 
-    It stays up from one fenced request to the next (most of a grading's calls into the
-    from-scratch file come in a row) and comes down before a request that is not fenced:
-    raising it swaps about 700 modules (0.3 ms), checking it after a request compares
-    sys.modules with how the fence left it, at C speed."""
+    The grader sends every from-scratch request to a worker of its own that never loaded
+    them (worker.Worker), where the fence stays up: a fence alone cannot hide modules that
+    are in the process's memory. Elsewhere it stays up from one fenced request to the next
+    and comes down before a request that is not fenced. Checking it after a request
+    compares sys.modules with how the fence left it, at C speed."""
 
     def __init__(self) -> None:
         self.up = False
