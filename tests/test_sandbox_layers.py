@@ -72,6 +72,48 @@ def test_landlock_allows_only_the_listed_folders(tmp_path: Path) -> None:
     assert not result["read_secret"] and not result["write_beside"] and not result["shadow"]
 
 
+@pytest.mark.skipif(not LINUX or landlock.abi_version() < 1, reason="no Landlock here")
+def test_a_hidden_folder_stays_hidden_behind_a_link_to_its_parent(tmp_path: Path) -> None:
+    # A virtual environment's lib64 is a link to lib: a rule for lib64 granted lib whole,
+    # the packages hidden inside it (scikit-learn for the from-scratch file) included.
+    from grader.sandbox.confine import _without
+
+    site = tmp_path / "venv" / "lib" / "site-packages"
+    (site / "scipy").mkdir(parents=True)
+    (site / "scipy" / "special.py").write_text("expit = 1")
+    (site / "numpy").mkdir()
+    (site / "numpy" / "core.py").write_text("ok = 1")
+    (tmp_path / "venv" / "lib64").symlink_to("lib")
+    (site / "elsewhere").symlink_to(site / "scipy")
+    rules = _without(str(tmp_path / "venv"), [str(site / "scipy")])
+    result = _in_child(
+        f"""
+        import ctypes, json, os, sys, sysconfig
+        from grader.sandbox.layers import landlock
+        ctypes.CDLL(None).prctl(38, 1, 0, 0, 0)  # no_new_privs
+        python = sorted({{sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(
+            sys.executable)), sysconfig.get_paths()["stdlib"]}})
+        landlock.restrict(python + ["/usr", "/lib", "/lib64"] + {rules!r}, [])
+        def can(path):
+            try:
+                open(path).read()
+                return True
+            except OSError:
+                return False
+        venv = {str(tmp_path / "venv")!r}
+        print(json.dumps({{
+            "numpy": can(venv + "/lib64/site-packages/numpy/core.py"),
+            "scipy": can(venv + "/lib/site-packages/scipy/special.py"),
+            "scipy_by_lib64": can(venv + "/lib64/site-packages/scipy/special.py"),
+            "scipy_by_link": can(venv + "/lib/site-packages/elsewhere/special.py"),
+        }}))
+        """,
+        tmp_path,
+    )
+    assert result["numpy"]
+    assert not result["scipy"] and not result["scipy_by_lib64"] and not result["scipy_by_link"]
+
+
 @pytest.mark.skipif(not LINUX or bool(syscalls.available()), reason="no libseccomp here")
 def test_seccomp_refuses_sockets_namespaces_and_ptrace_but_not_fork_or_threads(
     tmp_path: Path,

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.machinery
 import os
 import site
 import sys
 import sysconfig
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,29 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+@functools.cache
+def fenced_package_folders() -> tuple[Path, ...]:
+    """The folders of the packages a from-scratch file may not reach (scikit-learn and
+    SciPy, _bootstrap.FENCED_PACKAGES), as installed for this Python, found without
+    importing them. Hidden from the from-scratch file's worker, where a fence alone would
+    not do: the learner's code can take down anything that lives in its own process."""
+    from grader.sandbox._bootstrap import FENCED_PACKAGES
+
+    folders = []
+    for package in sorted(FENCED_PACKAGES):
+        spec = importlib.machinery.PathFinder.find_spec(package)
+        for location in (spec and spec.submodule_search_locations) or ():
+            folders.append(Path(location).resolve())
+    return tuple(folders)
+
+
+def from_scratch(confinement: Confinement) -> Confinement:
+    """The from-scratch file's confinement: `confinement` with the fenced packages'
+    folders hidden too (at the `namespaces` and `landlock` levels; the `process` level
+    hides nothing)."""
+    return replace(confinement, hidden=(*confinement.hidden, *fenced_package_folders()))
+
+
 def hideable(paths: Iterable[Path], workdir: Path) -> tuple[Path, ...]:
     """The paths to hide, resolved, without the worker's own folder or its ancestors;
     the grader's own package always among them."""
@@ -142,18 +166,29 @@ def hideable(paths: Iterable[Path], workdir: Path) -> tuple[Path, ...]:
 
 
 def _without(path: str, hidden: Sequence[str]) -> list[str]:
-    """`path` as Landlock rules that leave out every hidden path inside it: the folder
-    itself, or its entries one by one down to the hidden ones."""
-    inside = [entry for entry in hidden if _within(entry, path)]
-    if not inside:
-        return [path]
-    if path in inside or not os.path.isdir(path):
+    """`path` as Landlock rules that leave out every hidden path (resolved) inside it: the
+    folder itself, or its entries one by one down to the hidden ones. A rule grants what a
+    path resolves to, so links are followed here too: a venv's lib64 (a link to lib) would
+    otherwise grant lib whole, and a link into a hidden folder that folder."""
+    real = os.path.realpath(path)
+    if any(_within(real, entry) for entry in hidden):
+        return []
+    if not any(_within(entry, real) for entry in hidden):
+        return [real]
+    if not os.path.isdir(real):
         return []
     kept: list[str] = []
-    with contextlib.suppress(OSError), os.scandir(path) as entries:
+    with contextlib.suppress(OSError), os.scandir(real) as entries:
         for entry in entries:
-            kept += _without(entry.path, inside)
+            kept += _without(entry.path, hidden)
     return kept
+
+
+@functools.lru_cache(maxsize=16)
+def _readable(shown: tuple[str, ...], hidden: tuple[str, ...]) -> list[str]:
+    # The same few hidden sets for every worker of a grading process (the submission's
+    # folder is not among them): the walk of site-packages is done once per set.
+    return [rule for path in shown for rule in _without(path, hidden)]
 
 
 def landlock_rules(stack: Stack, workdir: Path, scratch: Path, hidden: Sequence[Path]) -> dict:
@@ -165,12 +200,8 @@ def landlock_rules(stack: Stack, workdir: Path, scratch: Path, hidden: Sequence[
             "read_files": [],
             "write": [WORKDIR, "/tmp", "/var/tmp", "/dev/shm", *DEVICES],
         }
-    hidden_text = [str(path) for path in hidden]
-    read: list[str] = []
-    for path in shown:
-        read += _without(path, hidden_text)
     return {
-        "read": [*read, *HOST_FACTS],
+        "read": [*_readable(shown, tuple(str(path) for path in hidden)), *HOST_FACTS],
         "read_files": [],
         "write": [str(workdir), str(scratch), *DEVICES],
     }

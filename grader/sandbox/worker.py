@@ -845,13 +845,17 @@ class Worker:
             self.restarts += 1
         self._started.add(from_scratch)
         os.ftruncate(self._output_fd, 0)
-        # Never the main zygote for from-scratch code: scikit-learn is loaded there.
+        # Never the main zygote for from-scratch code: scikit-learn is loaded there; nor
+        # scikit-learn's and SciPy's files (where the level can hide them).
         zygote = self.from_scratch_zygote if from_scratch else self.zygote
+        confinement = self.confinement
+        if from_scratch and confinement is not None:
+            confinement = confine.from_scratch(confinement)
         process = _Process(
             self.submission_dir,
             self._output_path,
             self.limits,
-            self.confinement,
+            confinement,
             zygote,
             self._new_root,
             self._tmp,
