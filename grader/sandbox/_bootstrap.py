@@ -21,6 +21,7 @@ import builtins
 import contextlib
 import errno
 import faulthandler
+import functools
 import importlib
 import importlib.abc
 import importlib.machinery
@@ -449,39 +450,41 @@ def _fenced_names() -> list[str]:
     ]
 
 
-_INSTALLED_FENCED: list[str] = []  # the fenced packages' module names, once found
+def fenced_package_roots() -> list[tuple[str, str]]:
+    """(package, folder) of each fenced package as installed for this Python, found
+    without importing it (the grader hides these folders from the from-scratch worker)."""
+    roots = []
+    for package in sorted(FENCED_PACKAGES):
+        spec = importlib.machinery.PathFinder.find_spec(package)
+        roots += [(package, root) for root in (spec and spec.submodule_search_locations) or ()]
+    return roots
 
 
-def installed_fenced_names() -> list[str]:
+@functools.cache
+def installed_fenced_names() -> tuple[str, ...]:
     """The module names of the fenced packages as installed, read from their folders
     without importing them (their test suites left out): where none of them is loaded (the
     from-scratch file's own worker), a tripwire stands for each while a fence is up, so
     that a look into sys.modules["sklearn.metrics"] is noted as it is where they are
     loaded. Found once per process (the zygote finds them before it forks)."""
-    if _INSTALLED_FENCED:
-        return _INSTALLED_FENCED
     names = []
-    for package in sorted(FENCED_PACKAGES):
-        spec = importlib.machinery.PathFinder.find_spec(package)
-        for root in (spec and spec.submodule_search_locations) or ():
-            for folder, folders, files in os.walk(root):
-                folders[:] = sorted(
-                    name
-                    for name in folders
-                    if name.isidentifier()
-                    and name != "tests"
-                    and os.path.isfile(os.path.join(folder, name, "__init__.py"))
-                )
-                inside = os.path.relpath(folder, root)
-                prefix = package if inside == "." else f"{package}.{inside.replace(os.sep, '.')}"
-                names.append(prefix)
-                for file in sorted(files):
-                    stem = file.partition(".")[0]
-                    if file.endswith((".py", ".so", ".pyd")) and stem.isidentifier():
-                        names.append(f"{prefix}.{stem}")
-    names = [name for name in dict.fromkeys(names) if not name.endswith(".__init__")]
-    _INSTALLED_FENCED.extend(names or ["sklearn"])  # found, even where none is installed
-    return _INSTALLED_FENCED
+    for package, root in fenced_package_roots():
+        for folder, folders, files in os.walk(root):
+            folders[:] = sorted(
+                name
+                for name in folders
+                if name.isidentifier()
+                and name != "tests"
+                and os.path.isfile(os.path.join(folder, name, "__init__.py"))
+            )
+            inside = os.path.relpath(folder, root)
+            prefix = package if inside == "." else f"{package}.{inside.replace(os.sep, '.')}"
+            names.append(prefix)
+            for file in sorted(files):
+                stem = file.partition(".")[0]
+                if file.endswith((".py", ".so", ".pyd")) and stem.isidentifier():
+                    names.append(f"{prefix}.{stem}")
+    return tuple(name for name in dict.fromkeys(names) if not name.endswith(".__init__"))
 
 
 def warm_up() -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.machinery
 import os
 import site
 import sys
@@ -135,14 +134,9 @@ def fenced_package_folders() -> tuple[Path, ...]:
     SciPy, _bootstrap.FENCED_PACKAGES), as installed for this Python, found without
     importing them. Hidden from the from-scratch file's worker, where a fence alone would
     not do: the learner's code can take down anything that lives in its own process."""
-    from grader.sandbox._bootstrap import FENCED_PACKAGES
+    from grader.sandbox._bootstrap import fenced_package_roots
 
-    folders = []
-    for package in sorted(FENCED_PACKAGES):
-        spec = importlib.machinery.PathFinder.find_spec(package)
-        for location in (spec and spec.submodule_search_locations) or ():
-            folders.append(Path(location).resolve())
-    return tuple(folders)
+    return tuple(Path(root).resolve() for _, root in fenced_package_roots())
 
 
 def from_scratch(confinement: Confinement) -> Confinement:
